@@ -1,0 +1,262 @@
+//! The command line (clap definitions only; meaning is given in `context.rs`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::check::Status;
+use crate::region::PoolPart;
+
+/// Preflight checks before joining a self-built Kubernetes cluster to Alibaba Cloud Security Center
+/// (云安全中心 接入K8s自建集群): will the security center reach and admit this cluster, and if not,
+/// exactly what must change?
+#[derive(Debug, Parser)]
+#[command(name = "k8sjoin-check", version, args_conflicts_with_subcommands = true, max_term_width = 110)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Replace the embedded region table (same JSON format as data/regions.json).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub regions_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the regions, their address pools and whether VPC-type clusters may join.
+    Regions {
+        #[arg(long, value_enum, default_value_t = RegionsFormat::Table)]
+        format: RegionsFormat,
+    },
+    /// Print what to paste into a firewall so that it admits a region's pool.
+    Allowlist {
+        /// Region: id, Chinese or English name.
+        #[arg(long)]
+        region: String,
+        /// The API server port to admit.
+        #[arg(long, default_value_t = 6443)]
+        port: u16,
+        /// Which part of the pool to admit.
+        #[arg(long, value_enum, default_value_t = PoolPart::Both)]
+        pool: PoolPart,
+        #[arg(long, value_enum, default_value_t = AllowlistFormat::Cidr)]
+        format: AllowlistFormat,
+    },
+    /// Explain what a check verifies, why, and how to fix it.
+    Explain {
+        /// A check id such as `firewall.allowlist`.
+        check_id: String,
+    },
+    /// Print the JSON Schema of the report.
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegionsFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AllowlistFormat {
+    Cidr,
+    Json,
+    Iptables,
+    Nft,
+    Firewalld,
+    EcsSg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Junit,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkArg {
+    Auto,
+    Vpc,
+    Public,
+}
+
+/// The statuses that fail the gate: `fail`, or `warn` and `fail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Fail,
+    Warn,
+}
+
+impl FailOn {
+    pub fn trips(self, status: Status) -> bool {
+        match self {
+            FailOn::Fail => status == Status::Fail,
+            FailOn::Warn => matches!(status, Status::Fail | Status::Warn),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Fail => "fail",
+            FailOn::Warn => "warn",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The cluster's region: id (cn-hangzhou), Chinese name (华东1(杭州)) or English name
+    /// (China (Hangzhou)); case and bracket width do not matter.
+    #[arg(long, value_name = "ID")]
+    pub region: Option<String>,
+
+    /// Network type of the cluster; `auto` infers it from the API server address.
+    #[arg(long, value_enum, default_value_t = NetworkArg::Auto)]
+    pub network: NetworkArg,
+
+    /// Which part of the region's pool must be admitted.
+    #[arg(long, value_enum, default_value_t = PoolPart::Both)]
+    pub pool: PoolPart,
+
+    /// API server: https://host:port or host:port (default: the kubeconfig's current context).
+    #[arg(long, value_name = "URL")]
+    pub apiserver: Option<String>,
+
+    /// Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, <root>/etc/kubernetes/admin.conf).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context to use instead of current-context.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Hybrid cloud, run anywhere: the ECS forwarder's HOST:PORT (port A).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub forwarder: Option<String>,
+
+    /// Hybrid cloud, run on the forwarder: this host forwards its port A to the API server HOST:PORT.
+    #[arg(long, value_name = "A:HOST:PORT")]
+    pub forward: Option<String>,
+
+    /// Kubernetes version, when /version cannot be reached.
+    #[arg(long, value_name = "V")]
+    pub k8s_version: Option<String>,
+
+    /// An access-control layer: iptables:FILE, nft:FILE, firewalld:PATH, ecs-sg:FILE, cidrs:FILE,
+    /// netsh:FILE, or live. Repeatable; layers are in series.
+    #[arg(long, value_name = "SPEC")]
+    pub firewall: Vec<String>,
+
+    /// `ipset save` output, so that `-m set` matches can be decided. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ipset: Vec<PathBuf>,
+
+    /// The API server port the firewall checks evaluate (default: the endpoint's port, else 6443).
+    #[arg(long, value_name = "P")]
+    pub port: Option<u16>,
+
+    /// The interface the pool's traffic arrives on (decides -i / iifname matches).
+    #[arg(long, value_name = "IF")]
+    pub interface: Option<String>,
+
+    /// On a forwarder: the IDC routes replies back through this host, so no SNAT is needed.
+    #[arg(long)]
+    pub assume_return_route: bool,
+
+    /// Prefix for host files (/etc/kubernetes, /proc/sys/net, /var/log/kubernetes), to check a copied node.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+
+    /// Also run the audit-log threat-detection checks.
+    #[arg(long)]
+    pub audit: bool,
+
+    /// The cluster id the security center shows, for the collector env var names.
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+
+    /// Resolve with this DNS server instead of the system's.
+    #[arg(long, value_name = "IP:PORT")]
+    pub dns_server: Option<String>,
+
+    /// Time limit for each network phase (e.g. 3s, 500ms).
+    #[arg(long, value_name = "DUR", default_value = "3s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Time limit for the whole run.
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
+    pub deadline: Duration,
+
+    /// Do not ping the API server.
+    #[arg(long)]
+    pub no_icmp: bool,
+
+    /// Skip checks whose id is or starts with ID. (e.g. `apiserver.icmp`, `audit`). Repeatable.
+    #[arg(long, value_name = "ID")]
+    pub skip: Vec<String>,
+
+    /// Run only checks whose id is or starts with ID. (plus what they need). Repeatable.
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Also write the complete JSON report to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+
+    /// Which statuses fail the gate (exit code 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
+}
+
+/// `3s`, `500ms`, `1m`, `1.5s`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a duration; expected e.g. 3s, 500ms, 1m"))?;
+    let scale = match unit.trim() {
+        "" | "s" => 1.0,
+        "ms" => 1e-3,
+        "m" | "min" => 60.0,
+        other => return Err(format!("unknown unit {other:?} in {text:?}; expected ms, s or m")),
+    };
+    let seconds = value * scale;
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 86_400.0 {
+        return Err(format!("{text:?} is out of range; expected more than 0 and at most 24h"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("300ms"), Ok(Duration::from_millis(300)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("3h").is_err());
+        assert!(parse_duration("").is_err());
+    }
+}

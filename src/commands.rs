@@ -1,0 +1,150 @@
+//! The subcommands other than the run: `regions`, `allowlist`, `explain`. Each returns the text to print.
+
+use std::fmt::Write as _;
+
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::json;
+
+use crate::check::CheckDef;
+use crate::checks::CATALOGUE;
+use crate::cli::{AllowlistFormat, RegionsFormat};
+use crate::error::Error;
+use crate::firewall::fix::{self, Admit};
+use crate::region::{PoolPart, RegionTable};
+use crate::runner::pattern_matches;
+
+pub fn regions(table: &RegionTable, format: RegionsFormat) -> String {
+    match format {
+        // Exactly the region objects of the table, nothing added: scripts compare it with the vendor's page.
+        RegionsFormat::Json => {
+            format!("{}\n", serde_json::to_string_pretty(&table.regions).unwrap_or_else(|e| format!("\"{e}\"")))
+        }
+        RegionsFormat::Table => regions_table(table),
+    }
+}
+
+fn regions_table(table: &RegionTable) -> String {
+    let shared = table.shared_private_cidrs();
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(140);
+    t.force_no_tty();
+    t.set_header(["id", "名称", "name", "public IPs", "private CIDR", "VPC"]);
+    for r in &table.regions {
+        let private: Vec<String> = r
+            .private_cidrs
+            .iter()
+            .map(|net| {
+                let marked =
+                    shared.iter().any(|s| (s.a == r.id && s.a_cidr == *net) || (s.b == r.id && s.b_cidr == *net));
+                format!("{net}{}", if marked { " *" } else { "" })
+            })
+            .collect();
+        t.add_row(vec![
+            r.id.clone(),
+            r.name_zh.clone(),
+            r.name_en.clone(),
+            r.public_ips.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            private.join("\n"),
+            if r.vpc_supported { "yes".into() } else { "no".into() },
+        ]);
+    }
+    let mut out = format!("{t}\n");
+    for s in &shared {
+        let _ = writeln!(
+            out,
+            "* {} ({}) and {} ({}) overlap: the vendor's table lists it this way; kept as published.",
+            s.a_cidr, s.a, s.b_cidr, s.b
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} regions; VPC-type clusters may join only where VPC = yes. Source: {} (updated {}, {}).",
+        table.regions.len(),
+        table.source,
+        table.updated,
+        table.origin
+    );
+    out
+}
+
+pub fn allowlist(
+    table: &RegionTable,
+    region: &str,
+    port: u16,
+    pool: PoolPart,
+    format: AllowlistFormat,
+) -> Result<String, Error> {
+    if port == 0 {
+        return Err(Error::Usage("--port 0 is not a port; expected 1-65535".into()));
+    }
+    let region = table.resolve(region).map_err(|e| Error::Usage(e.to_string()))?;
+    let entries = region.pool(pool);
+    if entries.is_empty() {
+        return Err(Error::Usage(format!("{} has no {pool:?} pool entries", region.id).to_lowercase()));
+    }
+    let label = format!("k8sjoin-check {}", region.id);
+    let admit = Admit { entries: &entries, port, label: &label, region: &region.id };
+    Ok(match format {
+        AllowlistFormat::Cidr => fix::cidr_lines(&admit),
+        AllowlistFormat::Json => {
+            let doc = json!({
+                "region": region.id,
+                "port": port,
+                "protocol": "tcp",
+                "pool": pool,
+                "entries": entries,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
+        }
+        AllowlistFormat::Iptables => fix::iptables_restore(&admit),
+        AllowlistFormat::Nft => fix::nft_commands(&admit),
+        AllowlistFormat::Firewalld => fix::firewalld_commands(&admit),
+        AllowlistFormat::EcsSg => fix::ecs_sg_command(&admit),
+    })
+}
+
+pub fn explain(id: &str) -> Result<String, Error> {
+    if let Some(def) = CATALOGUE.iter().find(|d| d.id == id) {
+        return Ok(explain_one(def));
+    }
+    let in_category: Vec<&CheckDef> = CATALOGUE.iter().filter(|d| pattern_matches(id, d.id)).collect();
+    if !in_category.is_empty() {
+        return Ok(in_category.iter().map(|d| explain_one(d)).collect::<Vec<_>>().join("\n"));
+    }
+    let mut ids: Vec<&str> = CATALOGUE.iter().map(|d| d.id).collect();
+    ids.sort_unstable();
+    Err(Error::Usage(format!("unknown check id {id:?}; the checks are: {}", ids.join(", "))))
+}
+
+fn explain_one(def: &CheckDef) -> String {
+    let mut out = format!("{} — {} (category {})\n\n", def.id, def.title, def.category);
+    out.push_str(&wrap(def.explain, 100));
+    if !def.needs.is_empty() {
+        let _ = writeln!(out, "\nRequires: {} (skipped when one of them fails or is skipped)", def.needs.join(", "));
+    }
+    if !def.after.is_empty() {
+        let _ = writeln!(out, "Reads results of: {}", def.after.join(", "));
+    }
+    out
+}
+
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}

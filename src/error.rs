@@ -1,0 +1,128 @@
+//! The one error type that leaves the library, and the exit code each kind maps to.
+//!
+//! Two kinds matter to users: *expected* errors (a bad flag, an unreadable or malformed input file)
+//! exit 2 with a message that names the input and what was expected; *internal* errors are bugs and
+//! exit 3. Check outcomes are never errors: a failing check is a result, reported with exit code 1.
+
+use std::fmt;
+use std::path::Path;
+
+/// Exit code of a run whose gate passed.
+pub const EXIT_PASS: i32 = 0;
+/// Exit code of a run whose gate failed.
+pub const EXIT_GATE_FAILED: i32 = 1;
+/// Exit code for usage errors and unreadable or malformed input.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code for internal errors (bugs).
+pub const EXIT_INTERNAL: i32 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line asks for something that cannot be done (unknown region, unknown check id).
+    #[error("{0}")]
+    Usage(String),
+    /// An input file (region table, kubeconfig, firewall dump, manifest) is unreadable or malformed.
+    #[error("{0}")]
+    Input(InputError),
+    /// Writing the output or the report failed.
+    #[error("cannot write {what}: {source}")]
+    Output {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bug: an invariant the code relies on did not hold.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::Input(_) => EXIT_USAGE,
+            Error::Output { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe => EXIT_PASS,
+            Error::Output { .. } => EXIT_USAGE,
+            Error::Internal(_) => EXIT_INTERNAL,
+        }
+    }
+}
+
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Self {
+        Error::Input(e)
+    }
+}
+
+/// A problem with one input file, located as precisely as the format allows.
+///
+/// Displays as `FILE:LINE: WHAT` (or `FILE: WHAT` when no line applies), the form editors and
+/// terminals turn into links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub what: String,
+}
+
+impl InputError {
+    pub fn new(file: impl Into<String>, line: Option<usize>, what: impl Into<String>) -> Self {
+        InputError { file: file.into(), line, what: what.into() }
+    }
+
+    pub fn at(file: &Path, line: Option<usize>, what: impl Into<String>) -> Self {
+        InputError::new(file.display().to_string(), line, what)
+    }
+
+    /// Reading the file failed before any parsing.
+    pub fn unreadable(file: &Path, err: &std::io::Error) -> Self {
+        InputError::at(file, None, format!("cannot read: {err}"))
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.what),
+            None => write!(f, "{}: {}", self.file, self.what),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The 1-based line of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_error_names_file_and_line() {
+        let e = InputError::new("rules.txt", Some(12), "expected a chain name");
+        assert_eq!(e.to_string(), "rules.txt:12: expected a chain name");
+        let e = InputError::new("rules.txt", None, "empty file");
+        assert_eq!(e.to_string(), "rules.txt: empty file");
+    }
+
+    #[test]
+    fn line_of_counts_newlines_before_offset() {
+        let text = "a\nbb\nccc";
+        assert_eq!(line_of(text, 0), 1);
+        assert_eq!(line_of(text, 2), 2);
+        assert_eq!(line_of(text, 5), 3);
+        assert_eq!(line_of(text, 999), 3);
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Error::Usage("x".into()).exit_code(), 2);
+        assert_eq!(Error::Internal("x".into()).exit_code(), 3);
+        let broken =
+            Error::Output { what: "stdout".into(), source: std::io::Error::from(std::io::ErrorKind::BrokenPipe) };
+        assert_eq!(broken.exit_code(), 0);
+    }
+}
