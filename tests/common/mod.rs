@@ -1,0 +1,134 @@
+//! Test harness shared by the integration tests: the built binary, skip-or-fail rules for tests
+//! that need root or system packages, and network namespaces that clean up after themselves.
+//!
+//! Each integration test file includes it with `mod common;` and uses what it needs.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The binary under test.
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_k8sjoin-check"));
+    // Tests must not depend on the developer's kubeconfig or terminal.
+    cmd.env_remove("KUBECONFIG").env("HOME", "/nonexistent-home-for-tests").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs the binary with `args` and returns its output.
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// What a test may need from the machine.
+#[derive(Debug, Clone, Copy)]
+pub enum Need {
+    Root,
+    Command(&'static str),
+}
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+pub fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+pub fn has_command(name: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {name}")]).output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+/// True when the test can run. Outside CI a missing prerequisite prints why and returns false (the
+/// test returns early); under `CI=true` it panics, because CI must run every test.
+pub fn prerequisites(test: &str, needs: &[Need]) -> bool {
+    for need in needs {
+        let missing = match need {
+            Need::Root if !is_root() => Some("root (network namespaces, iptables)".to_string()),
+            Need::Command(c) if !has_command(c) => Some(format!("the command `{c}` (scripts/test.sh installs it as root)")),
+            _ => None,
+        };
+        if let Some(what) = missing {
+            assert!(!in_ci(), "{test}: CI=true but this machine lacks {what}");
+            eprintln!("SKIP {test}: needs {what}");
+            return false;
+        }
+    }
+    true
+}
+
+static NETNS_SEQ: AtomicUsize = AtomicUsize::new(0);
+
+/// A network namespace this test owns, named with the process id so parallel runs never collide,
+/// deleted on drop (also when the test panics).
+#[derive(Debug)]
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    pub fn new(tag: &str) -> Netns {
+        let n = NETNS_SEQ.fetch_add(1, Ordering::SeqCst);
+        let name = format!("k8sjc-{tag}-{}-{n}", std::process::id());
+        sh(&format!("ip netns add {name}"));
+        let ns = Netns { name };
+        ns.exec_ok("ip link set lo up");
+        ns
+    }
+
+    /// Runs a shell command inside the namespace.
+    pub fn exec(&self, script: &str) -> Output {
+        Command::new("ip")
+            .args(["netns", "exec", &self.name, "sh", "-c", script])
+            .output()
+            .expect("ip netns exec runs")
+    }
+
+    /// Runs a shell command inside the namespace and panics with its output when it fails.
+    pub fn exec_ok(&self, script: &str) -> String {
+        let o = self.exec(script);
+        assert!(o.status.success(), "in {}: `{script}` failed: {}{}", self.name, stdout(&o), stderr(&o));
+        stdout(&o)
+    }
+
+    /// A command that will run inside the namespace (`ip netns exec NAME program`).
+    pub fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.name, program]);
+        cmd
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).output();
+    }
+}
+
+/// Connects two namespaces with a veth pair: `a_if` in `a` with `a_addr` (CIDR form), `b_if` in `b`
+/// with `b_addr`. Interface names must be at most 15 characters.
+pub fn veth(a: &Netns, a_if: &str, a_addr: &str, b: &Netns, b_if: &str, b_addr: &str) {
+    sh(&format!("ip link add {a_if} netns {} type veth peer name {b_if} netns {}", a.name, b.name));
+    a.exec_ok(&format!("ip addr add {a_addr} dev {a_if} && ip link set {a_if} up"));
+    b.exec_ok(&format!("ip addr add {b_addr} dev {b_if} && ip link set {b_if} up"));
+}
+
+/// Runs a shell command on the host and panics when it fails.
+pub fn sh(script: &str) -> String {
+    let o = Command::new("sh").args(["-c", script]).output().expect("sh runs");
+    assert!(o.status.success(), "`{script}` failed: {}{}", stdout(&o), stderr(&o));
+    stdout(&o)
+}
