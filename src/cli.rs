@@ -12,7 +12,7 @@ use crate::region::PoolPart;
 /// (云安全中心 接入K8s自建集群): will the security center reach and admit this cluster, and if not,
 /// exactly what must change?
 #[derive(Debug, Parser)]
-#[command(name = "k8sjoin-check", version, args_conflicts_with_subcommands = true, max_term_width = 110)]
+#[command(name = "k8sjoin-check", version, max_term_width = 110)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

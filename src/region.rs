@@ -107,7 +107,14 @@ impl RegionTable {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| InputError::unreadable(path, &e))?;
+        let bytes = std::fs::read(path).map_err(|e| InputError::unreadable(path, &e))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            InputError::at(
+                path,
+                None,
+                format!("not UTF-8 text (byte {}); expected the JSON region table", e.utf8_error().valid_up_to()),
+            )
+        })?;
         Self::parse(&text, &path.display().to_string())
     }
 
@@ -147,14 +154,23 @@ impl RegionTable {
             let region: Region = serde_json::from_str(value.get()).map_err(|e| {
                 InputError::new(origin, Some(base_line + e.line().saturating_sub(1)), format!("region {label}: {e}"))
             })?;
-            validate_region(&region)
-                .map_err(|what| InputError::new(origin, Some(base_line), format!("region {label}: {what}")))?;
+            validate_region(&region).map_err(|(what, near)| {
+                // Point at the offending value when it can be found in the entry's text.
+                let line = near
+                    .and_then(|needle| value.get().find(&needle))
+                    .map_or(base_line, |at| base_line + line_of(value.get(), at) - 1);
+                InputError::new(origin, Some(line), format!("region {label}: {what}"))
+            })?;
             for (kind, name) in [("id", &region.id), ("name_zh", &region.name_zh), ("name_en", &region.name_en)] {
                 let key = normalize(name);
-                if let Some((first, first_id)) = seen.get(&key) {
+                if let Some((first, first_id)) = seen.get(&key).filter(|(first, _)| *first != index) {
+                    let line = value
+                        .get()
+                        .find(&format!("{name:?}"))
+                        .map_or(base_line, |at| base_line + line_of(value.get(), at) - 1);
                     return Err(InputError::new(
                         origin,
-                        Some(base_line),
+                        Some(line),
                         format!(
                             "region {label}: duplicate {kind} {name:?}, already used by entry {first} ({first_id})"
                         ),
@@ -263,18 +279,21 @@ impl std::fmt::Display for UnknownRegion {
     }
 }
 
-fn validate_region(region: &Region) -> Result<(), String> {
+/// A problem with one region, and the text near it (to find its line).
+type Invalid = (String, Option<String>);
+
+fn validate_region(region: &Region) -> Result<(), Invalid> {
     if region.id.trim().is_empty() {
-        return Err("\"id\" is empty".into());
+        return Err(("\"id\" is empty".into(), Some("\"id\"".into())));
     }
     if region.public_ips.is_empty() && region.private_cidrs.is_empty() {
-        return Err(
-            "the address pool is empty: expected at least one entry in \"public_ips\" or \"private_cidrs\"".into()
-        );
+        let what = "the address pool is empty: expected at least one entry in \"public_ips\" or \"private_cidrs\"";
+        return Err((what.into(), None));
     }
     for net in &region.private_cidrs {
         if net.trunc() != *net {
-            return Err(format!("private CIDR {net} has host bits set; the network is {}", net.trunc()));
+            let what = format!("private CIDR {net} has host bits set; the network is {}", net.trunc());
+            return Err((what, Some(format!("\"{net}\""))));
         }
     }
     for (list, entries) in [
@@ -283,7 +302,7 @@ fn validate_region(region: &Region) -> Result<(), String> {
     ] {
         for (i, e) in entries.iter().enumerate() {
             if entries[..i].contains(e) {
-                return Err(format!("\"{list}\" lists {e} twice"));
+                return Err((format!("\"{list}\" lists {e} twice"), Some(format!("\"{list}\""))));
             }
         }
     }

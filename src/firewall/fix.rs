@@ -62,8 +62,9 @@ pub fn iptables_restore(admit: &Admit<'_>) -> String {
     out
 }
 
-/// `nft insert rule` commands for the chain that filters input. Table and chain names differ between
-/// hosts, so the first line says how to find them; `inet filter input` is the Debian/RHEL default.
+/// `nft insert rule` commands for the chain that filters input, quoted for a POSIX shell (the braces
+/// and the comment's quotes must reach nft intact). Table and chain names differ between hosts, so the
+/// first line says how to find them; `inet filter input` is the Debian/RHEL default.
 pub fn nft_commands(admit: &Admit<'_>) -> String {
     let mut out = format!(
         "# {}: admit the pool to tcp/{}. Replace \"inet filter input\" with your input chain (nft list chains);\n# every base chain on the input hook must accept, so insert into each one that can drop.\n",
@@ -75,7 +76,7 @@ pub fn nft_commands(admit: &Admit<'_>) -> String {
         }
         let set: Vec<String> = entries.iter().map(|e| e.entry.to_string()).collect();
         out.push_str(&format!(
-            "nft insert rule inet filter input {family} saddr {{ {} }} tcp dport {} accept comment \"{}\"\n",
+            "nft 'insert rule inet filter input {family} saddr {{ {} }} tcp dport {} accept comment \"{}\"'\n",
             set.join(", "),
             admit.port,
             admit.label

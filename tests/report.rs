@@ -1,0 +1,237 @@
+//! The run's outputs: JSON report against the published schema, JUnit, Markdown, the table
+//! (snapshot), exit codes and the gate, `--report`, `--only`/`--skip`, `explain`, `schema`.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+mod common;
+
+use common::{run, stderr, stdout};
+use serde_json::Value;
+
+/// A run that needs no network: VPC in a non-VPC region fails, the edition is manual.
+const FAILING: &[&str] = &[
+    "--region",
+    "cn-qingdao",
+    "--network",
+    "vpc",
+    "--apiserver",
+    "https://10.0.0.5:6443",
+    "--only",
+    "region",
+    "--only",
+    "edition",
+];
+/// A run that passes the default gate with a warn (auto network, unknown address, non-VPC region).
+const WARNING: &[&str] =
+    &["--region", "cn-qingdao", "--only", "region.known", "--only", "region.vpc-eligible", "--only", "edition"];
+
+fn with(base: &[&str], more: &[&str]) -> Vec<String> {
+    base.iter().chain(more).map(|s| (*s).to_string()).collect()
+}
+
+fn run_owned(args: &[String]) -> std::process::Output {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&refs)
+}
+
+fn json_report(args: &[&str]) -> (i32, Value) {
+    let o = run_owned(&with(args, &["--format", "json"]));
+    let v = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    (o.status.code().expect("exit code"), v)
+}
+
+fn validate_against_schema(report: &Value) {
+    let o = run(&["schema"]);
+    assert!(o.status.success());
+    let schema: Value = serde_json::from_str(&stdout(&o)).expect("schema is JSON");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("report-schema.json", schema).expect("schema loads");
+    let index = compiler.compile("report-schema.json", &mut schemas).expect("schema compiles");
+    if let Err(e) = schemas.validate(report, index) {
+        panic!("report does not match the schema: {e:#}\n{report:#}");
+    }
+}
+
+#[test]
+fn json_report_validates_against_the_schema() {
+    let (code, report) = json_report(FAILING);
+    assert_eq!(code, 1);
+    validate_against_schema(&report);
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["tool"]["name"], "k8sjoin-check");
+    assert_eq!(report["target"]["region"], "cn-qingdao");
+    assert_eq!(report["target"]["network"], "vpc");
+    assert_eq!(report["target"]["network_source"], "flag");
+    assert_eq!(report["target"]["apiserver"], "https://10.0.0.5:6443");
+    let s = &report["summary"];
+    assert_eq!(
+        (s["gate"].as_str(), s["fail_on"].as_str(), s["exit_code"].as_i64()),
+        (Some("fail"), Some("fail"), Some(1))
+    );
+    assert_eq!((s["pass"].as_u64(), s["fail"].as_u64(), s["manual"].as_u64()), (Some(2), Some(1), Some(1)));
+    let ids: Vec<&str> = report["checks"].as_array().expect("checks").iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        ["region.known", "region.vpc-eligible", "region.network-type", "edition.requirement"],
+        "catalogue order, selection only"
+    );
+    let (_, report) = json_report(WARNING);
+    validate_against_schema(&report);
+}
+
+#[test]
+fn the_schema_rejects_a_broken_report() {
+    // The schema must be able to fail: a report with an unknown status does not validate.
+    let (_, mut report) = json_report(FAILING);
+    report["checks"][0]["status"] = Value::from("ok");
+    let o = run(&["schema"]);
+    let schema: Value = serde_json::from_str(&stdout(&o)).expect("schema");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("s.json", schema).expect("loads");
+    let index = compiler.compile("s.json", &mut schemas).expect("compiles");
+    assert!(schemas.validate(&report, index).is_err());
+}
+
+#[test]
+fn report_file_is_the_complete_json_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("report.json");
+    let o = run_owned(&with(FAILING, &["--format", "markdown", "--report", path.to_str().expect("utf-8")]));
+    assert_eq!(o.status.code(), Some(1));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("report written")).expect("json");
+    validate_against_schema(&report);
+    assert_eq!(report["checks"].as_array().map(Vec::len), Some(4));
+    let o = run_owned(&with(FAILING, &["--report", "/nonexistent-dir/report.json"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent-dir/report.json"), "{}", stderr(&o));
+}
+
+#[test]
+fn fail_on_warn_turns_a_warning_into_a_failed_gate() {
+    let (code, report) = json_report(WARNING);
+    assert_eq!(report["summary"]["warn"], 1, "{report:#}");
+    assert_eq!(code, 0);
+    let (code, report) =
+        json_report(&with(WARNING, &["--fail-on", "warn"]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["gate"], "fail");
+    assert_eq!(report["summary"]["fail_on"], "warn");
+}
+
+#[test]
+fn junit_is_xml_with_a_suite_per_category() {
+    let o = run_owned(&with(FAILING, &["--format", "junit"]));
+    assert_eq!(o.status.code(), Some(1));
+    let xml = stdout(&o);
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
+    let names: Vec<&str> = suites.iter().filter_map(|s| s.attribute("name")).collect();
+    assert_eq!(names, ["region", "edition"]);
+    let case =
+        |id: &str| doc.descendants().find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id)).expect(id);
+    assert!(case("region.vpc-eligible").children().any(|n| n.has_tag_name("failure")));
+    assert!(case("edition.requirement").children().any(|n| n.has_tag_name("skipped")));
+    assert!(!case("region.known").children().any(|n| n.has_tag_name("failure") || n.has_tag_name("skipped")));
+    assert_eq!(root.attribute("failures"), Some("1"));
+    // Under --fail-on warn, a warn is a failure too, so CI and the exit code agree.
+    let o = run_owned(&with(WARNING, &["--format", "junit", "--fail-on", "warn"]));
+    let xml = stdout(&o);
+    let doc = roxmltree::Document::parse(&xml).expect("xml");
+    let warned = doc.descendants().find(|n| n.attribute("name") == Some("region.vpc-eligible")).expect("case");
+    assert!(warned.children().any(|n| n.has_tag_name("failure") && n.attribute("type") == Some("warn")));
+}
+
+#[test]
+fn markdown_has_a_summary_and_one_row_per_check() {
+    let o = run_owned(&with(FAILING, &["--format", "markdown"]));
+    let md = stdout(&o);
+    let lines: Vec<&str> = md.lines().collect();
+    assert!(lines[0].contains("gate **FAIL**") && lines[0].contains("2 pass") && lines[0].contains("1 fail"), "{md}");
+    let rows: Vec<&&str> = lines.iter().filter(|l| l.starts_with("| ") && l.contains('`')).collect();
+    assert_eq!(rows.len(), 4, "{md}");
+    for row in rows {
+        assert_eq!(row.matches(" | ").count() + 2, 5, "four cells, no stray pipes: {row}");
+    }
+}
+
+#[test]
+fn table_output_snapshot() {
+    let o = run_owned(&with(FAILING, &[]));
+    assert_eq!(o.status.code(), Some(1));
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\s+\d+ ms", " [time]");
+    settings.add_filter(r"vantage: .*", "vantage: [host]");
+    settings.add_filter(r"k8sjoin-check \d+\.\d+\.\d+", "k8sjoin-check [version]");
+    settings.bind(|| insta::assert_snapshot!("table_failing_vpc_region", stdout(&o)));
+}
+
+#[test]
+fn no_colour_when_not_a_terminal() {
+    let mut cmd = common::bin();
+    cmd.env_remove("NO_COLOR").args(FAILING);
+    let o = cmd.output().expect("runs");
+    assert!(!stdout(&o).contains('\x1b'), "piped output has no ANSI escapes");
+}
+
+#[test]
+fn unknown_check_ids_and_formats_exit_2() {
+    let o = run(&["--region", "cn-hangzhou", "--only", "firewal.allowlist"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown check id \"firewal.allowlist\" in --only"), "{}", stderr(&o));
+    let o = run(&["--region", "cn-hangzhou", "--skip", "nonsense"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("in --skip"));
+    let o = run(&["--region", "cn-hangzhou", "--format", "yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("yaml"), "{}", stderr(&o));
+    let o = run(&["regions", "--format", "xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["--region", "cn-hangzhou", "--timeout", "soon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a duration"), "{}", stderr(&o));
+    let o = run(&["--region", "cn-hangzhou", "--apiserver", "http://192.0.2.1:6443"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("HTTPS"), "{}", stderr(&o));
+    {
+        let o = run(&["--only", "region", "--skip", "region", "--region", "cn-hangzhou"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("leave no check"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn skip_removes_checks_and_dependents_say_why() {
+    let (_, report) = json_report(&["--region", "cn-hangzhou", "--skip", "region.known", "--only", "region"]);
+    let checks = report["checks"].as_array().expect("checks");
+    assert!(checks.iter().all(|c| c["id"] != "region.known"));
+    let vpc = checks.iter().find(|c| c["id"] == "region.vpc-eligible").expect("reported");
+    assert_eq!(vpc["status"], "skip");
+    assert!(vpc["message"].as_str().is_some_and(|m| m.contains("region.known")), "{vpc}");
+}
+
+#[test]
+fn explain_and_schema_commands() {
+    let o = run(&["explain", "region.vpc-eligible"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.starts_with("region.vpc-eligible"), "{text}");
+    assert!(text.contains("cn-hongkong") && text.contains("Requires: region.known"), "{text}");
+    let o = run(&["explain", "region"]);
+    assert!(stdout(&o).contains("region.known") && stdout(&o).contains("region.network-type"));
+    let o = run(&["explain", "region.nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown check id"));
+    let o = run(&["schema"]);
+    let schema: Value = serde_json::from_str(&stdout(&o)).expect("schema is JSON");
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+}
+
+#[test]
+fn every_catalogue_check_is_explained_in_the_readme() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    for id in k8sjoin_check::checks::CATALOGUE.iter().map(|d| d.id) {
+        assert!(readme.contains(&format!("`{id}`")), "README.md does not list {id}");
+    }
+}
