@@ -245,6 +245,121 @@ fn crashed(e: &tokio::task::JoinError) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::{BoxFuture, Category, always};
+    use crate::cli::Cli;
+    use crate::region::RegionTable;
+    use clap::Parser;
+    use std::sync::LazyLock;
+    use std::time::Duration;
+
+    fn ctx(args: &[&str]) -> Arc<Context> {
+        let cli = Cli::parse_from(std::iter::once("k8sjoin-check").chain(args.iter().copied()));
+        Arc::new(Context::from_args(&cli.run, RegionTable::embedded().expect("table")).expect("context"))
+    }
+
+    const fn def(id: &'static str, needs: &'static [&'static str], run: Run) -> CheckDef {
+        CheckDef { id, category: Category::Region, title: "t", explain: "e", needs, after: &[], applies: always, run }
+    }
+
+    static BARRIER: LazyLock<tokio::sync::Barrier> = LazyLock::new(|| tokio::sync::Barrier::new(2));
+
+    fn meet(_: &Env) -> BoxFuture<'_> {
+        Box::pin(async {
+            BARRIER.wait().await;
+            Outcome::pass("met")
+        })
+    }
+    fn hang(_: &Env) -> BoxFuture<'_> {
+        Box::pin(async {
+            std::future::pending::<()>().await;
+            Outcome::pass("never")
+        })
+    }
+    fn fails(_: &Env) -> Outcome {
+        Outcome::fail("broken input")
+    }
+    fn passes(_: &Env) -> Outcome {
+        Outcome::pass("fine")
+    }
+    fn panics(_: &Env) -> Outcome {
+        panic!("bug in a check")
+    }
+
+    static CATALOGUE: &[CheckDef] = &[
+        def("region.a", &[], Run::Async(meet)),
+        def("region.b", &[], Run::Async(meet)),
+        def("region.hang", &[], Run::Async(hang)),
+        def("region.broken", &[], Run::Sync(fails)),
+        def("region.after-broken", &["region.broken"], Run::Sync(passes)),
+        def("region.after-hang", &["region.hang"], Run::Sync(passes)),
+        def("region.crash", &[], Run::Sync(panics)),
+    ];
+
+    async fn run_with(only: &[&str], stop_after: Duration) -> RunResult {
+        let ctx = ctx(&[]);
+        let only: Vec<String> = only.iter().map(|s| (*s).to_string()).collect();
+        let plan = plan(CATALOGUE, &ctx, &only, &[]).expect("plan");
+        execute(ctx, &plan, async move {
+            tokio::time::sleep(stop_after).await;
+            StopReason::Deadline(stop_after)
+        })
+        .await
+    }
+
+    fn status_of<'a>(r: &'a RunResult, id: &str) -> &'a Check {
+        r.checks.iter().find(|c| c.id == id).expect("reported")
+    }
+
+    #[tokio::test]
+    async fn independent_checks_run_concurrently() {
+        // Each waits for the other at a barrier: run one after the other, they would never finish.
+        let r = run_with(&["region.a", "region.b"], Duration::from_secs(10)).await;
+        assert_eq!(r.stopped, None);
+        assert!(r.checks.iter().all(|c| c.status == Status::Pass), "{:?}", r.checks);
+    }
+
+    #[tokio::test]
+    async fn a_failed_need_skips_the_dependent_with_the_reason() {
+        let r = run_with(&["region.after-broken"], Duration::from_secs(10)).await;
+        // The dependency ran (it is needed) but is not reported (it was not selected).
+        assert_eq!(r.checks.len(), 1);
+        let c = status_of(&r, "region.after-broken");
+        assert_eq!(c.status, Status::Skip);
+        assert_eq!(c.message, "needs region.broken, which failed: broken input");
+    }
+
+    #[tokio::test]
+    async fn the_deadline_reports_unfinished_checks_as_skipped() {
+        let r = run_with(&["region.hang", "region.after-hang", "region.broken"], Duration::from_millis(200)).await;
+        assert_eq!(r.stopped, Some(StopReason::Deadline(Duration::from_millis(200))));
+        assert_eq!(status_of(&r, "region.broken").status, Status::Fail, "finished checks keep their result");
+        for id in ["region.hang", "region.after-hang"] {
+            let c = status_of(&r, id);
+            assert_eq!(c.status, Status::Skip);
+            assert!(c.message.contains("--deadline of 200ms"), "{}", c.message);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_crashing_check_is_an_internal_error_not_a_pass() {
+        let r = run_with(&["region.crash"], Duration::from_secs(10)).await;
+        assert_eq!(status_of(&r, "region.crash").status, Status::Fail);
+        assert_eq!(r.internal_errors.len(), 1);
+    }
+
+    #[test]
+    fn plan_rejects_unknown_ids_and_pulls_in_dependencies() {
+        let ctx = ctx(&[]);
+        let err = plan(CATALOGUE, &ctx, &["region.brokn".into()], &[]).unwrap_err();
+        assert!(err.to_string().contains("did you mean region.broken?"), "{err}");
+        let p = plan(CATALOGUE, &ctx, &["region.after-broken".into()], &[]).expect("plan");
+        let run: Vec<&str> = p.run.iter().map(|d| d.id).collect();
+        assert_eq!(run, ["region.broken", "region.after-broken"]);
+        assert_eq!(p.reported.iter().copied().collect::<Vec<_>>(), ["region.after-broken"]);
+        // An explicitly skipped dependency is not pulled back in.
+        let p = plan(CATALOGUE, &ctx, &["region.after-broken".into()], &["region.broken".into()]).expect("plan");
+        assert_eq!(p.run.len(), 1);
+    }
 
     #[test]
     fn patterns_match_whole_segments() {
