@@ -175,6 +175,26 @@ fn no_colour_when_not_a_terminal() {
     assert!(!stdout(&o).contains('\x1b'), "piped output has no ANSI escapes");
 }
 
+/// On a terminal (a pseudo-terminal made by `script`) the status is coloured, unless NO_COLOR is set.
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    if !common::prerequisites("colour_on_a_terminal_unless_no_color", &[common::Need::Command("script")]) {
+        return;
+    }
+    let command = format!("{} {}", env!("CARGO_BIN_EXE_k8sjoin-check"), FAILING.join(" "));
+    let tty = |no_color: Option<&str>| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"]).env_remove("NO_COLOR").env("HOME", "/nonexistent");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        stdout(&cmd.output().expect("script runs"))
+    };
+    let coloured = tty(None);
+    assert!(coloured.contains("\x1b[") && coloured.contains("FAIL"), "{coloured}");
+    assert!(!tty(Some("1")).contains("\x1b["), "NO_COLOR=1 turns colour off");
+}
+
 #[test]
 fn unknown_check_ids_and_formats_exit_2() {
     let o = run(&["--region", "cn-hangzhou", "--only", "firewal.allowlist"]);
