@@ -9,9 +9,11 @@ pub mod context;
 pub mod endpoint;
 pub mod error;
 pub mod firewall;
+pub mod forward;
 pub mod region;
 pub mod report;
 pub mod runner;
+pub mod runtime;
 pub mod vantage;
 
 use std::io::Write;

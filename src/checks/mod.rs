@@ -4,6 +4,7 @@
 
 pub mod apiserver;
 pub mod edition;
+pub mod host;
 pub mod region;
 
 use crate::check::CheckDef;
@@ -15,6 +16,7 @@ pub static CATALOGUE: &[CheckDef] = &[
     region::NETWORK_TYPE,
     apiserver::ENDPOINT,
     apiserver::DNS,
+    host::CONTAINER_RUNTIME,
     edition::REQUIREMENT,
 ];
 

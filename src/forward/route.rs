@@ -1,0 +1,185 @@
+//! The main routing table from `/proc/net/route` and `/proc/net/ipv6_route`: which interface the
+//! reply to an address leaves by. Policy routing (`ip rule`) is not modelled; checks that rely on a
+//! lookup say so in their evidence.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::Path;
+
+use crate::error::InputError;
+
+const RTF_UP: u32 = 0x0001;
+const RTF_REJECT: u32 = 0x0200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub iface: String,
+    pub dest: IpAddr,
+    pub prefix: u8,
+    pub gateway: Option<IpAddr>,
+    pub metric: u32,
+    pub reject: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteTable {
+    pub routes: Vec<Route>,
+}
+
+impl RouteTable {
+    /// Reads `<root>/proc/net/route` and `<root>/proc/net/ipv6_route`; a missing file is an empty table.
+    pub fn read(root: &Path) -> Result<RouteTable, InputError> {
+        let mut routes = Vec::new();
+        for (file, parse) in [
+            ("proc/net/route", parse_v4 as fn(&str, &Path) -> Result<Vec<Route>, InputError>),
+            ("proc/net/ipv6_route", parse_v6),
+        ] {
+            let path = root.join(file);
+            match std::fs::read(&path) {
+                Ok(bytes) => routes.extend(parse(&String::from_utf8_lossy(&bytes), &path)?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(InputError::unreadable(&path, &e)),
+            }
+        }
+        Ok(RouteTable { routes })
+    }
+
+    /// The route the kernel's main table picks for `ip`: longest prefix, then lowest metric.
+    pub fn lookup(&self, ip: IpAddr) -> Option<&Route> {
+        self.routes
+            .iter()
+            .filter(|r| r.dest.is_ipv4() == ip.is_ipv4() && contains(r.dest, r.prefix, ip))
+            .max_by(|a, b| a.prefix.cmp(&b.prefix).then(b.metric.cmp(&a.metric)))
+    }
+}
+
+fn contains(net: IpAddr, prefix: u8, ip: IpAddr) -> bool {
+    match (net, ip) {
+        (IpAddr::V4(n), IpAddr::V4(i)) => {
+            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix.min(32))) };
+            u32::from(n) & mask == u32::from(i) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(i)) => {
+            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix.min(128))) };
+            u128::from(n) & mask == u128::from(i) & mask
+        }
+        _ => false,
+    }
+}
+
+/// `Iface Destination Gateway Flags RefCnt Use Metric Mask …`, addresses as little-endian hex.
+pub fn parse_v4(text: &str, path: &Path) -> Result<Vec<Route>, InputError> {
+    let mut routes = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.is_empty() || (n == 1 && f[0] == "Iface") {
+            continue;
+        }
+        let bad = |what: &str| {
+            InputError::at(
+                path,
+                Some(n),
+                format!(
+                    "{what}; expected a /proc/net/route line (Iface Destination Gateway Flags RefCnt Use Metric Mask …)"
+                ),
+            )
+        };
+        if f.len() < 8 {
+            return Err(bad(&format!("{} fields", f.len())));
+        }
+        let hex = |s: &str| u32::from_str_radix(s, 16).map_err(|_| bad(&format!("{s:?} is not hexadecimal")));
+        let le = |v: u32| Ipv4Addr::from(v.swap_bytes());
+        let flags = hex(f[3])?;
+        if flags & RTF_UP == 0 {
+            continue;
+        }
+        let mask = u32::from(le(hex(f[7])?));
+        if mask.leading_ones() + mask.trailing_zeros() != 32 {
+            return Err(bad(&format!("mask {} is not contiguous", f[7])));
+        }
+        let gateway = le(hex(f[2])?);
+        routes.push(Route {
+            iface: f[0].to_string(),
+            dest: IpAddr::V4(le(hex(f[1])?)),
+            prefix: u8::try_from(mask.leading_ones()).unwrap_or(32),
+            gateway: (!gateway.is_unspecified()).then_some(IpAddr::V4(gateway)),
+            metric: f[6].parse().map_err(|_| bad(&format!("metric {:?} is not a number", f[6])))?,
+            reject: flags & RTF_REJECT != 0,
+        });
+    }
+    Ok(routes)
+}
+
+/// `dest plen src splen nexthop metric refcnt use flags iface`, all hex.
+pub fn parse_v6(text: &str, path: &Path) -> Result<Vec<Route>, InputError> {
+    let mut routes = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.is_empty() {
+            continue;
+        }
+        let bad =
+            |what: &str| InputError::at(path, Some(i + 1), format!("{what}; expected a /proc/net/ipv6_route line"));
+        if f.len() < 10 || f[0].len() != 32 || f[4].len() != 32 {
+            return Err(bad(&format!("{} fields", f.len())));
+        }
+        let addr = |s: &str| {
+            u128::from_str_radix(s, 16).map(Ipv6Addr::from).map_err(|_| bad(&format!("{s:?} is not an address")))
+        };
+        let num = |s: &str| u32::from_str_radix(s, 16).map_err(|_| bad(&format!("{s:?} is not hexadecimal")));
+        let flags = num(f[8])?;
+        let prefix = num(f[1])?;
+        if flags & RTF_UP == 0 || prefix > 128 {
+            continue;
+        }
+        let gateway = addr(f[4])?;
+        routes.push(Route {
+            iface: f[9].to_string(),
+            dest: IpAddr::V6(addr(f[0])?),
+            prefix: u8::try_from(prefix).unwrap_or(128),
+            gateway: (!gateway.is_unspecified()).then_some(IpAddr::V6(gateway)),
+            metric: num(f[5])?,
+            reject: flags & RTF_REJECT != 0,
+        });
+    }
+    Ok(routes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V4: &str = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+v-fw-out\t007100CB\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
+v-fw-out2\t006433C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
+eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n";
+
+    #[test]
+    fn longest_prefix_wins() {
+        let t = RouteTable { routes: parse_v4(V4, Path::new("route")).expect("parses") };
+        let iface = |ip: &str| t.lookup(ip.parse().expect("ip")).map(|r| r.iface.as_str());
+        assert_eq!(iface("203.0.113.30"), Some("v-fw-out"));
+        assert_eq!(iface("198.51.100.7"), Some("v-fw-out2"));
+        assert_eq!(iface("8.8.8.8"), Some("eth0"));
+        let default = t.lookup("8.8.8.8".parse().expect("ip")).expect("route");
+        assert_eq!(default.gateway, Some("192.0.2.1".parse().expect("ip")));
+    }
+
+    #[test]
+    fn v6_routes() {
+        let text = "20010db8000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n";
+        let routes = parse_v6(text, Path::new("ipv6_route")).expect("parses");
+        assert_eq!(routes[0].prefix, 64);
+        assert_eq!(routes[0].dest.to_string(), "2001:db8::");
+    }
+
+    #[test]
+    fn malformed_lines_name_file_and_line() {
+        let err = parse_v4("Iface\tDestination\neth0\tZZZ\t0\t0001\t0\t0\t0\t0\n", Path::new("route")).unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(err.what.contains("not hexadecimal"), "{err}");
+        let err = parse_v4("eth0 0 0 1\n", Path::new("route")).unwrap_err();
+        assert!(err.what.contains("4 fields"), "{err}");
+        assert!(parse_v6("garbage\n", Path::new("r6")).is_err());
+    }
+}
