@@ -1,6 +1,7 @@
 //! k8sjoin-check: preflight checks before joining a self-built Kubernetes cluster to Alibaba Cloud
 //! Security Center. `run` takes the parsed command line and returns the process exit code.
 
+pub mod audit;
 pub mod check;
 pub mod checks;
 pub mod cli;
