@@ -52,6 +52,7 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         }
         Some(Command::Explain { check_id }) => commands::explain(&check_id)?,
         Some(Command::Schema) => report::schema::REPORT_SCHEMA.to_string(),
+        Some(Command::AuditPolicy { k8s_version }) => commands::audit_policy(k8s_version.as_deref())?,
     };
     print_stdout(&text)?;
     Ok(error::EXIT_PASS)
