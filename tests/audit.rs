@@ -162,6 +162,68 @@ fn a_missing_flag_fails_only_the_flags_check() {
 }
 
 #[test]
+fn flag_values_are_judged() {
+    const MANIFEST: &str = "/etc/kubernetes/manifests/kube-apiserver.yaml";
+    for (from, to, status, says) in [
+        ("--audit-log-maxsize=100", "--audit-log-maxsize=50", "warn", "below the vendor's 100"),
+        ("--audit-log-maxbackup=10", "--audit-log-maxbackup=ten", "fail", "not a whole number"),
+        ("--audit-log-maxage=30\n", "--audit-log-maxage=30\n    - --audit-log-format=legacy\n", "fail", "JSON"),
+        ("--audit-log-path=/var/log/kubernetes/kubernetes.audit", "--audit-log-path=-", "fail", "standard output"),
+        ("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n", "", "fail", "--audit-policy-file is missing"),
+    ] {
+        let node = Node::from_fixture("seed-policy-fixed");
+        node.edit(MANIFEST, from, to);
+        let (got, message) = &node.statuses(&["--only", "audit.apiserver-flags"])["audit.apiserver-flags"];
+        assert_eq!(got, status, "{to:?}: {message}");
+        assert!(message.contains(says), "{to:?}: {message}");
+    }
+}
+
+#[test]
+fn policy_content_warnings() {
+    for (policy, says) in [
+        ("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n", "omitStages lacks RequestReceived"),
+        (
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  verbs: [create]\n",
+            "no catch-all",
+        ),
+        (
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: None\n",
+            "every request ends at level None",
+        ),
+        (
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n- level: None\n  users: [x]\n",
+            "never apply",
+        ),
+    ] {
+        let node = Node::from_fixture("seed-policy-fixed");
+        std::fs::write(node.path("/etc/kubernetes/audit-policy.yaml"), policy).expect("write policy");
+        let got = node.statuses(&["--only", "audit.policy-file", "--only", "audit.policy-content"]);
+        assert_eq!(got["audit.policy-file"].0, "pass", "{policy}: {got:?}");
+        let (status, message) = &got["audit.policy-content"];
+        assert_eq!(status, "warn", "{policy}: {message}");
+        assert!(message.contains(says), "{policy}: {message}");
+    }
+}
+
+#[test]
+fn what_kube_apiserver_refuses_fails_the_policy_file_check() {
+    let node = Node::from_fixture("seed-policy-fixed");
+    std::fs::write(
+        node.path("/etc/kubernetes/audit-policy.yaml"),
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Full\n",
+    )
+    .expect("write policy");
+    let (status, message) = &node.statuses(&["--only", "audit.policy-file"])["audit.policy-file"];
+    assert_eq!(status, "fail");
+    assert!(message.contains("audit-policy.yaml:4") && message.contains("\"Full\""), "{message}");
+    std::fs::write(node.path("/etc/kubernetes/audit-policy.yaml"), "apiVersion: v1\nkind: ConfigMap\n").expect("write");
+    let (status, message) = &node.statuses(&["--only", "audit.policy-file"])["audit.policy-file"];
+    assert_eq!(status, "fail");
+    assert!(message.contains("ConfigMap") && message.contains("\"v1\""), "{message}");
+}
+
+#[test]
 fn a_missing_mount_fails_only_the_mounts_check() {
     let messages = assert_fixture("missing-mount", &[("audit.apiserver-mounts", "fail")]);
     assert!(messages["audit.apiserver-mounts"].contains("/etc/kubernetes/audit-policy.yaml"));
@@ -171,8 +233,29 @@ fn a_missing_mount_fails_only_the_mounts_check() {
 fn a_wrong_mount_path_fails_the_mounts_check_and_the_log_cannot_be_found() {
     let messages =
         assert_fixture("wrong-mount-path", &[("audit.apiserver-mounts", "fail"), ("audit.log-written", "skip")]);
-    assert!(messages["audit.apiserver-mounts"].contains("/var/log/kubernetes"));
+    assert!(messages["audit.apiserver-mounts"].contains("/var/log/kube-audit"), "{messages:?}");
     assert!(messages["audit.log-written"].contains("audit.apiserver-mounts"));
+}
+
+#[test]
+fn other_mount_mistakes_fail_the_mounts_check() {
+    const MANIFEST: &str = "/etc/kubernetes/manifests/kube-apiserver.yaml";
+    for (from, to, says) in [
+        ("DirectoryOrCreate\n    name: k8s-audit\n", "DirectoryOrCreate\n    name: audit-logs\n", "names no volume"),
+        ("      name: k8s-audit\n", "      name: k8s-audit\n      readOnly: true\n", "readOnly"),
+        ("      type: FileOrCreate\n", "      type: DirectoryOrCreate\n", "type DirectoryOrCreate"),
+        (
+            "  - hostPath:\n      path: /var/log/kubernetes\n      type: DirectoryOrCreate\n    name: k8s-audit\n",
+            "  - emptyDir: {}\n    name: k8s-audit\n",
+            "not a hostPath",
+        ),
+    ] {
+        let node = Node::from_fixture("seed-policy-fixed");
+        node.edit(MANIFEST, from, to);
+        let (status, message) = &node.statuses(&["--only", "audit.apiserver-mounts"])["audit.apiserver-mounts"];
+        assert_eq!(status, "fail", "{to:?}: {message}");
+        assert!(message.contains(says), "{to:?}: {message}");
+    }
 }
 
 #[test]

@@ -470,12 +470,17 @@ fn policy_content(env: &Env) -> Outcome {
     let path = files.policy.host_path.as_str();
     let mut findings = Findings::default();
     let leaks = policy.leaks();
+    // One message per rule: a rule usually reaches all three resources at once.
+    let mut by_rule: BTreeMap<usize, (usize, Level, Vec<String>)> = BTreeMap::new();
     for leak in &leaks {
+        by_rule.entry(leak.rule).or_insert((leak.line, leak.level, Vec::new())).2.push(leak.resource.to_string());
+    }
+    for (rule, (line, level, resources)) in &by_rule {
         findings.add(
             Status::Fail,
             format!(
-                "{path}:{}: rule {} logs {} at {}: request/response bodies with secret values go into the audit log",
-                leak.line, leak.rule, leak.resource, leak.level
+                "{path}:{line}: rule {rule} logs {} at {level}: request/response bodies with secret values and tokens go into the audit log",
+                resources.join(", ")
             ),
         );
     }
@@ -647,6 +652,7 @@ fn mapping_evidence(container_path: &str, mapping: &Mapping<'_>) -> Value {
 /// reported once, by the name check.)
 fn reaches_host(
     files: &AuditFiles,
+    m: &Manifest,
     container_path: &str,
     mapping: &Mapping<'_>,
     consequence: &str,
@@ -655,22 +661,50 @@ fn reaches_host(
 ) -> bool {
     match mapping {
         Mapping::HostPath { .. } => return true,
-        Mapping::NotHostPath { volume: None, .. } => {}
-        Mapping::NotHostPath { mount, volume: Some(v) } => findings.add(
-            Status::Fail,
-            format!(
-                "{}: volume {:?} behind {} is not a hostPath: {consequence}",
-                at(files, Some(v.line)),
-                v.name,
-                mount.mount_path
-            ),
-        ),
-        Mapping::Unmounted => {
-            findings.add(Status::Fail, format!("no volumeMount covers {container_path}: {consequence}"))
+        Mapping::NotHostPath { volume: None, .. } => findings.fix(fix.to_string()),
+        Mapping::NotHostPath { mount, volume: Some(v) } => {
+            findings.add(
+                Status::Fail,
+                format!(
+                    "{}: volume {:?} behind {} is not a hostPath: {consequence}",
+                    at(files, Some(v.line)),
+                    v.name,
+                    mount.mount_path
+                ),
+            );
+            findings.fix(fix.to_string());
         }
+        Mapping::Unmounted => match misplaced_mount(m, container_path) {
+            // The usual slip: the host directory is mounted, at another path than the flag names.
+            Some(mount) => {
+                findings.add(
+                    Status::Fail,
+                    format!(
+                        "{}: volumeMount {:?} mounts the host's {container_path} at {}, but the flag names {container_path}: {consequence}",
+                        at(files, Some(mount.line)),
+                        mount.name,
+                        mount.mount_path
+                    ),
+                );
+                findings.fix(format!("{}: set mountPath: {container_path}", at(files, Some(mount.line))));
+            }
+            None => {
+                findings.add(Status::Fail, format!("no volumeMount covers {container_path}: {consequence}"));
+                findings.fix(fix.to_string());
+            }
+        },
     }
-    findings.fix(fix.to_string());
     false
+}
+
+/// A mount whose hostPath volume is `path` on the host, mounted somewhere else in the container.
+fn misplaced_mount<'a>(m: &'a Manifest, path: &str) -> Option<&'a VolumeMount> {
+    let path = crate::audit::manifest::normalize(path);
+    m.mounts.iter().find(|mount| {
+        m.volume(&mount.name)
+            .and_then(|v| v.host_path.as_ref())
+            .is_some_and(|h| crate::audit::manifest::normalize(&h.path) == path)
+    })
 }
 
 fn apiserver_mounts(env: &Env) -> Outcome {
@@ -725,7 +759,7 @@ fn apiserver_mounts(env: &Env) -> Outcome {
             "mount the log directory from the host: volumeMounts: - {{name: k8s-audit, mountPath: {dir}}}; volumes: - {{name: k8s-audit, hostPath: {{path: {dir}, type: DirectoryOrCreate}}}}"
         );
         let consequence = "kube-apiserver writes the audit log inside its container, where the collector never sees it and a restart loses it";
-        if reaches_host(files, &dir, &mapping, consequence, &mut findings, &fix)
+        if reaches_host(files, m, &dir, &mapping, consequence, &mut findings, &fix)
             && let Mapping::HostPath { mount, host, .. } = &mapping
         {
             if mount.read_only {
@@ -750,7 +784,7 @@ fn apiserver_mounts(env: &Env) -> Outcome {
             "mount the policy from the host: volumeMounts: - {{name: audit-policy, mountPath: {policy_path}, readOnly: true}}; volumes: - {{name: audit-policy, hostPath: {{path: {policy_path}, type: FileOrCreate}}}}"
         );
         let consequence = "kube-apiserver does not find the policy file in its container and does not start";
-        if reaches_host(files, policy_path, &mapping, consequence, &mut findings, &fix)
+        if reaches_host(files, m, policy_path, &mapping, consequence, &mut findings, &fix)
             && let Mapping::HostPath { mount, volume, host } = &mapping
         {
             let is_file_mount =
