@@ -53,6 +53,12 @@ pub enum Command {
     },
     /// Print the JSON Schema of the report.
     Schema,
+    /// Print a correct audit policy (the vendor's sample) for a Kubernetes version.
+    AuditPolicy {
+        /// The cluster's Kubernetes version (e.g. 1.28); decides the policy's apiVersion.
+        #[arg(long, value_name = "V")]
+        k8s_version: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

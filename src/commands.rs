@@ -1,4 +1,4 @@
-//! The subcommands other than the run: `regions`, `allowlist`, `explain`. Each returns the text to print.
+//! The subcommands other than the run: `regions`, `allowlist`, `explain`, `audit-policy`. Each returns the text to print.
 
 use std::fmt::Write as _;
 
@@ -101,6 +101,15 @@ pub fn allowlist(
         AllowlistFormat::Firewalld => fix::firewalld_commands(&admit),
         AllowlistFormat::EcsSg => fix::ecs_sg_command(&admit),
     })
+}
+
+/// `audit-policy`: the vendor's sample policy in the apiVersion that version accepts.
+pub fn audit_policy(k8s_version: Option<&str>) -> Result<String, Error> {
+    let version = match k8s_version {
+        Some(text) => Some(text.parse().map_err(|e| Error::Usage(format!("--k8s-version: {e}")))?),
+        None => None,
+    };
+    Ok(crate::audit::policy::recommended(version))
 }
 
 pub fn explain(id: &str) -> Result<String, Error> {

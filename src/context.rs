@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::audit::AuditFiles;
+use crate::audit::version::KubeVersion;
 use crate::cli::{FailOn, NetworkArg, RunArgs};
 use crate::endpoint::{DEFAULT_APISERVER_PORT, Endpoint, EndpointSource, Host, parse_server, private_range};
 use crate::error::Error;
@@ -57,6 +59,12 @@ pub struct Context {
     pub deadline: Duration,
     pub fail_on: FailOn,
     pub audit: bool,
+    /// `--k8s-version`: the version to assume when neither `/version` nor the manifest's image tells.
+    pub k8s_version: Option<KubeVersion>,
+    /// `--cluster-id`: the id the security center shows, which names the collector's env vars.
+    pub cluster_id: Option<String>,
+    /// The audit configuration under `--root`, read when `--audit` is given (see `audit`).
+    pub audit_files: Option<AuditFiles>,
     pub facts: Facts,
 }
 
@@ -66,6 +74,8 @@ pub struct Context {
 pub struct Facts {
     /// The API server's addresses (written by `apiserver.dns`, or set from an IP literal).
     pub addresses: std::sync::OnceLock<Resolved>,
+    /// The API server's gitVersion (e.g. `v1.28.3`), written by `apiserver.version`.
+    pub server_version: std::sync::OnceLock<String>,
 }
 
 /// The API server's addresses and how they were found.
@@ -98,6 +108,13 @@ impl Context {
         if args.port == Some(0) {
             return Err(Error::Usage("--port 0 is not a port; expected 1-65535".into()));
         }
+        let k8s_version = match &args.k8s_version {
+            Some(text) => Some(text.parse().map_err(|e| Error::Usage(format!("--k8s-version: {e}")))?),
+            None => None,
+        };
+        // Read once, before any check: a malformed manifest or policy stops the run (exit 2) instead
+        // of making every audit check report on half of it.
+        let audit_files = if args.audit { Some(AuditFiles::load(&args.root)?) } else { None };
         let facts = Facts::default();
         if let Some(Endpoint { host: Host::Ip(ip), .. }) = &endpoint {
             // An IP literal needs no resolution; setting it here lets every check rely on the fact.
@@ -116,6 +133,9 @@ impl Context {
             deadline: args.deadline,
             fail_on: args.fail_on,
             audit: args.audit,
+            k8s_version,
+            cluster_id: args.cluster_id.clone(),
+            audit_files,
             facts,
         })
     }

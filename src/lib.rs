@@ -1,6 +1,7 @@
 //! k8sjoin-check: preflight checks before joining a self-built Kubernetes cluster to Alibaba Cloud
 //! Security Center. `run` takes the parsed command line and returns the process exit code.
 
+pub mod audit;
 pub mod check;
 pub mod checks;
 pub mod cli;
@@ -53,6 +54,7 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         }
         Some(Command::Explain { check_id }) => commands::explain(&check_id)?,
         Some(Command::Schema) => report::schema::REPORT_SCHEMA.to_string(),
+        Some(Command::AuditPolicy { k8s_version }) => commands::audit_policy(k8s_version.as_deref())?,
     };
     print_stdout(&text)?;
     Ok(error::EXIT_PASS)

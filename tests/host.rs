@@ -27,7 +27,10 @@ fn docker_socket_or_binary_passes() {
 fn containerd_only_warns_with_the_seed_requirement() {
     let (code, check) = runtime_check("containerd-only");
     assert_eq!(check["status"], "warn", "{check}");
-    assert!(check["message"].as_str().is_some_and(|m| m.contains("已安装Docker") && m.contains("containerd")), "{check}");
+    assert!(
+        check["message"].as_str().is_some_and(|m| m.contains("已安装Docker") && m.contains("containerd")),
+        "{check}"
+    );
     assert_eq!(code, 0);
 }
 

@@ -3,6 +3,7 @@
 //! A check lives in `checks/<category>.rs` as a `CheckDef` constant plus the function that runs it.
 
 pub mod apiserver;
+pub mod audit;
 pub mod edition;
 pub mod host;
 pub mod region;
@@ -17,7 +18,16 @@ pub static CATALOGUE: &[CheckDef] = &[
     apiserver::ENDPOINT,
     apiserver::DNS,
     host::CONTAINER_RUNTIME,
+    audit::K8S_VERSION,
+    audit::POLICY_FILE,
+    audit::POLICY_CONTENT,
+    audit::APISERVER_FLAGS,
+    audit::APISERVER_MOUNTS,
+    audit::COLLECTOR_ENV,
+    audit::APISERVER_RUNNING,
+    audit::LOG_WRITTEN,
     edition::REQUIREMENT,
+    audit::COLLECTOR_INSTALLED,
 ];
 
 /// Looks a check up by its exact id.
@@ -37,7 +47,11 @@ mod tests {
             assert!(seen.insert(def.id), "duplicate id {}", def.id);
             let (category, name) = def.id.split_once('.').expect("dotted id");
             assert_eq!(category, def.category.as_str(), "{}", def.id);
-            assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", def.id);
+            assert!(
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                def.id
+            );
             assert!(!def.explain.is_empty() && !def.title.is_empty(), "{}", def.id);
         }
     }

@@ -1,0 +1,117 @@
+//! The audit log kube-apiserver writes: its age and its last lines, each of which must be one
+//! `audit.k8s.io/v1` Event in JSON (what the log collector ships with `_jsonfile=true`).
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::time::SystemTime;
+
+use serde::Deserialize;
+
+use super::version::AUDIT_V1;
+
+/// How much of the end of the log is read: enough for several events (a RequestResponse event
+/// can be tens of kilobytes), little enough to stay fast on a multi-gigabyte log.
+pub const TAIL_BYTES: u64 = 256 << 10;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tail {
+    pub size: u64,
+    pub modified: SystemTime,
+    /// The last complete lines, oldest first, at most the number asked for. A last line without
+    /// its newline is being written right now and is left out.
+    pub lines: Vec<String>,
+}
+
+/// The size, modification time and last `max_lines` complete lines of a file.
+pub fn read_tail(path: &Path, max_lines: usize) -> std::io::Result<Tail> {
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"));
+    }
+    let size = meta.len();
+    let start = size.saturating_sub(TAIL_BYTES);
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::new();
+    file.take(TAIL_BYTES).read_to_end(&mut bytes)?;
+    // Keep complete lines only: the one the read started inside of, and an unfinished last one, are cut.
+    let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let begin = if start == 0 { 0 } else { bytes[..end].iter().position(|&b| b == b'\n').map_or(end, |i| i + 1) };
+    let text = String::from_utf8_lossy(&bytes[begin..end]);
+    let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    let keep = lines.len().saturating_sub(max_lines);
+    Ok(Tail { size, modified: meta.modified()?, lines: lines[keep..].to_vec() })
+}
+
+/// The fields of an audit event that show it is one, and what it recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub api_version: String,
+    pub kind: String,
+    pub level: String,
+    #[serde(rename = "auditID")]
+    pub audit_id: String,
+    pub stage: String,
+    #[serde(default)]
+    pub verb: String,
+    #[serde(rename = "requestURI", default)]
+    pub request_uri: String,
+}
+
+/// One log line as an `audit.k8s.io/v1` Event, or why it is not one.
+pub fn parse_event(line: &str) -> Result<Event, String> {
+    let event: Event = serde_json::from_str(line).map_err(|e| format!("not an audit event in JSON: {e}"))?;
+    if event.kind != "Event" {
+        return Err(format!("kind is {:?}, expected Event", event.kind));
+    }
+    if event.api_version != AUDIT_V1 {
+        return Err(format!("apiVersion is {:?}, expected {AUDIT_V1}", event.api_version));
+    }
+    if event.audit_id.is_empty() {
+        return Err("auditID is empty".into());
+    }
+    Ok(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"5b4c3a2e-0000-4000-8000-000000000001","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/default/secrets","verb":"list","user":{"username":"admin"}}"#;
+
+    #[test]
+    fn events_parse_and_other_lines_say_why_not() {
+        let e = parse_event(EVENT).expect("event");
+        assert_eq!(e.verb, "list");
+        assert!(parse_event("AUDIT: id=\"x\" ip=\"1.2.3.4\" method=\"get\"").expect_err("legacy").contains("JSON"));
+        let beta = EVENT.replace("audit.k8s.io/v1", "audit.k8s.io/v1beta1");
+        assert!(parse_event(&beta).expect_err("beta").contains("v1beta1"));
+        assert!(parse_event(&EVENT.replace("\"Event\"", "\"EventList\"")).is_err());
+        assert!(parse_event(&EVENT[..50]).is_err());
+        assert!(parse_event("").is_err());
+    }
+
+    #[test]
+    fn tail_keeps_complete_lines_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("audit.log");
+        std::fs::write(&path, format!("{EVENT}\n{EVENT}\n{EVENT}\n{{\"kind\":\"Ev")).expect("write");
+        let tail = read_tail(&path, 2).expect("tail");
+        assert_eq!(tail.lines.len(), 2);
+        assert!(tail.lines.iter().all(|l| l == EVENT));
+    }
+
+    #[test]
+    fn tail_of_a_large_file_starts_at_a_line_boundary() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("audit.log");
+        let body = format!("{EVENT}\n").repeat(usize::try_from(TAIL_BYTES).expect("small") / EVENT.len() * 3);
+        std::fs::write(&path, &body).expect("write");
+        let tail = read_tail(&path, usize::MAX).expect("tail");
+        assert!(tail.lines.len() > 100);
+        assert!(tail.lines.iter().all(|l| l == EVENT), "a cut line slipped in");
+        assert!(read_tail(dir.path(), 1).is_err());
+        assert!(read_tail(&dir.path().join("none"), 1).is_err());
+    }
+}

@@ -1,0 +1,615 @@
+//! The audit Policy: reading it, what kube-apiserver would refuse in it, and what its rules do to
+//! the requests that carry secrets.
+//!
+//! Rule matching follows kube-apiserver's policy checker (`plugin/pkg/audit/policy/checker.go`):
+//! rules are tried in order and the first match decides the level; a request no rule matches is
+//! not logged. Validation follows `pkg/apis/audit/validation` and the policy reader, which refuses
+//! a policy with no rules.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::version::{KubeVersion, policy_api_version_for};
+use crate::error::InputError;
+
+/// How much of a request an audit event records, in increasing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    None,
+    Metadata,
+    Request,
+    RequestResponse,
+}
+
+impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "None" => Some(Level::None),
+            "Metadata" => Some(Level::Metadata),
+            "Request" => Some(Level::Request),
+            "RequestResponse" => Some(Level::RequestResponse),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::None => "None",
+            Level::Metadata => "Metadata",
+            Level::Request => "Request",
+            Level::RequestResponse => "RequestResponse",
+        })
+    }
+}
+
+pub const STAGES: [&str; 4] = ["RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub api_version: Option<String>,
+    pub api_version_line: Option<usize>,
+    pub kind: Option<String>,
+    pub kind_line: Option<usize>,
+    pub omit_stages: Vec<String>,
+    pub rules: Vec<Rule>,
+}
+
+/// One rule, as written; `number` is 1-based, the way people count rules in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub number: usize,
+    pub line: usize,
+    /// As written; [`Rule::level`] interprets it.
+    pub level: String,
+    pub users: Vec<String>,
+    pub user_groups: Vec<String>,
+    pub verbs: Vec<String>,
+    pub namespaces: Vec<String>,
+    pub resources: Vec<GroupResources>,
+    pub non_resource_urls: Vec<String>,
+    pub omit_stages: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupResources {
+    /// `""` is the core group.
+    pub group: String,
+    pub resources: Vec<String>,
+    pub resource_names: Vec<String>,
+}
+
+/// A resource that must never be logged with request or response bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sensitive {
+    pub group: &'static str,
+    pub resource: &'static str,
+}
+
+/// Bodies of these carry secret values (Secrets, ConfigMaps often do) or bearer tokens (TokenReviews).
+pub const SENSITIVE: [Sensitive; 3] = [
+    Sensitive { group: "", resource: "secrets" },
+    Sensitive { group: "", resource: "configmaps" },
+    Sensitive { group: "authentication.k8s.io", resource: "tokenreviews" },
+];
+
+impl fmt::Display for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.group.is_empty() { f.write_str(self.resource) } else { write!(f, "{}.{}", self.resource, self.group) }
+    }
+}
+
+/// Something kube-apiserver refuses when it loads the policy: it does not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub line: Option<usize>,
+    pub what: String,
+}
+
+/// A rule that writes a sensitive resource's bodies into the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leak {
+    pub resource: Sensitive,
+    pub rule: usize,
+    pub line: usize,
+    pub level: Level,
+}
+
+impl Rule {
+    /// `None` for a level kube-apiserver does not know (see [`Policy::invalid`]).
+    pub fn level(&self) -> Option<Level> {
+        Level::parse(&self.level)
+    }
+
+    /// Matches every request: no selector at all.
+    pub fn is_catch_all(&self) -> bool {
+        self.users.is_empty()
+            && self.user_groups.is_empty()
+            && self.verbs.is_empty()
+            && self.namespaces.is_empty()
+            && self.resources.is_empty()
+            && self.non_resource_urls.is_empty()
+    }
+
+    /// Whether some request for `target` (any verb, user, namespace, name) can match this rule.
+    pub fn reaches(&self, target: Sensitive) -> bool {
+        if !self.namespaces.is_empty() || !self.resources.is_empty() {
+            return self.resources.is_empty() || self.resources.iter().any(|gr| gr.selects(target));
+        }
+        // Only non-resource URLs: never a resource request. No selector: every request.
+        self.non_resource_urls.is_empty()
+    }
+
+    /// Whether every request for `target` matches this rule, so later rules never see one.
+    pub fn covers_all_of(&self, target: Sensitive) -> bool {
+        self.users.is_empty()
+            && self.user_groups.is_empty()
+            && self.verbs.is_empty()
+            && self.namespaces.is_empty()
+            && (self.is_catch_all()
+                || self.resources.iter().any(|gr| gr.resource_names.is_empty() && gr.selects(target)))
+    }
+}
+
+impl GroupResources {
+    /// Whether this entry selects (some requests of) the target resource itself (not only a subresource).
+    fn selects(&self, target: Sensitive) -> bool {
+        self.group == target.group
+            && (self.resources.is_empty()
+                || self
+                    .resources
+                    .iter()
+                    .any(|r| r == "*" || r == target.resource || r.strip_suffix("/*") == Some(target.resource)))
+    }
+}
+
+impl Policy {
+    /// What makes kube-apiserver refuse this policy at start-up (besides kind and apiVersion).
+    pub fn invalid(&self) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        let stages = |stages: &[String], line: Option<usize>, whose: &str, out: &mut Vec<Invalid>| {
+            for s in stages.iter().filter(|s| !STAGES.contains(&s.as_str())) {
+                out.push(Invalid {
+                    line,
+                    what: format!("{whose}omitStages has {s:?}; expected one of {}", STAGES.join(", ")),
+                });
+            }
+        };
+        stages(&self.omit_stages, None, "", &mut out);
+        if self.rules.is_empty() {
+            out.push(Invalid {
+                line: None,
+                what: "the policy has no rules (kube-apiserver: \"loaded illegal policy with 0 rules\")".into(),
+            });
+        }
+        for rule in &self.rules {
+            let whose = format!("rule {}: ", rule.number);
+            let at = Some(rule.line);
+            if rule.level().is_none() {
+                out.push(Invalid {
+                    line: at,
+                    what: format!(
+                        "{whose}level {:?} is not one of None, Metadata, Request, RequestResponse",
+                        rule.level
+                    ),
+                });
+            }
+            stages(&rule.omit_stages, at, &whose, &mut out);
+            if !rule.non_resource_urls.is_empty() && (!rule.resources.is_empty() || !rule.namespaces.is_empty()) {
+                out.push(Invalid {
+                    line: at,
+                    what: format!("{whose}a rule cannot apply to both resources/namespaces and nonResourceURLs"),
+                });
+            }
+            for url in &rule.non_resource_urls {
+                let bad_star = url.len() > 1 && url[..url.len() - 1].contains('*');
+                if url != "*" && (!url.starts_with('/') || bad_star) {
+                    out.push(Invalid {
+                        line: at,
+                        what: format!("{whose}nonResourceURL {url:?} must start with / and may end with a single *"),
+                    });
+                }
+            }
+            for gr in rule.resources.iter().filter(|gr| !gr.resource_names.is_empty() && gr.resources.is_empty()) {
+                out.push(Invalid {
+                    line: at,
+                    what: format!("{whose}group {:?} has resourceNames but no resources", gr.group),
+                });
+            }
+        }
+        out
+    }
+
+    /// The first rule that logs bodies of each sensitive resource before a rule that keeps all of
+    /// its requests at Metadata or None.
+    pub fn leaks(&self) -> Vec<Leak> {
+        let mut out = Vec::new();
+        for target in SENSITIVE {
+            for rule in self.rules.iter().filter(|r| r.reaches(target)) {
+                let Some(level) = rule.level() else { continue };
+                if level >= Level::Request {
+                    out.push(Leak { resource: target, rule: rule.number, line: rule.line, level });
+                    break;
+                }
+                if rule.covers_all_of(target) {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// The first rule that matches every request.
+    pub fn catch_all(&self) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.is_catch_all())
+    }
+
+    /// True when every request ends at level None: each rule up to the first catch-all is `None`.
+    pub fn logs_nothing(&self) -> bool {
+        let until = self.catch_all().map_or(self.rules.len(), |r| r.number);
+        self.rules.iter().take(until).all(|r| r.level() == Some(Level::None))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPolicy {
+    api_version: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    omit_stages: Option<Vec<String>>,
+    rules: Option<Vec<Spanned<RawRule>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawRule {
+    level: Option<String>,
+    users: Option<Vec<String>>,
+    user_groups: Option<Vec<String>>,
+    verbs: Option<Vec<String>>,
+    namespaces: Option<Vec<String>>,
+    resources: Option<Vec<RawGroupResources>>,
+    #[serde(rename = "nonResourceURLs")]
+    non_resource_urls: Option<Vec<String>>,
+    omit_stages: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawGroupResources {
+    group: Option<String>,
+    resources: Option<Vec<String>>,
+    resource_names: Option<Vec<String>>,
+}
+
+const EXPECTED: &str = "an audit policy (YAML, kind: Policy)";
+
+fn line(location: &serde_saphyr::Location) -> usize {
+    usize::try_from(location.line()).unwrap_or(0)
+}
+
+/// Parses a policy file; `Ok(None)` when it holds no document (empty, or only comments), which is
+/// what a hostPath `FileOrCreate` leaves behind.
+pub fn parse(bytes: &[u8], file: &Path) -> Result<Option<Policy>, InputError> {
+    let text = super::text(bytes, file)?;
+    let raw: Option<RawPolicy> = serde_saphyr::from_str(text).map_err(|e| super::yaml_error(file, &e, EXPECTED))?;
+    Ok(raw.map(|raw| Policy {
+        api_version_line: raw.api_version.as_ref().map(|s| line(&s.referenced)),
+        api_version: raw.api_version.map(|s| s.value),
+        kind_line: raw.kind.as_ref().map(|s| line(&s.referenced)),
+        kind: raw.kind.map(|s| s.value),
+        omit_stages: raw.omit_stages.unwrap_or_default(),
+        rules: raw
+            .rules
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let at = line(&r.referenced);
+                let r = r.value;
+                Rule {
+                    number: i + 1,
+                    line: at,
+                    level: r.level.unwrap_or_default(),
+                    users: r.users.unwrap_or_default(),
+                    user_groups: r.user_groups.unwrap_or_default(),
+                    verbs: r.verbs.unwrap_or_default(),
+                    namespaces: r.namespaces.unwrap_or_default(),
+                    resources: r
+                        .resources
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|g| GroupResources {
+                            group: g.group.unwrap_or_default(),
+                            resources: g.resources.unwrap_or_default(),
+                            resource_names: g.resource_names.unwrap_or_default(),
+                        })
+                        .collect(),
+                    non_resource_urls: r.non_resource_urls.unwrap_or_default(),
+                    omit_stages: r.omit_stages.unwrap_or_default(),
+                }
+            })
+            .collect(),
+    }))
+}
+
+/// The vendor's sample policy (开启日志威胁检测), rules unchanged, in the apiVersion `version` accepts.
+pub fn recommended(version: Option<KubeVersion>) -> String {
+    let api_version = policy_api_version_for(version);
+    let target = match version {
+        Some(v) => format!("Kubernetes {v}"),
+        None => "Kubernetes 1.12 and later (no --k8s-version given)".to_string(),
+    };
+    let mut out = format!(
+        "# Audit policy for Security Center log threat detection, for {target}.\n\
+         # The vendor's sample, with the apiVersion this version accepts ({api_version}).\n\
+         # Save as /etc/kubernetes/audit-policy.yaml on every master, then check with\n\
+         # `k8sjoin-check --audit --only audit`.\n"
+    );
+    if let Some(v) = version.filter(|v| !v.at_least(super::version::AUDIT_MINIMUM)) {
+        out.push_str(&format!(
+            "# Note: threat detection from audit logs needs Kubernetes {} or later; this cluster runs {v}.\n",
+            super::version::AUDIT_MINIMUM
+        ));
+    }
+    out.push_str(&format!("apiVersion: {api_version}\n"));
+    out.push_str(SAMPLE_BODY);
+    out
+}
+
+/// The vendor's sample after its apiVersion line.
+const SAMPLE_BODY: &str = r#"kind: Policy
+# Don't generate audit events for all requests in RequestReceived stage.
+omitStages:
+  - "RequestReceived"
+rules:
+  # The following requests were manually identified as high-volume and low-risk,
+  # so drop them.
+  - level: None
+    users: ["system:kube-proxy"]
+    verbs: ["watch"]
+    resources:
+      - group: "" # core
+        resources: ["endpoints", "services"]
+  - level: None
+    users: ["system:unsecured"]
+    namespaces: ["kube-system"]
+    verbs: ["get"]
+    resources:
+      - group: "" # core
+        resources: ["configmaps"]
+  - level: None
+    users: ["kubelet"] # legacy kubelet identity
+    verbs: ["get"]
+    resources:
+      - group: "" # core
+        resources: ["nodes"]
+  - level: None
+    userGroups: ["system:nodes"]
+    verbs: ["get"]
+    resources:
+      - group: "" # core
+        resources: ["nodes"]
+  - level: None
+    users:
+      - system:kube-controller-manager
+      - system:kube-scheduler
+      - system:serviceaccount:kube-system:endpoint-controller
+    verbs: ["get", "update"]
+    namespaces: ["kube-system"]
+    resources:
+      - group: "" # core
+        resources: ["endpoints"]
+  - level: None
+    users: ["system:apiserver"]
+    verbs: ["get"]
+    resources:
+      - group: "" # core
+        resources: ["namespaces"]
+  # Don't log these read-only URLs.
+  - level: None
+    nonResourceURLs:
+      - /healthz*
+      - /version
+      - /swagger*
+  # Don't log events requests.
+  - level: None
+    resources:
+      - group: "" # core
+        resources: ["events"]
+  # Secrets, ConfigMaps, and TokenReviews can contain sensitive & binary data,
+  # so only log at the Metadata level.
+  - level: Metadata
+    resources:
+      - group: "" # core
+        resources: ["secrets", "configmaps"]
+      - group: authentication.k8s.io
+        resources: ["tokenreviews"]
+  # Get responses can be large; skip them.
+  - level: Request
+    verbs: ["get", "list", "watch"]
+    resources:
+      - group: "" # core
+      - group: "admissionregistration.k8s.io"
+      - group: "apps"
+      - group: "authentication.k8s.io"
+      - group: "authorization.k8s.io"
+      - group: "autoscaling"
+      - group: "batch"
+      - group: "certificates.k8s.io"
+      - group: "extensions"
+      - group: "networking.k8s.io"
+      - group: "policy"
+      - group: "rbac.authorization.k8s.io"
+      - group: "settings.k8s.io"
+      - group: "storage.k8s.io"
+  # Default level for known APIs
+  - level: RequestResponse
+    resources:
+      - group: "" # core
+      - group: "admissionregistration.k8s.io"
+      - group: "apps"
+      - group: "authentication.k8s.io"
+      - group: "authorization.k8s.io"
+      - group: "autoscaling"
+      - group: "batch"
+      - group: "certificates.k8s.io"
+      - group: "extensions"
+      - group: "networking.k8s.io"
+      - group: "policy"
+      - group: "rbac.authorization.k8s.io"
+      - group: "settings.k8s.io"
+      - group: "storage.k8s.io"
+  # Default level for all other requests.
+  - level: Metadata
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(text: &str) -> Policy {
+        parse(text.as_bytes(), Path::new("audit-policy.yaml")).expect("parses").expect("a document")
+    }
+
+    fn seed() -> Policy {
+        policy(&recommended(KubeVersion::new(1, 28).into()))
+    }
+
+    #[test]
+    fn the_vendor_sample_is_valid_leak_free_and_ends_with_a_catch_all() {
+        let p = seed();
+        assert_eq!(p.api_version.as_deref(), Some("audit.k8s.io/v1"));
+        assert_eq!(p.kind.as_deref(), Some("Policy"));
+        assert_eq!(p.rules.len(), 12);
+        assert_eq!(p.omit_stages, ["RequestReceived"]);
+        assert_eq!(p.invalid(), []);
+        assert_eq!(p.leaks(), []);
+        assert_eq!(p.catch_all().map(|r| r.number), Some(12));
+        assert!(!p.logs_nothing());
+    }
+
+    #[test]
+    fn recommended_api_version_follows_the_version() {
+        assert!(recommended(Some(KubeVersion::new(1, 11))).contains("\napiVersion: audit.k8s.io/v1beta1\n"));
+        assert!(recommended(Some(KubeVersion::new(1, 11))).contains("needs Kubernetes v1.16"));
+        assert!(recommended(None).contains("\napiVersion: audit.k8s.io/v1\n"));
+    }
+
+    #[test]
+    fn secrets_at_request_response_is_a_leak_naming_the_rule() {
+        let text = recommended(None).replace(
+            "  - level: Metadata\n    resources:\n      - group: \"\" # core\n        resources: [\"secrets\"",
+            "  - level: RequestResponse\n    resources:\n      - group: \"\" # core\n        resources: [\"secrets\"",
+        );
+        let p = policy(&text);
+        let leaks = p.leaks();
+        assert_eq!(leaks.len(), 3, "{leaks:?}");
+        assert!(leaks.iter().all(|l| l.rule == 9 && l.level == Level::RequestResponse));
+    }
+
+    #[test]
+    fn without_the_metadata_rule_the_request_rule_reaches_secrets() {
+        let p = policy(
+            "kind: Policy\nrules:\n- level: Request\n  verbs: [get]\n  resources:\n  - group: \"\"\n- level: Metadata\n",
+        );
+        let leaks = p.leaks();
+        assert_eq!(leaks.iter().map(|l| l.resource.resource).collect::<Vec<_>>(), ["secrets", "configmaps"]);
+        assert_eq!(leaks[0].line, 3);
+    }
+
+    #[test]
+    fn narrow_metadata_rules_do_not_shield_later_ones() {
+        // Metadata only for kube-system secrets: the RequestResponse catch-all still logs the rest.
+        let p = policy(
+            "kind: Policy\nrules:\n- level: Metadata\n  namespaces: [kube-system]\n  resources:\n  - resources: [secrets]\n\
+             - level: None\n  resources:\n  - resources: [configmaps]\n  - group: authentication.k8s.io\n\
+             - level: RequestResponse\n",
+        );
+        let leaks: Vec<&str> = p.leaks().iter().map(|l| l.resource.resource).collect();
+        assert_eq!(leaks, ["secrets"]);
+        // resourceNames narrow a rule too; `secrets/*` and `*` select the resource itself.
+        let p = policy(
+            "kind: Policy\nrules:\n- level: None\n  resources:\n  - resources: [secrets]\n    resourceNames: [a]\n\
+             - level: None\n  resources:\n  - resources: [\"*\"]\n- level: Request\n",
+        );
+        // `*` without a group is the core group only: tokenreviews still reach rule 3.
+        let leaks: Vec<(&str, usize)> = p.leaks().iter().map(|l| (l.resource.resource, l.rule)).collect();
+        assert_eq!(leaks, [("tokenreviews", 3)]);
+    }
+
+    #[test]
+    fn non_resource_rules_never_reach_resources() {
+        let p = policy(
+            "kind: Policy\nrules:\n- level: RequestResponse\n  nonResourceURLs: [\"/metrics\"]\n- level: None\n",
+        );
+        assert_eq!(p.leaks(), []);
+        assert!(!p.logs_nothing(), "rule 1 logs /metrics");
+    }
+
+    #[test]
+    fn what_kube_apiserver_refuses() {
+        let p = policy(
+            "kind: Policy\nomitStages: [Received]\nrules:\n- level: Full\n- level: None\n  nonResourceURLs: [healthz, \"/a*b\"]\n  \
+             namespaces: [x]\n- level: None\n  resources:\n  - resourceNames: [x]\n",
+        );
+        let invalid = p.invalid();
+        let text: Vec<&str> = invalid.iter().map(|i| i.what.as_str()).collect();
+        assert_eq!(invalid.len(), 6, "{text:?}");
+        assert_eq!(invalid[1].line, Some(4));
+        assert!(policy("kind: Policy\n").invalid()[0].what.contains("no rules"));
+    }
+
+    #[test]
+    fn everything_none_is_detected() {
+        assert!(
+            policy("kind: Policy\nrules:\n- level: None\n  users: [a]\n- level: None\n- level: Metadata\n")
+                .logs_nothing()
+        );
+        assert!(policy("kind: Policy\nrules:\n- level: None\n  users: [a]\n").logs_nothing());
+        assert!(!policy("kind: Policy\nrules:\n- level: Metadata\n  users: [a]\n- level: None\n").logs_nothing());
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_hold_no_policy() {
+        for text in ["", "\n\n", "# nothing yet\n"] {
+            assert!(parse(text.as_bytes(), Path::new("p")).expect("empty is not an error").is_none());
+        }
+    }
+
+    #[test]
+    fn malformed_and_hostile_input_are_input_errors() {
+        for text in [
+            "kind: Policy\nrules: [\n",
+            "kind: Policy\nrules: 5\n",
+            "kind: Policy\nrules:\n- level: [a]\n",
+            "- a\n- b\n",
+            "just text",
+            "kind: Policy\n\tapiVersion: x\n",
+            "kind: Policy\n---\nkind: Policy\n",
+        ] {
+            let e = parse(text.as_bytes(), Path::new("audit-policy.yaml")).expect_err(text);
+            assert_eq!(e.file, "audit-policy.yaml");
+            assert!(e.line.is_some(), "{text:?}: {e}");
+        }
+        assert!(parse(&[0xff, 0x00, 0x13, 0x37], Path::new("p")).is_err());
+        let laughs = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n\
+                      d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n\
+                      rules: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nkind: Policy\n";
+        assert!(parse(laughs.as_bytes(), Path::new("p")).is_err());
+    }
+
+    #[test]
+    fn every_truncation_of_the_sample_parses_or_is_an_input_error() {
+        let full = recommended(None);
+        for end in crate::audit::cut_points(&full) {
+            if let Err(e) = parse(&full.as_bytes()[..end], Path::new("p")) {
+                assert_eq!(e.file, "p", "{end}: {e}");
+            }
+        }
+    }
+}
