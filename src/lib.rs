@@ -9,6 +9,8 @@ pub mod context;
 pub mod endpoint;
 pub mod error;
 pub mod firewall;
+pub mod kubeconfig;
+pub mod probe;
 pub mod region;
 pub mod report;
 pub mod runner;

@@ -4,6 +4,7 @@
 
 pub mod apiserver;
 pub mod edition;
+pub mod forwarder;
 pub mod region;
 
 use crate::check::CheckDef;
@@ -15,6 +16,12 @@ pub static CATALOGUE: &[CheckDef] = &[
     region::NETWORK_TYPE,
     apiserver::ENDPOINT,
     apiserver::DNS,
+    apiserver::TCP,
+    apiserver::TLS,
+    apiserver::HEALTH,
+    apiserver::VERSION,
+    apiserver::ICMP,
+    forwarder::REACH,
     edition::REQUIREMENT,
 ];
 
