@@ -308,7 +308,7 @@ fn a_broken_kubeconfig_full_of_secrets_does_not_echo_them() {
         ("bad-flow", format!("users:\n- name: u\n  user: {{token: {CANARY}, password: [{CANARY}}}\n")),
         ("secret-as-clusters", format!("clusters: {CANARY}\n")),
         ("secret-as-server-type", format!("clusters:\n- name: c\n  cluster:\n    server: [{CANARY}]\n")),
-        ("secret-in-server", format!("{}", one_context(&format!("https://admin:{CANARY}@192.0.2.1:6443")))),
+        ("secret-in-server", one_context(&format!("https://admin:{CANARY}@192.0.2.1:6443"))),
     ] {
         let kc = write(&dir.path().join(name), &text);
         let (_, out) = endpoint(&["--kubeconfig", kc.to_str().unwrap()], &[]);
