@@ -543,6 +543,30 @@ mod tests {
         assert!(locate(&flagged).unwrap_err().to_string().contains("no such file"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_is_parsed_or_rejected_without_panicking(text in "\\PC{0,200}") {
+            let _ = parse(&text, Path::new("kc.yaml"));
+        }
+
+        #[test]
+        fn kubeconfig_shaped_noise_is_parsed_or_rejected_without_panicking(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "clusters:", "contexts:", "users:", "current-context: a", "- name: a", "  cluster:",
+                    "    server: https://192.0.2.1", "    insecure-skip-tls-verify: true", "  context: {cluster: a}",
+                    "{", "[", "]", "}", "&x", "*x", "!!binary", "'", "\"", ": ", "- ", "    ", "\t", "---", "...",
+                ]),
+                0..40,
+            )
+        ) {
+            let text = parts.join("\n");
+            if let Ok(file) = parse(&text, Path::new("kc.yaml")) {
+                let _ = select(&[(PathBuf::from("kc.yaml"), file)], None);
+            }
+        }
+    }
+
     #[test]
     fn proxy_urls_lose_their_credentials() {
         assert_eq!(redact_url("http://user:secret@proxy:3128/x"), "http://***@proxy:3128/x");

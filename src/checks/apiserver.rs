@@ -115,7 +115,7 @@ pub const ICMP: CheckDef = CheckDef {
     id: "apiserver.icmp",
     category: Category::Apiserver,
     title: "Ping round-trip time",
-    explain: "Pings every API server address (3 echo requests) and reports the round-trip times. Warn only: \
+    explain: "Pings every API server address (3 echo requests, 100 ms apart) and reports the round-trip times. Warn only: \
 ICMP is often filtered and the security center does not need it. Tries an unprivileged ICMP socket, then a \
 raw one; skipped, naming the missing privilege (a group inside net.ipv4.ping_group_range, or CAP_NET_RAW), \
 when neither may be opened, and with --no-icmp.",

@@ -26,7 +26,7 @@ pub enum IcmpError {
 /// Identifiers must differ between concurrent pingers to one host (surge-ping issue #73).
 static NEXT_IDENT: AtomicU16 = AtomicU16::new(0);
 
-/// Sends `count` echo requests 200 ms apart; all replies must arrive within `timeout` overall.
+/// Sends `count` echo requests 100 ms apart; all replies must arrive within `timeout` overall.
 pub async fn ping(address: IpAddr, count: u16, timeout: Duration) -> Result<Pings, IcmpError> {
     let kind = if address.is_ipv4() { ICMP::V4 } else { ICMP::V6 };
     let client = Client::new(&Config::builder().kind(kind).build()).map_err(|e| {
@@ -61,7 +61,7 @@ pub async fn ping(address: IpAddr, count: u16, timeout: Duration) -> Result<Ping
             Err(e) => return Err(IcmpError::Other(e.to_string())),
         }
         if seq + 1 < count {
-            tokio::time::sleep(Duration::from_millis(200).min(deadline.saturating_duration_since(Instant::now())))
+            tokio::time::sleep(Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now())))
                 .await;
         }
     }

@@ -1,7 +1,8 @@
 //! Real servers on loopback for the probe tests and benchmarks: a TLS API server (rustls, with
 //! certificates made here by rcgen) that answers /readyz, /healthz and /version and records
 //! every request header it receives; a TCP listener that never speaks TLS; and a small
-//! authoritative DNS server (hickory's wire format) for one test zone.
+//! authoritative DNS server (hickory's wire format) for one test zone; and a pair of network
+//! namespaces whose server side drops every SYN. Include `mod common;` beside `mod servers;`.
 //!
 //! Each server runs on its own thread with its own runtime, so the tests that drive the real
 //! binary stay synchronous. Servers stop when the test process ends.
@@ -16,6 +17,8 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration as TimeDelta, OffsetDateTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::{Netns, veth};
 
 static CA_SEQ: AtomicUsize = AtomicUsize::new(0);
 
@@ -264,6 +267,27 @@ impl DnsServer {
         });
         DnsServer { addr, queries }
     }
+}
+
+/// Two network namespaces, a client and a server that drops every SYN (a firewall's DROP).
+///
+/// `client` reaches 198.51.100.1-16 through `server`, whose firewall drops every SYN; the name
+/// `blackhole.k8sjoin.test` resolves to all 16 (from the client namespace's own /etc/hosts).
+pub fn blackhole_pair() -> (Netns, Netns) {
+    let client = Netns::new("bhc");
+    let server = Netns::new("bhs");
+    veth(&client, "bhc0", "203.0.113.1/24", &server, "bhs0", "203.0.113.2/24");
+    client.exec_ok("ip route add 198.51.100.0/24 via 203.0.113.2");
+    let mut hosts = String::from("127.0.0.1 localhost\n");
+    for i in 1..=16 {
+        server.exec_ok(&format!("ip addr add 198.51.100.{i}/32 dev lo"));
+        hosts.push_str(&format!("198.51.100.{i} blackhole.k8sjoin.test\n"));
+    }
+    server.exec_ok("iptables -A INPUT -p tcp --syn -j DROP");
+    client.etc_file("hosts", &hosts);
+    // Nothing listens here: DNS questions end inside the namespace.
+    client.etc_file("resolv.conf", "nameserver 127.0.0.1\n");
+    (client, server)
 }
 
 fn spawn_runtime<F: std::future::Future<Output = ()> + Send + 'static>(future: F) {
