@@ -184,14 +184,15 @@ struct FoundEndpoint {
     proxies: Vec<ProxySetting>,
 }
 
-/// `--apiserver` wins for the address (with `--kubeconfig` too, that file's context still gives
-/// the CA and TLS settings, like `kubectl --server`); otherwise kubectl's kubeconfig search.
+/// `--apiserver` wins for the address; with `--kubeconfig` or `--context` too, the kubeconfig's
+/// context still gives the CA and TLS settings, as with `kubectl --server`. Without `--apiserver`,
+/// kubectl's kubeconfig search.
 fn find_endpoint(args: &RunArgs, search: &kubeconfig::Search) -> Result<FoundEndpoint, Error> {
     let flag = match &args.apiserver {
         Some(text) => Some(parse_server(text).map_err(|e| Error::Usage(format!("--apiserver: {e}")))?),
         None => None,
     };
-    if flag.is_some() && args.kubeconfig.is_none() {
+    if flag.is_some() && args.kubeconfig.is_none() && args.context.is_none() {
         let endpoint = flag.map(|(host, port)| Endpoint { host, port, source: EndpointSource::Flag });
         return Ok(FoundEndpoint { endpoint, tls: TlsSettings::default(), endpoint_search: vec![], proxies: vec![] });
     }

@@ -372,3 +372,17 @@ fn forwarder_without_a_direct_path_needs_a_certificate_valid_for_the_api_server(
     assert_eq!(reach["status"], "pass", "{reach}");
     assert!(reach["message"].as_str().unwrap().contains("direct path is not reachable"), "{reach}");
 }
+
+#[test]
+fn apiserver_flag_with_a_kubeconfig_keeps_the_kubeconfig_ca_like_kubectl_server() {
+    let ca = Ca::new("flag-ca");
+    let server = ApiServer::start(&ca.leaf(&["127.0.0.1"], -1, 365), Answers::default());
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), "https://192.0.2.99:6443", Some(&ca));
+    let (report, _) =
+        run_json(&["--apiserver", &server.url(), "--kubeconfig", kc.to_str().unwrap(), "--only", "apiserver.tls"]);
+    let tls = check(&report, "apiserver.tls");
+    assert_eq!(tls["status"], "pass", "{tls}");
+    assert!(tls["evidence"]["trust"].as_str().unwrap().contains("kubeconfig CA"), "{tls}");
+    assert_eq!(report["target"]["apiserver"], server.url());
+}

@@ -56,20 +56,16 @@ pub async fn connect(addr: SocketAddr, timeout: Duration) -> Result<(TcpStream, 
 /// Connects to every address at once, so that N silent addresses cost one timeout, not N.
 /// Results come back in the order of `addrs`; the connections are closed.
 pub async fn connect_all(addrs: &[SocketAddr], timeout: Duration) -> Vec<Attempt> {
-    let mut set = tokio::task::JoinSet::new();
-    for (i, addr) in addrs.iter().copied().enumerate() {
-        set.spawn(async move { (i, Attempt { addr, result: connect(addr, timeout).await.map(|(_, d)| d) }) });
+    let handles: Vec<_> = addrs
+        .iter()
+        .map(|&addr| (addr, tokio::spawn(async move { connect(addr, timeout).await.map(|(_, d)| d) })))
+        .collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for (addr, handle) in handles {
+        let result = handle.await.unwrap_or_else(|e| Err(TcpFailure::Other(format!("the connect task failed: {e}"))));
+        out.push(Attempt { addr, result });
     }
-    let mut out: Vec<(usize, Attempt)> = Vec::with_capacity(addrs.len());
-    while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok(done) => out.push(done),
-            // A connect task cannot panic; should one be cancelled, its address is still reported.
-            Err(e) => out.push((usize::MAX, Attempt { addr: addrs[0], result: Err(TcpFailure::Other(e.to_string())) })),
-        }
-    }
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, a)| a).collect()
+    out
 }
 
 fn classify(e: &std::io::Error) -> TcpFailure {
