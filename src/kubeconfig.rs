@@ -214,14 +214,51 @@ fn redact_quoted(message: &str) -> String {
     out.replace(" (value)", "").replace("(value)", "")
 }
 
-/// The YAML key written on a line (`    insecure-skip-tls-verify: maybe` → the key), when the
-/// line has one that looks like a kubeconfig field name. Values are never returned.
+/// Keys a kubeconfig may hold. Only these are ever named in an error: any other text on the
+/// line, a key included, could be a secret.
+const KNOWN_KEYS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "preferences",
+    "current-context",
+    "clusters",
+    "contexts",
+    "users",
+    "name",
+    "cluster",
+    "context",
+    "user",
+    "namespace",
+    "extensions",
+    "extension",
+    "server",
+    "certificate-authority",
+    "certificate-authority-data",
+    "tls-server-name",
+    "insecure-skip-tls-verify",
+    "proxy-url",
+    "disable-compression",
+    "token",
+    "tokenFile",
+    "client-certificate",
+    "client-certificate-data",
+    "client-key",
+    "client-key-data",
+    "username",
+    "password",
+    "exec",
+    "auth-provider",
+    "as",
+    "as-groups",
+    "as-uid",
+];
+
+/// The kubeconfig key written on a line (`    insecure-skip-tls-verify: maybe` → the key).
 fn key_on_line(text: &str, line: usize) -> Option<String> {
     let raw = text.lines().nth(line.checked_sub(1)?)?;
     let (key, _) = raw.trim_start().trim_start_matches("- ").split_once(':')?;
     let key = key.trim();
-    let is_field = !key.is_empty() && key.len() <= 40 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    is_field.then(|| key.to_string())
+    KNOWN_KEYS.contains(&key).then(|| key.to_string())
 }
 
 /// Where a cluster's CA came from and the certificates it holds.
@@ -483,6 +520,7 @@ mod tests {
             format!("users:\n- name: u\n  user:\n    token: {CANARY}\n   password: [{CANARY}\n"),
             format!("clusters: \"{CANARY}\"\n"),
             format!("clusters:\n- name: {{{CANARY}: 1}}\n"),
+            format!("users:\n- name: u\n  user:\n    {CANARY}: [\n"),
         ] {
             let e = parse(&text, Path::new("kc.yaml")).unwrap_err().to_string();
             assert!(!e.contains(CANARY), "{e}");
