@@ -1,7 +1,7 @@
 //! Everything checks read, built once from the command line: the region, the endpoint, the
 //! options, and the facts that checks discover for each other while the run goes on.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -10,8 +10,11 @@ use serde::Serialize;
 use crate::audit::AuditFiles;
 use crate::audit::version::KubeVersion;
 use crate::cli::{FailOn, NetworkArg, RunArgs};
-use crate::endpoint::{DEFAULT_APISERVER_PORT, Endpoint, EndpointSource, Host, parse_server, private_range};
-use crate::error::Error;
+use crate::endpoint::{
+    DEFAULT_APISERVER_PORT, Endpoint, EndpointSource, Host, ProxySetting, TlsSettings, parse_server, private_range,
+};
+use crate::error::{Error, InputError};
+use crate::kubeconfig::{self, Located};
 use crate::region::{PoolPart, Region, RegionTable};
 
 /// The two network types the vendor's page distinguishes.
@@ -50,6 +53,16 @@ pub struct Context {
     pub pool: PoolPart,
     /// The API server to probe, when one is known.
     pub endpoint: Option<Endpoint>,
+    /// How to verify the API server's certificate (from the kubeconfig, else system roots).
+    pub tls: TlsSettings,
+    /// Where the kubeconfig search looked when it found nothing (empty otherwise).
+    pub endpoint_search: Vec<String>,
+    /// Proxies the user's tools would use (kubeconfig `proxy-url`, `$HTTPS_PROXY`): reported, not used.
+    pub proxies: Vec<ProxySetting>,
+    /// `--dns-server`: resolve with this server instead of the system's.
+    pub dns_server: Option<SocketAddr>,
+    /// `false` with `--no-icmp`.
+    pub icmp: bool,
     /// `--forwarder HOST:PORT`: the hybrid-cloud forwarder to probe like the API server.
     pub forwarder: Option<(Host, u16)>,
     /// The port the firewall checks evaluate: `--port`, else the endpoint's, else 6443.
@@ -76,6 +89,11 @@ pub struct Facts {
     pub addresses: std::sync::OnceLock<Resolved>,
     /// The API server's gitVersion (e.g. `v1.28.3`), written by `apiserver.version`.
     pub server_version: std::sync::OnceLock<String>,
+    /// The API server addresses that accepted a TCP connection, written by `apiserver.tcp`.
+    pub reachable: std::sync::OnceLock<Vec<SocketAddr>>,
+    /// SHA-256 fingerprint of the leaf certificate the API server presented on the direct path,
+    /// written by `apiserver.tls`; `forwarder.reach` compares the forwarder's with it.
+    pub direct_leaf: std::sync::OnceLock<String>,
 }
 
 /// The API server's addresses and how they were found.
@@ -93,11 +111,16 @@ impl Context {
             Some(q) => Some(table.resolve(q).map_err(|e| Error::Usage(e.to_string()))?.clone()),
             None => None,
         };
-        let endpoint = match &args.apiserver {
-            Some(text) => {
-                let (host, port) = parse_server(text).map_err(|e| Error::Usage(format!("--apiserver: {e}")))?;
-                Some(Endpoint { host, port, source: EndpointSource::Flag })
+        let found = find_endpoint(args, &kubeconfig::Search::from_env(args.kubeconfig.clone(), args.root.clone()))?;
+        let FoundEndpoint { endpoint, tls, endpoint_search, mut proxies } = found;
+        for var in ["HTTPS_PROXY", "https_proxy"] {
+            if let Some(url) = std::env::var(var).ok().filter(|u| !u.trim().is_empty()) {
+                proxies.push(ProxySetting { source: format!("${var}"), url: kubeconfig::redact_url(url.trim()) });
+                break;
             }
+        }
+        let dns_server = match &args.dns_server {
+            Some(text) => Some(parse_dns_server(text).map_err(|e| Error::Usage(format!("--dns-server: {e}")))?),
             None => None,
         };
         let forwarder = match &args.forwarder {
@@ -126,6 +149,11 @@ impl Context {
             network: args.network,
             pool: args.pool,
             endpoint,
+            tls,
+            endpoint_search,
+            proxies,
+            dns_server,
+            icmp: !args.no_icmp,
             forwarder,
             port,
             root: args.root.clone(),
@@ -164,6 +192,86 @@ impl Context {
             NetworkArg::Auto => infer_network(self.facts.addresses.get().map(|r| r.addresses.as_slice())),
         }
     }
+}
+
+/// The endpoint and what the kubeconfig says about trusting it.
+struct FoundEndpoint {
+    endpoint: Option<Endpoint>,
+    tls: TlsSettings,
+    endpoint_search: Vec<String>,
+    proxies: Vec<ProxySetting>,
+}
+
+/// `--apiserver` wins for the address; with `--kubeconfig` or `--context` too, the kubeconfig's
+/// context still gives the CA and TLS settings, as with `kubectl --server`. Without `--apiserver`,
+/// kubectl's kubeconfig search.
+fn find_endpoint(args: &RunArgs, search: &kubeconfig::Search) -> Result<FoundEndpoint, Error> {
+    let flag = match &args.apiserver {
+        Some(text) => Some(parse_server(text).map_err(|e| Error::Usage(format!("--apiserver: {e}")))?),
+        None => None,
+    };
+    if flag.is_some() && args.kubeconfig.is_none() && args.context.is_none() {
+        let endpoint = flag.map(|(host, port)| Endpoint { host, port, source: EndpointSource::Flag });
+        return Ok(FoundEndpoint { endpoint, tls: TlsSettings::default(), endpoint_search: vec![], proxies: vec![] });
+    }
+    let files = match kubeconfig::locate(search)? {
+        Located::Found { via, files } => (via, files),
+        Located::NotFound { looked } => {
+            if let Some(name) = &args.context {
+                return Err(Error::Usage(format!("--context {name}: no kubeconfig found ({})", looked.join("; "))));
+            }
+            return Ok(FoundEndpoint {
+                endpoint: None,
+                tls: TlsSettings::default(),
+                endpoint_search: looked,
+                proxies: vec![],
+            });
+        }
+    };
+    let (via, files) = files;
+    let selected = kubeconfig::load(&files, args.context.as_deref())?;
+    let tls = TlsSettings {
+        ca: selected.ca.clone(),
+        server_name: selected.tls_server_name.clone(),
+        insecure: selected.insecure,
+    };
+    let proxies = selected
+        .proxy_url
+        .iter()
+        .map(|url| ProxySetting { source: "kubeconfig proxy-url".into(), url: url.clone() })
+        .collect();
+    let endpoint = match flag {
+        Some((host, port)) => Endpoint { host, port, source: EndpointSource::Flag },
+        None => {
+            let (host, port) = parse_server(&selected.server).map_err(|e| {
+                InputError::at(
+                    &selected.cluster_file,
+                    None,
+                    format!("cluster {:?}: field server: {e}", selected.cluster),
+                )
+            })?;
+            let source = EndpointSource::Kubeconfig {
+                file: selected.file.display().to_string(),
+                context: selected.context.clone(),
+                cluster: selected.cluster.clone(),
+                via: via.as_str().to_string(),
+            };
+            Endpoint { host, port, source }
+        }
+    };
+    Ok(FoundEndpoint { endpoint: Some(endpoint), tls, endpoint_search: vec![], proxies })
+}
+
+/// `IP:PORT`, `[IPv6]:PORT`, or a bare IP (port 53).
+fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
+    let t = text.trim();
+    if let Ok(sa) = t.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    t.trim_matches(['[', ']'])
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("{t:?} is not IP:PORT (e.g. 127.0.0.1:53 or [::1]:53)"))
 }
 
 /// `--network auto`: VPC when every address of the API server is private, public when any is
@@ -210,6 +318,14 @@ mod tests {
         assert!(d.reason.contains("RFC 1918"), "{}", d.reason);
         assert_eq!(infer_network(Some(&[private, public])).network, Some(NetworkType::Public));
         assert_eq!(infer_network(None).network, None);
+    }
+
+    #[test]
+    fn dns_server_forms() {
+        assert_eq!(parse_dns_server("127.0.0.1:5353"), Ok("127.0.0.1:5353".parse().expect("addr")));
+        assert_eq!(parse_dns_server("[::1]:53"), Ok("[::1]:53".parse().expect("addr")));
+        assert_eq!(parse_dns_server("192.0.2.53"), Ok("192.0.2.53:53".parse().expect("addr")));
+        assert!(parse_dns_server("dns.example").is_err());
     }
 
     #[test]

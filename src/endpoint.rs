@@ -44,17 +44,39 @@ impl Host {
 pub enum EndpointSource {
     /// `--apiserver`.
     Flag,
-    /// A kubeconfig file and context.
-    Kubeconfig { file: String, context: String, via: String },
+    /// A kubeconfig file and context. `via` is how the file was found: `--kubeconfig`,
+    /// `$KUBECONFIG`, `~/.kube/config` or `admin.conf`.
+    Kubeconfig { file: String, context: String, cluster: String, via: String },
 }
 
 impl fmt::Display for EndpointSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EndpointSource::Flag => f.write_str("--apiserver"),
-            EndpointSource::Kubeconfig { file, context, via } => write!(f, "context {context:?} of {file} ({via})"),
+            EndpointSource::Kubeconfig { file, context, via, .. } => write!(f, "context {context:?} of {file} ({via})"),
         }
     }
+}
+
+/// How the API server's certificate is verified: the kubeconfig cluster's settings when there is
+/// one, system roots otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// The kubeconfig CA; when set, client-go trusts nothing else.
+    pub ca: Option<crate::kubeconfig::CaBundle>,
+    /// `tls-server-name`: the name verified (and sent as SNI) instead of the host.
+    pub server_name: Option<String>,
+    /// `insecure-skip-tls-verify: true`.
+    pub insecure: bool,
+}
+
+/// A proxy the user's tools would use; reported, never used by the probes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProxySetting {
+    /// `kubeconfig proxy-url` or `$HTTPS_PROXY`.
+    pub source: String,
+    /// The URL with any credentials replaced by `***`.
+    pub url: String,
 }
 
 /// Where to connect: `https://host:port`.
@@ -75,7 +97,9 @@ impl Endpoint {
 /// Parses `https://host[:port][/path]`, `host:port`, `host`, `[v6]:port` or a bare IPv6 literal.
 /// `https://` without a port means 443, as for kubectl; a bare host without a port means 6443.
 pub fn parse_server(text: &str) -> Result<(Host, u16), String> {
-    let t = text.trim();
+    // Messages quote the text, so a password in it must go first.
+    let redacted = crate::kubeconfig::redact_url(text.trim());
+    let t = redacted.as_str();
     if t.is_empty() {
         return Err("empty API server address; expected https://host:port or host:port".into());
     }
@@ -90,7 +114,7 @@ pub fn parse_server(text: &str) -> Result<(Host, u16), String> {
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
-        return Err(format!("{t:?} contains user information; give the address only"));
+        return Err(format!("{t:?} contains user information (shown as ***); give the address only"));
     }
     if let Ok(ip) = authority.parse::<IpAddr>() {
         return Ok((Host::Ip(ip), default_port));
@@ -196,9 +220,18 @@ mod tests {
             "https://[::1",
             "bad host:1",
             "https://u:p@h:1",
+            "http://u:secret@h:1",
             "-x.test",
         ] {
             assert!(parse_server(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn never_echoes_a_password() {
+        for bad in ["http://u:secret@h:1", "https://u:secret@h:1", "u:secret@h:1"] {
+            let e = parse_server(bad).unwrap_err();
+            assert!(!e.contains("secret"), "{e}");
         }
     }
 

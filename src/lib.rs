@@ -11,6 +11,8 @@ pub mod endpoint;
 pub mod error;
 pub mod firewall;
 pub mod forward;
+pub mod kubeconfig;
+pub mod probe;
 pub mod region;
 pub mod report;
 pub mod runner;

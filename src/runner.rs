@@ -226,6 +226,10 @@ async fn run_one(def: &'static CheckDef, env: Env) -> Check {
 fn blocked_by_needs(def: &CheckDef, env: &Env) -> Option<Outcome> {
     for need in def.needs {
         match env.done.get(need) {
+            // A need that was itself skipped for a need of its own already names the root cause.
+            Some(c) if c.status == Status::Skip && c.message.starts_with("needs ") => {
+                return Some(Outcome::skip(c.message.clone()));
+            }
             Some(c) if matches!(c.status, Status::Fail | Status::Skip) => {
                 let how = if c.status == Status::Fail { "failed" } else { "was skipped" };
                 return Some(Outcome::skip(format!("needs {need}, which {how}: {}", c.message)));

@@ -1,19 +1,34 @@
-//! API server checks: where the endpoint came from, and whether its name resolves.
+//! API server checks: every step the security center's connection takes, proven from this host:
+//! where the endpoint came from, DNS, TCP to every address, the TLS handshake and certificate,
+//! anonymous `/readyz` and `/version`, and ping.
 
-use serde_json::json;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 
 use crate::check::{BoxFuture, Category, CheckDef, Env, Outcome, Run, always};
-use crate::context::Resolved;
-use crate::endpoint::Host;
+use crate::context::{Context, Resolved};
+use crate::endpoint::{Endpoint, Host};
+use crate::probe::dns::{self, DnsFailure};
+use crate::probe::http::{self, Exchange};
+use crate::probe::icmp::{self, IcmpError};
+use crate::probe::tcp::{self, TcpFailure};
+use crate::probe::{ms, tls};
+use crate::report::human_duration;
 
 pub const ENDPOINT: CheckDef = CheckDef {
     id: "apiserver.endpoint",
     category: Category::Apiserver,
     title: "API server endpoint",
-    explain: "Reports which API server address the other checks probe and where it came from (--apiserver). \
-The security center connects to this address, so it must be the one reachable from the region's pool, not \
-a loopback or node-local name. Fix: pass --apiserver https://HOST:PORT with the address the security center \
-will use.",
+    explain: "Reports which API server address the other checks probe and where it came from: --apiserver, \
+else the kubeconfig as kubectl finds it (--kubeconfig, $KUBECONFIG merged in order, ~/.kube/config, \
+<root>/etc/kubernetes/admin.conf) and its --context or current-context. The kubeconfig's CA, tls-server-name \
+and insecure-skip-tls-verify decide how the certificate is verified; a proxy-url or $HTTPS_PROXY is reported \
+but not used, because the security center connects directly. Skipped, saying where it looked, when no \
+endpoint is known. Fix: pass --apiserver https://HOST:PORT with the address the security center will use.",
     needs: &[],
     after: &[],
     applies: always,
@@ -24,25 +39,135 @@ pub const DNS: CheckDef = CheckDef {
     id: "apiserver.dns",
     category: Category::Apiserver,
     title: "API server name resolves",
-    explain: "Resolves the API server's host name (A and AAAA) and times it; skipped for an IP literal. A name \
-that does not resolve here will not resolve for the security center either when it is private to this \
-network. Fix: publish the name in public DNS, or use the IP address in the join configuration.",
+    explain: "Resolves the API server's host name (A and AAAA, in parallel) with a DNS stub resolver (the \
+system's servers, or --dns-server) and times it; also asks the OS resolver and reports when it disagrees. \
+NXDOMAIN, a server error and no answer are told apart. Skipped for an IP literal. A name that does not \
+resolve in public DNS cannot be resolved by the security center. Fix: publish the name in DNS, or use the \
+IP address in the join configuration.",
     needs: &["apiserver.endpoint"],
     after: &[],
     applies: always,
     run: Run::Async(dns),
 };
 
+pub const TCP: CheckDef = CheckDef {
+    id: "apiserver.tcp",
+    category: Category::Apiserver,
+    title: "TCP connect to every address",
+    explain: "Connects to the API server port on every resolved address at once (so silent addresses cost one \
+--timeout, not one each) and tells the failures apart: refused (nothing listens, or a REJECT rule), timed out \
+(a firewall drops the SYN, or the host is down), unreachable (no route, or an ICMP error). Warns when only \
+some addresses answer: clients that pick a dead one fail. Fix: start the API server or open the port in every \
+firewall on the path; remove dead addresses from DNS.",
+    needs: &["apiserver.endpoint"],
+    after: &["apiserver.dns"],
+    applies: always,
+    run: Run::Async(tcp),
+};
+
+pub const TLS: CheckDef = CheckDef {
+    id: "apiserver.tls",
+    category: Category::Apiserver,
+    title: "TLS handshake and certificate",
+    explain: "Performs the TLS handshake and records the protocol, the cipher and the presented chain (subject, \
+issuer, SANs, validity, SHA-256 fingerprint), even when verification fails. The certificate must be issued by \
+the kubeconfig's CA (only that CA is trusted when one is given; system roots otherwise), cover the name or IP \
+dialled (or tls-server-name), and be valid now: fail when expired or not yet valid, warn when it expires \
+within 30 days. insecure-skip-tls-verify turns a failure into a warning. Fix: renew the certificate \
+(`kubeadm certs renew apiserver`), add the address to its SANs (kubeadm apiServer.certSANs), or give the \
+cluster's CA in the kubeconfig.",
+    needs: &["apiserver.tcp"],
+    after: &[],
+    applies: always,
+    run: Run::Async(tls_check),
+};
+
+pub const HEALTH: CheckDef = CheckDef {
+    id: "apiserver.health",
+    category: Category::Apiserver,
+    title: "API server answers /readyz",
+    explain: "Sends an anonymous GET /readyz (falling back to /healthz on servers without it) over a verified \
+TLS connection and times processing and transfer. 200 ok passes; 401/403 also passes: anonymous access is \
+disabled, but the server is reachable and answering; 5xx fails with the body, which names the failing \
+component. No credential is ever sent. Fix: for 5xx, look at the failing checks in the body \
+(`kubectl get --raw='/readyz?verbose'`) and the kube-apiserver logs.",
+    needs: &["apiserver.tls"],
+    after: &[],
+    applies: always,
+    run: Run::Async(health),
+};
+
+pub const VERSION: CheckDef = CheckDef {
+    id: "apiserver.version",
+    category: Category::Apiserver,
+    title: "Kubernetes version",
+    explain: "Sends an anonymous GET /version over a verified TLS connection and reads gitVersion, major and \
+minor. Audit-log threat detection needs Kubernetes 1.16 or later. Skipped when anonymous access is disabled \
+(401/403): the version is then unknown; give it with --k8s-version. Fix: upgrade the cluster to 1.16 or \
+later to use audit detection.",
+    needs: &["apiserver.tls"],
+    after: &[],
+    applies: always,
+    run: Run::Async(version),
+};
+
+pub const ICMP: CheckDef = CheckDef {
+    id: "apiserver.icmp",
+    category: Category::Apiserver,
+    title: "Ping round-trip time",
+    explain: "Pings every API server address (3 echo requests, 100 ms apart) and reports the round-trip times. Warn only: \
+ICMP is often filtered and the security center does not need it. Tries an unprivileged ICMP socket, then a \
+raw one; skipped, naming the missing privilege (a group inside net.ipv4.ping_group_range, or CAP_NET_RAW), \
+when neither may be opened, and with --no-icmp.",
+    needs: &[],
+    after: &["apiserver.dns"],
+    applies: always,
+    run: Run::Async(icmp_check),
+};
+
 fn endpoint(env: &Env) -> Outcome {
-    match &env.ctx.endpoint {
-        Some(ep) => Outcome::pass(format!("{} (from {})", ep.url(), ep.source)).evidence(json!({
-            "url": ep.url(),
-            "host": ep.host.bare(),
-            "port": ep.port,
-            "source": ep.source,
-        })),
-        None => Outcome::skip("no API server endpoint given")
-            .fix("pass --apiserver https://HOST:PORT with the address the security center will connect to"),
+    let ctx = &env.ctx;
+    let Some(ep) = &ctx.endpoint else {
+        return Outcome::skip(format!(
+            "no API server endpoint: no --apiserver, and no kubeconfig ({})",
+            ctx.endpoint_search.join("; ")
+        ))
+        .evidence(json!({"looked": ctx.endpoint_search}))
+        .fix("pass --apiserver https://HOST:PORT with the address the security center will connect to")
+        .fix("or pass --kubeconfig PATH (kubeadm writes /etc/kubernetes/admin.conf on control-plane nodes)");
+    };
+    let mut notes = Vec::new();
+    if let Some(name) = &ctx.tls.server_name {
+        notes.push(format!("certificate checked for tls-server-name {name}"));
+    }
+    if ctx.tls.insecure {
+        notes.push("insecure-skip-tls-verify: true".to_string());
+    }
+    for proxy in &ctx.proxies {
+        notes.push(format!(
+            "{} {} is not used: the security center connects directly, and so do these probes",
+            proxy.source, proxy.url
+        ));
+    }
+    let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join("; ")) };
+    Outcome::pass(format!("{} (from {}){notes}", ep.url(), ep.source)).evidence(json!({
+        "url": ep.url(),
+        "host": ep.host.bare(),
+        "port": ep.port,
+        "source": ep.source,
+        "tls": {
+            "ca": ctx.tls.ca.as_ref().map(|c| c.origin.clone()),
+            "tls_server_name": ctx.tls.server_name,
+            "insecure_skip_tls_verify": ctx.tls.insecure,
+        },
+        "proxies": ctx.proxies.iter().map(|p| json!({"source": p.source, "url": p.url, "used": false})).collect::<Vec<_>>(),
+    }))
+}
+
+fn family(result: &Result<Vec<IpAddr>, DnsFailure>) -> Value {
+    match result {
+        Ok(list) => json!({"addresses": list}),
+        Err(e) => json!({"error": e, "message": e.to_string()}),
     }
 }
 
@@ -54,25 +179,472 @@ fn dns(env: &Env) -> BoxFuture<'_> {
             Host::Ip(ip) => return Outcome::skip(format!("{ip} is an IP literal: nothing to resolve")),
             Host::Name(name) => name.clone(),
         };
-        let started = std::time::Instant::now();
-        let lookup = tokio::time::timeout(ctx.timeout, tokio::net::lookup_host((name.as_str(), ep.port))).await;
-        let ms = started.elapsed().as_secs_f64() * 1e3;
-        match lookup {
-            Err(_) => Outcome::fail(format!(
-                "resolving {name} timed out after {}",
-                crate::report::human_duration(ctx.timeout)
-            ))
-            .fix("check /etc/resolv.conf and that the DNS server answers"),
-            Ok(Err(e)) => Outcome::fail(format!("{name} does not resolve: {e}"))
-                .fix(format!("publish {name} in DNS, or use the API server's IP address")),
-            Ok(Ok(addrs)) => {
-                let mut addresses: Vec<std::net::IpAddr> = addrs.map(|sa| sa.ip()).collect();
-                addresses.dedup();
-                let list: Vec<String> = addresses.iter().map(ToString::to_string).collect();
-                let _ = ctx.facts.addresses.set(Resolved { addresses, how: "system resolver".into() });
-                Outcome::pass(format!("{name} → {} ({ms:.1} ms)", list.join(", ")))
-                    .evidence(json!({"name": name, "addresses": list, "resolver": "system", "ms": ms}))
+        // The OS resolver is asked only when the system's DNS is: with --dns-server the user chose
+        // which server may see the query.
+        let (answer, system) = if ctx.dns_server.is_some() {
+            (dns::resolve(&name, ctx.dns_server, ctx.timeout).await, None)
+        } else {
+            let (a, s) = tokio::join!(dns::resolve(&name, None, ctx.timeout), dns::system_lookup(&name, ctx.timeout));
+            (a, Some(s))
+        };
+        let addresses = answer.addresses();
+        let took = ms(answer.elapsed);
+        let mut evidence = json!({
+            "name": name,
+            "server": answer.server,
+            "a": family(&answer.a),
+            "aaaa": family(&answer.aaaa),
+            "ms": took,
+        });
+        if let Some(s) = &system {
+            evidence["system_resolver"] = match s {
+                Ok(list) => json!({"addresses": list}),
+                Err(e) => json!({"error": e}),
+            };
+        }
+        let list = |ips: &[IpAddr]| ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        if !addresses.is_empty() {
+            let _ = ctx
+                .facts
+                .addresses
+                .set(Resolved { addresses: addresses.clone(), how: format!("DNS via {}", answer.server) });
+            let message = format!("{name} → {} (via {}, {took} ms)", list(&addresses), answer.server);
+            return match &system {
+                Some(Ok(os)) if os.iter().all(|ip| !addresses.contains(ip)) => Outcome::warn(format!(
+                    "{message}; but this host's OS resolver says {}: /etc/hosts or a local resolver overrides DNS, so this host's view is not the security center's",
+                    list(os)
+                ))
+                .fix(format!("compare `getent ahosts {name}` with `dig {name}` and remove the local override")),
+                Some(Ok(os)) if os.iter().any(|ip| !addresses.contains(ip)) || addresses.iter().any(|ip| !os.contains(ip)) => {
+                    Outcome::pass(format!("{message}; the OS resolver answers {}", list(os)))
+                }
+                Some(Err(e)) => Outcome::pass(format!("{message}; the OS resolver failed: {e}")),
+                _ => Outcome::pass(message),
             }
+            .evidence(evidence);
+        }
+        if let Some(Ok(os)) = &system
+            && !os.is_empty()
+        {
+            let _ = ctx.facts.addresses.set(Resolved { addresses: os.clone(), how: "the OS resolver".into() });
+            return Outcome::warn(format!(
+                "DNS ({}) has no address for {name} (A: {}; AAAA: {}), but this host's OS resolver says {}: a local override the security center cannot see",
+                answer.server,
+                answer.a.as_ref().err().map(ToString::to_string).unwrap_or_default(),
+                answer.aaaa.as_ref().err().map(ToString::to_string).unwrap_or_default(),
+                list(os)
+            ))
+            .evidence(evidence)
+            .fix(format!("publish {name} in public DNS, or use the API server's IP address"));
+        }
+        let (a, aaaa) = (answer.a.as_ref().err(), answer.aaaa.as_ref().err());
+        let outcome = if a == Some(&DnsFailure::NxDomain) || aaaa == Some(&DnsFailure::NxDomain) {
+            Outcome::fail(format!("{name} does not exist: {} answered NXDOMAIN ({took} ms)", answer.server))
+                .fix(format!("publish {name} in DNS, fix the typo, or use the API server's IP address"))
+        } else if matches!((a, aaaa), (Some(DnsFailure::NoData), Some(DnsFailure::NoData))) {
+            Outcome::fail(format!("{name} exists but has no A or AAAA record at {}", answer.server))
+                .fix(format!("add an A (or AAAA) record for {name}"))
+        } else if a == Some(&DnsFailure::TimedOut) || aaaa == Some(&DnsFailure::TimedOut) {
+            Outcome::fail(format!(
+                "no answer for {name} from {} within {}: the DNS server is down or unreachable",
+                answer.server,
+                human_duration(ctx.timeout)
+            ))
+            .fix("check that the DNS server answers (`dig @SERVER NAME`) and that UDP/TCP 53 to it is open")
+        } else {
+            let why = a.or(aaaa).map(ToString::to_string).unwrap_or_default();
+            Outcome::fail(format!("{name} could not be resolved via {}: {why}", answer.server))
+                .fix("check the DNS server and /etc/resolv.conf, or pass --dns-server IP:PORT")
+        };
+        outcome.evidence(evidence)
+    })
+}
+
+/// The name the certificate must be valid for: `tls-server-name`, else the host dialled.
+pub(crate) fn verify_name(ctx: &Context, ep: &Endpoint) -> String {
+    ctx.tls.server_name.clone().unwrap_or_else(|| ep.host.bare())
+}
+
+/// The roots to verify against, and how to say so.
+pub(crate) fn trust(ctx: &Context) -> (tls::Trust, String) {
+    match &ctx.tls.ca {
+        Some(ca) => (tls::Trust::Ca(ca.certs.clone()), format!("the kubeconfig CA ({})", ca.origin)),
+        None => (tls::Trust::System, "the system's CA certificates".into()),
+    }
+}
+
+fn tcp_fix(failure: &TcpFailure, addr: SocketAddr) -> String {
+    let port = addr.port();
+    match failure {
+        TcpFailure::Refused => format!(
+            "{addr} refused: make sure kube-apiserver listens on port {port} there (`ss -ltnp | grep :{port}`) and no firewall REJECTs the port"
+        ),
+        TcpFailure::TimedOut => format!(
+            "{addr} timed out: a firewall (host, security group, network ACL) drops the SYN, or the host is down; admit tcp/{port}"
+        ),
+        TcpFailure::Unreachable(_) => {
+            format!("{addr} is unreachable from here: check the route (`ip route get {}`)", addr.ip())
+        }
+        TcpFailure::Other(e) => format!("{addr}: {e}"),
+    }
+}
+
+fn tcp(env: &Env) -> BoxFuture<'_> {
+    Box::pin(async move {
+        let ctx = &env.ctx;
+        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
+        let Some(resolved) = ctx.facts.addresses.get() else {
+            let why = env
+                .result("apiserver.dns")
+                .map_or_else(|| "apiserver.dns did not run".to_string(), |c| c.message.clone());
+            return Outcome::skip(format!("no address to connect to ({why})"));
+        };
+        let addrs: Vec<SocketAddr> = resolved.addresses.iter().map(|ip| SocketAddr::new(*ip, ep.port)).collect();
+        let started = Instant::now();
+        let attempts = tcp::connect_all(&addrs, ctx.timeout).await;
+        let wall = ms(started.elapsed());
+        let ok: Vec<SocketAddr> = attempts.iter().filter(|a| a.result.is_ok()).map(|a| a.addr).collect();
+        let _ = ctx.facts.reachable.set(ok.clone());
+        let evidence = json!({
+            "port": ep.port,
+            "timeout_ms": ms(ctx.timeout),
+            "wall_ms": wall,
+            "attempts": attempts.iter().map(|a| match &a.result {
+                Ok(d) => json!({"address": a.addr.ip(), "ok": true, "ms": ms(*d)}),
+                Err(e) => json!({"address": a.addr.ip(), "ok": false, "error": e, "message": e.to_string()}),
+            }).collect::<Vec<_>>(),
+        });
+        let failed: Vec<String> =
+            attempts.iter().filter_map(|a| a.result.as_ref().err().map(|e| format!("{} {e}", a.addr))).collect();
+        let fixes: Vec<String> =
+            attempts.iter().filter_map(|a| a.result.as_ref().err().map(|e| tcp_fix(e, a.addr))).collect();
+        let connected = |d: &std::time::Duration| ms(*d);
+        let outcome = if failed.is_empty() {
+            let times: Vec<String> = attempts
+                .iter()
+                .filter_map(|a| a.result.as_ref().ok().map(|d| format!("{} {} ms", a.addr, connected(d))))
+                .collect();
+            Outcome::pass(format!("connected to {}", times.join(", ")))
+        } else if ok.is_empty() {
+            Outcome::fail(format!("no address accepts TCP on port {}: {}", ep.port, failed.join("; "))).fixes(fixes)
+        } else {
+            Outcome::warn(format!(
+                "{} of {} addresses accept TCP; failing: {}",
+                ok.len(),
+                attempts.len(),
+                failed.join("; ")
+            ))
+            .fixes(fixes)
+        };
+        outcome.evidence(evidence)
+    })
+}
+
+fn chain_json(chain: &[tls::CertInfo]) -> Value {
+    json!(chain)
+}
+
+fn tls_fix(kind: &str, name: &str) -> Vec<String> {
+    match kind {
+        "wrong-name" => vec![format!(
+            "add {name} to the API server certificate's SANs (kubeadm: apiServer.certSANs in the ClusterConfiguration, then `kubeadm init phase certs apiserver` after moving the old apiserver.crt/key away), or connect with a name it already covers"
+        )],
+        "expired" => vec!["renew the certificate: `kubeadm certs renew apiserver` and restart kube-apiserver; `kubeadm certs check-expiration` lists the others".into()],
+        "not-yet-valid" => vec!["check the clocks (`timedatectl`, chrony/ntpd) on this host and on the API server host".into()],
+        "unknown-ca" | "self-signed" | "bad-signature" | "no-roots" => vec![
+            "verify against the cluster's CA: pass --kubeconfig with a kubeconfig whose certificate-authority(-data) is the cluster CA (/etc/kubernetes/pki/ca.crt on kubeadm clusters)".into(),
+        ],
+        _ => vec![],
+    }
+}
+
+fn tls_check(env: &Env) -> BoxFuture<'_> {
+    Box::pin(async move {
+        let ctx = &env.ctx;
+        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
+        let Some(addr) = ctx.facts.reachable.get().and_then(|r| r.first().copied()) else {
+            return Outcome::skip("no address accepted a TCP connection");
+        };
+        let name = verify_name(ctx, ep);
+        let (trust, trusted) = trust(ctx);
+        let target = match tls::Target::new(&name, trust, false) {
+            Ok(t) => t,
+            Err(e) => return Outcome::fail(e),
+        };
+        let stream = match tcp::connect(addr, ctx.timeout).await {
+            Ok((s, _)) => s,
+            Err(e) => return Outcome::fail(format!("{addr}: {e} on the second connect")),
+        };
+        let mut evidence = json!({
+            "address": addr.to_string(),
+            "server_name": name,
+            "sni": name.parse::<IpAddr>().is_err(),
+            "trust": trusted,
+            "insecure_skip_tls_verify": ctx.tls.insecure,
+            "timeout_ms": ms(ctx.timeout),
+        });
+        let hs = match tls::handshake(stream, &target, ctx.timeout).await {
+            Err(f) => {
+                evidence["error"] = json!({"kind": f.kind, "reason": f.reason});
+                evidence["chain"] = chain_json(&f.chain);
+                if let Some(v) = &f.verdict {
+                    evidence["verification"] = json!(v);
+                }
+                return Outcome::fail(format!("TLS handshake with {addr} failed: {}", f.reason)).evidence(evidence);
+            }
+            Ok((_, hs)) => hs,
+        };
+        if let Some(leaf) = hs.chain.first() {
+            let _ = ctx.facts.direct_leaf.set(leaf.sha256.clone());
+        }
+        let days_left = hs.chain.first().map(|l| tls::seconds_until(l.not_after_unix).div_euclid(86_400));
+        evidence["protocol"] = json!(hs.protocol);
+        evidence["cipher"] = json!(hs.cipher);
+        evidence["handshake_ms"] = json!(ms(hs.elapsed));
+        evidence["verification"] = json!(hs.verdict);
+        evidence["chain"] = chain_json(&hs.chain);
+        evidence["leaf_expires_in_days"] = json!(days_left);
+        let summary = format!("{}, {}", hs.protocol, hs.cipher);
+        let leaf_expiry = hs.chain.first().map(|l| l.not_after.clone()).unwrap_or_default();
+        if !hs.verdict.verified {
+            let kind = hs.verdict.kind.unwrap_or("other");
+            let reason = hs.verdict.reason.clone().unwrap_or_default();
+            if ctx.tls.insecure {
+                return Outcome::warn(format!(
+                    "{summary}; the certificate is NOT verified (insecure-skip-tls-verify), and verification against {trusted} would fail: {reason}"
+                ))
+                .evidence(evidence)
+                .fixes(tls_fix(kind, &name))
+                .fix("set certificate-authority-data in the kubeconfig instead of insecure-skip-tls-verify");
+            }
+            return Outcome::fail(format!("certificate of {addr} rejected ({kind}): {reason}; trusted: {trusted}"))
+                .evidence(evidence)
+                .fixes(tls_fix(kind, &name));
+        }
+        match days_left {
+            Some(days) if days < 30 => Outcome::warn(format!(
+                "{summary}; certificate valid for {name}, but it expires in {days} day{} ({leaf_expiry})",
+                if days == 1 { "" } else { "s" }
+            ))
+            .evidence(evidence)
+            .fixes(tls_fix("expired", &name)),
+            _ => Outcome::pass(format!(
+                "{summary}; certificate valid for {name}, verified against {trusted}, expires {leaf_expiry} ({} days)",
+                days_left.unwrap_or_default()
+            ))
+            .evidence(evidence),
         }
     })
+}
+
+/// A verified TLS connection to the first reachable address, with its setup timings.
+async fn open_verified(ctx: &Context, ep: &Endpoint) -> Result<(TlsStream<TcpStream>, Value), String> {
+    let addr =
+        ctx.facts.reachable.get().and_then(|r| r.first().copied()).ok_or("no address accepted a TCP connection")?;
+    let (trust, _) = trust(ctx);
+    let target = tls::Target::new(&verify_name(ctx, ep), trust, !ctx.tls.insecure)?;
+    let (stream, connect) = tcp::connect(addr, ctx.timeout).await.map_err(|e| format!("{addr}: {e}"))?;
+    let (tls_stream, hs) =
+        tls::handshake(stream, &target, ctx.timeout).await.map_err(|f| format!("TLS with {addr}: {}", f.reason))?;
+    Ok((tls_stream, json!({"address": addr.to_string(), "connect_ms": ms(connect), "tls_ms": ms(hs.elapsed)})))
+}
+
+fn host_header(ep: &Endpoint) -> String {
+    format!("{}:{}", ep.host, ep.port)
+}
+
+fn exchange_json(x: &Exchange) -> Value {
+    json!({
+        "path": x.path,
+        "status": x.status,
+        "body": http::excerpt(&x.body, 500),
+        "processing_ms": x.processing_ms,
+        "transfer_ms": x.transfer_ms,
+    })
+}
+
+fn health(env: &Env) -> BoxFuture<'_> {
+    Box::pin(async move {
+        let ctx = &env.ctx;
+        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
+        let (stream, mut evidence) = match open_verified(ctx, ep).await {
+            Ok(opened) => opened,
+            Err(e) => return Outcome::fail(format!("cannot open a verified connection: {e}")),
+        };
+        let mut client = match http::Client::start(stream, host_header(ep)).await {
+            Ok(c) => c,
+            Err(e) => return Outcome::fail(e),
+        };
+        let mut exchanges = Vec::new();
+        for path in ["/readyz", "/healthz"] {
+            match client.get(path, ctx.timeout).await {
+                Ok(x) => {
+                    let not_found = x.status == 404;
+                    exchanges.push(x);
+                    if !not_found {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    evidence["requests"] = json!(exchanges.iter().map(exchange_json).collect::<Vec<_>>());
+                    return Outcome::fail(e.to_string()).evidence(evidence);
+                }
+            }
+        }
+        evidence["requests"] = json!(exchanges.iter().map(exchange_json).collect::<Vec<_>>());
+        let Some(last) = exchanges.last() else { return Outcome::fail("no request was sent").evidence(evidence) };
+        let timing = format!("processing {} ms, transfer {} ms", last.processing_ms, last.transfer_ms);
+        let body = http::excerpt(&last.body, 200);
+        match last.status {
+            200 => Outcome::pass(format!("{}: {} ({timing})", last.path, if body.is_empty() { "200" } else { &body })),
+            401 | 403 => Outcome::pass(format!(
+                "{} answered {}: anonymous access disabled, server reachable ({timing})",
+                last.path, last.status
+            )),
+            status @ 500..=599 => Outcome::fail(format!("{} answered {status}: {body}", last.path))
+                .fix("`kubectl get --raw='/readyz?verbose'` names the failing component; check the kube-apiserver logs (`crictl logs` / `journalctl`)"),
+            status => Outcome::fail(format!(
+                "{} answered {status} ({body}): this does not look like a Kubernetes API server",
+                last.path
+            ))
+            .fix("check that the endpoint is the API server and not a proxy or another service"),
+        }
+        .evidence(evidence)
+    })
+}
+
+/// `v1.28.3` → (1, 28); tolerant of `+` suffixes in minor (`28+`, as GKE and EKS write).
+fn major_minor(major: &str, minor: &str) -> Option<(u32, u32)> {
+    let digits = |s: &str| s.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u32>().ok();
+    Some((digits(major)?, digits(minor)?))
+}
+
+fn version(env: &Env) -> BoxFuture<'_> {
+    Box::pin(async move {
+        let ctx = &env.ctx;
+        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
+        let (stream, mut evidence) = match open_verified(ctx, ep).await {
+            Ok(opened) => opened,
+            Err(e) => return Outcome::fail(format!("cannot open a verified connection: {e}")),
+        };
+        let mut client = match http::Client::start(stream, host_header(ep)).await {
+            Ok(c) => c,
+            Err(e) => return Outcome::fail(e),
+        };
+        let x = match client.get("/version", ctx.timeout).await {
+            Ok(x) => x,
+            Err(e) => return Outcome::fail(e.to_string()).evidence(evidence),
+        };
+        evidence["request"] = exchange_json(&x);
+        match x.status {
+            200 => {}
+            401 | 403 => {
+                return Outcome::skip(format!(
+                    "/version answered {}: anonymous access is disabled, so the version is unknown; pass --k8s-version",
+                    x.status
+                ))
+                .evidence(evidence);
+            }
+            status => {
+                return Outcome::fail(format!("/version answered {status}: {}", http::excerpt(&x.body, 200)))
+                    .evidence(evidence);
+            }
+        }
+        let parsed: Result<Value, _> = serde_json::from_str(&x.body);
+        let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let Some((git, major, minor)) =
+            parsed.ok().and_then(|v| Some((field(&v, "gitVersion")?, field(&v, "major")?, field(&v, "minor")?)))
+        else {
+            return Outcome::fail(format!(
+                "/version did not return a Kubernetes version document: {}",
+                http::excerpt(&x.body, 200)
+            ))
+            .evidence(evidence);
+        };
+        let _ = ctx.facts.server_version.set(git.clone());
+        evidence["git_version"] = json!(git);
+        evidence["major"] = json!(major);
+        evidence["minor"] = json!(minor);
+        let timing = format!("processing {} ms, transfer {} ms", x.processing_ms, x.transfer_ms);
+        match major_minor(&major, &minor) {
+            Some(v) if v < (1, 16) && ctx.audit => {
+                Outcome::warn(format!("{git} (major {major}, minor {minor}): audit-log detection needs Kubernetes 1.16 or later ({timing})"))
+                    .fix("upgrade the cluster to Kubernetes 1.16 or later to use audit-log threat detection")
+            }
+            Some(v) if v < (1, 16) => Outcome::pass(format!(
+                "{git} (major {major}, minor {minor}; older than 1.16: audit-log detection would not be available) ({timing})"
+            )),
+            _ => Outcome::pass(format!("{git} (major {major}, minor {minor}) ({timing})")),
+        }
+        .evidence(evidence)
+    })
+}
+
+fn icmp_check(env: &Env) -> BoxFuture<'_> {
+    Box::pin(async move {
+        let ctx = &env.ctx;
+        if !ctx.icmp {
+            return Outcome::skip("--no-icmp given");
+        }
+        let Some(resolved) = ctx.facts.addresses.get() else {
+            return Outcome::skip("no API server address known");
+        };
+        let mut set = tokio::task::JoinSet::new();
+        for ip in resolved.addresses.iter().copied() {
+            let timeout = ctx.timeout;
+            set.spawn(async move { icmp::ping(ip, 3, timeout).await });
+        }
+        let mut results = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(Ok(p)) => results.push(p),
+                Ok(Err(IcmpError::NoPrivilege(hint))) => return Outcome::skip(hint),
+                Ok(Err(IcmpError::Other(e))) => return Outcome::warn(format!("ping could not run: {e}")),
+                Err(e) => return Outcome::warn(format!("ping could not run: {e}")),
+            }
+        }
+        results.sort_by_key(|p| p.address);
+        let evidence = json!({"pings": results.iter().map(|p| json!({
+            "address": p.address,
+            "sent": p.sent,
+            "received": p.rtts.len(),
+            "rtt_ms": p.rtts.iter().map(|d| ms(*d)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>()});
+        let silent: Vec<String> = results.iter().filter(|p| p.rtts.is_empty()).map(|p| p.address.to_string()).collect();
+        let lines: Vec<String> = results
+            .iter()
+            .filter(|p| !p.rtts.is_empty())
+            .map(|p| {
+                let v: Vec<f64> = p.rtts.iter().map(|d| ms(*d)).collect();
+                let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = v.iter().copied().fold(0.0, f64::max);
+                let avg = (v.iter().sum::<f64>() / v.len() as f64 * 10.0).round() / 10.0;
+                format!("{} rtt min/avg/max {min}/{avg}/{max} ms ({}/{} replies)", p.address, p.rtts.len(), p.sent)
+            })
+            .collect();
+        let outcome = if silent.is_empty() {
+            Outcome::pass(lines.join("; "))
+        } else {
+            Outcome::warn(format!(
+                "no echo reply from {} within {} (ICMP is often filtered; this alone does not stop the security center){}",
+                silent.join(", "),
+                human_duration(ctx.timeout),
+                if lines.is_empty() { String::new() } else { format!("; {}", lines.join("; ")) }
+            ))
+        };
+        outcome.evidence(evidence)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(major_minor("1", "28"), Some((1, 28)));
+        assert_eq!(major_minor("1", "27+"), Some((1, 27)));
+        assert_eq!(major_minor("", "1"), None);
+        assert!(major_minor("1", "9").is_some_and(|v| v < (1, 16)));
+    }
 }

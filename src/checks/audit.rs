@@ -34,7 +34,7 @@ kube-apiserver image in /etc/kubernetes/manifests/kube-apiserver.yaml, else from
 says which. The same version decides which audit policy apiVersion kube-apiserver accepts. Fix: upgrade the \
 cluster to 1.16 or later; when the version cannot be found, pass --k8s-version.",
     needs: &[],
-    after: &[],
+    after: &["apiserver.version"],
     applies: with_audit,
     run: Run::Sync(k8s_version),
 };

@@ -5,6 +5,7 @@
 pub mod apiserver;
 pub mod audit;
 pub mod edition;
+pub mod forwarder;
 pub mod host;
 pub mod region;
 
@@ -17,6 +18,12 @@ pub static CATALOGUE: &[CheckDef] = &[
     region::NETWORK_TYPE,
     apiserver::ENDPOINT,
     apiserver::DNS,
+    apiserver::TCP,
+    apiserver::TLS,
+    apiserver::HEALTH,
+    apiserver::VERSION,
+    apiserver::ICMP,
+    forwarder::REACH,
     host::CONTAINER_RUNTIME,
     audit::K8S_VERSION,
     audit::POLICY_FILE,

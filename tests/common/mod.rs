@@ -103,6 +103,14 @@ impl Netns {
         stdout(&o)
     }
 
+    /// Gives the namespace its own `/etc/FILE` (`hosts`, `resolv.conf`): `ip netns exec` bind-mounts
+    /// `/etc/netns/NAME/FILE` over it for the commands it runs. Removed on drop.
+    pub fn etc_file(&self, file: &str, contents: &str) {
+        let dir = PathBuf::from("/etc/netns").join(&self.name);
+        std::fs::create_dir_all(&dir).expect("create /etc/netns/NAME");
+        std::fs::write(dir.join(file), contents).expect("write the namespace's etc file");
+    }
+
     /// A command that will run inside the namespace (`ip netns exec NAME program`).
     pub fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new("ip");
@@ -114,6 +122,7 @@ impl Netns {
 impl Drop for Netns {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.name]).output();
+        let _ = std::fs::remove_dir_all(PathBuf::from("/etc/netns").join(&self.name));
     }
 }
 

@@ -1,0 +1,121 @@
+//! Anonymous HTTP/1.1 GETs over an established (TLS) connection, timed in two parts: processing
+//! (request sent → response head) and transfer (head → end of body).
+//!
+//! No credential is ever sent: requests carry only Host, User-Agent and Accept.
+
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// How much of a body is kept: enough for `/version` and an error page's first lines.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// One request and its answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exchange {
+    pub path: String,
+    pub status: u16,
+    /// The body (up to 64 KiB), lossily decoded.
+    pub body: String,
+    pub processing_ms: f64,
+    pub transfer_ms: f64,
+}
+
+/// Why a request got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpFailure {
+    pub path: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for HttpFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GET {}: {}", self.path, self.reason)
+    }
+}
+
+/// An HTTP/1.1 connection (keep-alive) for sequential GETs.
+pub struct Client {
+    sender: http1::SendRequest<Empty<Bytes>>,
+    host: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("host", &self.host).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts HTTP/1.1 on `io`; `host` is the Host header (`name:port`).
+    pub async fn start<S>(io: S, host: String) -> Result<Client, String>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (sender, connection) =
+            http1::handshake(TokioIo::new(io)).await.map_err(|e| format!("cannot start HTTP/1.1: {e}"))?;
+        // The connection task ends when the client is dropped or the server closes.
+        tokio::spawn(connection);
+        Ok(Client { sender, host })
+    }
+
+    /// GET `path`, bounded by `timeout` for the head and again for the body.
+    pub async fn get(&mut self, path: &str, timeout: Duration) -> Result<Exchange, HttpFailure> {
+        let fail = |reason: String| HttpFailure { path: path.to_string(), reason };
+        let request = hyper::Request::get(path)
+            .header(hyper::header::HOST, &self.host)
+            .header(hyper::header::USER_AGENT, concat!("k8sjoin-check/", env!("CARGO_PKG_VERSION")))
+            .header(hyper::header::ACCEPT, "application/json, */*")
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| fail(format!("cannot build the request: {e}")))?;
+        tokio::time::timeout(timeout, self.sender.ready())
+            .await
+            .map_err(|_| fail("the connection did not become ready in time".into()))?
+            .map_err(|e| fail(format!("the connection closed: {e}")))?;
+        let sent = Instant::now();
+        let response = tokio::time::timeout(timeout, self.sender.send_request(request))
+            .await
+            .map_err(|_| fail(format!("no response within {timeout:?}")))?
+            .map_err(|e| fail(format!("no response: {e}")))?;
+        let head = Instant::now();
+        let status = response.status().as_u16();
+        let mut body = response.into_body();
+        let mut bytes: Vec<u8> = Vec::new();
+        let read_body = async {
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| format!("the body broke off: {e}"))?;
+                if let Some(data) = frame.data_ref() {
+                    let room = BODY_LIMIT.saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&data[..data.len().min(room)]);
+                }
+            }
+            Ok::<(), String>(())
+        };
+        tokio::time::timeout(timeout, read_body)
+            .await
+            .map_err(|_| fail(format!("the body did not arrive within {timeout:?}")))?
+            .map_err(fail)?;
+        Ok(Exchange {
+            path: path.to_string(),
+            status,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            processing_ms: super::ms(head - sent),
+            transfer_ms: super::ms(head.elapsed()),
+        })
+    }
+}
+
+/// The first `max` characters of a body, on one line, for messages.
+pub fn excerpt(body: &str, max: usize) -> String {
+    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(max).collect::<String>())
+    }
+}

@@ -1,0 +1,389 @@
+//! TLS handshakes that record what the server presented, whether or not it verifies.
+//!
+//! A verifier that wraps rustls' WebPKI verifier keeps the presented chain and the verdict, then
+//! either enforces the verdict (for connections that carry requests) or lets the handshake finish
+//! (to learn the protocol and cipher of a server whose certificate fails). That is how a failing
+//! certificate still shows its subject, SANs and dates: the evidence an SRE needs most exactly then.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use serde::Serialize;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// Which certificates to trust.
+#[derive(Debug, Clone)]
+pub enum Trust {
+    /// Only these CA certificates (a kubeconfig's CA: client-go trusts nothing else then).
+    Ca(Vec<CertificateDer<'static>>),
+    /// The operating system's roots.
+    System,
+}
+
+/// What to connect as: the name to verify (and send as SNI; an IP literal sends none and is
+/// checked against IP SANs), the trust, and whether a failed verification ends the handshake.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: ServerName<'static>,
+    pub trust: Trust,
+    /// `false` lets the handshake finish after a failed verification (the verdict is still
+    /// recorded): for `insecure-skip-tls-verify`, and to learn more about a failing server.
+    pub enforce: bool,
+}
+
+impl Target {
+    /// `name` is a host name or an IP literal.
+    pub fn new(name: &str, trust: Trust, enforce: bool) -> Result<Target, String> {
+        let name = match name.trim_matches(['[', ']']).parse::<IpAddr>() {
+            Ok(ip) => ServerName::IpAddress(ip.into()),
+            Err(_) => ServerName::try_from(name.to_string())
+                .map_err(|_| format!("{name:?} is not a valid TLS server name"))?,
+        };
+        Ok(Target { name, trust, enforce })
+    }
+}
+
+/// One certificate of the presented chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertInfo {
+    pub subject: String,
+    pub issuer: String,
+    /// DNS names and IP addresses the certificate is valid for.
+    pub sans: Vec<String>,
+    pub not_before: String,
+    pub not_after: String,
+    /// Seconds since the epoch, for expiry arithmetic.
+    #[serde(skip)]
+    pub not_after_unix: i64,
+    /// SHA-256 of the DER, as `AB:CD:…` (what `openssl x509 -fingerprint -sha256` prints).
+    pub sha256: String,
+    pub self_signed: bool,
+}
+
+/// The verdict on the presented chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub verified: bool,
+    /// `wrong-name`, `expired`, `not-yet-valid`, `unknown-ca`, `self-signed`, `bad-signature`,
+    /// `no-roots` or `other`; absent when verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A finished handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handshake {
+    pub protocol: String,
+    pub cipher: String,
+    pub chain: Vec<CertInfo>,
+    pub verdict: Verdict,
+    pub elapsed: Duration,
+}
+
+/// A handshake that did not finish, with whatever the server presented before it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// `timeout`, `not-tls`, `closed`, `alert`, `certificate` or `other`.
+    pub kind: &'static str,
+    pub reason: String,
+    pub chain: Vec<CertInfo>,
+    pub verdict: Option<Verdict>,
+}
+
+/// Performs the TLS handshake on a connected socket within `timeout`.
+pub async fn handshake(
+    tcp: TcpStream,
+    target: &Target,
+    timeout: Duration,
+) -> Result<(TlsStream<TcpStream>, Handshake), Failure> {
+    let started = Instant::now();
+    let recorder = Arc::new(Recorder::new(&target.trust, target.enforce));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Failure { kind: "other", reason: e.to_string(), chain: vec![], verdict: None })?
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    let connector = TlsConnector::from(Arc::new(config));
+    let result = tokio::time::timeout(timeout, connector.connect(target.name.clone(), tcp)).await;
+    let (chain, verdict) = recorder.take();
+    match result {
+        Err(_) => Err(Failure {
+            kind: "timeout",
+            reason: format!(
+                "no TLS handshake within {timeout:?}: the port accepts TCP but does not speak TLS (a plain-HTTP port, a proxy, or a server stuck before answering)"
+            ),
+            chain,
+            verdict,
+        }),
+        Ok(Err(e)) => {
+            let (kind, reason) = describe_io(&e, verdict.as_ref());
+            Err(Failure { kind, reason, chain, verdict })
+        }
+        Ok(Ok(stream)) => {
+            let (_, conn) = stream.get_ref();
+            let protocol =
+                conn.protocol_version().map_or_else(|| "unknown".into(), |v| pretty_version(&format!("{v:?}")));
+            let cipher =
+                conn.negotiated_cipher_suite().map_or_else(|| "unknown".into(), |s| format!("{:?}", s.suite()));
+            let verdict = verdict.unwrap_or(Verdict {
+                verified: false,
+                kind: Some("other"),
+                reason: Some("the server presented no certificate".into()),
+            });
+            Ok((stream, Handshake { protocol, cipher, chain, verdict, elapsed: started.elapsed() }))
+        }
+    }
+}
+
+fn pretty_version(debug: &str) -> String {
+    match debug {
+        "TLSv1_3" => "TLS 1.3".into(),
+        "TLSv1_2" => "TLS 1.2".into(),
+        other => other.to_string(),
+    }
+}
+
+fn describe_io(e: &std::io::Error, verdict: Option<&Verdict>) -> (&'static str, String) {
+    if let Some(v) = verdict.filter(|v| !v.verified) {
+        return ("certificate", v.reason.clone().unwrap_or_else(|| "certificate verification failed".into()));
+    }
+    let inner = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    match inner {
+        Some(rustls::Error::InvalidMessage(_)) | Some(rustls::Error::InappropriateMessage { .. }) => (
+            "not-tls",
+            format!("the server did not answer with TLS ({}): a plain-HTTP port or another protocol?", e),
+        ),
+        Some(rustls::Error::AlertReceived(alert)) => ("alert", format!("the server ended the handshake with alert {alert:?}")),
+        Some(other) => ("other", other.to_string()),
+        None => match e.kind() {
+            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => (
+                "closed",
+                "the server closed the connection during the TLS handshake (not a TLS server, or it refused the client hello)"
+                    .into(),
+            ),
+            _ => ("other", e.to_string()),
+        },
+    }
+}
+
+/// The trust roots for `trust`, or why there are none.
+fn roots(trust: &Trust) -> Result<RootCertStore, String> {
+    let mut store = RootCertStore::empty();
+    match trust {
+        Trust::Ca(certs) => {
+            let (added, _) = store.add_parsable_certificates(certs.iter().cloned());
+            if added == 0 {
+                return Err("the kubeconfig CA holds no usable certificate".into());
+            }
+        }
+        Trust::System => {
+            let found = rustls_native_certs::load_native_certs();
+            let (added, _) = store.add_parsable_certificates(found.certs);
+            if added == 0 {
+                return Err("this host has no system CA certificates to verify against".into());
+            }
+        }
+    }
+    Ok(store)
+}
+
+/// Wraps the WebPKI verifier, recording the chain and the verdict.
+#[derive(Debug)]
+struct Recorder {
+    inner: Result<Arc<WebPkiServerVerifier>, String>,
+    provider: Arc<CryptoProvider>,
+    enforce: bool,
+    seen: Mutex<Option<(Vec<CertInfo>, Verdict)>>,
+}
+
+impl Recorder {
+    fn new(trust: &Trust, enforce: bool) -> Recorder {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let inner = roots(trust).and_then(|store| {
+            WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
+                .build()
+                .map_err(|e| format!("cannot build the certificate verifier: {e}"))
+        });
+        Recorder { inner, provider, enforce, seen: Mutex::new(None) }
+    }
+
+    fn take(&self) -> (Vec<CertInfo>, Option<Verdict>) {
+        match self.seen.lock().map(|mut s| s.take()) {
+            Ok(Some((chain, verdict))) => (chain, Some(verdict)),
+            _ => (Vec::new(), None),
+        }
+    }
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let chain: Vec<CertInfo> = std::iter::once(end_entity).chain(intermediates).map(|c| cert_info(c)).collect();
+        let result = match &self.inner {
+            Ok(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ()),
+            Err(why) => Err(rustls::Error::General(why.clone())),
+        };
+        let verdict = match &result {
+            Ok(()) => Verdict { verified: true, kind: None, reason: None },
+            Err(e) => {
+                let (kind, reason) = explain(e, &chain, server_name);
+                Verdict { verified: false, kind: Some(kind), reason: Some(reason) }
+            }
+        };
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some((chain, verdict));
+        }
+        match result {
+            Err(e) if self.enforce => Err(e),
+            _ => Ok(ServerCertVerified::assertion()),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// A stable kind and a sentence a tired SRE understands.
+fn explain(e: &rustls::Error, chain: &[CertInfo], name: &ServerName<'_>) -> (&'static str, String) {
+    let leaf = chain.first();
+    let name = name.to_str();
+    let sans = leaf.map(|l| if l.sans.is_empty() { "none".to_string() } else { l.sans.join(", ") }).unwrap_or_default();
+    let rustls::Error::InvalidCertificate(ce) = e else {
+        if let rustls::Error::General(why) = e {
+            return ("no-roots", why.clone());
+        }
+        return ("other", e.to_string());
+    };
+    match ce {
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            ("wrong-name", format!("the certificate is not valid for {name}: its SANs are {sans}"))
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
+            "expired",
+            format!("the certificate expired on {}", leaf.map_or("an unknown date", |l| l.not_after.as_str())),
+        ),
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
+            "not-yet-valid",
+            format!(
+                "the certificate is not valid yet: it starts on {} (is this host's clock right?)",
+                leaf.map_or("an unknown date", |l| l.not_before.as_str())
+            ),
+        ),
+        CertificateError::UnknownIssuer if chain.len() == 1 && leaf.is_some_and(|l| l.self_signed) => (
+            "self-signed",
+            format!(
+                "the certificate is self-signed ({}) and not among the trusted CAs",
+                leaf.map_or("", |l| l.subject.as_str())
+            ),
+        ),
+        CertificateError::UnknownIssuer => (
+            "unknown-ca",
+            format!(
+                "the certificate was issued by {}, which is not a trusted CA",
+                chain.last().map_or("an unknown issuer", |c| c.issuer.as_str())
+            ),
+        ),
+        CertificateError::BadSignature => (
+            "bad-signature",
+            "the certificate's signature does not verify against the trusted CA (a different CA with the same name?)"
+                .into(),
+        ),
+        other => ("other", format!("certificate rejected: {other:?}")),
+    }
+}
+
+/// Subject, issuer, SANs, dates and fingerprint of one certificate; unparsable parts are named so.
+pub fn cert_info(der: &CertificateDer<'_>) -> CertInfo {
+    let digest = ring::digest::digest(&ring::digest::SHA256, der.as_ref());
+    let sha256 = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":");
+    match x509_parser::parse_x509_certificate(der.as_ref()) {
+        Ok((_, cert)) => {
+            let mut sans = Vec::new();
+            if let Ok(Some(ext)) = cert.subject_alternative_name() {
+                for gn in &ext.value.general_names {
+                    match gn {
+                        x509_parser::extensions::GeneralName::DNSName(d) => sans.push((*d).to_string()),
+                        x509_parser::extensions::GeneralName::IPAddress(bytes) => match bytes.len() {
+                            4 => sans.push(IpAddr::from(<[u8; 4]>::try_from(*bytes).unwrap_or_default()).to_string()),
+                            16 => sans.push(IpAddr::from(<[u8; 16]>::try_from(*bytes).unwrap_or_default()).to_string()),
+                            _ => {}
+                        },
+                        _ => {}
+                    }
+                }
+            }
+            let validity = cert.validity();
+            CertInfo {
+                subject: cert.subject().to_string(),
+                issuer: cert.issuer().to_string(),
+                sans,
+                not_before: rfc3339(validity.not_before.timestamp()),
+                not_after: rfc3339(validity.not_after.timestamp()),
+                not_after_unix: validity.not_after.timestamp(),
+                sha256,
+                self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
+            }
+        }
+        Err(_) => CertInfo {
+            subject: "(unparsable certificate)".into(),
+            issuer: String::new(),
+            sans: vec![],
+            not_before: String::new(),
+            not_after: String::new(),
+            not_after_unix: 0,
+            sha256,
+            self_signed: false,
+        },
+    }
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// Seconds from now until `unix` (negative when it is past).
+pub fn seconds_until(unix: i64) -> i64 {
+    let now =
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    unix.saturating_sub(now)
+}
