@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::addressplan::AddressPlan;
 use crate::audit::AuditFiles;
 use crate::audit::version::KubeVersion;
 use crate::cli::{FailOn, NetworkArg, RunArgs};
@@ -78,6 +79,8 @@ pub struct Context {
     pub cluster_id: Option<String>,
     /// The audit configuration under `--root`, read when `--audit` is given (see `audit`).
     pub audit_files: Option<AuditFiles>,
+    /// Service and pod CIDRs and node addresses from the control-plane manifests under `--root`.
+    pub address_plan: AddressPlan,
     pub facts: Facts,
 }
 
@@ -138,6 +141,7 @@ impl Context {
         // Read once, before any check: a malformed manifest or policy stops the run (exit 2) instead
         // of making every audit check report on half of it.
         let audit_files = if args.audit { Some(AuditFiles::load(&args.root)?) } else { None };
+        let address_plan = AddressPlan::read(&args.root)?;
         let facts = Facts::default();
         if let Some(Endpoint { host: Host::Ip(ip), .. }) = &endpoint {
             // An IP literal needs no resolution; setting it here lets every check rely on the fact.
@@ -164,6 +168,7 @@ impl Context {
             k8s_version,
             cluster_id: args.cluster_id.clone(),
             audit_files,
+            address_plan,
             facts,
         })
     }

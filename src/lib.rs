@@ -1,6 +1,7 @@
 //! k8sjoin-check: preflight checks before joining a self-built Kubernetes cluster to Alibaba Cloud
 //! Security Center. `run` takes the parsed command line and returns the process exit code.
 
+pub mod addressplan;
 pub mod audit;
 pub mod check;
 pub mod checks;
@@ -12,12 +13,14 @@ pub mod error;
 pub mod firewall;
 pub mod forward;
 pub mod kubeconfig;
+pub mod manifest;
 pub mod probe;
 pub mod region;
 pub mod report;
 pub mod runner;
 pub mod runtime;
 pub mod vantage;
+pub mod yaml;
 
 use std::io::Write;
 use std::sync::Arc;

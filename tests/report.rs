@@ -18,6 +18,8 @@ const FAILING: &[&str] = &[
     "region",
     "--only",
     "edition",
+    "--root",
+    "tests/fixtures/host/no-runtime",
 ];
 /// A run that passes the default gate with a warn (auto network, unknown address, non-VPC region).
 const WARNING: &[&str] =
@@ -67,11 +69,12 @@ fn json_report_validates_against_the_schema() {
         (s["gate"].as_str(), s["fail_on"].as_str(), s["exit_code"].as_i64()),
         (Some("fail"), Some("fail"), Some(1))
     );
-    assert_eq!((s["pass"].as_u64(), s["fail"].as_u64(), s["manual"].as_u64()), (Some(2), Some(1), Some(1)));
+    let counts = ["pass", "warn", "fail", "skip", "manual"].map(|k| s[k].as_u64());
+    assert_eq!(counts, [Some(2), Some(0), Some(1), Some(1), Some(1)]);
     let ids: Vec<&str> = report["checks"].as_array().expect("checks").iter().filter_map(|c| c["id"].as_str()).collect();
     assert_eq!(
         ids,
-        ["region.known", "region.vpc-eligible", "region.network-type", "edition.requirement"],
+        ["region.known", "region.vpc-eligible", "region.network-type", "region.cidr-conflict", "edition.requirement"],
         "catalogue order, selection only"
     );
     let (_, report) = json_report(WARNING);
@@ -100,7 +103,7 @@ fn report_file_is_the_complete_json_report() {
     assert_eq!(o.status.code(), Some(1));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("report written")).expect("json");
     validate_against_schema(&report);
-    assert_eq!(report["checks"].as_array().map(Vec::len), Some(4));
+    assert_eq!(report["checks"].as_array().map(Vec::len), Some(5));
     let o = run_owned(&with(FAILING, &["--report", "/nonexistent-dir/report.json"]));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/nonexistent-dir/report.json"), "{}", stderr(&o));
@@ -150,7 +153,7 @@ fn markdown_has_a_summary_and_one_row_per_check() {
     let lines: Vec<&str> = md.lines().collect();
     assert!(lines[0].contains("gate **FAIL**") && lines[0].contains("2 pass") && lines[0].contains("1 fail"), "{md}");
     let rows: Vec<&&str> = lines.iter().filter(|l| l.starts_with("| ") && l.contains('`')).collect();
-    assert_eq!(rows.len(), 4, "{md}");
+    assert_eq!(rows.len(), 5, "{md}");
     for row in rows {
         assert_eq!(row.matches(" | ").count() + 2, 5, "four cells, no stray pipes: {row}");
     }

@@ -5,12 +5,13 @@
 
 use std::path::Path;
 
-use k8sjoin_check::audit::{log, manifest, policy, process};
+use k8sjoin_check::audit::{log, policy, process};
+use k8sjoin_check::manifest;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let file = Path::new("fuzz.yaml");
-    if let Ok(m) = manifest::parse(data, file) {
+    if let Ok(m) = manifest::parse(data, file, "kube-apiserver") {
         for path in ["/var/log/kubernetes/kubernetes.audit", "/etc/kubernetes/audit-policy.yaml", "", "/"] {
             let _ = m.host_location(path);
         }

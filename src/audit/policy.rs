@@ -295,8 +295,9 @@ fn line(location: &serde_saphyr::Location) -> usize {
 /// Parses a policy file; `Ok(None)` when it holds no document (empty, or only comments), which is
 /// what a hostPath `FileOrCreate` leaves behind.
 pub fn parse(bytes: &[u8], file: &Path) -> Result<Option<Policy>, InputError> {
-    let text = super::text(bytes, file)?;
-    let raw: Option<RawPolicy> = serde_saphyr::from_str(text).map_err(|e| super::yaml_error(file, &e, EXPECTED))?;
+    let text = crate::yaml::text(bytes, file)?;
+    let raw: Option<RawPolicy> =
+        serde_saphyr::from_str(text).map_err(|e| crate::yaml::yaml_error(file, &e, EXPECTED))?;
     Ok(raw.map(|raw| Policy {
         api_version_line: raw.api_version.as_ref().map(|s| line(&s.referenced)),
         api_version: raw.api_version.map(|s| s.value),
@@ -606,7 +607,7 @@ mod tests {
     #[test]
     fn every_truncation_of_the_sample_parses_or_is_an_input_error() {
         let full = recommended(None);
-        for end in crate::audit::cut_points(&full) {
+        for end in crate::yaml::cut_points(&full) {
             if let Err(e) = parse(&full.as_bytes()[..end], Path::new("p")) {
                 assert_eq!(e.file, "p", "{end}: {e}");
             }

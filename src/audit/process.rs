@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::manifest::{Flag, parse_flags};
+use crate::manifest::{Flag, parse_flags};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Process {

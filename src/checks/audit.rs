@@ -12,13 +12,13 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Value, json};
 
 use crate::audit::log::{parse_event, read_tail};
-use crate::audit::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount, last_flag};
 use crate::audit::policy::{Level, SENSITIVE};
 use crate::audit::process::find_kube_apiservers;
 use crate::audit::version::{self, AUDIT_MINIMUM, AUDIT_V1, KubeVersion, Support};
 use crate::audit::{AuditFiles, PolicyFile};
 use crate::check::{Category, CheckDef, Env, Outcome, Run, Status};
 use crate::context::Context;
+use crate::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount, last_flag};
 
 fn with_audit(ctx: &Context) -> bool {
     ctx.audit
@@ -626,7 +626,7 @@ fn apiserver_flags(env: &Env) -> Outcome {
 
 /// The directory a file is in (`/var/log/kubernetes` for `/var/log/kubernetes/kubernetes.audit`).
 fn parent_dir(path: &str) -> String {
-    let path = crate::audit::manifest::normalize(path);
+    let path = crate::manifest::normalize(path);
     match path.rsplit_once('/') {
         Some(("", _)) | None => "/".into(),
         Some((dir, _)) => dir.to_string(),
@@ -699,11 +699,11 @@ fn reaches_host(
 
 /// A mount whose hostPath volume is `path` on the host, mounted somewhere else in the container.
 fn misplaced_mount<'a>(m: &'a Manifest, path: &str) -> Option<&'a VolumeMount> {
-    let path = crate::audit::manifest::normalize(path);
+    let path = crate::manifest::normalize(path);
     m.mounts.iter().find(|mount| {
         m.volume(&mount.name)
             .and_then(|v| v.host_path.as_ref())
-            .is_some_and(|h| crate::audit::manifest::normalize(&h.path) == path)
+            .is_some_and(|h| crate::manifest::normalize(&h.path) == path)
     })
 }
 
@@ -737,7 +737,7 @@ fn apiserver_mounts(env: &Env) -> Outcome {
     }
     let mut seen: BTreeMap<String, &VolumeMount> = BTreeMap::new();
     for mount in &m.mounts {
-        if let Some(first) = seen.insert(crate::audit::manifest::normalize(&mount.mount_path), mount) {
+        if let Some(first) = seen.insert(crate::manifest::normalize(&mount.mount_path), mount) {
             findings.add(
                 Status::Fail,
                 format!(
@@ -788,7 +788,7 @@ fn apiserver_mounts(env: &Env) -> Outcome {
             && let Mapping::HostPath { mount, volume, host } = &mapping
         {
             let is_file_mount =
-                crate::audit::manifest::normalize(&mount.mount_path) == crate::audit::manifest::normalize(policy_path);
+                crate::manifest::normalize(&mount.mount_path) == crate::manifest::normalize(policy_path);
             let kind = volume.host_path.as_ref().and_then(|h| h.kind.as_deref());
             if is_file_mount && matches!(kind, Some("Directory" | "DirectoryOrCreate")) {
                 findings.add(

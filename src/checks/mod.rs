@@ -16,6 +16,7 @@ pub static CATALOGUE: &[CheckDef] = &[
     region::KNOWN,
     region::VPC_ELIGIBLE,
     region::NETWORK_TYPE,
+    region::CIDR_CONFLICT,
     apiserver::ENDPOINT,
     apiserver::DNS,
     apiserver::TCP,

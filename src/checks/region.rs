@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use crate::addressplan::{PlannedRange, overlaps};
 use crate::check::{Category, CheckDef, Env, Outcome, Run, always};
 use crate::context::{Context, NetworkType};
 use crate::endpoint::private_range;
@@ -50,6 +51,22 @@ a VPC-type cluster in a VPC region, or set up a forwarder (--forwarder).",
     after: &["apiserver.endpoint", "apiserver.dns"],
     applies: always,
     run: Run::Sync(network_type),
+};
+
+pub const CIDR_CONFLICT: CheckDef = CheckDef {
+    id: "region.cidr-conflict",
+    category: Category::Region,
+    title: "Cluster CIDRs clear of the private pool",
+    explain: "Compares the cluster's service CIDRs (--service-cluster-ip-range), pod CIDRs (--cluster-cidr of \
+kube-controller-manager) and node addresses (--advertise-address, etcd's advertised URLs), read from the static \
+pod manifests under --root, with the region's private pool. The security center connects from that pool; when \
+a cluster range overlaps it, this host routes the replies into the cluster network instead of back to the \
+security center, and the connection hangs. Overlap warns, naming both ranges. Fix: re-plan the overlapping \
+range (pod and service CIDRs are set when the cluster is created), or join over the public network.",
+    needs: &["region.known"],
+    after: &[],
+    applies: always,
+    run: Run::Sync(cidr_conflict),
 };
 
 fn known(env: &Env) -> Outcome {
@@ -222,4 +239,50 @@ fn network_type(env: &Env) -> Outcome {
         }
     };
     outcome.evidence(evidence)
+}
+
+fn cidr_conflict(env: &Env) -> Outcome {
+    let ctx = &env.ctx;
+    let Some(region) = &ctx.region else { return Outcome::skip("no region") };
+    let plan = &ctx.address_plan;
+    if plan.ranges.is_empty() {
+        let dir = ctx.host_path("/etc/kubernetes/manifests");
+        return Outcome::skip(format!(
+            "no service or pod CIDR or node address found in the control-plane manifests under {} (not a kubeadm control-plane node? pass --root with a copy of one)",
+            dir.display()
+        ))
+        .evidence(json!({ "manifests": plan.files }));
+    }
+    let overlapping: Vec<(&PlannedRange, &ipnet::IpNet)> = plan
+        .ranges
+        .iter()
+        .flat_map(|r| region.private_cidrs.iter().filter(|p| overlaps(&r.range, p)).map(move |p| (r, p)))
+        .collect();
+    let conflicts: Vec<serde_json::Value> = overlapping
+        .iter()
+        .map(|(r, p)| json!({"role": r.role, "range": r.range, "source": r.source, "pool": p}))
+        .collect();
+    let evidence = json!({ "ranges": plan.ranges, "private_pool": region.private_cidrs, "conflicts": conflicts, "manifests": plan.files });
+    if overlapping.is_empty() {
+        let listed: Vec<String> = plan.ranges.iter().map(|r| format!("{} {}", r.role.as_str(), r.range)).collect();
+        let pool: Vec<String> = region.private_cidrs.iter().map(ToString::to_string).collect();
+        return Outcome::pass(format!(
+            "{} clear of {}'s private pool {}",
+            listed.join(", "),
+            region.id,
+            pool.join(", ")
+        ))
+        .evidence(evidence);
+    }
+    let named: Vec<String> = overlapping
+        .iter()
+        .map(|(r, p)| format!("{} {} ({}) overlaps the private pool {p}", r.role.as_str(), r.range, r.source))
+        .collect();
+    Outcome::warn(format!(
+        "{}: replies to the security center's private addresses would be routed into the cluster network",
+        named.join("; ")
+    ))
+    .evidence(evidence)
+    .fix(format!("check where replies go: ip route get {}", region.private_cidrs.first().map(|n| n.network().to_string()).unwrap_or_default()))
+    .fix("re-plan the overlapping range (pod and service CIDRs are chosen when the cluster is created), or join over the public network (--network public) so the private pool is not used")
 }

@@ -1,8 +1,8 @@
-//! The kube-apiserver static pod manifest: its flags, environment, volume mounts, hostPath volumes
-//! and image, each with the line it is written on.
+//! Control-plane static pod manifests (`/etc/kubernetes/manifests/*.yaml`): one component's flags,
+//! environment, volume mounts, hostPath volumes and image, each with the line it is written on.
 //!
-//! The serde structs cover only the fields the audit checks read; everything else is ignored, as
-//! the kubelet would accept it. What the kubelet would reject outright (not a Pod, no containers,
+//! The serde structs cover only the fields the checks read; everything else is ignored, as the
+//! kubelet would accept it. What the kubelet would reject outright (not a Pod, no containers,
 //! a volume mount without a name) is an input error.
 
 use std::path::Path;
@@ -109,7 +109,7 @@ pub struct HostPath {
     pub kind: Option<String>,
 }
 
-/// The kube-apiserver container of the static pod, and the pod's volumes.
+/// The component's container of the static pod, and the pod's volumes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
     /// The container's name.
@@ -255,55 +255,57 @@ struct RawHostPath {
     kind: Option<String>,
 }
 
-const EXPECTED: &str = "a kube-apiserver static pod manifest (YAML, kind: Pod)";
-
 fn line(location: &serde_saphyr::Location) -> usize {
     usize::try_from(location.line()).unwrap_or(0)
 }
 
-/// Parses a static pod manifest and picks its kube-apiserver container.
-pub fn parse(bytes: &[u8], file: &Path) -> Result<Manifest, InputError> {
-    let text = super::text(bytes, file)?;
+/// Where kubeadm keeps a control-plane component's static pod (`kube-apiserver`, `etcd`, …).
+pub fn path_of(component: &str) -> String {
+    format!("/etc/kubernetes/manifests/{component}.yaml")
+}
+
+/// Parses a static pod manifest and picks the container of `component` (e.g. `kube-apiserver`).
+pub fn parse(bytes: &[u8], file: &Path, component: &str) -> Result<Manifest, InputError> {
+    let expected = format!("a {component} static pod manifest (YAML, kind: Pod)");
+    let expected = expected.as_str();
+    let text = crate::yaml::text(bytes, file)?;
     // Kind first: a Deployment or a kubeconfig should be called what it is, not fail on a field.
-    let header: Option<Header> = serde_saphyr::from_str(text).map_err(|e| super::yaml_error(file, &e, EXPECTED))?;
-    let Some(header) = header else { return Err(InputError::at(file, None, format!("is empty; expected {EXPECTED}"))) };
+    let header: Option<Header> =
+        serde_saphyr::from_str(text).map_err(|e| crate::yaml::yaml_error(file, &e, expected))?;
+    let Some(header) = header else { return Err(InputError::at(file, None, format!("is empty; expected {expected}"))) };
     match &header.kind {
         Some(kind) if kind.value == "Pod" => {}
         Some(kind) => {
             return Err(InputError::at(
                 file,
                 Some(line(&kind.referenced)),
-                format!("kind is {:?}, not Pod; expected {EXPECTED}", kind.value),
+                format!("kind is {:?}, not Pod; expected {expected}", kind.value),
             ));
         }
-        None => return Err(InputError::at(file, None, format!("has no kind; expected {EXPECTED}"))),
+        None => return Err(InputError::at(file, None, format!("has no kind; expected {expected}"))),
     }
-    let pod: RawPod = serde_saphyr::from_str(text).map_err(|e| super::yaml_error(file, &e, EXPECTED))?;
+    let pod: RawPod = serde_saphyr::from_str(text).map_err(|e| crate::yaml::yaml_error(file, &e, expected))?;
     let (containers, volumes) = pod.spec.map(|s| (s.containers, s.volumes)).unwrap_or_default();
-    let container = pick_apiserver(containers.as_deref().unwrap_or_default()).ok_or_else(|| {
+    let container = pick_container(containers.as_deref().unwrap_or_default(), component).ok_or_else(|| {
         InputError::at(
             file,
             None,
-            "spec.containers has no kube-apiserver container; expected the kube-apiserver static pod",
+            format!("spec.containers has no {component} container; expected the {component} static pod"),
         )
     })?;
     Ok(to_manifest(container, volumes.unwrap_or_default()))
 }
 
-/// The container named kube-apiserver, else the one running the kube-apiserver binary, else the
-/// only container.
-fn pick_apiserver(containers: &[Spanned<RawContainer>]) -> Option<&RawContainer> {
-    let runs_apiserver = |c: &RawContainer| {
-        c.command
-            .as_ref()
-            .and_then(|cmd| cmd.first())
-            .is_some_and(|p| p.value.rsplit('/').next() == Some("kube-apiserver"))
+/// The container named after the component, else the one running its binary, else the only container.
+fn pick_container<'a>(containers: &'a [Spanned<RawContainer>], component: &str) -> Option<&'a RawContainer> {
+    let runs_component = |c: &RawContainer| {
+        c.command.as_ref().and_then(|cmd| cmd.first()).is_some_and(|p| p.value.rsplit('/').next() == Some(component))
     };
     containers
         .iter()
         .map(|c| &c.value)
-        .find(|c| c.name.as_deref() == Some("kube-apiserver"))
-        .or_else(|| containers.iter().map(|c| &c.value).find(|c| runs_apiserver(c)))
+        .find(|c| c.name.as_deref() == Some(component))
+        .or_else(|| containers.iter().map(|c| &c.value).find(|c| runs_component(c)))
         .or_else(|| if containers.len() == 1 { containers.first().map(|c| &c.value) } else { None })
 }
 
@@ -415,7 +417,7 @@ spec:
 "#;
 
     fn parse_text(text: &str) -> Result<Manifest, InputError> {
-        parse(text.as_bytes(), Path::new("kube-apiserver.yaml"))
+        parse(text.as_bytes(), Path::new("kube-apiserver.yaml"), "kube-apiserver")
     }
 
     #[test]
@@ -535,12 +537,12 @@ spec:
                       g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nkind: Pod\n";
         assert!(parse_text(laughs).is_err());
         assert!(parse_text(&"[".repeat(100_000)).is_err());
-        assert!(parse(&(0..=255u8).collect::<Vec<_>>(), Path::new("bin")).is_err());
+        assert!(parse(&(0..=255u8).collect::<Vec<_>>(), Path::new("bin"), "kube-apiserver").is_err());
     }
 
     #[test]
     fn every_truncation_of_the_seed_parses_or_is_an_input_error() {
-        for end in crate::audit::cut_points(SEED) {
+        for end in crate::yaml::cut_points(SEED) {
             if let Err(e) = parse_text(&SEED[..end]) {
                 assert_eq!(e.file, "kube-apiserver.yaml", "{end}: {e}");
             }
