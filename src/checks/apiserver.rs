@@ -449,8 +449,13 @@ async fn open_verified(ctx: &Context, ep: &Endpoint) -> Result<(TlsStream<TcpStr
     Ok((tls_stream, json!({"address": addr.to_string(), "connect_ms": ms(connect), "tls_ms": ms(hs.elapsed)})))
 }
 
-fn host_header(ep: &Endpoint) -> String {
-    format!("{}:{}", ep.host, ep.port)
+/// An HTTP/1.1 client over a fresh verified connection, or the outcome that says why there is none.
+async fn http_client(ctx: &Context) -> Result<(http::Client, Value), Outcome> {
+    let Some(ep) = &ctx.endpoint else { return Err(Outcome::skip("no API server endpoint")) };
+    let (stream, evidence) =
+        open_verified(ctx, ep).await.map_err(|e| Outcome::fail(format!("cannot open a verified connection: {e}")))?;
+    let client = http::Client::start(stream, format!("{}:{}", ep.host, ep.port)).await.map_err(Outcome::fail)?;
+    Ok((client, evidence))
 }
 
 fn exchange_json(x: &Exchange) -> Value {
@@ -466,14 +471,9 @@ fn exchange_json(x: &Exchange) -> Value {
 fn health(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
-        let (stream, mut evidence) = match open_verified(ctx, ep).await {
+        let (mut client, mut evidence) = match http_client(ctx).await {
             Ok(opened) => opened,
-            Err(e) => return Outcome::fail(format!("cannot open a verified connection: {e}")),
-        };
-        let mut client = match http::Client::start(stream, host_header(ep)).await {
-            Ok(c) => c,
-            Err(e) => return Outcome::fail(e),
+            Err(outcome) => return outcome,
         };
         let mut exchanges = Vec::new();
         for path in ["/readyz", "/healthz"] {
@@ -522,14 +522,9 @@ fn major_minor(major: &str, minor: &str) -> Option<(u32, u32)> {
 fn version(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
-        let (stream, mut evidence) = match open_verified(ctx, ep).await {
+        let (mut client, mut evidence) = match http_client(ctx).await {
             Ok(opened) => opened,
-            Err(e) => return Outcome::fail(format!("cannot open a verified connection: {e}")),
-        };
-        let mut client = match http::Client::start(stream, host_header(ep)).await {
-            Ok(c) => c,
-            Err(e) => return Outcome::fail(e),
+            Err(outcome) => return outcome,
         };
         let x = match client.get("/version", ctx.timeout).await {
             Ok(x) => x,
