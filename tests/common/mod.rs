@@ -58,7 +58,9 @@ pub fn prerequisites(test: &str, needs: &[Need]) -> bool {
     for need in needs {
         let missing = match need {
             Need::Root if !is_root() => Some("root (network namespaces, iptables)".to_string()),
-            Need::Command(c) if !has_command(c) => Some(format!("the command `{c}` (scripts/test.sh installs it as root)")),
+            Need::Command(c) if !has_command(c) => {
+                Some(format!("the command `{c}` (scripts/test.sh installs it as root)"))
+            }
             _ => None,
         };
         if let Some(what) = missing {
@@ -91,10 +93,7 @@ impl Netns {
 
     /// Runs a shell command inside the namespace.
     pub fn exec(&self, script: &str) -> Output {
-        Command::new("ip")
-            .args(["netns", "exec", &self.name, "sh", "-c", script])
-            .output()
-            .expect("ip netns exec runs")
+        Command::new("ip").args(["netns", "exec", &self.name, "sh", "-c", script]).output().expect("ip netns exec runs")
     }
 
     /// Runs a shell command inside the namespace and panics with its output when it fails.
