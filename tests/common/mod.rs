@@ -2,7 +2,7 @@
 //! that need root or system packages, and network namespaces that clean up after themselves.
 //!
 //! Each integration test file includes it with `mod common;` and uses what it needs.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
