@@ -10,6 +10,8 @@ use serde::Serialize;
 use crate::cli::{FailOn, NetworkArg, RunArgs};
 use crate::endpoint::{DEFAULT_APISERVER_PORT, Endpoint, EndpointSource, Host, parse_server, private_range};
 use crate::error::Error;
+use crate::firewall::ipset::IpsetDb;
+use crate::firewall::{self, Layer, Spec, live};
 use crate::region::{PoolPart, Region, RegionTable};
 
 /// The two network types the vendor's page distinguishes.
@@ -57,7 +59,44 @@ pub struct Context {
     pub deadline: Duration,
     pub fail_on: FailOn,
     pub audit: bool,
+    /// `--interface`: where the pool's traffic arrives (decides `-i`/`iifname` matches).
+    pub interface: Option<String>,
+    /// The access-control layers given on the command line, already parsed.
+    pub firewall: FirewallInput,
     pub facts: Facts,
+}
+
+/// `--firewall` and `--ipset`, read and parsed before any check runs (bad input is exit 2).
+#[derive(Debug, Default)]
+pub struct FirewallInput {
+    /// File layers, in the order given.
+    pub layers: Vec<Layer>,
+    /// Whether to read this host's firewall, and why.
+    pub live: LiveMode,
+    /// `--ipset` dumps, for `-m set` matches.
+    pub ipsets: IpsetDb,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LiveMode {
+    /// Neither asked for nor the default.
+    #[default]
+    Off,
+    /// `--firewall live`.
+    Requested,
+    /// Running as root with no `--firewall`.
+    Default,
+}
+
+/// The layers the firewall checks judge against: the file layers plus what the live reading found
+/// (written by `firewall.sources`).
+#[derive(Debug, Default)]
+pub struct FirewallFacts {
+    pub layers: Vec<Layer>,
+    /// What each live command gave.
+    pub live: Vec<live::Source>,
+    /// Why there is no layer, when there is none.
+    pub none_because: Option<String>,
 }
 
 /// What checks learn and later checks read. Each fact is written once, by the check named beside
@@ -66,6 +105,8 @@ pub struct Context {
 pub struct Facts {
     /// The API server's addresses (written by `apiserver.dns`, or set from an IP literal).
     pub addresses: std::sync::OnceLock<Resolved>,
+    /// The loaded firewall layers (written by `firewall.sources`).
+    pub firewall: std::sync::OnceLock<FirewallFacts>,
 }
 
 /// The API server's addresses and how they were found.
@@ -98,6 +139,7 @@ impl Context {
         if args.port == Some(0) {
             return Err(Error::Usage("--port 0 is not a port; expected 1-65535".into()));
         }
+        let firewall = firewall_input(&args.firewall, &args.ipset)?;
         let facts = Facts::default();
         if let Some(Endpoint { host: Host::Ip(ip), .. }) = &endpoint {
             // An IP literal needs no resolution; setting it here lets every check rely on the fact.
@@ -116,6 +158,8 @@ impl Context {
             deadline: args.deadline,
             fail_on: args.fail_on,
             audit: args.audit,
+            interface: args.interface.clone(),
+            firewall,
             facts,
         })
     }
@@ -144,6 +188,37 @@ impl Context {
             NetworkArg::Auto => infer_network(self.facts.addresses.get().map(|r| r.addresses.as_slice())),
         }
     }
+}
+
+/// Reads `--ipset` dumps first (iptables layers resolve `-m set` with them), then each `--firewall`.
+fn firewall_input(specs: &[String], ipset_files: &[PathBuf]) -> Result<FirewallInput, Error> {
+    let mut ipsets = IpsetDb::default();
+    for path in ipset_files {
+        let text = firewall::read_text(path)?;
+        ipsets.parse_into(&text, &path.display().to_string())?;
+    }
+    let mut layers = Vec::new();
+    let mut live = LiveMode::Off;
+    let mut stdin_used = false;
+    for text in specs {
+        match Spec::parse(text).map_err(Error::Usage)? {
+            Spec::Live => live = LiveMode::Requested,
+            Spec::File { kind, path } => {
+                if path == "-" {
+                    if stdin_used {
+                        return Err(Error::Usage("only one --firewall may read standard input (-)".into()));
+                    }
+                    stdin_used = true;
+                }
+                layers.push(firewall::load(kind, &path, &ipsets)?);
+            }
+        }
+    }
+    if specs.is_empty() && live::is_root() {
+        live = LiveMode::Default;
+    }
+    firewall::drop_double_counted(&mut layers);
+    Ok(FirewallInput { layers, live, ipsets })
 }
 
 /// `--network auto`: VPC when every address of the API server is private, public when any is

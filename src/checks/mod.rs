@@ -4,6 +4,7 @@
 
 pub mod apiserver;
 pub mod edition;
+pub mod firewall;
 pub mod region;
 
 use crate::check::CheckDef;
@@ -15,6 +16,10 @@ pub static CATALOGUE: &[CheckDef] = &[
     region::NETWORK_TYPE,
     apiserver::ENDPOINT,
     apiserver::DNS,
+    firewall::SOURCES,
+    firewall::ALLOWLIST,
+    firewall::SHADOWED,
+    firewall::EXPOSURE,
     edition::REQUIREMENT,
 ];
 

@@ -144,43 +144,87 @@ const MAX_STEPS: usize = 64;
 /// Computes the fix for `layer` so that it admits every address of `pool` it now denies on
 /// tcp/`req.port`. Every step is applied to a copy of the rules and the copy judged again, so the
 /// commands are known to work on the rules as read: a later DROP that an earlier fix uncovers gets
-/// its own command.
+/// its own command, and a position that does not help (a policy reached through `-g`, which skips
+/// the rest of the base chain) is replaced by the top of the chain.
 pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, region: &str) -> LayerFix {
     let mut sim = layer.clone();
     let mut out = LayerFix { layer: layer.name.clone(), ..LayerFix::default() };
-    let mut firewalld_changed = false;
+    let firewalld = matches!(layer.kind, LayerKind::Firewalld(_));
+    let (mut denied, mut next) = denials(&sim, pool, req);
     for _ in 0..MAX_STEPS {
-        let next = Family::BOTH.into_iter().find_map(|family| {
-            let set = pool.get(family);
-            if set.is_empty() || !sim.families.has(family) {
-                return None;
-            }
-            let j = judge_family(std::slice::from_ref(&sim), family, set, req);
-            j.denied.into_iter().next().map(|(s, d)| (family, s, d))
-        });
-        let Some((family, spans, decider)) = next else {
-            if firewalld_changed {
-                out.commands.push("firewall-cmd --reload".into());
-            }
-            return out;
-        };
+        let Some((family, spans, decider)) = next.take() else { break };
         let step = Step { family, cidrs: spans.cidrs(family), decider: &decider, port: req.port, label, region };
-        match step.apply(&mut sim) {
-            Ok(commands) => {
-                firewalld_changed |= matches!(sim.kind, LayerKind::Firewalld(_));
-                out.commands.extend(commands);
+        let mut progressed = None;
+        let mut problem = None;
+        for top in [false, true] {
+            if top && decider.rule.is_some() {
+                break;
             }
-            Err(note) => {
-                out.notes.push(note);
-                if firewalld_changed {
-                    out.commands.push("firewall-cmd --reload".into());
+            let mut trial = sim.clone();
+            match step.apply(&mut trial, top) {
+                Ok(commands) => {
+                    let (after, first) = denials(&trial, pool, req);
+                    // Progress: fewer addresses denied, or the same ones denied by a later rule
+                    // (another base chain that must accept too).
+                    let moved = first.as_ref().is_none_or(|(f, s, d)| (*f, s, d) != (family, &spans, &decider));
+                    if after.v4.is_subset(&denied.v4) && after.v6.is_subset(&denied.v6) && (after != denied || moved) {
+                        progressed = Some((trial, commands, after, first));
+                        break;
+                    }
                 }
-                return out;
+                Err(note) => {
+                    problem = Some(note);
+                    break;
+                }
+            }
+        }
+        match progressed {
+            Some((trial, commands, after, first)) => {
+                sim = trial;
+                out.commands.extend(commands);
+                denied = after;
+                next = first;
+            }
+            None => {
+                out.notes.push(problem.unwrap_or_else(|| {
+                    format!(
+                        "no position in {} admits {}; fix it by hand",
+                        sim.ruleset
+                            .chains
+                            .get(decider.chain.unwrap_or(usize::MAX))
+                            .map_or("the layer", |c| c.name.as_str()),
+                        spans.describe(family)
+                    )
+                }));
+                break;
             }
         }
     }
-    out.notes.push(format!("no complete fix found within {MAX_STEPS} rules; fix the remaining rules by hand"));
+    if next.is_some() && out.notes.is_empty() {
+        out.notes.push(format!("no complete fix found within {MAX_STEPS} rules; fix the remaining rules by hand"));
+    }
+    if firewalld && !out.commands.is_empty() {
+        out.commands.push("firewall-cmd --reload".into());
+    }
     out
+}
+
+/// What `layer` denies of `pool`, and the first denial to fix.
+fn denials(layer: &Layer, pool: &AddrSet, req: &Request<'_>) -> (AddrSet, Option<(Family, Spans, Decider)>) {
+    let mut denied = AddrSet::default();
+    let mut first = None;
+    for family in Family::BOTH {
+        let set = pool.get(family);
+        if set.is_empty() || !layer.families.has(family) {
+            continue;
+        }
+        let j = judge_family(std::slice::from_ref(layer), family, set, req);
+        *denied.get_mut(family) = j.denied_set();
+        if first.is_none() {
+            first = j.denied.into_iter().next().map(|(s, d)| (family, s, d));
+        }
+    }
+    (denied, first)
 }
 
 /// One fix step: admit `cidrs` where `decider` denies them.
@@ -216,7 +260,9 @@ impl Step<'_> {
         }
     }
 
-    fn apply(&self, sim: &mut Layer) -> Result<Vec<String>, String> {
+    /// Applies the step to `sim` and returns its commands. A policy decision is fixed by appending
+    /// to the chain, or with `top` by inserting at its top.
+    fn apply(&self, sim: &mut Layer, top: bool) -> Result<Vec<String>, String> {
         debug_assert!(matches!(self.decider.outcome, Outcome::Deny(_)));
         let Some(chain_id) = self.decider.chain else {
             return Err("the denial does not come from a rule: nothing to insert before".into());
@@ -228,6 +274,7 @@ impl Step<'_> {
                 let table = if chain.table == "filter" { String::new() } else { format!("-t {} ", chain.table) };
                 let (position, at) = match self.decider.rule {
                     Some(i) => (format!("-I {} {}", chain.name, i + 1), i),
+                    None if top => (format!("-I {} 1", chain.name), 0),
                     None => (format!("-A {}", chain.name), chain.rules.len()),
                 };
                 let (addr, port) = if self.reply() { ("-d", "--sport") } else { ("-s", "--dport") };
@@ -259,6 +306,7 @@ impl Step<'_> {
                         let first = chain.rules.iter().position(|r| r.origin.handle == Some(handle)).unwrap_or(i);
                         (format!("insert rule {} {} position {handle}", chain.table, chain.name), first)
                     }
+                    None if top => (format!("insert rule {} {}", chain.table, chain.name), 0),
                     None => (format!("add rule {} {}", chain.table, chain.name), chain.rules.len()),
                 };
                 let proto = if self.family == Family::V4 { "ip" } else { "ip6" };
