@@ -150,7 +150,9 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
     let mut sim = layer.clone();
     let mut out = LayerFix { layer: layer.name.clone(), ..LayerFix::default() };
     let firewalld = matches!(layer.kind, LayerKind::Firewalld(_));
-    let (mut denied, mut next) = denials(&sim, pool, req);
+    // Ranges no command can admit are reported and left out, so the others still get their fix.
+    let mut pool = pool.clone();
+    let (mut denied, mut next) = denials(&sim, &pool, req);
     for _ in 0..MAX_STEPS {
         let Some((family, spans, decider)) = next.take() else { break };
         let step = Step { family, cidrs: spans.cidrs(family), decider: &decider, port: req.port, label, region };
@@ -163,7 +165,7 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
             let mut trial = sim.clone();
             match step.apply(&mut trial, top) {
                 Ok(commands) => {
-                    let (after, first) = denials(&trial, pool, req);
+                    let (after, first) = denials(&trial, &pool, req);
                     // Progress: fewer addresses denied, or the same ones denied by a later rule
                     // (another base chain that must accept too).
                     let moved = first.as_ref().is_none_or(|(f, s, d)| (*f, s, d) != (family, &spans, &decider));
@@ -196,11 +198,12 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
                         spans.describe(family)
                     )
                 }));
-                break;
+                *pool.get_mut(family) = pool.get(family).difference(&spans);
+                (denied, next) = denials(&sim, &pool, req);
             }
         }
     }
-    if next.is_some() && out.notes.is_empty() {
+    if next.is_some() {
         out.notes.push(format!("no complete fix found within {MAX_STEPS} rules; fix the remaining rules by hand"));
     }
     if firewalld && !out.commands.is_empty() {

@@ -2,8 +2,8 @@
 //! (and their IPv6 twins), `nft -j list ruleset` and `ipset save`, each with a time limit.
 //!
 //! Read-only in the strict sense: a backend whose kernel module is not loaded is not asked (asking
-//! would load it), so `/proc/net/ip_tables_names`, `/sys/module/nf_tables` and `/sys/module/ip_set`
-//! are consulted first. Without CAP_NET_ADMIN nothing is run and the caller says why.
+//! would load it), so `/proc/net/ip_tables_names`, `/sys/module` and `/proc/modules` are consulted
+//! first. Without CAP_NET_ADMIN nothing is run and the caller says why.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -130,6 +130,21 @@ fn has_tables(proc_file: &str) -> bool {
     std::fs::read_to_string(proc_file).is_ok_and(|s| !s.trim().is_empty())
 }
 
+/// Whether a kernel module is loaded or built in, so that asking it loads nothing. Without module
+/// support (no `/proc/modules`) everything the kernel has is built in.
+fn kernel_has(module: &str) -> bool {
+    if Path::new("/sys/module").join(module).exists() {
+        return true;
+    }
+    let Ok(modules) = std::fs::read_to_string("/proc/modules") else { return true };
+    if modules.lines().any(|l| l.split_whitespace().next() == Some(module)) {
+        return true;
+    }
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let builtin = Path::new("/lib/modules").join(release.trim()).join("modules.builtin");
+    std::fs::read_to_string(builtin).is_ok_and(|b| b.lines().any(|l| l.ends_with(&format!("/{module}.ko"))))
+}
+
 /// Reads everything this host has. The caller checks [`privilege_problem`] first.
 pub fn read(timeout: Duration) -> Reading {
     let mut r = Reading::default();
@@ -137,7 +152,7 @@ pub fn read(timeout: Duration) -> Reading {
         r.sources.push(Source { command: command.to_string(), outcome, detail });
     };
     let mut sets = IpsetDb::default();
-    match (Path::new("/sys/module/ip_set").exists(), find_program("ipset")) {
+    match (kernel_has("ip_set"), find_program("ipset")) {
         (false, _) => note(&mut r, "ipset save", "absent", "the ip_set module is not loaded: no sets".into()),
         (true, None) => note(&mut r, "ipset save", "absent", "ipset is not installed".into()),
         (true, Some(p)) => match run(&p, &["save"], timeout) {
@@ -154,7 +169,7 @@ pub fn read(timeout: Duration) -> Reading {
         ("iptables-nft-save", "iptables-save", None),
         ("ip6tables-nft-save", "ip6tables-save", None),
     ];
-    let nf_tables = Path::new("/sys/module/nf_tables").exists();
+    let nf_tables = kernel_has("nf_tables");
     for (program, fallback, legacy_names) in backends {
         match legacy_names {
             Some(names) if !has_tables(names) => {
@@ -202,6 +217,9 @@ pub fn read(timeout: Duration) -> Reading {
         (true, Some(p)) => match run(&p, &["-j", "list", "ruleset"], timeout) {
             Ok(text) if text.trim().is_empty() => note(&mut r, "nft -j list ruleset", "empty", "no tables".into()),
             Ok(text) => match nft::parse(&text, "live:nft") {
+                Ok(layer) if layer.ruleset.bases.is_empty() => {
+                    note(&mut r, "nft -j list ruleset", "empty", "no base chains".into());
+                }
                 Ok(layer) => {
                     note(&mut r, "nft -j list ruleset", "read", format!("{} rules", layer.rules()));
                     r.layers.push(layer);
