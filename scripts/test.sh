@@ -28,3 +28,5 @@ fi
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
+# The fuzz targets are their own crate (cargo-fuzz layout); make sure they keep compiling.
+cargo check --locked --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-check
