@@ -674,7 +674,7 @@ fn predict_nft(layer: &Layer, src: &str) -> NftPrediction {
         for (_, d) in j.denied.iter().chain(&j.admitted) {
             if let (Some(c), Some(r)) = (d.chain, d.rule) {
                 let chain = &layer.ruleset.chains[c];
-                handles.insert((chain.table.clone(), chain.rules[r].origin.handle.expect("handle")));
+                handles.insert((chain.table.to_string(), chain.rules[r].origin.handle.expect("handle")));
             }
         }
     }

@@ -217,13 +217,13 @@ pub fn describe(layers: &[Layer], d: &Decider, range: String) -> Deciding {
         (Outcome::Deny(v), _, _) => v.name().to_string(),
     };
     let text = match (origin, d.chain) {
-        (Some(o), _) if !o.text.is_empty() => Some(o.text.clone()),
+        (Some(o), _) if !o.text.is_empty() => Some(o.text.to_string()),
         (_, None) if d.outcome == Outcome::Accept => Some("(no rule of this layer filters this packet)".into()),
         _ => None,
     };
     Deciding {
         layer: layer.map_or_else(|| "(none)".to_string(), |l| l.name.clone()),
-        table: chain.map(|c| c.table.clone()).filter(|t| !t.is_empty()),
+        table: chain.map(|c| c.table.to_string()).filter(|t| !t.is_empty()),
         chain: chain.map(|c| c.name.clone()),
         rule: origin.map(|o| o.number).filter(|n| *n > 0 && rule.is_some()),
         handle: origin.and_then(|o| o.handle),
@@ -297,11 +297,11 @@ pub fn shadowed(layers: &[Layer], entries: &[PoolEntry], req: &Request<'_>) -> V
                     }
                     out.push(Shadowed {
                         layer: layer.name.clone(),
-                        table: Some(chain.table.clone()).filter(|t| !t.is_empty()),
+                        table: Some(chain.table.to_string()).filter(|t| !t.is_empty()),
                         chain: chain.name.clone(),
                         rule: rule.origin.number,
                         line: rule.origin.line,
-                        text: rule.origin.text.clone(),
+                        text: rule.origin.text.to_string(),
                         shadowed: harmful.cidrs(family),
                         by,
                     });

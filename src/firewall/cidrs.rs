@@ -70,13 +70,13 @@ pub fn compile(list: &List) -> Ruleset {
             }],
             effects: vec![],
             action: Action::Verdict(Verdict::Accept),
-            origin: Origin { number: i + 1, line: Some(*line), text: net.to_string(), ..Origin::default() },
+            origin: Origin { number: i + 1, line: Some(*line), text: net.to_string().into(), ..Origin::default() },
         });
     }
-    chain.policy = Some(Policy {
+    chain.policy = Some(Box::new(Policy {
         verdict: Verdict::Drop,
-        origin: Origin { text: format!("(not listed in {})", list.file), ..Origin::default() },
-    });
+        origin: Origin { text: format!("(not listed in {})", list.file).into(), ..Origin::default() },
+    }));
     let id = rs.add_chain(chain);
     rs.bases.push(Base { chain: id, hook: Hook::Ingress, priority: 0, families: Families::BOTH, nat: false });
     rs

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{InputError, line_of};
 use crate::firewall::model::{
-    Action, Base, Chain, Families, Hook, Match, Origin, Policy, PortSide, Rule, Ruleset, Side, Verdict,
+    Action, Base, Chain, Families, Hook, Match, Origin, Policy, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
 };
 use crate::firewall::ranges::{Family, Spans};
 use crate::firewall::{Layer, LayerKind};
@@ -235,10 +235,10 @@ pub fn compile(group: &Group) -> Ruleset {
             _ => None,
         };
         if let Some(n) = proto {
-            matches.push(Match::Proto { protos: vec![n], negated: false });
+            matches.push(Match::Proto { protos: Protos::of(&[n]), negated: false });
         }
         if let (Some((lo, hi)), Some(6 | 17)) = (p.ports, proto) {
-            matches.push(Match::Port { side: PortSide::Dst, ranges: vec![(lo, hi)], negated: false });
+            matches.push(Match::Port { side: PortSide::Dst, ranges: Ports::one(lo, hi), negated: false });
         }
         match &p.source {
             Source::Cidr(n) => {
@@ -251,7 +251,7 @@ pub fn compile(group: &Group) -> Ruleset {
             }
             Source::Group(_) => matches.push(Match::never()),
             Source::PrefixList(id) => {
-                matches.push(Match::Unknown(format!("prefix list {id}: its CIDRs are not part of this dump")));
+                matches.push(Match::unknown(format!("prefix list {id}: its CIDRs are not part of this dump")));
             }
         }
         if let Some(d) = &p.dest {
@@ -266,16 +266,16 @@ pub fn compile(group: &Group) -> Ruleset {
             matches,
             effects: vec![],
             action: Action::Verdict(p.policy),
-            origin: Origin { number: p.index, line: p.line, text: p.describe(), ..Origin::default() },
+            origin: Origin { number: p.index, line: p.line, text: p.describe().into(), ..Origin::default() },
         });
     }
-    chain.policy = Some(Policy {
+    chain.policy = Some(Box::new(Policy {
         verdict: Verdict::Drop,
         origin: Origin {
             text: "(no permission matched: security groups drop inbound traffic by default)".into(),
             ..Origin::default()
         },
-    });
+    }));
     let mut rs = Ruleset::default();
     let id = rs.add_chain(chain);
     rs.bases.push(Base { chain: id, hook: Hook::Ingress, priority: 0, families: Families::BOTH, nat: false });

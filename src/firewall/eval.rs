@@ -542,12 +542,13 @@ fn merge(classes: Vec<Class>) -> Vec<Class> {
 }
 
 /// A match's value for the addresses of a class.
-enum Value {
+enum Value<'a> {
     True,
     False,
     Unknown(Arc<str>),
-    /// True exactly for these addresses (of the whole space).
-    Set(Spans),
+    /// True exactly for the addresses in the set (or, with `true`, outside it).
+    In(&'a Spans, bool),
+    Owned(Spans, bool),
 }
 
 struct Evaluator<'a> {
@@ -609,6 +610,10 @@ impl Evaluator<'_> {
             if live.is_empty() {
                 break;
             }
+            if rule.action == Action::Continue && rule.effects.is_empty() {
+                // LOG, counters: matched or not, the packet goes on unchanged.
+                continue;
+            }
             self.seq += 1;
             if let (Some(trace), Action::Verdict(Verdict::Accept)) = (&mut self.trace, &rule.action) {
                 let entry = trace.rules.entry((id, ri)).or_default();
@@ -616,13 +621,24 @@ impl Evaluator<'_> {
                     *entry = entry.union(&c.addrs);
                 }
             }
-            let mut next: Vec<Class> = Vec::with_capacity(live.len() + 1);
-            for class in live {
-                let (t, u, why) = self.test(&rule.matches, &class);
-                if t.is_empty() && u.is_empty() {
+            // Most rules match none of the live addresses: find that out without allocating.
+            let mut hits: Vec<(usize, Spans, Spans, Option<Arc<str>>)> = Vec::new();
+            for (ci, class) in live.iter().enumerate() {
+                let (t, u, why) = self.test(&rule.matches, class);
+                if !(t.is_empty() && u.is_empty()) {
+                    hits.push((ci, t, u, why));
+                }
+            }
+            if hits.is_empty() {
+                continue;
+            }
+            let mut next: Vec<Class> = Vec::with_capacity(live.len() + 2);
+            let mut hits = hits.into_iter().peekable();
+            for (ci, class) in live.into_iter().enumerate() {
+                let Some((t, u, why)) = hits.next_if(|h| h.0 == ci).map(|h| (h.1, h.2, h.3)) else {
                     next.push(class);
                     continue;
-                }
+                };
                 let rest = class.addrs.difference(&t).difference(&u);
                 let mut matched = Vec::with_capacity(2);
                 if !t.is_empty() {
@@ -678,8 +694,7 @@ impl Evaluator<'_> {
                             self.emit(m, Outcome::Accept, id, Some(ri), None, true);
                         }
                     }
-                    Action::Unknown(what) => {
-                        let why: Arc<str> = what.as_str().into();
+                    Action::Unknown(why) => {
                         for m in matched {
                             self.emit(m, Outcome::Unknown, id, Some(ri), Some(why.clone()), false);
                         }
@@ -694,8 +709,9 @@ impl Evaluator<'_> {
 
     /// Splits a class by a rule's matches: (matched, undecidable, why undecidable).
     fn test(&self, matches: &[Match], class: &Class) -> (Spans, Spans, Option<Arc<str>>) {
-        let mut sets: Vec<Spans> = Vec::new();
+        // Conditions on fixed fields first: most rules fail there, before any set operation.
         let mut unknown: Option<Arc<str>> = None;
+        let mut has_sets = false;
         for m in matches {
             match self.value(m, &class.state) {
                 Value::True => {}
@@ -703,14 +719,22 @@ impl Evaluator<'_> {
                 Value::Unknown(why) => {
                     unknown.get_or_insert(why);
                 }
-                Value::Set(s) => sets.push(s),
+                Value::In(..) | Value::Owned(..) => has_sets = true,
             }
         }
         let mut t = class.addrs.clone();
-        for s in &sets {
-            t = t.intersect(s);
-            if t.is_empty() {
-                return (Spans::new(), Spans::new(), None);
+        if has_sets {
+            for m in matches {
+                t = match self.value(m, &class.state) {
+                    Value::In(set, false) => t.intersect(set),
+                    Value::In(set, true) => t.difference(set),
+                    Value::Owned(set, false) => t.intersect(&set),
+                    Value::Owned(set, true) => t.difference(&set),
+                    _ => continue,
+                };
+                if t.is_empty() {
+                    return (Spans::new(), Spans::new(), None);
+                }
             }
         }
         match unknown {
@@ -719,7 +743,7 @@ impl Evaluator<'_> {
         }
     }
 
-    fn value(&self, m: &Match, state: &State) -> Value {
+    fn value<'m>(&self, m: &'m Match, state: &State) -> Value<'m> {
         let p = self.pkt;
         let bool_value = |b: bool| if b { Value::True } else { Value::False };
         match m {
@@ -728,8 +752,7 @@ impl Evaluator<'_> {
                     return Value::False;
                 }
                 if *side == p.pool_side {
-                    let bits = family.bits();
-                    return Value::Set(if *negated { set.complement(bits) } else { set.clone() });
+                    return Value::In(set, *negated);
                 }
                 match p.peer {
                     Some(ip) => bool_value(set.contains(number(ip)) != *negated),
@@ -751,7 +774,7 @@ impl Evaluator<'_> {
                 }
                 let set = Spans::from_intervals(v);
                 if ap.addr_side == p.pool_side {
-                    Value::Set(if ap.negated { set.complement(ap.family.bits()) } else { set })
+                    Value::Owned(set, ap.negated)
                 } else {
                     match p.peer {
                         Some(ip) => bool_value(set.contains(number(ip)) != ap.negated),
@@ -760,8 +783,9 @@ impl Evaluator<'_> {
                 }
             }
             Match::Family(f) => bool_value(*f == p.family),
-            Match::Proto { protos, negated } => bool_value(protos.contains(&p.proto) != *negated),
+            Match::Proto { protos, negated } => bool_value(protos.contains(p.proto) != *negated),
             Match::Port { side, ranges, negated } => {
+                let ranges = ranges.ranges();
                 let has = |port: u16| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&port));
                 let covers_all = ranges.iter().any(|(lo, hi)| *lo == 0 && *hi == u16::MAX);
                 let one = |port: Option<u16>| match port {
@@ -885,7 +909,7 @@ impl Evaluator<'_> {
                 }
             }
             Match::Fragment { negated } => bool_value(*negated),
-            Match::Unknown(why) => Value::Unknown(why.as_str().into()),
+            Match::Unknown(why) => Value::Unknown(why.clone()),
         }
     }
 }
@@ -941,7 +965,7 @@ mod tests {
         let mut rs = Ruleset::default();
         let mut c = Chain::new("INPUT", "filter");
         c.rules = input;
-        c.policy = Some(Policy { verdict: policy, origin: Origin::default() });
+        c.policy = Some(Box::new(Policy { verdict: policy, origin: Origin::default() }));
         let id = rs.add_chain(c);
         for (i, rules) in others.into_iter().enumerate() {
             let mut c = Chain::new(format!("C{}", i + 1), "filter");
@@ -1044,7 +1068,7 @@ mod tests {
         let mut rs = ruleset(vec![rule(vec![], Action::Verdict(Verdict::Accept))], Verdict::Drop, vec![]);
         let mut second = Chain::new("input", "ip extra");
         second.rules = vec![rule(vec![src("192.0.2.10/32")], Action::Verdict(Verdict::Drop))];
-        second.policy = Some(Policy { verdict: Verdict::Accept, origin: Origin::default() });
+        second.policy = Some(Box::new(Policy { verdict: Verdict::Accept, origin: Origin::default() }));
         let id = rs.add_chain(second);
         rs.bases.push(Base { chain: id, hook: Hook::Input, priority: 10, families: Families::BOTH, nat: false });
         let j = judge(&rs, &syn(), &net("192.0.2.0/28"));

@@ -22,8 +22,8 @@ use roxmltree::{Document, Node};
 use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
-    Action, Base, Chain, ChainId, Direction, Families, Hook, IfName, Match, Origin, Policy, PortSide, Rule, Ruleset,
-    Side, Verdict, ct,
+    Action, Base, Chain, ChainId, Direction, Families, Hook, IfName, Match, Origin, Policy, PortSide, Ports, Protos,
+    Rule, RuleText, Ruleset, Side, Verdict, ct,
 };
 use crate::firewall::ranges::{Family, Spans};
 use crate::firewall::{Layer, LayerKind, read_text};
@@ -696,7 +696,12 @@ struct Builder<'a> {
 }
 
 fn rule(matches: Vec<Match>, action: Action, number: usize, line: Option<usize>, text: impl Into<String>) -> Rule {
-    Rule { matches, effects: vec![], action, origin: Origin { number, line, text: text.into(), ..Origin::default() } }
+    Rule {
+        matches,
+        effects: vec![],
+        action,
+        origin: Origin { number, line, text: RuleText::from(text.into()), ..Origin::default() },
+    }
 }
 
 impl Builder<'_> {
@@ -721,12 +726,12 @@ impl Builder<'_> {
             }
             ZoneSource::Ipset(name) => match self.config.ipsets.get(name) {
                 Some((family, set)) => Match::Addr { side: Side::Src, family: *family, set: set.clone(), negated },
-                None => Match::Unknown(format!(
+                None => Match::unknown(format!(
                     "ipset {name}: its entries are not in {}/ipsets or --ipset",
                     self.config.path
                 )),
             },
-            ZoneSource::Mac(m) => Match::Unknown(format!("source MAC {m}: the pool's MAC addresses are unknown")),
+            ZoneSource::Mac(m) => Match::unknown(format!("source MAC {m}: the pool's MAC addresses are unknown")),
         }
     }
 
@@ -745,7 +750,7 @@ impl Builder<'_> {
                 out.push(m);
             }
             for proto in &s.protocols {
-                out.push(vec![Match::Proto { protos: vec![protocol_number(proto)?], negated: false }]);
+                out.push(vec![Match::Proto { protos: Protos::of(&[protocol_number(proto)?]), negated: false }]);
             }
             for inc in &s.includes {
                 if depth < 8 {
@@ -774,12 +779,12 @@ impl Builder<'_> {
             base.push(Match::Addr { side: Side::Dst, family: Family::of_net(d), set: Spans::net(d), negated: *invert });
         }
         if r.limited {
-            base.push(Match::Unknown("the rule's action is rate-limited (limit value=…)".into()));
+            base.push(Match::unknown("the rule's action is rate-limited (limit value=…)"));
         }
         let alternatives: Vec<Vec<Match>> = match &r.element {
             None => vec![vec![]],
             Some(RichElement::Service(n)) => self.service(n, 0).unwrap_or_else(|| {
-                vec![vec![Match::Unknown(format!(
+                vec![vec![Match::unknown(format!(
                     "service {n}: its definition is not in {}/services",
                     self.config.path
                 ))]]
@@ -791,10 +796,10 @@ impl Builder<'_> {
                 vec![port_matches(p, PortSide::Src).unwrap_or_else(unknown_protocol(&p.protocol))]
             }
             Some(RichElement::Protocol(v)) => vec![match protocol_number(v) {
-                Some(n) => vec![Match::Proto { protos: vec![n], negated: false }],
+                Some(n) => vec![Match::Proto { protos: Protos::of(&[n]), negated: false }],
                 None => unknown_protocol(v)(),
             }],
-            Some(RichElement::Icmp) => vec![vec![Match::Proto { protos: vec![1, 58], negated: false }]],
+            Some(RichElement::Icmp) => vec![vec![Match::Proto { protos: Protos::of(&[1, 58]), negated: false }]],
             Some(RichElement::Masquerade | RichElement::ForwardPort(_)) => vec![],
         };
         let action = match r.action {
@@ -815,13 +820,13 @@ impl Builder<'_> {
 }
 
 fn unknown_protocol(p: &str) -> impl Fn() -> Vec<Match> + '_ {
-    move || vec![Match::Unknown(format!("protocol {p:?} not known to the evaluator"))]
+    move || vec![Match::unknown(format!("protocol {p:?} not known to the evaluator"))]
 }
 
 fn port_matches(p: &PortItem, side: PortSide) -> Option<Vec<Match>> {
     Some(vec![
-        Match::Proto { protos: vec![protocol_number(&p.protocol)?], negated: false },
-        Match::Port { side, ranges: vec![(p.lo, p.hi)], negated: false },
+        Match::Proto { protos: Protos::of(&[protocol_number(&p.protocol)?]), negated: false },
+        Match::Port { side, ranges: Ports::one(p.lo, p.hi), negated: false },
     ])
 }
 
@@ -829,13 +834,13 @@ fn port_matches(p: &PortItem, side: PortSide) -> Option<Vec<Match>> {
 pub fn compile(config: &Config) -> Ruleset {
     let mut b = Builder { config, rs: Ruleset::default() };
     let input = b.chain("filter_INPUT".into(), "firewalld", None);
-    b.rs.chains[input].policy = Some(Policy {
+    b.rs.chains[input].policy = Some(Box::new(Policy {
         verdict: Verdict::Accept,
         origin: Origin {
             text: "type filter hook input priority filter + 10; policy accept;".into(),
             ..Origin::default()
         },
-    });
+    }));
     let fixed = [
         (
             vec![Match::CtState { mask: ct::ESTABLISHED | ct::RELATED, negated: false }],
@@ -862,7 +867,7 @@ pub fn compile(config: &Config) -> Ruleset {
         b.push(input, rule(m, a, 0, None, t));
     }
     for what in &config.unevaluated {
-        b.push(input, rule(vec![], Action::Unknown(what.clone()), 0, None, what.clone()));
+        b.push(input, rule(vec![], Action::unknown(what.clone()), 0, None, what.clone()));
     }
     let zones_chain = b.chain("filter_INPUT_ZONES".into(), "firewalld", None);
     b.push(input, rule(vec![], Action::Jump(zones_chain), 0, None, "jump filter_INPUT_ZONES"));
@@ -880,13 +885,13 @@ pub fn compile(config: &Config) -> Ruleset {
     let forwarded: Vec<&Zone> = config.zones.iter().filter(|z| !z.forward_ports.is_empty()).collect();
     if !forwarded.is_empty() {
         let pre = b.chain("nat_PREROUTING".into(), "firewalld", None);
-        b.rs.chains[pre].policy = Some(Policy {
+        b.rs.chains[pre].policy = Some(Box::new(Policy {
             verdict: Verdict::Accept,
             origin: Origin {
                 text: "type nat hook prerouting priority dstnat + 10; policy accept;".into(),
                 ..Origin::default()
             },
-        });
+        }));
         let zones = b.chain("nat_PREROUTING_ZONES".into(), "firewalld", None);
         b.push(pre, rule(vec![], Action::Jump(zones), 0, None, "jump nat_PREROUTING_ZONES"));
         let mut nat_chain: HashMap<&str, ChainId> = HashMap::new();
@@ -994,7 +999,7 @@ fn zone_chains(b: &mut Builder<'_>, zone: &Zone) -> ChainId {
                 alts.into_iter().map(|m| rule(m, Action::Verdict(Verdict::Accept), 0, s.line, s.text.clone())).collect()
             }
             None => vec![rule(
-                vec![Match::Unknown(format!(
+                vec![Match::unknown(format!(
                     "service {}: its definition is not in {}/services",
                     s.value, b.config.path
                 ))],
@@ -1012,7 +1017,7 @@ fn zone_chains(b: &mut Builder<'_>, zone: &Zone) -> ChainId {
     }
     for p in &zone.protocols {
         let m = match protocol_number(&p.value) {
-            Some(n) => vec![Match::Proto { protos: vec![n], negated: false }],
+            Some(n) => vec![Match::Proto { protos: Protos::of(&[n]), negated: false }],
             None => unknown_protocol(&p.value)(),
         };
         add(b, allow, vec![rule(m, Action::Verdict(Verdict::Accept), 0, p.line, p.text.clone())]);

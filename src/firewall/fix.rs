@@ -5,7 +5,7 @@ use ipnet::IpNet;
 
 use crate::firewall::analysis::{Request, judge_family};
 use crate::firewall::eval::{Decider, Outcome, PacketKind};
-use crate::firewall::model::{Action, Match, Origin, PortSide, Rule, Side, Verdict};
+use crate::firewall::model::{Action, Match, Origin, PortSide, Ports, Protos, Rule, Side, Verdict};
 use crate::firewall::ranges::{AddrSet, Family, Spans};
 use crate::firewall::{Layer, LayerKind, cidrs, ecs_sg, firewalld};
 use crate::region::PoolEntry;
@@ -253,13 +253,13 @@ impl Step<'_> {
             matches.push(Match::Family(self.family));
         }
         matches.push(Match::Addr { side, family: self.family, set: Spans::net(cidr), negated: false });
-        matches.push(Match::Proto { protos: vec![6], negated: false });
-        matches.push(Match::Port { side: port_side, ranges: vec![(self.port, self.port)], negated: false });
+        matches.push(Match::Proto { protos: Protos::of(&[6]), negated: false });
+        matches.push(Match::Port { side: port_side, ranges: Ports::one(self.port, self.port), negated: false });
         Rule {
             matches,
             effects: vec![],
             action: Action::Verdict(Verdict::Accept),
-            origin: Origin { text, ..Origin::default() },
+            origin: Origin { text: text.into(), ..Origin::default() },
         }
     }
 
@@ -274,7 +274,7 @@ impl Step<'_> {
             LayerKind::Iptables(info) => {
                 let command = info.backend.command(self.family);
                 let chain = &mut sim.ruleset.chains[chain_id];
-                let table = if chain.table == "filter" { String::new() } else { format!("-t {} ", chain.table) };
+                let table = if &*chain.table == "filter" { String::new() } else { format!("-t {} ", chain.table) };
                 let (position, at) = match self.decider.rule {
                     Some(i) => (format!("-I {} {}", chain.name, i + 1), i),
                     None if top => (format!("-I {} 1", chain.name), 0),

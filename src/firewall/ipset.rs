@@ -124,7 +124,7 @@ impl IpsetDb {
             } else {
                 format!("not in {}", self.origins.join(", "))
             };
-            return Match::Unknown(format!("-m set --match-set {name}: the set's contents are unknown ({hint})"));
+            return Match::unknown(format!("-m set --match-set {name}: the set's contents are unknown ({hint})"));
         };
         match self.resolve(set, dirs, 0) {
             Ok(Resolved::Addrs(spans)) => Match::Addr { side: dirs[0], family: set.family, set: spans, negated },
@@ -135,7 +135,7 @@ impl IpsetDb {
                 pairs,
                 negated,
             })),
-            Err(why) => Match::Unknown(format!("-m set --match-set {name}: {why}")),
+            Err(why) => Match::unknown(format!("-m set --match-set {name}: {why}")),
         }
     }
 

@@ -5,14 +5,16 @@
 //! explicit `unknown` (with the option as written), so that a rule the tool does not understand is
 //! shown to the user instead of being guessed. Errors name the line and what was expected.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
     Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, Origin, Policy,
-    PortSide, Rule, Ruleset, Side, Verdict, ct, tcp,
+    PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, max_of, number};
 use crate::firewall::{Layer, LayerKind};
@@ -72,20 +74,27 @@ fn builtins(table: &str) -> Option<&'static [(&'static str, Hook, i32)]> {
 }
 
 /// The table being read.
-struct Table {
-    name: String,
+struct Table<'a> {
+    name: Arc<str>,
     line: usize,
-    chains: HashMap<String, ChainId>,
+    /// Chain names as written in the dump (borrowed: a kube-proxy dump has tens of thousands).
+    chains: HashMap<Cow<'a, str>, ChainId>,
 }
 
-/// Parses a dump into a layer named `name`; `-m set` matches are resolved with `ipsets`.
-pub fn parse(text: &str, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
+/// Parses a dump into a layer named `name`; `-m set` matches are resolved with `ipsets`. The text
+/// is kept (shared) for the rules' texts, so pass the `String` itself when there is one.
+pub fn parse(text: impl Into<String>, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
+    let source = Arc::new(text.into());
+    let text = source.as_str();
     let err = |line: usize, what: String| InputError::new(name, Some(line), what);
     let (family, backend) = detect(text);
     let mut rs = Ruleset::default();
+    // kube-proxy dumps declare tens of thousands of chains: size the list once.
+    rs.chains.reserve_exact(text.lines().filter(|l| l.starts_with(':')).count() + 16);
     let mut table: Option<Table> = None;
     let mut tables: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
+    let mut reasons = Reasons::default();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         let l = raw.trim();
@@ -112,9 +121,10 @@ pub fn parse(text: &str, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputErr
                 return Err(err(line, format!("table {t} appears twice")));
             }
             let mut map = HashMap::new();
+            let label: Arc<str> = Arc::from(t);
             for (chain, hook, priority) in chains {
-                let id = rs.add_chain(Chain::new(*chain, t));
-                map.insert((*chain).to_string(), id);
+                let id = rs.add_chain(Chain::new(*chain, label.clone()));
+                map.insert(Cow::Borrowed(*chain), id);
                 rs.bases.push(Base {
                     chain: id,
                     hook: *hook,
@@ -124,7 +134,7 @@ pub fn parse(text: &str, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputErr
                 });
             }
             tables.push(t.to_string());
-            table = Some(Table { name: t.to_string(), line, chains: map });
+            table = Some(Table { name: label, line, chains: map });
             continue;
         }
         if l == "COMMIT" {
@@ -137,27 +147,35 @@ pub fn parse(text: &str, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputErr
             return Err(err(line, format!("{:?} outside a table; expected `*filter`, `*nat`, … first", clip(l))));
         };
         if let Some(decl) = l.strip_prefix(':') {
-            declare(&mut rs, t, decl, line, l).map_err(|w| err(line, w))?;
+            let mut parts = decl.split_whitespace();
+            let (Some(name), Some(policy)) = (parts.next(), parts.next()) else {
+                return Err(err(
+                    line,
+                    "chain declaration needs a name and a policy, e.g. `:INPUT ACCEPT [0:0]`".into(),
+                ));
+            };
+            declare(&mut rs, t, Cow::Borrowed(name), policy, line, l).map_err(|w| err(line, w))?;
             continue;
         }
         let words = tokenize(l).map_err(|w| err(line, w))?;
-        let (words, text) = strip_counters(&words, l).map_err(|w| err(line, w))?;
-        match words.first().map(|w| w.text.as_str()) {
+        let (words, rule_text) = strip_counters(&words, l).map_err(|w| err(line, w))?;
+        match words.first().map(|w| w.text.as_ref()) {
             Some("-N" | "--new-chain") => {
                 let chain = words.get(1).ok_or_else(|| err(line, "-N needs a chain name".into()))?;
-                declare(&mut rs, t, &format!("{} - [0:0]", chain.text), line, l).map_err(|w| err(line, w))?;
+                declare(&mut rs, t, chain.text.clone(), "-", line, l).map_err(|w| err(line, w))?;
             }
             Some("-P" | "--policy") => {
                 let (Some(chain), Some(policy)) = (words.get(1), words.get(2)) else {
                     return Err(err(line, "-P needs a chain and a policy".into()));
                 };
-                declare(&mut rs, t, &format!("{} {} [0:0]", chain.text, policy.text), line, l)
-                    .map_err(|w| err(line, w))?;
+                declare(&mut rs, t, chain.text.clone(), &policy.text, line, l).map_err(|w| err(line, w))?;
             }
             Some("-A" | "--append" | "-I" | "--insert") => {
-                let (chain, position, rule) = parse_rule(&words, t, family, ipsets).map_err(|w| err(line, w))?;
-                let rule =
-                    Rule { origin: Origin { line: Some(line), text: text.to_string(), ..Origin::default() }, ..rule };
+                let (chain, position, rule) =
+                    parse_rule(words, t, family, ipsets, &mut reasons).map_err(|w| err(line, w))?;
+                let start = rule_text.as_ptr() as usize - text.as_ptr() as usize;
+                let text = RuleText::span(&source, start..start + rule_text.len());
+                let rule = Rule { origin: Origin { line: Some(line), text, ..Origin::default() }, ..rule };
                 let rules = &mut rs.chains[chain].rules;
                 match position {
                     Some(p) if p <= rules.len() => rules.insert(p, rule),
@@ -180,10 +198,14 @@ pub fn parse(text: &str, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputErr
         return Err(InputError::new(name, Some(1), "no `*table` line; expected iptables-save output"));
     }
     for chain in &mut rs.chains {
+        // Large dumps: no growth slack in the (long) chains or rules.
+        chain.rules.shrink_to_fit();
         for (i, r) in chain.rules.iter_mut().enumerate() {
             r.origin.number = i + 1;
+            r.matches.shrink_to_fit();
         }
     }
+    rs.chains.shrink_to_fit();
     Ok(Layer {
         name: name.to_string(),
         families: Families::only(family),
@@ -226,12 +248,16 @@ fn clip(s: &str) -> String {
     if s.chars().count() > 60 { format!("{}…", s.chars().take(60).collect::<String>()) } else { s.to_string() }
 }
 
-/// `:CHAIN POLICY [p:b]`
-fn declare(rs: &mut Ruleset, t: &mut Table, decl: &str, line: usize, text: &str) -> Result<(), String> {
-    let mut parts = decl.split_whitespace();
-    let (Some(name), Some(policy)) = (parts.next(), parts.next()) else {
-        return Err("chain declaration needs a name and a policy, e.g. `:INPUT ACCEPT [0:0]`".into());
-    };
+/// `:CHAIN POLICY [p:b]`, `-N CHAIN`, `-P CHAIN POLICY`.
+fn declare<'a>(
+    rs: &mut Ruleset,
+    t: &mut Table<'a>,
+    chain: Cow<'a, str>,
+    policy: &str,
+    line: usize,
+    text: &str,
+) -> Result<(), String> {
+    let name = chain.as_ref();
     let builtin = builtins(&t.name).is_some_and(|b| b.iter().any(|(n, _, _)| *n == name));
     let verdict = match policy {
         "-" if !builtin => None,
@@ -249,69 +275,78 @@ fn declare(rs: &mut Ruleset, t: &mut Table, decl: &str, line: usize, text: &str)
     let id = match t.chains.get(name) {
         Some(id) => *id,
         None => {
-            let id = rs.add_chain(Chain::new(name, t.name.as_str()));
-            t.chains.insert(name.to_string(), id);
+            let id = rs.add_chain(Chain::new(name, t.name.clone()));
+            t.chains.insert(chain, id);
             id
         }
     };
     if let Some(verdict) = verdict {
         let text = text.rsplit_once(" [").map_or(text, |(head, _)| head).to_string();
-        rs.chains[id].policy = Some(Policy { verdict, origin: Origin { line: Some(line), text, ..Origin::default() } });
+        rs.chains[id].policy = Some(Box::new(Policy {
+            verdict,
+            origin: Origin { line: Some(line), text: text.into(), ..Origin::default() },
+        }));
     }
     Ok(())
 }
 
 /// A word of a rule line; quoted words are always values.
 #[derive(Debug, Clone)]
-struct Word {
-    text: String,
+struct Word<'a> {
+    text: Cow<'a, str>,
     quoted: bool,
 }
 
 /// Splits a rule line as iptables-restore does: whitespace, double quotes, backslash escapes.
-fn tokenize(line: &str) -> Result<Vec<Word>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let (mut in_word, mut quoted, mut in_quote) = (false, false, false);
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => {
-                in_quote = !in_quote;
-                in_word = true;
-                quoted = true;
-            }
-            '\\' => match chars.next() {
-                Some(n) => {
-                    cur.push(n);
-                    in_word = true;
+/// Plain words (nearly all) are borrowed from the line.
+fn tokenize(line: &str) -> Result<Vec<Word<'_>>, String> {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+    let mut words = Vec::with_capacity(24);
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if space(&bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !space(&bytes[i]) && bytes[i] != b'"' && bytes[i] != b'\\' {
+            i += 1;
+        }
+        if i == bytes.len() || space(&bytes[i]) {
+            // Splitting at ASCII bytes keeps char boundaries.
+            words.push(Word { text: Cow::Borrowed(&line[start..i]), quoted: false });
+            continue;
+        }
+        let mut cur = String::from(&line[start..i]);
+        let mut in_quote = false;
+        let mut chars = line[i..].char_indices();
+        let mut end = line.len();
+        while let Some((at, c)) = chars.next() {
+            match c {
+                '"' => in_quote = !in_quote,
+                '\\' => match chars.next() {
+                    Some((_, n)) => cur.push(n),
+                    None => return Err("a backslash ends the line".into()),
+                },
+                ' ' | '\t' | '\r' if !in_quote => {
+                    end = i + at;
+                    break;
                 }
-                None => return Err("a backslash ends the line".into()),
-            },
-            c if c.is_whitespace() && !in_quote => {
-                if in_word {
-                    words.push(Word { text: std::mem::take(&mut cur), quoted });
-                    in_word = false;
-                    quoted = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                in_word = true;
+                c => cur.push(c),
             }
         }
-    }
-    if in_quote {
-        return Err("unterminated quote (truncated line?)".into());
-    }
-    if in_word {
-        words.push(Word { text: cur, quoted });
+        if in_quote {
+            return Err("unterminated quote (truncated line?)".into());
+        }
+        words.push(Word { text: Cow::Owned(cur), quoted: true });
+        i = end;
     }
     Ok(words)
 }
 
 /// Drops a leading `[packets:bytes]` (iptables-save -c) and returns the rule text without it.
-fn strip_counters<'a>(words: &[Word], line: &'a str) -> Result<(Vec<Word>, &'a str), String> {
+fn strip_counters<'w, 'a>(words: &'w [Word<'a>], line: &'a str) -> Result<(&'w [Word<'a>], &'a str), String> {
     match words.first() {
         Some(w) if w.text.starts_with('[') => {
             let inner = w.text.trim_start_matches('[').trim_end_matches(']');
@@ -321,29 +356,41 @@ fn strip_counters<'a>(words: &[Word], line: &'a str) -> Result<(Vec<Word>, &'a s
                 return Err(format!("counters {:?}; expected [packets:bytes]", w.text));
             }
             let rest = line.split_once(']').map_or("", |(_, r)| r.trim_start());
-            Ok((words[1..].to_vec(), rest))
+            Ok((&words[1..], rest))
         }
-        _ => Ok((words.to_vec(), line)),
+        _ => Ok((words, line)),
     }
 }
 
 /// An option of a match module or target: `[!] --name [values]`.
 #[derive(Debug, Clone)]
-struct Opt {
-    name: String,
+struct Opt<'w> {
+    name: &'w str,
     negated: bool,
-    values: Vec<String>,
+    values: Vec<&'w str>,
+}
+
+/// Reasons for undecidable matches, shared: a kube-proxy dump repeats the same few thousands of times.
+#[derive(Debug, Default)]
+struct Reasons(HashMap<String, Arc<str>>);
+
+impl Reasons {
+    fn unknown(&mut self, why: String) -> Match {
+        let r = self.0.entry(why).or_insert_with_key(|k| Arc::from(k.as_str())).clone();
+        Match::Unknown(r)
+    }
 }
 
 /// Parses `-A CHAIN …` / `-I CHAIN [N] …` into (chain, insert position, rule).
-fn parse_rule(
-    words: &[Word],
-    t: &Table,
+fn parse_rule<'w>(
+    words: &'w [Word<'w>],
+    t: &Table<'_>,
     family: Family,
     ipsets: &IpsetDb,
+    reasons: &mut Reasons,
 ) -> Result<(ChainId, Option<usize>, Rule), String> {
-    let insert = matches!(words[0].text.as_str(), "-I" | "--insert");
-    let chain_name = words.get(1).ok_or("-A needs a chain name")?.text.as_str();
+    let insert = matches!(words[0].text.as_ref(), "-I" | "--insert");
+    let chain_name = words.get(1).ok_or("-A needs a chain name")?.text.as_ref();
     let chain = *t.chains.get(chain_name).ok_or_else(|| {
         format!("chain {chain_name} is not declared in table {} (expected a `:{chain_name}` line)", t.name)
     })?;
@@ -358,20 +405,20 @@ fn parse_rule(
     }
     let mut matches: Vec<Match> = Vec::new();
     let mut proto: Option<u8> = None;
-    let mut modules: Vec<(String, Vec<Opt>)> = Vec::new();
-    let mut target: Option<(String, Vec<Opt>, bool)> = None;
+    let mut modules: Vec<(&str, Vec<Opt<'w>>)> = Vec::new();
+    let mut target: Option<(&str, Vec<Opt<'w>>, bool)> = None;
     let mut negate = false;
     while i < words.len() {
         let w = &words[i];
-        let word = w.text.as_str();
+        let word: &'w str = w.text.as_ref();
         i += 1;
         if w.quoted {
             return Err(format!("unexpected value {word:?}"));
         }
-        let value = |i: &mut usize| -> Result<String, String> {
+        let value = |i: &mut usize| -> Result<&'w str, String> {
             let v = words.get(*i).ok_or_else(|| format!("{word} needs a value"))?;
             *i += 1;
-            Ok(v.text.clone())
+            Ok(v.text.as_ref())
         };
         match word {
             "!" => {
@@ -389,7 +436,7 @@ fn parse_rule(
                     negate = true;
                     v = value(&mut i)?;
                 }
-                let set = addresses(&v, family)?;
+                let set = addresses(v, family)?;
                 matches.push(Match::Addr { side, family, set, negated: negate });
             }
             "-p" | "--protocol" => {
@@ -398,14 +445,14 @@ fn parse_rule(
                     negate = true;
                     v = value(&mut i)?;
                 }
-                match protocol(&v)? {
+                match protocol(v)? {
                     None if negate => matches.push(Match::never()),
                     None => {}
                     Some(n) => {
                         if !negate {
                             proto = Some(n);
                         }
-                        matches.push(Match::Proto { protos: vec![n], negated: negate });
+                        matches.push(Match::Proto { protos: Protos::of(&[n]), negated: negate });
                     }
                 }
             }
@@ -417,7 +464,7 @@ fn parse_rule(
                     negate = true;
                     v = value(&mut i)?;
                 }
-                matches.push(Match::Iface { dir, names: vec![IfName::parse(&v)], negated: negate });
+                matches.push(Match::Iface { dir, names: vec![IfName::parse(v)], negated: negate });
             }
             "-f" | "--fragment" => matches.push(Match::Fragment { negated: negate }),
             "-m" | "--match" => {
@@ -436,7 +483,7 @@ fn parse_rule(
                 value(&mut i)?;
             }
             w if w.starts_with("--") => {
-                let name = w.trim_start_matches("--").to_string();
+                let name = w.trim_start_matches("--");
                 let mut opt = Opt { name, negated: negate, values: Vec::new() };
                 while let Some(next) = words.get(i) {
                     if next.text == "!"
@@ -452,7 +499,7 @@ fn parse_rule(
                     if !next.quoted && (next.text.starts_with('-') || next.text == "!") {
                         break;
                     }
-                    opt.values.push(next.text.clone());
+                    opt.values.push(next.text.as_ref());
                     i += 1;
                 }
                 if let Some((_, opts, _)) = target.as_mut() {
@@ -469,7 +516,7 @@ fn parse_rule(
                         Some(58) => "icmp6",
                         _ => return Err(format!("option {w} needs a match (-m) or a target (-j) before it")),
                     };
-                    modules.push((implied.to_string(), vec![opt]));
+                    modules.push((implied, vec![opt]));
                 }
             }
             other => return Err(format!("unknown option {other:?}")),
@@ -480,7 +527,7 @@ fn parse_rule(
         return Err("`!` at the end of the rule negates nothing".into());
     }
     for (module, opts) in &modules {
-        module_matches(module, opts, family, ipsets, &mut matches)?;
+        module_matches(module, opts, family, ipsets, reasons, proto, &mut matches)?;
     }
     let (action, effects) = match &target {
         None => (Action::Continue, Vec::new()),
@@ -582,9 +629,9 @@ fn port_list(text: &str) -> Result<Vec<(u16, u16)>, String> {
     text.split(',').map(port_range).collect()
 }
 
-fn one_value<'a>(opt: &'a Opt, module: &str) -> Result<&'a str, String> {
+fn one_value<'w>(opt: &Opt<'w>, module: &str) -> Result<&'w str, String> {
     match opt.values.as_slice() {
-        [v] => Ok(v),
+        [v] => Ok(*v),
         [] => Err(format!("-m {module} --{} needs a value", opt.name)),
         _ => Err(format!("-m {module} --{} takes one value, got {}", opt.name, opt.values.join(" "))),
     }
@@ -642,13 +689,15 @@ fn mark_value(text: &str) -> Result<(u32, u32), String> {
 
 fn module_matches(
     module: &str,
-    opts: &[Opt],
+    opts: &[Opt<'_>],
     family: Family,
     ipsets: &IpsetDb,
+    reasons: &mut Reasons,
+    proto: Option<u8>,
     out: &mut Vec<Match>,
 ) -> Result<(), String> {
-    let unknown = |out: &mut Vec<Match>, what: String| out.push(Match::Unknown(what));
-    let render = |opts: &[Opt]| {
+    let mut unknown = |out: &mut Vec<Match>, what: String| out.push(reasons.unknown(what));
+    let render = |opts: &[Opt<'_>]| {
         opts.iter()
             .map(|o| {
                 format!(
@@ -663,20 +712,23 @@ fn module_matches(
     };
     match module {
         "tcp" | "udp" | "sctp" | "udplite" | "dccp" => {
-            let proto = match module {
+            let module_proto = match module {
                 "tcp" => 6,
                 "udp" => 17,
                 "sctp" => 132,
                 "udplite" => 136,
                 _ => 33,
             };
-            out.push(Match::Proto { protos: vec![proto], negated: false });
+            // `-p tcp -m tcp`: the protocol is already tested once.
+            if Some(module_proto) != proto {
+                out.push(Match::Proto { protos: Protos::of(&[module_proto]), negated: false });
+            }
             for o in opts {
-                match o.name.as_str() {
+                match o.name {
                     "dport" | "destination-port" | "sport" | "source-port" => {
                         let side = if o.name.starts_with('d') { PortSide::Dst } else { PortSide::Src };
                         let r = port_range(one_value(o, module)?)?;
-                        out.push(Match::Port { side, ranges: vec![r], negated: o.negated });
+                        out.push(Match::Port { side, ranges: Ports::one(r.0, r.1), negated: o.negated });
                     }
                     "syn" if module == "tcp" => out.push(Match::TcpFlags {
                         mask: tcp::SYN | tcp::RST | tcp::ACK | tcp::FIN,
@@ -701,7 +753,7 @@ fn module_matches(
         }
         "multiport" => {
             for o in opts {
-                let side = match o.name.as_str() {
+                let side = match o.name {
                     "dports" | "destination-ports" => PortSide::Dst,
                     "sports" | "source-ports" => PortSide::Src,
                     "ports" => PortSide::Either,
@@ -710,12 +762,16 @@ fn module_matches(
                         continue;
                     }
                 };
-                out.push(Match::Port { side, ranges: port_list(one_value(o, module)?)?, negated: o.negated });
+                out.push(Match::Port {
+                    side,
+                    ranges: Ports::of(port_list(one_value(o, module)?)?),
+                    negated: o.negated,
+                });
             }
         }
         "conntrack" | "state" => {
             for o in opts {
-                match o.name.as_str() {
+                match o.name {
                     "ctstate" | "state" => {
                         let mask = bits_of(one_value(o, module)?, CT_STATES, "conntrack state")?;
                         out.push(Match::CtState { mask, negated: o.negated });
@@ -741,7 +797,7 @@ fn module_matches(
                     }
                     "ctproto" => {
                         if let Some(p) = protocol(one_value(o, module)?)? {
-                            out.push(Match::Proto { protos: vec![p], negated: o.negated });
+                            out.push(Match::Proto { protos: Protos::of(&[p]), negated: o.negated });
                         }
                     }
                     _ => unknown(out, format!("-m conntrack {}", render(std::slice::from_ref(o)))),
@@ -751,7 +807,7 @@ fn module_matches(
         "comment" => {}
         "set" => {
             for o in opts {
-                match o.name.as_str() {
+                match o.name {
                     "match-set" => {
                         let [name, dirs] = o.values.as_slice() else {
                             return Err("--match-set needs a set name and src/dst flags".into());
@@ -773,7 +829,7 @@ fn module_matches(
         }
         "iprange" => {
             for o in opts {
-                let side = match o.name.as_str() {
+                let side = match o.name {
                     "src-range" => Side::Src,
                     "dst-range" => Side::Dst,
                     _ => {
@@ -793,7 +849,7 @@ fn module_matches(
         }
         "addrtype" => {
             for o in opts {
-                let side = match o.name.as_str() {
+                let side = match o.name {
                     "src-type" => Side::Src,
                     "dst-type" => Side::Dst,
                     _ => {
@@ -806,7 +862,7 @@ fn module_matches(
                     "UNICAST" if !o.negated => {}
                     "BROADCAST" | "MULTICAST" | "ANYCAST" | "BLACKHOLE" | "UNREACHABLE" | "PROHIBIT" | "NAT"
                     | "XRESOLVE" | "THROW" | "UNSPEC" => {
-                        out.push(Match::Proto { protos: vec![], negated: o.negated });
+                        out.push(Match::Proto { protos: Protos::of(&[]), negated: o.negated });
                     }
                     _ => unknown(out, format!("-m addrtype {}", render(std::slice::from_ref(o)))),
                 }
@@ -832,22 +888,20 @@ fn module_matches(
             }
         }
         "icmp" | "icmp6" | "icmpv6" => {
-            out.push(Match::Proto { protos: vec![if module == "icmp" { 1 } else { 58 }], negated: false });
+            out.push(Match::Proto { protos: Protos::of(&[if module == "icmp" { 1 } else { 58 }]), negated: false });
         }
-        "esp" | "ah" => out.push(Match::Proto { protos: vec![if module == "esp" { 50 } else { 51 }], negated: false }),
+        "esp" | "ah" => {
+            out.push(Match::Proto { protos: Protos::of(&[if module == "esp" { 50 } else { 51 }]), negated: false })
+        }
         other => unknown(
             out,
-            format!(
-                "-m {other}{}{}: not evaluated (rate, time, content or socket matches depend on more than addresses)",
-                if opts.is_empty() { "" } else { " " },
-                render(opts)
-            ),
+            format!("-m {other}: not evaluated (rate, time, content or socket matches depend on more than addresses)"),
         ),
     }
     Ok(())
 }
 
-fn target_action(name: &str, opts: &[Opt], goto: bool, t: &Table) -> Result<(Action, Vec<Effect>), String> {
+fn target_action(name: &str, opts: &[Opt<'_>], goto: bool, t: &Table<'_>) -> Result<(Action, Vec<Effect>), String> {
     if let Some(id) = t.chains.get(name) {
         if builtins(&t.name).is_some_and(|b| b.iter().any(|(n, _, _)| *n == name)) {
             return Err(format!("cannot jump to built-in chain {name}"));
@@ -871,8 +925,8 @@ fn target_action(name: &str, opts: &[Opt], goto: bool, t: &Table) -> Result<(Act
             let target = if name == "MARK" { MarkTarget::Packet } else { MarkTarget::Conn };
             let mut effects = Vec::new();
             for o in opts {
-                let v = o.values.first().map(String::as_str).unwrap_or_default();
-                let op = match o.name.as_str() {
+                let v = o.values.first().copied().unwrap_or_default();
+                let op = match o.name {
                     "set-xmark" => {
                         let (value, mask) = mark_value(v)?;
                         MarkOp::Xmark { value, mask }
@@ -889,7 +943,7 @@ fn target_action(name: &str, opts: &[Opt], goto: bool, t: &Table) -> Result<(Act
                     "xor-mark" => MarkOp::Xmark { value: mark_value(v)?.0, mask: 0 },
                     "save-mark" | "restore-mark" => {
                         let mask = match opt("mask").or_else(|| opt("nfmask")).or_else(|| opt("ctmask")) {
-                            Some(m) => mark_value(m.values.first().map(String::as_str).unwrap_or_default())?.0,
+                            Some(m) => mark_value(m.values.first().copied().unwrap_or_default())?.0,
                             None => u32::MAX,
                         };
                         let dest = if o.name == "save-mark" { MarkTarget::Conn } else { MarkTarget::Packet };
@@ -905,12 +959,12 @@ fn target_action(name: &str, opts: &[Opt], goto: bool, t: &Table) -> Result<(Act
         }
         "DNAT" | "REDIRECT" => (Action::Dnat, vec![]),
         "SNAT" | "MASQUERADE" => (Action::Snat, vec![]),
-        "QUEUE" | "NFQUEUE" => (Action::Unknown(format!("-j {name}: a userspace program decides")), vec![]),
+        "QUEUE" | "NFQUEUE" => (Action::unknown(format!("-j {name}: a userspace program decides")), vec![]),
         "CT" if opt("notrack").is_none() => (Action::Continue, vec![]),
         "CT" | "NOTRACK" => {
-            (Action::Unknown(format!("-j {name} --notrack: the connection is not tracked (ctstate UNTRACKED)")), vec![])
+            (Action::unknown(format!("-j {name} --notrack: the connection is not tracked (ctstate UNTRACKED)")), vec![])
         }
-        other => (Action::Unknown(format!("-j {other}: target not evaluated")), vec![]),
+        other => (Action::unknown(format!("-j {other}: target not evaluated")), vec![]),
     })
 }
 

@@ -150,7 +150,7 @@ pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb) -> Result<Layer, Input
         (read_text(Path::new(path))?, path.to_string())
     };
     let mut layer = match kind {
-        FileKind::Iptables => iptables::parse(&text, &file, ipsets),
+        FileKind::Iptables => iptables::parse(text, &file, ipsets),
         FileKind::Nft => nft::parse(&text, &file),
         FileKind::Firewalld => firewalld::parse_zone_file(&text, &file, ipsets),
         FileKind::EcsSg => ecs_sg::parse(&text, &file),

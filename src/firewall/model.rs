@@ -7,6 +7,7 @@
 //! ([`Origin`]) so that verdicts can name the rule in the user's own terms.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::firewall::ranges::{Family, Spans};
 
@@ -101,16 +102,16 @@ pub struct Base {
 pub struct Chain {
     pub name: String,
     /// The table it belongs to as the user names it (`filter`, `inet kjc`), empty when the layer
-    /// has no tables.
-    pub table: String,
+    /// has no tables. Shared by the table's chains.
+    pub table: Arc<str>,
     /// Layer-specific scope, e.g. the firewalld zone a chain implements.
     pub scope: Option<String>,
     pub rules: Vec<Rule>,
-    pub policy: Option<Policy>,
+    pub policy: Option<Box<Policy>>,
 }
 
 impl Chain {
-    pub fn new(name: impl Into<String>, table: impl Into<String>) -> Chain {
+    pub fn new(name: impl Into<String>, table: impl Into<Arc<str>>) -> Chain {
         Chain { name: name.into(), table: table.into(), scope: None, rules: Vec::new(), policy: None }
     }
 
@@ -169,11 +170,134 @@ pub struct Origin {
     /// Line in the input file, from 1, when the format has lines.
     pub line: Option<usize>,
     /// The rule as the user wrote or the tool printed it.
-    pub text: String,
+    pub text: RuleText,
     /// nftables rule handle (`nft -a`), for `insert rule … position`.
     pub handle: Option<u64>,
     /// Model rules that come from one source rule (an nft verdict map) share this id.
     pub expanded_from: Option<usize>,
+}
+
+/// A rule's text: a piece of the dump it was read from (a large dump is kept once instead of
+/// copied rule by rule), or its own string.
+#[derive(Debug, Clone, Default)]
+pub enum RuleText {
+    #[default]
+    Empty,
+    Owned(Box<str>),
+    Span {
+        source: Arc<String>,
+        start: u32,
+        end: u32,
+    },
+}
+
+impl RuleText {
+    pub fn as_str(&self) -> &str {
+        match self {
+            RuleText::Empty => "",
+            RuleText::Owned(s) => s,
+            RuleText::Span { source, start, end } => source.get(*start as usize..*end as usize).unwrap_or_default(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.as_str().is_empty()
+    }
+
+    /// The piece `range` of `source`, or an owned copy when the dump is too large to index with u32.
+    pub fn span(source: &Arc<String>, range: std::ops::Range<usize>) -> RuleText {
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) => RuleText::Span { source: source.clone(), start, end },
+            _ => RuleText::from(source.get(range).unwrap_or_default()),
+        }
+    }
+}
+
+impl From<String> for RuleText {
+    fn from(s: String) -> Self {
+        RuleText::Owned(s.into_boxed_str())
+    }
+}
+
+impl From<&str> for RuleText {
+    fn from(s: &str) -> Self {
+        RuleText::Owned(s.into())
+    }
+}
+
+impl fmt::Display for RuleText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for RuleText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Layer-4 protocol numbers. Nearly every rule names one or two, kept inline; longer lists
+/// (an nft anonymous set) on the heap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protos {
+    Few { len: u8, list: [u8; 6] },
+    Many(Box<[u8]>),
+}
+
+impl Default for Protos {
+    fn default() -> Self {
+        Protos::Few { len: 0, list: [0; 6] }
+    }
+}
+
+impl Protos {
+    pub fn of(list: &[u8]) -> Protos {
+        if list.len() <= 6 {
+            let mut few = [0u8; 6];
+            few[..list.len()].copy_from_slice(list);
+            // At most 6: the length fits.
+            #[allow(clippy::cast_possible_truncation)]
+            let len = list.len() as u8;
+            Protos::Few { len, list: few }
+        } else {
+            Protos::Many(list.into())
+        }
+    }
+
+    pub fn contains(&self, n: u8) -> bool {
+        match self {
+            Protos::Few { len, list } => list[..usize::from(*len)].contains(&n),
+            Protos::Many(list) => list.contains(&n),
+        }
+    }
+}
+
+/// Port ranges (inclusive); one range (by far the most common) is kept inline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ports {
+    One([(u16, u16); 1]),
+    Many(Box<[(u16, u16)]>),
+}
+
+impl Ports {
+    pub fn one(lo: u16, hi: u16) -> Ports {
+        Ports::One([(lo, hi)])
+    }
+
+    pub fn of(list: Vec<(u16, u16)>) -> Ports {
+        match list.as_slice() {
+            [one] => Ports::One([*one]),
+            _ => Ports::Many(list.into_boxed_slice()),
+        }
+    }
+
+    pub fn ranges(&self) -> &[(u16, u16)] {
+        match self {
+            Ports::One(r) => r,
+            Ports::Many(r) => r,
+        }
+    }
 }
 
 /// Which address or port of the packet a match tests.
@@ -269,13 +393,13 @@ pub enum Match {
     Family(Family),
     /// Layer-4 protocol numbers (`-p`, `meta l4proto`).
     Proto {
-        protos: Vec<u8>,
+        protos: Protos,
         negated: bool,
     },
     /// Port ranges (inclusive).
     Port {
         side: PortSide,
-        ranges: Vec<(u16, u16)>,
+        ranges: Ports,
         negated: bool,
     },
     Iface {
@@ -320,14 +444,26 @@ pub enum Match {
     Fragment {
         negated: bool,
     },
-    /// A condition the evaluator cannot decide; the affected addresses become `unknown`.
-    Unknown(String),
+    /// A condition the evaluator cannot decide (and why); the affected addresses become `unknown`.
+    Unknown(Arc<str>),
 }
 
 impl Match {
     /// A condition that never holds (a security-group rule for another group's instances).
     pub fn never() -> Match {
-        Match::Proto { protos: Vec::new(), negated: false }
+        Match::Proto { protos: Protos::default(), negated: false }
+    }
+
+    /// An undecidable condition, with why.
+    pub fn unknown(why: impl AsRef<str>) -> Match {
+        Match::Unknown(why.as_ref().into())
+    }
+}
+
+impl Action {
+    /// A target the evaluator does not understand, with why.
+    pub fn unknown(why: impl AsRef<str>) -> Action {
+        Action::Unknown(why.as_ref().into())
     }
 }
 
@@ -378,8 +514,8 @@ pub enum Action {
     Dnat,
     /// Source translation (SNAT, MASQUERADE): ends the nat chain; filtering goes on.
     Snat,
-    /// A target the evaluator does not understand; the matched addresses become `unknown`.
-    Unknown(String),
+    /// A target the evaluator does not understand (and why); the matched addresses become `unknown`.
+    Unknown(Arc<str>),
 }
 
 impl fmt::Display for Action {

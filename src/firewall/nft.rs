@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 use crate::error::{InputError, line_of};
 use crate::firewall::model::{
     Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, Origin, Policy,
-    PortSide, Rule, Ruleset, Side, Verdict, ct, tcp,
+    PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 use crate::firewall::{Layer, LayerKind};
@@ -118,7 +118,7 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                 let state = tables.get_mut(&(family.clone(), table.clone())).ok_or_else(|| {
                     err(line, format!("chain {chain} of table {label}, which the dump does not declare"))
                 })?;
-                let mut c = Chain::new(chain.clone(), label.clone());
+                let mut c = Chain::new(chain.clone(), label.as_str());
                 let hook = body.get("hook").and_then(Value::as_str);
                 if hook.is_some() {
                     let policy = match body.get("policy").and_then(Value::as_str) {
@@ -135,10 +135,10 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                         body.get("prio").map(Value::to_string).unwrap_or_default(),
                         if policy == Verdict::Accept { "accept" } else { "drop" }
                     );
-                    c.policy = Some(Policy {
+                    c.policy = Some(Box::new(Policy {
                         verdict: policy,
-                        origin: Origin { line: Some(line), text, ..Origin::default() },
-                    });
+                        origin: Origin { line: Some(line), text: text.into(), ..Origin::default() },
+                    }));
                 }
                 let id = rs.add_chain(c);
                 state.chains.insert(chain.clone(), id);
@@ -176,7 +176,7 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                                 origin: Origin {
                                     number: 0,
                                     line: Some(line),
-                                    text: format!("(this chain runs only for packets arriving on {dev})"),
+                                    text: format!("(this chain runs only for packets arriving on {dev})").into(),
                                     ..Origin::default()
                                 },
                             });
@@ -237,7 +237,7 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
         *count += 1;
         let number = *count;
         let comment = body.get("comment").and_then(Value::as_str);
-        let text = render_rule(exprs, comment);
+        let text = RuleText::from(render_rule(exprs, comment));
         let handle = body.get("handle").and_then(Value::as_u64);
         let shared = (variants.len() > 1).then(|| {
             expanded_id += 1;
@@ -300,9 +300,9 @@ pub fn exclude_iptables_tables(layer: &mut Layer, owned: &[(Family, String)]) {
     }
     let rs = &mut layer.ruleset;
     let chains = &rs.chains;
-    rs.bases.retain(|b| !drop.contains(&chains[b.chain].table));
+    rs.bases.retain(|b| !drop.iter().any(|d| **d == *chains[b.chain].table));
     for c in &mut rs.chains {
-        if drop.contains(&c.table) {
+        if drop.iter().any(|d| **d == *c.table) {
             c.rules.clear();
         }
     }
@@ -369,7 +369,7 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
                 let marked = !effects.is_empty();
                 let mut ms = match_expr(body, ctx)?;
                 if marked && ms.iter().any(|m| matches!(m, Match::Mark { .. })) {
-                    ms = vec![Match::Unknown("a mark set earlier in the same rule".into())];
+                    ms = vec![Match::unknown("a mark set earlier in the same rule")];
                 }
                 matches.extend(ms);
                 continue;
@@ -378,11 +378,11 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
                 continue;
             }
             "limit" => {
-                matches.push(Match::Unknown("limit rate: depends on the traffic rate".into()));
+                matches.push(Match::unknown("limit rate: depends on the traffic rate"));
                 continue;
             }
             "quota" | "meter" | "set" | "connlimit" => {
-                matches.push(Match::Unknown(format!("{kind}: depends on earlier traffic")));
+                matches.push(Match::unknown(format!("{kind}: depends on earlier traffic")));
                 continue;
             }
             "mangle" => {
@@ -394,11 +394,11 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
             "xt" => {
                 let xname = body.get("name").and_then(Value::as_str).unwrap_or("?");
                 match body.get("type").and_then(Value::as_str) {
-                    Some("target") => Action::Unknown(format!(
+                    Some("target") => Action::unknown(format!(
                         "xt target {xname}: an iptables-nft target nft cannot show (load the iptables-nft-save dump)"
                     )),
                     _ => {
-                        matches.push(Match::Unknown(format!(
+                        matches.push(Match::unknown(format!(
                             "xt match {xname}: an iptables-nft match nft cannot show (load the iptables-nft-save dump)"
                         )));
                         continue;
@@ -421,11 +421,11 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
             }
             "dnat" | "redirect" | "tproxy" => Action::Dnat,
             "snat" | "masquerade" => Action::Snat,
-            "queue" => Action::Unknown("queue: a userspace program decides".into()),
-            "notrack" => Action::Unknown("notrack: the connection is not tracked".into()),
+            "queue" => Action::unknown("queue: a userspace program decides"),
+            "notrack" => Action::unknown("notrack: the connection is not tracked"),
             "vmap" => return verdict_map(body, ctx, &matches, &effects),
             other => {
-                matches.push(Match::Unknown(format!("statement {other} not evaluated")));
+                matches.push(Match::unknown(format!("statement {other} not evaluated")));
                 continue;
             }
         };
@@ -474,7 +474,7 @@ fn verdict_of(v: &Value, ctx: &Ctx<'_>) -> Result<Action, String> {
                 .ok_or_else(|| format!("{kind} to chain {target}, which is not declared"))?;
             if kind == "jump" { Action::Jump(id) } else { Action::Goto(id) }
         }
-        other => Action::Unknown(format!("verdict {other} not evaluated")),
+        other => Action::unknown(format!("verdict {other} not evaluated")),
     })
 }
 
@@ -543,7 +543,7 @@ fn payload_dependency(proto: &str) -> Vec<Match> {
         "ip6" => return vec![Match::Family(Family::V6)],
         _ => return Vec::new(),
     };
-    vec![Match::Proto { protos: vec![l4], negated: false }]
+    vec![Match::Proto { protos: Protos::of(&[l4]), negated: false }]
 }
 
 fn left_of(v: &Value) -> Left {
@@ -657,7 +657,7 @@ fn match_expr(body: &Value, ctx: &Ctx<'_>) -> Result<Vec<Match>, String> {
     let left = body.get("left").ok_or("match without \"left\"")?;
     let right = body.get("right").ok_or("match without \"right\"")?;
     let negated = op == "!=";
-    let unknown = |what: String| Ok(vec![Match::Unknown(what)]);
+    let unknown = |what: String| Ok(vec![Match::unknown(what)]);
     let mut out = Vec::new();
     match left_of(left) {
         Left::Addr(side, family) => {
@@ -671,7 +671,7 @@ fn match_expr(body: &Value, ctx: &Ctx<'_>) -> Result<Vec<Match>, String> {
         }
         Left::Port(side, dep) => {
             if let Some(p) = dep {
-                out.push(Match::Proto { protos: vec![p], negated: false });
+                out.push(Match::Proto { protos: Protos::of(&[p]), negated: false });
             }
             let ranges = match op {
                 "==" | "!=" | "in" => port_value(right, ctx),
@@ -686,7 +686,7 @@ fn match_expr(body: &Value, ctx: &Ctx<'_>) -> Result<Vec<Match>, String> {
                 _ => None,
             };
             match ranges {
-                Some(ranges) => out.push(Match::Port { side, ranges, negated }),
+                Some(ranges) => out.push(Match::Port { side, ranges: Ports::of(ranges), negated }),
                 None => return unknown(format!("port match {}", compact(body))),
             }
         }
@@ -697,7 +697,7 @@ fn match_expr(body: &Value, ctx: &Ctx<'_>) -> Result<Vec<Match>, String> {
                 out.push(Match::Family(f));
             }
             match proto_value(right, ctx) {
-                Some(protos) => out.push(Match::Proto { protos, negated }),
+                Some(protos) => out.push(Match::Proto { protos: Protos::of(&protos), negated }),
                 None => return unknown(format!("protocol match {}", compact(body))),
             }
         }
@@ -734,7 +734,7 @@ fn match_expr(body: &Value, ctx: &Ctx<'_>) -> Result<Vec<Match>, String> {
             _ => return unknown(format!("ct direction match {}", compact(body))),
         },
         Left::TcpFlags(mask) => {
-            out.push(Match::Proto { protos: vec![6], negated: false });
+            out.push(Match::Proto { protos: Protos::of(&[6]), negated: false });
             let Some(bits) = flag_bits(right, TCP_NAMES) else {
                 return unknown(format!("tcp flags match {}", compact(body)));
             };
@@ -750,7 +750,7 @@ fn match_expr(body: &Value, ctx: &Ctx<'_>) -> Result<Vec<Match>, String> {
             out.push(m);
         }
         Left::Other(what, mut deps) => {
-            deps.push(Match::Unknown(format!("{what}: not evaluated")));
+            deps.push(Match::unknown(format!("{what}: not evaluated")));
             return Ok(deps);
         }
     }
