@@ -385,8 +385,14 @@ fn exposure(env: &Env) -> Outcome {
         let whole = if *family == Family::V4 { "0.0.0.0/0" } else { "::/0" };
         if admitted.count() >= half {
             let except = if closed.is_empty() { String::new() } else { format!(" except {}", shorten(&closed, 4)) };
+            // Without a known address, the API server may not listen on this family at all.
+            let listening = if dsts.is_empty() {
+                format!(", if the API server listens on {}", family.name())
+            } else {
+                String::new()
+            };
             open.push(format!(
-                "{whole}{except} ({:.1}% of {} addresses)",
+                "{whole}{except} ({:.1}% of {} addresses{listening})",
                 100.0 * share(admitted.count()),
                 family.name()
             ));

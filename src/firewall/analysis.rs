@@ -43,15 +43,21 @@ impl Request<'_> {
 /// Judges `addrs` (one family) against every layer that filters that family, in series: every
 /// packet kind of the connection, for every candidate destination.
 pub fn judge_family(layers: &[Layer], family: Family, addrs: &Spans, req: &Request<'_>) -> Judged {
+    let packets: Vec<Packet> = req.destinations(family).into_iter().flat_map(|dst| req.packets(family, dst)).collect();
+    judge_packets(layers, family, addrs, &packets)
+}
+
+/// Judges `addrs` against every layer that filters `family`, for each of `packets` (all must pass
+/// every layer): the building block for connections other than to a local port, e.g. the
+/// forwarded flow of [`Packet::forwarded`].
+pub fn judge_packets(layers: &[Layer], family: Family, addrs: &Spans, packets: &[Packet]) -> Judged {
     let mut stages = Vec::new();
     for (li, layer) in layers.iter().enumerate() {
         if !layer.families.has(family) {
             continue;
         }
-        for dst in req.destinations(family) {
-            for packet in req.packets(family, dst) {
-                stages.push(tag(judge(&layer.ruleset, &packet, addrs), li));
-            }
+        for packet in packets.iter().filter(|p| p.family == family) {
+            stages.push(tag(judge(&layer.ruleset, packet, addrs), li));
         }
     }
     if stages.is_empty() {
@@ -313,11 +319,13 @@ pub fn shadowed(layers: &[Layer], entries: &[PoolEntry], req: &Request<'_>) -> V
     out
 }
 
-/// What the layers admit of the whole address space of each family they filter.
+/// What the layers admit of the whole address space, for each family they filter in which the API
+/// server can be reached: the families of its known addresses, or both when none is known.
 pub fn exposure(layers: &[Layer], req: &Request<'_>) -> Vec<(Family, Judged)> {
     Family::BOTH
         .into_iter()
         .filter(|f| layers.iter().any(|l| l.families.has(*f)))
+        .filter(|f| req.destinations.is_empty() || req.destinations.iter().any(|ip| Family::of(*ip) == *f))
         .map(|f| (f, judge_family(layers, f, &f.all(), req)))
         .collect()
 }

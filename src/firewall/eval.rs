@@ -156,6 +156,39 @@ impl Packet {
         vec![new, established, reply]
     }
 
+    /// The packets of a connection from the pool that this host forwards after destination NAT
+    /// (a hybrid-cloud forwarder): the translated SYN (conntrack NEW, status DNAT) and the client's
+    /// later packets on the forward path to `target:port`, and the target's answers coming back.
+    /// `in_iface` is where the pool's traffic arrives, `out_iface` where the target is; the DNAT
+    /// itself (PREROUTING) is not judged here, the filtering of the translated flow is.
+    pub fn forwarded(
+        family: Family,
+        target: Option<IpAddr>,
+        port: u16,
+        in_iface: Option<&str>,
+        out_iface: Option<&str>,
+    ) -> Vec<Packet> {
+        let named = |i: Option<&str>| i.map_or(Iface::Remote, |i| Iface::Named(i.to_string()));
+        let mut packets = Packet::to_local_port(family, port, target, in_iface);
+        for p in &mut packets {
+            p.peer_local = Some(false);
+            p.ct_state |= ct::DNAT;
+            p.ct_status.0 |= ct::status::DNAT;
+            match p.kind {
+                PacketKind::New | PacketKind::Established => {
+                    p.hooks = vec![Hook::Ingress, Hook::Forward, Hook::Postrouting];
+                    p.oif = named(out_iface);
+                }
+                PacketKind::Reply => {
+                    p.hooks = vec![Hook::Forward, Hook::Postrouting];
+                    p.iif = named(out_iface);
+                    p.oif = named(in_iface);
+                }
+            }
+        }
+        packets
+    }
+
     fn port(&self, side: Side) -> Option<u16> {
         match side {
             Side::Src => self.sport,
@@ -364,8 +397,10 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
         }
         let base = &rs.bases[bi];
         ev.nat_base = base.nat;
-        // Connection tracking runs at priority -200: chains before it see no connection yet.
-        ev.no_conntrack = matches!(base.hook, Hook::Prerouting | Hook::Output) && base.priority < -200;
+        // Connection tracking runs at priority -200 of prerouting and output: chains before it
+        // (and netdev ingress chains) see no connection yet.
+        ev.no_conntrack =
+            base.hook == Hook::Ingress || matches!(base.hook, Hook::Prerouting | Hook::Output) && base.priority < -200;
         let returned = ev.chain(base.chain, live, 0);
         let chain = &rs.chains[base.chain];
         if let Some(policy) = &chain.policy {
@@ -1077,6 +1112,25 @@ mod tests {
         // The accepting rule of the first table is the one reported for the rest (the second
         // table's policy of a non-empty chain is reported, being the later base chain).
         assert_eq!(j.admitted_set().count(), 15);
+    }
+
+    #[test]
+    fn forwarded_flows_are_judged_on_the_forward_hook_with_dnat_state() {
+        // The forwarder of oracle-forward.sh: FORWARD policy DROP, related/established accepted,
+        // the translated flow to 192.0.2.50:6443 accepted when its conntrack status is DNAT.
+        let text = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+-A FORWARD -d 192.0.2.50/32 -p tcp -m tcp --dport 6443 -m conntrack --ctstate DNAT -j ACCEPT\nCOMMIT\n";
+        let layer =
+            crate::firewall::iptables::parse(text, "fwd", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let target = "192.0.2.50".parse().ok();
+        let pool = net("203.0.113.0/24");
+        let judged =
+            |packets: Vec<Packet>| Judged::series(packets.iter().map(|p| judge(&layer.ruleset, p, &pool)).collect());
+        assert_eq!(judged(Packet::forwarded(Family::V4, target, 6443, None, None)).admitted_set(), pool);
+        // INPUT (policy DROP) does not see forwarded traffic; a wrong port does not pass FORWARD.
+        assert_eq!(judged(Packet::forwarded(Family::V4, target, 8443, None, None)).denied_set(), pool);
+        assert_eq!(judged(Packet::to_local_port(Family::V4, 6443, target, None)).denied_set(), pool);
     }
 
     #[test]

@@ -1143,6 +1143,18 @@ mod tests {
     }
 
     #[test]
+    fn direct_rules_and_policies_are_not_guessed() {
+        let direct = "<?xml version=\"1.0\"?>\n<direct>\n<rule ipv=\"ipv4\" table=\"filter\" chain=\"INPUT\" priority=\"0\">-s 198.51.100.0/24 -j DROP</rule>\n</direct>\n";
+        let dir = config_dir(&[
+            ("firewalld.conf", "DefaultZone=public\n"),
+            ("zones/public.xml", PUBLIC),
+            ("direct.xml", direct),
+        ]);
+        let layer = load_dir(dir.path(), "firewalld:dir", &IpsetDb::default()).expect("loads");
+        assert_eq!(verdict(&layer, "198.51.100.20", None), "UNKNOWN");
+    }
+
+    #[test]
     fn single_zone_file_and_builtin_services() {
         let zone = "<zone target=\"DROP\"><service name=\"kube-apiserver\"/></zone>";
         let layer = parse_zone_file(zone, "drop.xml", &IpsetDb::default()).expect("parses");

@@ -436,6 +436,44 @@ mod tests {
         ]
     }
 
+    fn commands_for(rules: &str, pool: &str) -> Vec<String> {
+        let layer =
+            crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let net: IpNet = pool.parse().expect("cidr");
+        let set = AddrSet::of_nets([&net]);
+        let req = Request { port: 6443, destinations: &[], interface: None };
+        let fix = fix_layer(&layer, &set, &req, "k8sjoin-check doc", "doc-1");
+        assert!(fix.notes.is_empty(), "{fix:?}");
+        fix.commands
+    }
+
+    #[test]
+    fn a_policy_reached_through_goto_is_fixed_at_the_top() {
+        // Addresses sent to U1 with -g come back to INPUT's policy, past every later INPUT rule:
+        // appending would not help, the simulation notices and inserts at the top.
+        let rules = "*filter\n:INPUT DROP [0:0]\n:U1 - [0:0]\n-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\n-A INPUT -s 198.51.100.0/24 -g U1\nCOMMIT\n";
+        assert_eq!(
+            commands_for(rules, "198.51.100.0/26"),
+            [
+                "iptables -I INPUT 1 -s 198.51.100.0/26 -p tcp -m tcp --dport 6443 -m comment --comment \"k8sjoin-check doc\" -j ACCEPT"
+            ]
+        );
+        // Without the goto, appending before the policy is enough.
+        let rules = "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\nCOMMIT\n";
+        assert!(commands_for(rules, "198.51.100.0/26")[0].starts_with("iptables -A INPUT -s 198.51.100.0/26"));
+    }
+
+    #[test]
+    fn answers_dropped_on_output_are_fixed_on_output() {
+        let rules = "*filter\n:INPUT DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -p tcp --dport 6443 -j ACCEPT\nCOMMIT\n";
+        assert_eq!(
+            commands_for(rules, "203.0.113.0/24"),
+            [
+                "iptables -A OUTPUT -d 203.0.113.0/24 -p tcp -m tcp --sport 6443 -m comment --comment \"k8sjoin-check doc\" -j ACCEPT"
+            ]
+        );
+    }
+
     #[test]
     fn iptables_fragment_splits_families() {
         let e = entries();

@@ -194,7 +194,8 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                     .ok_or_else(|| err(line, format!("set {set} of a table the dump does not declare")))?;
                 let kind = set_type(body.get("type").unwrap_or(&Value::Null));
                 let elems: Vec<Value> = body.get("elem").and_then(Value::as_array).cloned().unwrap_or_default();
-                let map = if kind_is_verdict_map(kind_name(body)) {
+                // A map's data type: only verdict maps (`vmap`) decide anything.
+                let map = if body.get("map").and_then(Value::as_str) == Some("verdict") {
                     let mut pairs = Vec::new();
                     for e in &elems {
                         match e.as_array().map(Vec::as_slice) {
@@ -276,14 +277,6 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
         ruleset: rs,
         notes: Vec::new(),
     })
-}
-
-fn kind_name(body: &Value) -> Option<&str> {
-    body.get("map").and_then(Value::as_str)
-}
-
-fn kind_is_verdict_map(map: Option<&str>) -> bool {
-    map == Some("verdict")
 }
 
 /// Removes the base chains of tables that an iptables dump of the same host already covers.
@@ -1074,6 +1067,23 @@ mod tests {
             &["192.0.2.10", "198.51.100.20", "198.51.100.70", "198.51.100.130", "203.0.113.30", "203.0.113.99"],
         );
         assert_eq!(got, ["DENY", "ACCEPT", "DENY", "ACCEPT", "ACCEPT", "DENY"]);
+    }
+
+    #[test]
+    fn named_verdict_maps_and_port_ranges() {
+        let text = r#"{"nftables": [
+{"table": {"family": "inet", "name": "t", "handle": 1}},
+{"map": {"family": "inet", "name": "ports", "table": "t", "type": "inet_service", "handle": 2, "map": "verdict",
+         "flags": ["interval"], "elem": [[{"range": [6000, 6999]}, {"drop": null}], [22, {"accept": null}]]}},
+{"chain": {"family": "inet", "table": "t", "name": "input", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "accept"}},
+{"rule": {"family": "inet", "table": "t", "chain": "input", "handle": 3, "expr": [{"vmap": {"key": {"payload": {"protocol": "tcp", "field": "dport"}}, "data": "@ports"}}]}}
+]}"#;
+        let layer = parse(text, "map.json").expect("parses");
+        assert_eq!(layer.ruleset.rule_count(), 1, "a verdict map is one rule");
+        assert_eq!(verdicts(&layer, None, &["192.0.2.7"]), ["DENY"], "6443 is in 6000-6999");
+        let p = Packet::to_local_port(Family::V4, 8443, None, None).remove(0);
+        let j = judge(&layer.ruleset, &p, &Spans::span(ip("192.0.2.7"), ip("192.0.2.7")));
+        assert!(j.denied.is_empty() && j.unknown.is_empty(), "8443 misses the map: {j:?}");
     }
 
     #[test]
