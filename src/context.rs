@@ -15,6 +15,8 @@ use crate::endpoint::{
     DEFAULT_APISERVER_PORT, Endpoint, EndpointSource, Host, ProxySetting, TlsSettings, parse_server, private_range,
 };
 use crate::error::{Error, InputError};
+use crate::firewall::ipset::IpsetDb;
+use crate::firewall::{self, Layer, Spec, live};
 use crate::kubeconfig::{self, Located};
 use crate::region::{PoolPart, Region, RegionTable};
 
@@ -81,7 +83,44 @@ pub struct Context {
     pub audit_files: Option<AuditFiles>,
     /// Service and pod CIDRs and node addresses from the control-plane manifests under `--root`.
     pub address_plan: AddressPlan,
+    /// `--interface`: where the pool's traffic arrives (decides `-i`/`iifname` matches).
+    pub interface: Option<String>,
+    /// The access-control layers given on the command line, already parsed.
+    pub firewall: FirewallInput,
     pub facts: Facts,
+}
+
+/// `--firewall` and `--ipset`, read and parsed before any check runs (bad input is exit 2).
+#[derive(Debug, Default)]
+pub struct FirewallInput {
+    /// File layers, in the order given.
+    pub layers: Vec<Layer>,
+    /// Whether to read this host's firewall, and why.
+    pub live: LiveMode,
+    /// `--ipset` dumps, for `-m set` matches.
+    pub ipsets: IpsetDb,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LiveMode {
+    /// Neither asked for nor the default.
+    #[default]
+    Off,
+    /// `--firewall live`.
+    Requested,
+    /// Running as root with no `--firewall`.
+    Default,
+}
+
+/// The layers the firewall checks judge against: the file layers plus what the live reading found
+/// (written by `firewall.sources`).
+#[derive(Debug, Default)]
+pub struct FirewallFacts {
+    pub layers: Vec<Layer>,
+    /// What each live command gave.
+    pub live: Vec<live::Source>,
+    /// Why there is no layer, when there is none.
+    pub none_because: Option<String>,
 }
 
 /// What checks learn and later checks read. Each fact is written once, by the check named beside
@@ -97,6 +136,8 @@ pub struct Facts {
     /// SHA-256 fingerprint of the leaf certificate the API server presented on the direct path,
     /// written by `apiserver.tls`; `forwarder.reach` compares the forwarder's with it.
     pub direct_leaf: std::sync::OnceLock<String>,
+    /// The loaded firewall layers (written by `firewall.sources`).
+    pub firewall: std::sync::OnceLock<FirewallFacts>,
 }
 
 /// The API server's addresses and how they were found.
@@ -142,6 +183,7 @@ impl Context {
         // of making every audit check report on half of it.
         let audit_files = if args.audit { Some(AuditFiles::load(&args.root)?) } else { None };
         let address_plan = AddressPlan::read(&args.root)?;
+        let firewall = firewall_input(&args.firewall, &args.ipset)?;
         let facts = Facts::default();
         if let Some(Endpoint { host: Host::Ip(ip), .. }) = &endpoint {
             // An IP literal needs no resolution; setting it here lets every check rely on the fact.
@@ -169,6 +211,8 @@ impl Context {
             cluster_id: args.cluster_id.clone(),
             audit_files,
             address_plan,
+            interface: args.interface.clone(),
+            firewall,
             facts,
         })
     }
@@ -277,6 +321,37 @@ fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
         .parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
         .map_err(|_| format!("{t:?} is not IP:PORT (e.g. 127.0.0.1:53 or [::1]:53)"))
+}
+
+/// Reads `--ipset` dumps first (iptables layers resolve `-m set` with them), then each `--firewall`.
+fn firewall_input(specs: &[String], ipset_files: &[PathBuf]) -> Result<FirewallInput, Error> {
+    let mut ipsets = IpsetDb::default();
+    for path in ipset_files {
+        let text = firewall::read_text(path)?;
+        ipsets.parse_into(&text, &path.display().to_string())?;
+    }
+    let mut layers = Vec::new();
+    let mut live = LiveMode::Off;
+    let mut stdin_used = false;
+    for text in specs {
+        match Spec::parse(text).map_err(Error::Usage)? {
+            Spec::Live => live = LiveMode::Requested,
+            Spec::File { kind, path } => {
+                if path == "-" {
+                    if stdin_used {
+                        return Err(Error::Usage("only one --firewall may read standard input (-)".into()));
+                    }
+                    stdin_used = true;
+                }
+                layers.push(firewall::load(kind, &path, &ipsets)?);
+            }
+        }
+    }
+    if specs.is_empty() && live::is_root() {
+        live = LiveMode::Default;
+    }
+    firewall::drop_double_counted(&mut layers);
+    Ok(FirewallInput { layers, live, ipsets })
 }
 
 /// `--network auto`: VPC when every address of the API server is private, public when any is

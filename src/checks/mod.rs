@@ -5,6 +5,7 @@
 pub mod apiserver;
 pub mod audit;
 pub mod edition;
+pub mod firewall;
 pub mod forwarder;
 pub mod host;
 pub mod region;
@@ -25,6 +26,10 @@ pub static CATALOGUE: &[CheckDef] = &[
     apiserver::VERSION,
     apiserver::ICMP,
     forwarder::REACH,
+    firewall::SOURCES,
+    firewall::ALLOWLIST,
+    firewall::SHADOWED,
+    firewall::EXPOSURE,
     host::CONTAINER_RUNTIME,
     audit::K8S_VERSION,
     audit::POLICY_FILE,

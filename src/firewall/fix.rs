@@ -3,6 +3,11 @@
 
 use ipnet::IpNet;
 
+use crate::firewall::analysis::{Request, judge_family};
+use crate::firewall::eval::{Decider, Outcome, PacketKind};
+use crate::firewall::model::{Action, Match, Origin, PortSide, Ports, Protos, Rule, Side, Verdict};
+use crate::firewall::ranges::{AddrSet, Family, Spans};
+use crate::firewall::{Layer, LayerKind, cidrs, ecs_sg, firewalld};
 use crate::region::PoolEntry;
 
 /// A set of pool entries to admit on one TCP port, and the label rules carry as a comment.
@@ -124,6 +129,300 @@ pub fn ecs_sg_command(admit: &Admit<'_>) -> String {
     out
 }
 
+/// The commands that make one layer admit what it denies, in order, each placed before the rule
+/// that denies (or appended before the policy), and the problems no command can solve.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct LayerFix {
+    pub layer: String,
+    pub commands: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// How many rules a fix may add before the tool gives up (each step fixes one deciding rule).
+const MAX_STEPS: usize = 64;
+
+/// Computes the fix for `layer` so that it admits every address of `pool` it now denies on
+/// tcp/`req.port`. Every step is applied to a copy of the rules and the copy judged again, so the
+/// commands are known to work on the rules as read: a later DROP that an earlier fix uncovers gets
+/// its own command, and a position that does not help (a policy reached through `-g`, which skips
+/// the rest of the base chain) is replaced by the top of the chain.
+pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, region: &str) -> LayerFix {
+    let mut sim = layer.clone();
+    let mut out = LayerFix { layer: layer.name.clone(), ..LayerFix::default() };
+    let firewalld = matches!(layer.kind, LayerKind::Firewalld(_));
+    // Ranges no command can admit are reported and left out, so the others still get their fix.
+    let mut pool = pool.clone();
+    let (mut denied, mut next) = denials(&sim, &pool, req);
+    for _ in 0..MAX_STEPS {
+        let Some((family, spans, decider)) = next.take() else { break };
+        let step = Step { family, cidrs: spans.cidrs(family), decider: &decider, port: req.port, label, region };
+        let mut progressed = None;
+        let mut problem = None;
+        for top in [false, true] {
+            if top && decider.rule.is_some() {
+                break;
+            }
+            let mut trial = sim.clone();
+            match step.apply(&mut trial, top) {
+                Ok(commands) => {
+                    let (after, first) = denials(&trial, &pool, req);
+                    // Progress: fewer addresses denied, or the same ones denied by a later rule
+                    // (another base chain that must accept too).
+                    let moved = first.as_ref().is_none_or(|(f, s, d)| (*f, s, d) != (family, &spans, &decider));
+                    if after.v4.is_subset(&denied.v4) && after.v6.is_subset(&denied.v6) && (after != denied || moved) {
+                        progressed = Some((trial, commands, after, first));
+                        break;
+                    }
+                }
+                Err(note) => {
+                    problem = Some(note);
+                    break;
+                }
+            }
+        }
+        match progressed {
+            Some((trial, commands, after, first)) => {
+                sim = trial;
+                out.commands.extend(commands);
+                denied = after;
+                next = first;
+            }
+            None => {
+                out.notes.push(problem.unwrap_or_else(|| {
+                    format!(
+                        "no position in {} admits {}; fix it by hand",
+                        sim.ruleset
+                            .chains
+                            .get(decider.chain.unwrap_or(usize::MAX))
+                            .map_or("the layer", |c| c.name.as_str()),
+                        spans.describe(family)
+                    )
+                }));
+                *pool.get_mut(family) = pool.get(family).difference(&spans);
+                (denied, next) = denials(&sim, &pool, req);
+            }
+        }
+    }
+    if next.is_some() {
+        out.notes.push(format!("no complete fix found within {MAX_STEPS} rules; fix the remaining rules by hand"));
+    }
+    if firewalld && !out.commands.is_empty() {
+        out.commands.push("firewall-cmd --reload".into());
+    }
+    out
+}
+
+/// What `layer` denies of `pool`, and the first denial to fix.
+fn denials(layer: &Layer, pool: &AddrSet, req: &Request<'_>) -> (AddrSet, Option<(Family, Spans, Decider)>) {
+    let mut denied = AddrSet::default();
+    let mut first = None;
+    for family in Family::BOTH {
+        let set = pool.get(family);
+        if set.is_empty() || !layer.families.has(family) {
+            continue;
+        }
+        let j = judge_family(std::slice::from_ref(layer), family, set, req);
+        *denied.get_mut(family) = j.denied_set();
+        if first.is_none() {
+            first = j.denied.into_iter().next().map(|(s, d)| (family, s, d));
+        }
+    }
+    (denied, first)
+}
+
+/// One fix step: admit `cidrs` where `decider` denies them.
+struct Step<'a> {
+    family: Family,
+    cidrs: Vec<IpNet>,
+    decider: &'a Decider,
+    port: u16,
+    label: &'a str,
+    region: &'a str,
+}
+
+impl Step<'_> {
+    fn reply(&self) -> bool {
+        self.decider.packet == PacketKind::Reply
+    }
+
+    /// The model rule the fix adds: the pool address and the API server port, any state.
+    fn rule(&self, cidr: &IpNet, text: String, with_family: bool) -> Rule {
+        let (side, port_side) = if self.reply() { (Side::Dst, PortSide::Src) } else { (Side::Src, PortSide::Dst) };
+        let mut matches = Vec::new();
+        if with_family {
+            matches.push(Match::Family(self.family));
+        }
+        matches.push(Match::Addr { side, family: self.family, set: Spans::net(cidr), negated: false });
+        matches.push(Match::Proto { protos: Protos::of(&[6]), negated: false });
+        matches.push(Match::Port { side: port_side, ranges: Ports::one(self.port, self.port), negated: false });
+        Rule {
+            matches,
+            effects: vec![],
+            action: Action::Verdict(Verdict::Accept),
+            origin: Origin { text: text.into(), ..Origin::default() },
+        }
+    }
+
+    /// Applies the step to `sim` and returns its commands. A policy decision is fixed by appending
+    /// to the chain, or with `top` by inserting at its top.
+    fn apply(&self, sim: &mut Layer, top: bool) -> Result<Vec<String>, String> {
+        debug_assert!(matches!(self.decider.outcome, Outcome::Deny(_)));
+        let Some(chain_id) = self.decider.chain else {
+            return Err("the denial does not come from a rule: nothing to insert before".into());
+        };
+        match &mut sim.kind {
+            LayerKind::Iptables(info) => {
+                let command = info.backend.command(self.family);
+                let chain = &mut sim.ruleset.chains[chain_id];
+                let table = if &*chain.table == "filter" { String::new() } else { format!("-t {} ", chain.table) };
+                let (position, at) = match self.decider.rule {
+                    Some(i) => (format!("-I {} {}", chain.name, i + 1), i),
+                    None if top => (format!("-I {} 1", chain.name), 0),
+                    None => (format!("-A {}", chain.name), chain.rules.len()),
+                };
+                let (addr, port) = if self.reply() { ("-d", "--sport") } else { ("-s", "--dport") };
+                let mut commands = Vec::new();
+                for cidr in &self.cidrs {
+                    let cmd = format!(
+                        "{command} {table}{position} {addr} {cidr} -p tcp -m tcp {port} {} -m comment --comment \"{}\" -j ACCEPT",
+                        self.port, self.label
+                    );
+                    chain.rules.insert(at, self.rule(cidr, cmd.clone(), false));
+                    commands.push(cmd);
+                }
+                for (i, r) in chain.rules.iter_mut().enumerate() {
+                    r.origin.number = i + 1;
+                }
+                Ok(commands)
+            }
+            LayerKind::Nft(_) => {
+                let chain = &mut sim.ruleset.chains[chain_id];
+                let inet = !chain.table.starts_with("ip ") && !chain.table.starts_with("ip6 ");
+                let (verb, at) = match self.decider.rule {
+                    Some(i) => {
+                        let handle = chain.rules[i].origin.handle.ok_or_else(|| {
+                            format!(
+                                "rule {} of chain {} has no handle to insert before",
+                                chain.rules[i].origin.number, chain.name
+                            )
+                        })?;
+                        let first = chain.rules.iter().position(|r| r.origin.handle == Some(handle)).unwrap_or(i);
+                        (format!("insert rule {} {} position {handle}", chain.table, chain.name), first)
+                    }
+                    None if top => (format!("insert rule {} {}", chain.table, chain.name), 0),
+                    None => (format!("add rule {} {}", chain.table, chain.name), chain.rules.len()),
+                };
+                let proto = if self.family == Family::V4 { "ip" } else { "ip6" };
+                let (addr, port) = if self.reply() { ("daddr", "sport") } else { ("saddr", "dport") };
+                let set = if self.cidrs.len() == 1 {
+                    self.cidrs[0].to_string()
+                } else {
+                    format!("{{ {} }}", self.cidrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+                };
+                let cmd = format!(
+                    "nft '{verb} {proto} {addr} {set} tcp {port} {} accept comment \"{}\"'",
+                    self.port, self.label
+                );
+                for cidr in &self.cidrs {
+                    chain.rules.insert(at, self.rule(cidr, cmd.clone(), inet));
+                }
+                Ok(vec![cmd])
+            }
+            LayerKind::Firewalld(config) => {
+                let chain = &sim.ruleset.chains[chain_id];
+                let zone = chain.scope.clone().unwrap_or_else(|| config.default_zone.clone());
+                let early = chain.name.ends_with("_pre") || chain.name.ends_with("_deny");
+                let zone_cfg =
+                    config.zones.iter_mut().find(|z| z.name == zone).ok_or_else(|| format!("zone {zone} not found"))?;
+                let priority = if early {
+                    zone_cfg.rich_rules.iter().map(|r| r.priority).filter(|p| *p < 0).min().unwrap_or(0) - 1
+                } else {
+                    0
+                };
+                let mut commands = Vec::new();
+                for cidr in &self.cidrs {
+                    let mut rule = firewalld::RichRule {
+                        line: None,
+                        text: String::new(),
+                        family: Some(self.family),
+                        priority,
+                        source: Some((firewalld::ZoneSource::Net(*cidr), false)),
+                        destination: None,
+                        element: Some(firewalld::RichElement::Port(firewalld::PortItem {
+                            protocol: "tcp".into(),
+                            lo: self.port,
+                            hi: self.port,
+                        })),
+                        action: Some(firewalld::RichAction::Accept),
+                        limited: false,
+                    };
+                    rule.text = firewalld::rich_text(&rule);
+                    commands.push(format!("firewall-cmd --permanent --zone={zone} --add-rich-rule='{}'", rule.text));
+                    zone_cfg.rich_rules.push(rule);
+                }
+                sim.ruleset = firewalld::compile(config);
+                Ok(commands)
+            }
+            LayerKind::EcsSg(group) => {
+                let priority = match self.decider.rule {
+                    None => 1,
+                    Some(i) => {
+                        let number = sim.ruleset.chains[chain_id].rules[i].origin.number;
+                        let p = group.permissions.iter().find(|p| p.index == number).ok_or("permission not found")?;
+                        if p.priority <= 1 {
+                            return Err(format!(
+                                "permission {} ({}) has the highest priority, and a Drop wins over an Accept of equal priority: revoke or narrow it (aliyun ecs RevokeSecurityGroup …) to admit {}",
+                                p.index,
+                                p.describe(),
+                                self.cidrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                            ));
+                        }
+                        p.priority - 1
+                    }
+                };
+                let mut cmd = format!(
+                    "aliyun ecs AuthorizeSecurityGroup --RegionId {} --SecurityGroupId {}",
+                    group.region.clone().unwrap_or_else(|| self.region.to_string()),
+                    group.id.clone().unwrap_or_else(|| "sg-REPLACE-ME".into())
+                );
+                for (n, cidr) in self.cidrs.iter().enumerate() {
+                    let n = n + 1;
+                    let source = if self.family == Family::V6 { "Ipv6SourceCidrIp" } else { "SourceCidrIp" };
+                    cmd.push_str(&format!(
+                        " --Permissions.{n}.IpProtocol TCP --Permissions.{n}.PortRange {p}/{p} --Permissions.{n}.{source} {cidr} --Permissions.{n}.Policy accept --Permissions.{n}.Priority {priority} --Permissions.{n}.Description \"{}\"",
+                        self.label,
+                        p = self.port
+                    ));
+                    let index = group.permissions.len() + 1;
+                    group.permissions.push(ecs_sg::Permission {
+                        index,
+                        line: None,
+                        ingress: true,
+                        protocol: "TCP".into(),
+                        ports: Some((self.port, self.port)),
+                        source: ecs_sg::Source::Cidr(*cidr),
+                        dest: None,
+                        policy: Verdict::Accept,
+                        priority,
+                        description: self.label.to_string(),
+                    });
+                }
+                sim.ruleset = ecs_sg::compile(group);
+                Ok(vec![cmd])
+            }
+            LayerKind::Cidrs(list) => {
+                let mut commands = Vec::new();
+                for cidr in &self.cidrs {
+                    commands.push(format!("echo {cidr} >> {}", list.file));
+                    list.entries.push((*cidr, 0));
+                }
+                sim.ruleset = cidrs::compile(list);
+                Ok(commands)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +434,44 @@ mod tests {
             PoolEntry { entry: "198.51.100.0/26".parse().expect("net"), pool: PoolKind::Private },
             PoolEntry { entry: "2001:db8::/64".parse().expect("net"), pool: PoolKind::Private },
         ]
+    }
+
+    fn commands_for(rules: &str, pool: &str) -> Vec<String> {
+        let layer =
+            crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let net: IpNet = pool.parse().expect("cidr");
+        let set = AddrSet::of_nets([&net]);
+        let req = Request { port: 6443, destinations: &[], interface: None };
+        let fix = fix_layer(&layer, &set, &req, "k8sjoin-check doc", "doc-1");
+        assert!(fix.notes.is_empty(), "{fix:?}");
+        fix.commands
+    }
+
+    #[test]
+    fn a_policy_reached_through_goto_is_fixed_at_the_top() {
+        // Addresses sent to U1 with -g come back to INPUT's policy, past every later INPUT rule:
+        // appending would not help, the simulation notices and inserts at the top.
+        let rules = "*filter\n:INPUT DROP [0:0]\n:U1 - [0:0]\n-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\n-A INPUT -s 198.51.100.0/24 -g U1\nCOMMIT\n";
+        assert_eq!(
+            commands_for(rules, "198.51.100.0/26"),
+            [
+                "iptables -I INPUT 1 -s 198.51.100.0/26 -p tcp -m tcp --dport 6443 -m comment --comment \"k8sjoin-check doc\" -j ACCEPT"
+            ]
+        );
+        // Without the goto, appending before the policy is enough.
+        let rules = "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\nCOMMIT\n";
+        assert!(commands_for(rules, "198.51.100.0/26")[0].starts_with("iptables -A INPUT -s 198.51.100.0/26"));
+    }
+
+    #[test]
+    fn answers_dropped_on_output_are_fixed_on_output() {
+        let rules = "*filter\n:INPUT DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -p tcp --dport 6443 -j ACCEPT\nCOMMIT\n";
+        assert_eq!(
+            commands_for(rules, "203.0.113.0/24"),
+            [
+                "iptables -A OUTPUT -d 203.0.113.0/24 -p tcp -m tcp --sport 6443 -m comment --comment \"k8sjoin-check doc\" -j ACCEPT"
+            ]
+        );
     }
 
     #[test]

@@ -1,4 +1,192 @@
 //! Access-control layers in front of the API server: reading them, evaluating them over address
 //! ranges, and writing fixes in each layer's own syntax.
+//!
+//! A [`Layer`] is one source of rules (`--firewall iptables:rules.txt`, a live `iptables-nft-save`,
+//! a security group), translated into the common [`model`]. Layers are in series: an address is
+//! admitted only if every layer admits it. [`analysis`] judges pool entries against layers,
+//! [`fix`] writes the commands that admit what is denied.
 
+pub mod analysis;
+pub mod cidrs;
+pub mod ecs_sg;
+pub mod eval;
+pub mod firewalld;
 pub mod fix;
+pub mod ipset;
+pub mod iptables;
+pub mod live;
+pub mod model;
+pub mod nft;
+pub mod ranges;
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::InputError;
+use crate::firewall::ipset::IpsetDb;
+use crate::firewall::model::{Families, Ruleset};
+use crate::firewall::ranges::Family;
+
+/// One source of access-control rules, translated into the rule model.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// How reports name it: `iptables:rules.txt`, `live:iptables-nft-save`.
+    pub name: String,
+    pub kind: LayerKind,
+    /// The address families this layer filters; the others pass it unseen.
+    pub families: Families,
+    pub ruleset: Ruleset,
+    /// What the reader noticed that the user should know (header warnings, skipped tables).
+    pub notes: Vec<String>,
+}
+
+/// What kind of layer, with what its fixes need to know.
+#[derive(Debug, Clone)]
+pub enum LayerKind {
+    Iptables(iptables::Info),
+    Nft(nft::Info),
+    Firewalld(Box<firewalld::Config>),
+    EcsSg(Box<ecs_sg::Group>),
+    Cidrs(Box<cidrs::List>),
+}
+
+impl Layer {
+    /// `iptables`, `nft`, `firewalld`, `ecs-sg`, `cidrs`: the `kind` of the report.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            LayerKind::Iptables(_) => "iptables",
+            LayerKind::Nft(_) => "nft",
+            LayerKind::Firewalld(_) => "firewalld",
+            LayerKind::EcsSg(_) => "ecs-sg",
+            LayerKind::Cidrs(_) => "cidrs",
+        }
+    }
+
+    /// Rules as the user counts them.
+    pub fn rules(&self) -> usize {
+        self.ruleset.rule_count()
+    }
+}
+
+/// The kinds `--firewall` accepts, for messages.
+pub const SPEC_KINDS: &str = "iptables:FILE (iptables-save, - for stdin), nft:FILE (nft -j list ruleset), \
+firewalld:PATH (zone XML or config dir), ecs-sg:FILE (DescribeSecurityGroupAttribute JSON), cidrs:FILE \
+(one IP/CIDR per line), live";
+
+/// A `--firewall SPEC`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spec {
+    File { kind: FileKind, path: String },
+    Live,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Iptables,
+    Nft,
+    Firewalld,
+    EcsSg,
+    Cidrs,
+}
+
+impl FileKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            FileKind::Iptables => "iptables",
+            FileKind::Nft => "nft",
+            FileKind::Firewalld => "firewalld",
+            FileKind::EcsSg => "ecs-sg",
+            FileKind::Cidrs => "cidrs",
+        }
+    }
+}
+
+impl Spec {
+    /// Parses `KIND:PATH` or `live`; the error lists the kinds.
+    pub fn parse(text: &str) -> Result<Spec, String> {
+        if text == "live" {
+            return Ok(Spec::Live);
+        }
+        let Some((kind, path)) = text.split_once(':') else {
+            return Err(format!("--firewall {text:?}: expected KIND:PATH or live; kinds: {SPEC_KINDS}"));
+        };
+        let kind = match kind {
+            "iptables" | "ip6tables" => FileKind::Iptables,
+            "nft" | "nftables" => FileKind::Nft,
+            "firewalld" => FileKind::Firewalld,
+            "ecs-sg" => FileKind::EcsSg,
+            "cidrs" => FileKind::Cidrs,
+            "netsh" => {
+                return Err(format!(
+                    "--firewall {text:?}: a Windows portproxy is read by the forwarding checks (--forward), which are not part of this build; it filters nothing, so it is not an access-control layer"
+                ));
+            }
+            other => return Err(format!("--firewall {text:?}: unknown kind {other:?}; expected one of {SPEC_KINDS}")),
+        };
+        if path.is_empty() {
+            return Err(format!("--firewall {text:?}: the path is empty"));
+        }
+        if path == "-" && kind != FileKind::Iptables {
+            return Err(format!("--firewall {text:?}: only iptables:- reads standard input"));
+        }
+        Ok(Spec::File { kind, path: path.to_string() })
+    }
+}
+
+/// Reads and parses a file layer. `iptables:-` reads standard input; `firewalld:` takes a zone
+/// file or a configuration directory.
+pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
+    let name = format!("{}:{path}", kind.prefix());
+    if kind == FileKind::Firewalld && Path::new(path).is_dir() {
+        return firewalld::load_dir(Path::new(path), &name, ipsets);
+    }
+    let (text, file) = if path == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| InputError::new("<stdin>", None, format!("cannot read: {e}")))?;
+        (s, "<stdin>".to_string())
+    } else {
+        (read_text(Path::new(path))?, path.to_string())
+    };
+    let mut layer = match kind {
+        FileKind::Iptables => iptables::parse(text, &file, ipsets),
+        FileKind::Nft => nft::parse(&text, &file),
+        FileKind::Firewalld => firewalld::parse_zone_file(&text, &file, ipsets),
+        FileKind::EcsSg => ecs_sg::parse(&text, &file),
+        FileKind::Cidrs => cidrs::parse(&text, &file),
+    }?;
+    layer.name = name;
+    Ok(layer)
+}
+
+/// Reads a text file; binary content is an input error, not a panic.
+pub fn read_text(path: &Path) -> Result<String, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::unreadable(path, &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let line = crate::error::line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+        InputError::at(path, Some(line), "not UTF-8 text (is this the right file?)")
+    })
+}
+
+/// When both an nft dump and an iptables dump of the nf_tables backend are loaded, the tables
+/// iptables-nft manages appear in both (in nft only as opaque `xt` expressions). They are judged
+/// once, from the iptables dump; the nft layer drops them and says so.
+pub fn drop_double_counted(layers: &mut [Layer]) {
+    let mut owned: Vec<(Family, String)> = Vec::new();
+    for l in layers.iter() {
+        if let LayerKind::Iptables(info) = &l.kind
+            && info.backend != iptables::Backend::Legacy
+        {
+            owned.extend(info.tables.iter().map(|t| (info.family, t.clone())));
+        }
+    }
+    if owned.is_empty() {
+        return;
+    }
+    for l in layers.iter_mut() {
+        if let LayerKind::Nft(_) = &l.kind {
+            nft::exclude_iptables_tables(l, &owned);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! `nft -j list ruleset` JSON: any input gives a layer or an error with a line, never a panic.
+#![no_main]
+
+#[path = "judge.rs"]
+mod judge;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(layer) = k8sjoin_check::firewall::nft::parse(text, "fuzz.json")
+    {
+        judge::check(&layer);
+    }
+});

@@ -1,0 +1,356 @@
+//! Alibaba Cloud ECS security groups, from the JSON of `DescribeSecurityGroupAttribute`
+//! (`aliyun ecs DescribeSecurityGroupAttribute --SecurityGroupId sg-… --RegionId …`).
+//!
+//! Semantics (inbound): permissions are tried by priority (1 is the highest, 100 the lowest); at
+//! equal priority Drop beats Accept; the first matching permission decides; nothing matching means
+//! the packet is dropped. The group is stateful, so answers to an admitted connection always leave.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::error::{InputError, line_of};
+use crate::firewall::model::{
+    Action, Base, Chain, Families, Hook, Match, Origin, Policy, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
+};
+use crate::firewall::ranges::{Family, Spans};
+use crate::firewall::{Layer, LayerKind};
+
+/// A security group as read.
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    pub id: Option<String>,
+    pub region: Option<String>,
+    pub file: String,
+    pub permissions: Vec<Permission>,
+}
+
+/// One permission (rule) of the group.
+#[derive(Debug, Clone)]
+pub struct Permission {
+    /// Position in the file's `Permission` list, from 1.
+    pub index: usize,
+    pub line: Option<usize>,
+    pub ingress: bool,
+    /// Upper case: `TCP`, `UDP`, `ICMP`, `ICMPV6`, `GRE`, `ALL`.
+    pub protocol: String,
+    /// `None` = every port (`-1/-1`).
+    pub ports: Option<(u16, u16)>,
+    pub source: Source,
+    pub dest: Option<IpNet>,
+    pub policy: Verdict,
+    pub priority: u32,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Cidr(IpNet),
+    /// Instances of another security group: never the security center's pool.
+    Group(String),
+    PrefixList(String),
+}
+
+#[derive(Deserialize)]
+struct Top<'a> {
+    #[serde(rename = "SecurityGroupId")]
+    id: Option<String>,
+    #[serde(rename = "RegionId")]
+    region: Option<String>,
+    #[serde(rename = "Permissions", borrow)]
+    permissions: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Wrapped<'a> {
+    #[serde(rename = "Permission", borrow)]
+    permission: Vec<&'a RawValue>,
+}
+
+const EXPECTED: &str = "expected the JSON of DescribeSecurityGroupAttribute ({\"SecurityGroupId\": …, \"Permissions\": {\"Permission\": [ … ]}})";
+
+/// Parses the file into a layer named `file`.
+pub fn parse(text: &str, file: &str) -> Result<Layer, InputError> {
+    let err = |line: Option<usize>, what: String| InputError::new(file, line, what);
+    let top: Top<'_> = serde_json::from_str(text).map_err(|e| err(Some(e.line()), format!("{e}; {EXPECTED}")))?;
+    let Some(raw) = top.permissions else {
+        return Err(err(Some(1), format!("no \"Permissions\"; {EXPECTED}")));
+    };
+    let list: Vec<&RawValue> = match serde_json::from_str::<Wrapped<'_>>(raw.get()) {
+        Ok(w) => w.permission,
+        Err(_) => serde_json::from_str(raw.get()).map_err(|_| {
+            err(
+                Some(line_at(text, raw)),
+                format!("\"Permissions\" is neither {{\"Permission\": [...]}} nor a list; {EXPECTED}"),
+            )
+        })?,
+    };
+    let mut group = Group { id: top.id, region: top.region, file: file.to_string(), permissions: Vec::new() };
+    for (i, p) in list.iter().enumerate() {
+        let line = line_at(text, p);
+        let v: Value = serde_json::from_str(p.get()).map_err(|e| err(Some(line), e.to_string()))?;
+        let perm = permission(&v, i + 1, line).map_err(|w| err(Some(line), format!("permission {}: {w}", i + 1)))?;
+        group.permissions.push(perm);
+    }
+    Ok(Layer {
+        name: file.to_string(),
+        families: Families::BOTH,
+        ruleset: compile(&group),
+        notes: Vec::new(),
+        kind: LayerKind::EcsSg(Box::new(group)),
+    })
+}
+
+fn line_at(text: &str, raw: &RawValue) -> usize {
+    line_of(text, (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize))
+}
+
+fn text_field<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("").trim()
+}
+
+fn permission(v: &Value, index: usize, line: usize) -> Result<Permission, String> {
+    if !v.is_object() {
+        return Err("expected an object".into());
+    }
+    let ingress = match text_field(v, "Direction").to_ascii_lowercase().as_str() {
+        "" | "ingress" => true,
+        "egress" => false,
+        other => return Err(format!("Direction {other:?}; expected ingress or egress")),
+    };
+    let protocol = text_field(v, "IpProtocol").to_ascii_uppercase();
+    if !matches!(protocol.as_str(), "TCP" | "UDP" | "ICMP" | "ICMPV6" | "GRE" | "ALL") {
+        return Err(format!("IpProtocol {protocol:?}; expected TCP, UDP, ICMP, ICMPv6, GRE or ALL"));
+    }
+    let range = text_field(v, "PortRange");
+    let ports = match range {
+        "" | "-1/-1" => None,
+        r => {
+            let (lo, hi) =
+                r.split_once('/').ok_or_else(|| format!("PortRange {r:?}; expected FROM/TO such as 6443/6443"))?;
+            let num =
+                |s: &str| s.parse::<u16>().map_err(|_| format!("PortRange {r:?}; expected FROM/TO such as 6443/6443"));
+            let (lo, hi) = (num(lo)?, num(hi)?);
+            if lo > hi {
+                return Err(format!("PortRange {r:?} is empty"));
+            }
+            Some((lo, hi))
+        }
+    };
+    let cidr = |key: &str| -> Result<Option<IpNet>, String> {
+        let t = text_field(v, key);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        if let Ok(ip) = t.parse::<IpAddr>() {
+            return Ok(Some(IpNet::from(ip)));
+        }
+        t.parse::<IpNet>().map(|n| Some(n.trunc())).map_err(|_| format!("{key} {t:?} is not a CIDR"))
+    };
+    let source_key = if ingress { "SourceCidrIp" } else { "DestCidrIp" };
+    let source6_key = if ingress { "Ipv6SourceCidrIp" } else { "Ipv6DestCidrIp" };
+    let source = if let Some(net) = cidr(source_key)?.or(cidr(source6_key)?) {
+        Source::Cidr(net)
+    } else if !text_field(v, "SourceGroupId").is_empty() {
+        Source::Group(text_field(v, "SourceGroupId").to_string())
+    } else if !text_field(v, "SourcePrefixListId").is_empty() {
+        Source::PrefixList(text_field(v, "SourcePrefixListId").to_string())
+    } else if ingress {
+        return Err("no SourceCidrIp, Ipv6SourceCidrIp, SourceGroupId or SourcePrefixListId".into());
+    } else {
+        Source::Cidr("0.0.0.0/0".parse().map_err(|_| "internal")?)
+    };
+    let dest = if ingress { cidr("DestCidrIp")?.or(cidr("Ipv6DestCidrIp")?) } else { None };
+    let policy = match text_field(v, "Policy").to_ascii_lowercase().as_str() {
+        "" | "accept" => Verdict::Accept,
+        "drop" => Verdict::Drop,
+        other => return Err(format!("Policy {other:?}; expected Accept or Drop")),
+    };
+    let priority = match v.get("Priority") {
+        None | Some(Value::Null) => 1,
+        Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+        Some(_) => 0,
+    };
+    if !(1..=100).contains(&priority) {
+        return Err(format!(
+            "Priority {}; expected 1-100",
+            v.get("Priority").map(Value::to_string).unwrap_or_default()
+        ));
+    }
+    Ok(Permission {
+        index,
+        line: Some(line),
+        ingress,
+        protocol,
+        ports,
+        source,
+        dest,
+        policy,
+        priority,
+        description: text_field(v, "Description").to_string(),
+    })
+}
+
+impl Permission {
+    /// `Priority 1 Drop TCP 6443/6443 from 198.51.100.64/26 ("block")`: how reports show it.
+    pub fn describe(&self) -> String {
+        let ports = match self.ports {
+            None => "-1/-1".to_string(),
+            Some((lo, hi)) => format!("{lo}/{hi}"),
+        };
+        let from = match &self.source {
+            Source::Cidr(n) => n.to_string(),
+            Source::Group(g) => format!("security group {g}"),
+            Source::PrefixList(p) => format!("prefix list {p}"),
+        };
+        let policy = if self.policy == Verdict::Accept { "Accept" } else { "Drop" };
+        let mut s = format!("Priority {} {policy} {} {ports} from {from}", self.priority, self.protocol);
+        if let Some(d) = &self.dest {
+            s.push_str(&format!(" to {d}"));
+        }
+        if !self.description.is_empty() {
+            s.push_str(&format!(" ({:?})", self.description));
+        }
+        s
+    }
+}
+
+/// Inbound permissions in evaluation order, then the implicit drop.
+pub fn compile(group: &Group) -> Ruleset {
+    let mut order: Vec<&Permission> = group.permissions.iter().filter(|p| p.ingress).collect();
+    order.sort_by_key(|p| (p.priority, p.policy == Verdict::Accept, p.index));
+    let mut chain = Chain::new("ingress", group.id.clone().unwrap_or_default());
+    for p in order {
+        let mut matches = Vec::new();
+        let proto = match p.protocol.as_str() {
+            "TCP" => Some(6),
+            "UDP" => Some(17),
+            "ICMP" => Some(1),
+            "ICMPV6" => Some(58),
+            "GRE" => Some(47),
+            _ => None,
+        };
+        if let Some(n) = proto {
+            matches.push(Match::Proto { protos: Protos::of(&[n]), negated: false });
+        }
+        if let (Some((lo, hi)), Some(6 | 17)) = (p.ports, proto) {
+            matches.push(Match::Port { side: PortSide::Dst, ranges: Ports::one(lo, hi), negated: false });
+        }
+        match &p.source {
+            Source::Cidr(n) => {
+                matches.push(Match::Addr {
+                    side: Side::Src,
+                    family: Family::of_net(n),
+                    set: Spans::net(n),
+                    negated: false,
+                });
+            }
+            Source::Group(_) => matches.push(Match::never()),
+            Source::PrefixList(id) => {
+                matches.push(Match::unknown(format!("prefix list {id}: its CIDRs are not part of this dump")));
+            }
+        }
+        if let Some(d) = &p.dest {
+            matches.push(Match::Addr {
+                side: Side::Dst,
+                family: Family::of_net(d),
+                set: Spans::net(d),
+                negated: false,
+            });
+        }
+        chain.rules.push(Rule {
+            matches,
+            effects: vec![],
+            action: Action::Verdict(p.policy),
+            origin: Origin { number: p.index, line: p.line, text: p.describe().into(), ..Origin::default() },
+        });
+    }
+    chain.policy = Some(Box::new(Policy {
+        verdict: Verdict::Drop,
+        origin: Origin {
+            text: "(no permission matched: security groups drop inbound traffic by default)".into(),
+            ..Origin::default()
+        },
+    }));
+    let mut rs = Ruleset::default();
+    let id = rs.add_chain(chain);
+    rs.bases.push(Base { chain: id, hook: Hook::Ingress, priority: 0, families: Families::BOTH, nat: false });
+    rs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::eval::{Packet, judge};
+
+    const SG: &str = r#"{
+  "SecurityGroupId": "sg-doc123",
+  "RegionId": "cn-hangzhou",
+  "Permissions": {
+    "Permission": [
+      {"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "6443/6443", "SourceCidrIp": "198.51.100.0/24",
+       "Policy": "Accept", "Priority": 1, "Description": "pool"},
+      {"Direction": "ingress", "IpProtocol": "ALL", "PortRange": "-1/-1", "SourceCidrIp": "198.51.100.64/26",
+       "Policy": "Drop", "Priority": 1},
+      {"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "1/65535", "SourceCidrIp": "203.0.113.0/24",
+       "Policy": "Accept", "Priority": "50"},
+      {"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "6443/6443", "SourceGroupId": "sg-other",
+       "Policy": "Accept", "Priority": 1},
+      {"Direction": "egress", "IpProtocol": "ALL", "PortRange": "-1/-1", "DestCidrIp": "0.0.0.0/0",
+       "Policy": "Drop", "Priority": 1}
+    ]
+  }
+}"#;
+
+    #[test]
+    fn priority_and_drop_beats_accept() {
+        let layer = parse(SG, "sg.json").expect("parses");
+        let LayerKind::EcsSg(g) = &layer.kind else { panic!("kind") };
+        assert_eq!((g.id.as_deref(), g.permissions[1].line), (Some("sg-doc123"), Some(8)));
+        let p = Packet::to_local_port(Family::V4, 6443, None, None).remove(0);
+        let j = judge(&layer.ruleset, &p, &Spans::net(&"198.51.100.0/24".parse().expect("cidr")));
+        assert_eq!(j.denied_set().describe(Family::V4), "198.51.100.64/26");
+        assert_eq!(j.admitted_set().count(), 192);
+        let rs = &layer.ruleset.chains[0];
+        assert_eq!(rs.rules[0].origin.number, 2, "the Drop of equal priority comes first");
+        let j = judge(&layer.ruleset, &p, &Spans::net(&"192.0.2.0/24".parse().expect("cidr")));
+        assert_eq!(j.denied[0].1.rule, None, "default drop");
+    }
+
+    #[test]
+    fn malformed_groups_name_the_line() {
+        for (text, line, what) in [
+            (
+                "{\"Permissions\": {\"Permission\": [\n{\"IpProtocol\": \"TCP\", \"PortRange\": \"6443\", \"SourceCidrIp\": \"1.2.3.4\"}]}}",
+                2,
+                "PortRange",
+            ),
+            (
+                "{\"Permissions\": {\"Permission\": [\n{},\n{\"IpProtocol\": \"TCP\", \"PortRange\": \"1/2\", \"SourceCidrIp\": \"1.2.3.4\", \"Priority\": 101}]}}",
+                2,
+                "IpProtocol",
+            ),
+            (
+                "{\"Permissions\": [\n{\"IpProtocol\": \"TCP\", \"PortRange\": \"1/2\", \"SourceCidrIp\": \"1.2.3.4\", \"Priority\": 101}]}",
+                2,
+                "Priority",
+            ),
+            (
+                "{\"Permissions\": [\n{\"IpProtocol\": \"TCP\", \"PortRange\": \"1/2\", \"SourceCidrIp\": \"1.2.3.400\"}]}",
+                2,
+                "not a CIDR",
+            ),
+            ("{\"SecurityGroupId\": \"sg\"}", 1, "no \"Permissions\""),
+            ("{\"Permissions\": {\"Permission\": [\n", 2, "EOF"),
+            ("{\"Permissions\": 7}", 1, "neither"),
+        ] {
+            let e = parse(text, "sg.json").expect_err(text);
+            assert_eq!(e.line, Some(line), "{text}: {e}");
+            assert!(e.what.contains(what), "{text}: {e}");
+        }
+    }
+}

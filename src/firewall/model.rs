@@ -1,0 +1,534 @@
+//! The one rule model every layer is translated into, and the evaluator runs.
+//!
+//! iptables, nftables, firewalld, security groups and CIDR lists differ in syntax but not in kind:
+//! packets walk base chains attached to hooks, rules test fields and either decide (accept, drop,
+//! reject), move to another chain (jump, goto, return) or change the packet (marks) and go on.
+//! Each parser builds a [`Ruleset`] of that shape, keeping for every rule where it came from
+//! ([`Origin`]) so that verdicts can name the rule in the user's own terms.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::firewall::ranges::{Family, Spans};
+
+/// Where in the kernel's path a base chain runs. `Ingress` stands for filters in front of the host
+/// (a security group, a load balancer's ACL): they see packets arriving from the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Hook {
+    Ingress,
+    Prerouting,
+    Input,
+    Forward,
+    Output,
+    Postrouting,
+}
+
+impl Hook {
+    pub fn name(self) -> &'static str {
+        match self {
+            Hook::Ingress => "ingress",
+            Hook::Prerouting => "prerouting",
+            Hook::Input => "input",
+            Hook::Forward => "forward",
+            Hook::Output => "output",
+            Hook::Postrouting => "postrouting",
+        }
+    }
+}
+
+/// Which address families a base chain (or a layer) sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Families {
+    pub v4: bool,
+    pub v6: bool,
+}
+
+impl Families {
+    pub const BOTH: Families = Families { v4: true, v6: true };
+
+    pub fn only(family: Family) -> Families {
+        Families { v4: family == Family::V4, v6: family == Family::V6 }
+    }
+
+    pub fn has(self, family: Family) -> bool {
+        match family {
+            Family::V4 => self.v4,
+            Family::V6 => self.v6,
+        }
+    }
+}
+
+pub type ChainId = usize;
+
+/// A layer's rules: chains, and which of them the kernel calls on which hook.
+#[derive(Debug, Clone, Default)]
+pub struct Ruleset {
+    pub chains: Vec<Chain>,
+    pub bases: Vec<Base>,
+}
+
+impl Ruleset {
+    pub fn add_chain(&mut self, chain: Chain) -> ChainId {
+        self.chains.push(chain);
+        self.chains.len() - 1
+    }
+
+    /// Rules as the user counts them (an nft verdict map expanded into several model rules counts once).
+    pub fn rule_count(&self) -> usize {
+        self.chains.iter().map(Chain::source_rules).sum()
+    }
+
+    /// Whether any rule may change the connection mark (then established packets' marks are unknown).
+    pub fn sets_connmark(&self) -> bool {
+        self.chains.iter().flat_map(|c| &c.rules).flat_map(|r| &r.effects).any(|e| e.target == MarkTarget::Conn)
+    }
+}
+
+/// A chain attached to a hook.
+#[derive(Debug, Clone)]
+pub struct Base {
+    pub chain: ChainId,
+    pub hook: Hook,
+    /// Lower runs first, as in the kernel (iptables tables have fixed priorities: raw -300,
+    /// mangle -150, nat -100/100, filter 0, security 50).
+    pub priority: i32,
+    pub families: Families,
+    /// A nat chain: it sees only the first packet of a connection.
+    pub nat: bool,
+}
+
+/// A named list of rules; base chains end in their policy, others return to the caller.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub name: String,
+    /// The table it belongs to as the user names it (`filter`, `inet kjc`), empty when the layer
+    /// has no tables. Shared by the table's chains.
+    pub table: Arc<str>,
+    /// Layer-specific scope, e.g. the firewalld zone a chain implements.
+    pub scope: Option<String>,
+    pub rules: Vec<Rule>,
+    pub policy: Option<Box<Policy>>,
+}
+
+impl Chain {
+    pub fn new(name: impl Into<String>, table: impl Into<Arc<str>>) -> Chain {
+        Chain { name: name.into(), table: table.into(), scope: None, rules: Vec::new(), policy: None }
+    }
+
+    fn source_rules(&self) -> usize {
+        let mut n = 0;
+        let mut last = None;
+        for r in &self.rules {
+            if r.origin.expanded_from != last || r.origin.expanded_from.is_none() {
+                n += 1;
+            }
+            last = r.origin.expanded_from;
+        }
+        n
+    }
+}
+
+/// What a base chain does with packets that reach its end.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub verdict: Verdict,
+    pub origin: Origin,
+}
+
+/// A final decision about a packet in one base chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    Drop,
+    Reject,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Accept => "ACCEPT",
+            Verdict::Drop => "DROP",
+            Verdict::Reject => "REJECT",
+        }
+    }
+}
+
+/// One rule: all matches must hold; then the effects apply and the action is taken.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub matches: Vec<Match>,
+    pub effects: Vec<Effect>,
+    pub action: Action,
+    pub origin: Origin,
+}
+
+/// Where a rule (or policy) came from, in the terms of its source format.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// Position in its chain as the user counts it (iptables `--line-numbers`), from 1.
+    pub number: usize,
+    /// Line in the input file, from 1, when the format has lines.
+    pub line: Option<usize>,
+    /// The rule as the user wrote or the tool printed it.
+    pub text: RuleText,
+    /// nftables rule handle (`nft -a`), for `insert rule … position`.
+    pub handle: Option<u64>,
+    /// Model rules that come from one source rule (an nft verdict map) share this id.
+    pub expanded_from: Option<usize>,
+}
+
+/// A rule's text: a piece of the dump it was read from (a large dump is kept once instead of
+/// copied rule by rule), or its own string.
+#[derive(Debug, Clone, Default)]
+pub enum RuleText {
+    #[default]
+    Empty,
+    Owned(Box<str>),
+    Span {
+        source: Arc<String>,
+        start: u32,
+        end: u32,
+    },
+}
+
+impl RuleText {
+    pub fn as_str(&self) -> &str {
+        match self {
+            RuleText::Empty => "",
+            RuleText::Owned(s) => s,
+            RuleText::Span { source, start, end } => source.get(*start as usize..*end as usize).unwrap_or_default(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.as_str().is_empty()
+    }
+
+    /// The piece `range` of `source`, or an owned copy when the dump is too large to index with u32.
+    pub fn span(source: &Arc<String>, range: std::ops::Range<usize>) -> RuleText {
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) => RuleText::Span { source: source.clone(), start, end },
+            _ => RuleText::from(source.get(range).unwrap_or_default()),
+        }
+    }
+}
+
+impl From<String> for RuleText {
+    fn from(s: String) -> Self {
+        RuleText::Owned(s.into_boxed_str())
+    }
+}
+
+impl From<&str> for RuleText {
+    fn from(s: &str) -> Self {
+        RuleText::Owned(s.into())
+    }
+}
+
+impl fmt::Display for RuleText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for RuleText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Layer-4 protocol numbers. Nearly every rule names one or two, kept inline; longer lists
+/// (an nft anonymous set) on the heap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protos {
+    Few { len: u8, list: [u8; 6] },
+    Many(Box<[u8]>),
+}
+
+impl Default for Protos {
+    fn default() -> Self {
+        Protos::Few { len: 0, list: [0; 6] }
+    }
+}
+
+impl Protos {
+    pub fn of(list: &[u8]) -> Protos {
+        if list.len() <= 6 {
+            let mut few = [0u8; 6];
+            few[..list.len()].copy_from_slice(list);
+            // At most 6: the length fits.
+            #[allow(clippy::cast_possible_truncation)]
+            let len = list.len() as u8;
+            Protos::Few { len, list: few }
+        } else {
+            Protos::Many(list.into())
+        }
+    }
+
+    pub fn contains(&self, n: u8) -> bool {
+        match self {
+            Protos::Few { len, list } => list[..usize::from(*len)].contains(&n),
+            Protos::Many(list) => list.contains(&n),
+        }
+    }
+}
+
+/// Port ranges (inclusive); one range (by far the most common) is kept inline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ports {
+    One([(u16, u16); 1]),
+    Many(Box<[(u16, u16)]>),
+}
+
+impl Ports {
+    pub fn one(lo: u16, hi: u16) -> Ports {
+        Ports::One([(lo, hi)])
+    }
+
+    pub fn of(list: Vec<(u16, u16)>) -> Ports {
+        match list.as_slice() {
+            [one] => Ports::One([*one]),
+            _ => Ports::Many(list.into_boxed_slice()),
+        }
+    }
+
+    pub fn ranges(&self) -> &[(u16, u16)] {
+        match self {
+            Ports::One(r) => r,
+            Ports::Many(r) => r,
+        }
+    }
+}
+
+/// Which address or port of the packet a match tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Src,
+    Dst,
+}
+
+/// Port matches may test either port (`-m multiport --ports`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortSide {
+    Src,
+    Dst,
+    Either,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+}
+
+/// An interface name pattern: exact, or a prefix when it ends in `+` (iptables) or `*` (nft).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IfName {
+    pub name: String,
+    pub prefix: bool,
+}
+
+impl IfName {
+    pub fn parse(text: &str) -> IfName {
+        match text.strip_suffix('+').or_else(|| text.strip_suffix('*')) {
+            Some(p) => IfName { name: p.to_string(), prefix: true },
+            None => IfName { name: text.to_string(), prefix: false },
+        }
+    }
+
+    pub fn matches(&self, iface: &str) -> bool {
+        if self.prefix { iface.starts_with(&self.name) } else { iface == self.name }
+    }
+}
+
+/// Connection-tracking states as the conntrack match numbers them; SNAT and DNAT are the
+/// "virtual" states that test the connection's NAT status.
+pub mod ct {
+    pub const INVALID: u8 = 1;
+    pub const NEW: u8 = 2;
+    pub const ESTABLISHED: u8 = 4;
+    pub const RELATED: u8 = 8;
+    pub const UNTRACKED: u8 = 16;
+    pub const SNAT: u8 = 32;
+    pub const DNAT: u8 = 64;
+
+    /// Connection status bits (`--ctstatus`, nft `ct status`).
+    pub mod status {
+        pub const EXPECTED: u8 = 1;
+        pub const SEEN_REPLY: u8 = 2;
+        pub const ASSURED: u8 = 4;
+        pub const CONFIRMED: u8 = 8;
+        pub const SNAT: u8 = 16;
+        pub const DNAT: u8 = 32;
+    }
+}
+
+/// TCP flag bits as in the header.
+pub mod tcp {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+    pub const URG: u8 = 0x20;
+    pub const ECE: u8 = 0x40;
+    pub const CWR: u8 = 0x80;
+}
+
+/// One condition of a rule.
+#[derive(Debug, Clone)]
+pub enum Match {
+    /// The packet's source or destination address is in the set (of that family; packets of the
+    /// other family never match).
+    Addr {
+        side: Side,
+        family: Family,
+        set: Spans,
+        negated: bool,
+    },
+    /// (address, port) pairs of a two-dimensional set (`ipset hash:ip,port`): the address on
+    /// `addr_side` is in a pair whose protocol and port match the packet's port on `port_side`.
+    AddrPort(Box<AddrPortMatch>),
+    /// The packet is of this family (nft `meta nfproto`, or the implicit dependency of `ip saddr`).
+    Family(Family),
+    /// Layer-4 protocol numbers (`-p`, `meta l4proto`).
+    Proto {
+        protos: Protos,
+        negated: bool,
+    },
+    /// Port ranges (inclusive).
+    Port {
+        side: PortSide,
+        ranges: Ports,
+        negated: bool,
+    },
+    Iface {
+        dir: Direction,
+        names: Vec<IfName>,
+        negated: bool,
+    },
+    /// Any of these conntrack states (bits of [`ct`]).
+    CtState {
+        mask: u8,
+        negated: bool,
+    },
+    /// Any of these status bits; `mask == 0` means "no status bit set" (`--ctstatus NONE`).
+    CtStatus {
+        mask: u8,
+        negated: bool,
+    },
+    /// The packet goes in the connection's original (`true`) or reply direction.
+    CtOriginal {
+        original: bool,
+    },
+    /// `flags & mask == comp` (`--tcp-flags`), or with `any`: `flags & mask != 0`.
+    TcpFlags {
+        mask: u8,
+        comp: u8,
+        any: bool,
+        negated: bool,
+    },
+    /// `mark & mask == value` on the packet mark or the connection mark.
+    Mark {
+        target: MarkTarget,
+        value: u32,
+        mask: u32,
+        negated: bool,
+    },
+    /// The address on `side` is an address of this host (`-m addrtype --src-type/--dst-type LOCAL`).
+    Local {
+        side: Side,
+        negated: bool,
+    },
+    /// A non-first fragment (`-f`).
+    Fragment {
+        negated: bool,
+    },
+    /// A condition the evaluator cannot decide (and why); the affected addresses become `unknown`.
+    Unknown(Arc<str>),
+}
+
+impl Match {
+    /// A condition that never holds (a security-group rule for another group's instances).
+    pub fn never() -> Match {
+        Match::Proto { protos: Protos::default(), negated: false }
+    }
+
+    /// An undecidable condition, with why.
+    pub fn unknown(why: impl AsRef<str>) -> Match {
+        Match::Unknown(why.as_ref().into())
+    }
+}
+
+impl Action {
+    /// A target the evaluator does not understand, with why.
+    pub fn unknown(why: impl AsRef<str>) -> Action {
+        Action::Unknown(why.as_ref().into())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AddrPortMatch {
+    pub addr_side: Side,
+    pub port_side: Side,
+    pub family: Family,
+    /// (addresses, protocol, first port, last port)
+    pub pairs: Vec<(Spans, u8, u16, u16)>,
+    pub negated: bool,
+}
+
+/// Which mark an effect or match is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkTarget {
+    Packet,
+    Conn,
+}
+
+/// A change to the packet that later matches may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    pub target: MarkTarget,
+    pub op: MarkOp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkOp {
+    /// `new = (old & !mask) ^ value`: every MARK/CONNMARK set form reduces to this.
+    Xmark { value: u32, mask: u32 },
+    /// Copy the bits under `mask` from the other mark (`--save-mark`, `--restore-mark`).
+    CopyFromOther { mask: u32 },
+    /// Changes the evaluator does not follow (e.g. a mark from a hash): those bits become unknown.
+    Unknown { mask: u32 },
+}
+
+/// What a rule does when it matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing that decides (LOG, counters, marks): the next rule runs.
+    Continue,
+    Verdict(Verdict),
+    Return,
+    Jump(ChainId),
+    Goto(ChainId),
+    /// Destination translation (DNAT, REDIRECT): the evaluator does not follow the new address.
+    Dnat,
+    /// Source translation (SNAT, MASQUERADE): ends the nat chain; filtering goes on.
+    Snat,
+    /// A target the evaluator does not understand (and why); the matched addresses become `unknown`.
+    Unknown(Arc<str>),
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Continue => f.write_str("CONTINUE"),
+            Action::Verdict(v) => f.write_str(v.name()),
+            Action::Return => f.write_str("RETURN"),
+            Action::Jump(_) => f.write_str("JUMP"),
+            Action::Goto(_) => f.write_str("GOTO"),
+            Action::Dnat => f.write_str("DNAT"),
+            Action::Snat => f.write_str("SNAT"),
+            Action::Unknown(_) => f.write_str("UNKNOWN"),
+        }
+    }
+}
