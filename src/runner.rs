@@ -232,13 +232,23 @@ fn blocked_by_needs(def: &CheckDef, env: &Env) -> Option<Outcome> {
             }
             Some(c) if matches!(c.status, Status::Fail | Status::Skip) => {
                 let how = if c.status == Status::Fail { "failed" } else { "was skipped" };
-                return Some(Outcome::skip(format!("needs {need}, which {how}: {}", c.message)));
+                return Some(
+                    Outcome::skip(format!("needs {need}, which {how}: {}", headline(&c.message)))
+                        .evidence(serde_json::json!({ "blocked_by": need })),
+                );
             }
             Some(_) => {}
             None => return Some(Outcome::skip(format!("needs {need}, which was not run in this selection"))),
         }
     }
     None
+}
+
+/// The first clause of a message: what a dependent check repeats of the cause (the full message
+/// stays on the check that has it, one row up in every report).
+fn headline(message: &str) -> &str {
+    let cut = [": ", " (", "; "].iter().filter_map(|sep| message.find(sep)).filter(|&i| i >= 12).min();
+    cut.map_or(message, |i| &message[..i])
 }
 
 fn crashed(e: &tokio::task::JoinError) -> Outcome {
@@ -363,6 +373,13 @@ mod tests {
         // An explicitly skipped dependency is not pulled back in.
         let p = plan(CATALOGUE, &ctx, &["region.after-broken".into()], &["region.broken".into()]).expect("plan");
         assert_eq!(p.run.len(), 1);
+    }
+
+    #[test]
+    fn headlines_cut_at_the_first_clause() {
+        assert_eq!(headline("no API server endpoint: no --apiserver, and no kubeconfig (x)"), "no API server endpoint");
+        assert_eq!(headline("broken input"), "broken input");
+        assert_eq!(headline("a: b"), "a: b", "too short a clause is kept whole");
     }
 
     #[test]
