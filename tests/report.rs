@@ -40,24 +40,11 @@ fn json_report(args: &[&str]) -> (i32, Value) {
     (o.status.code().expect("exit code"), v)
 }
 
-fn validate_against_schema(report: &Value) {
-    let o = run(&["schema"]);
-    assert!(o.status.success());
-    let schema: Value = serde_json::from_str(&stdout(&o)).expect("schema is JSON");
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("report-schema.json", schema).expect("schema loads");
-    let index = compiler.compile("report-schema.json", &mut schemas).expect("schema compiles");
-    if let Err(e) = schemas.validate(report, index) {
-        panic!("report does not match the schema: {e:#}\n{report:#}");
-    }
-}
-
 #[test]
 fn json_report_validates_against_the_schema() {
     let (code, report) = json_report(FAILING);
     assert_eq!(code, 1);
-    validate_against_schema(&report);
+    common::assert_valid_report(&report);
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["tool"]["name"], "k8sjoin-check");
     assert_eq!(report["target"]["region"], "cn-qingdao");
@@ -78,7 +65,7 @@ fn json_report_validates_against_the_schema() {
         "catalogue order, selection only"
     );
     let (_, report) = json_report(WARNING);
-    validate_against_schema(&report);
+    common::assert_valid_report(&report);
 }
 
 #[test]
@@ -86,13 +73,7 @@ fn the_schema_rejects_a_broken_report() {
     // The schema must be able to fail: a report with an unknown status does not validate.
     let (_, mut report) = json_report(FAILING);
     report["checks"][0]["status"] = Value::from("ok");
-    let o = run(&["schema"]);
-    let schema: Value = serde_json::from_str(&stdout(&o)).expect("schema");
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("s.json", schema).expect("loads");
-    let index = compiler.compile("s.json", &mut schemas).expect("compiles");
-    assert!(schemas.validate(&report, index).is_err());
+    assert!(common::schema_check(&report).is_err());
 }
 
 #[test]
@@ -102,7 +83,7 @@ fn report_file_is_the_complete_json_report() {
     let o = run_owned(&with(FAILING, &["--format", "markdown", "--report", path.to_str().expect("utf-8")]));
     assert_eq!(o.status.code(), Some(1));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("report written")).expect("json");
-    validate_against_schema(&report);
+    common::assert_valid_report(&report);
     assert_eq!(report["checks"].as_array().map(Vec::len), Some(5));
     let o = run_owned(&with(FAILING, &["--report", "/nonexistent-dir/report.json"]));
     assert_eq!(o.status.code(), Some(2));

@@ -29,6 +29,25 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Checks a report against the JSON Schema the binary publishes (`k8sjoin-check schema`); `Err`
+/// carries the validator's explanation.
+pub fn schema_check(report: &serde_json::Value) -> Result<(), String> {
+    let o = run(&["schema"]);
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("schema is JSON");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("report-schema.json", schema).expect("schema loads");
+    let index = compiler.compile("report-schema.json", &mut schemas).expect("schema compiles");
+    schemas.validate(report, index).map_err(|e| format!("{e:#}"))
+}
+
+/// Panics unless the report matches the published schema.
+pub fn assert_valid_report(report: &serde_json::Value) {
+    if let Err(e) = schema_check(report) {
+        panic!("report does not match the schema: {e}\n{report:#}");
+    }
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
