@@ -134,11 +134,18 @@ impl Report {
 }
 
 /// What a result from this host cannot tell, so nobody reads more into a pass than it says.
-fn cannot_see(_ctx: &Context) -> Vec<String> {
-    vec![
-        "network results are true from this host only: an upstream firewall, NAT or IDC gateway between the security center and the cluster is not visible from here".into(),
-        "the ECS security group and any load balancer ACL count only when given as --firewall ecs-sg:FILE / cidrs:FILE".into(),
-    ]
+fn cannot_see(ctx: &Context) -> Vec<String> {
+    let given = |kind: &str| ctx.firewall.layers.iter().any(|l| l.kind_name() == kind);
+    let mut blind = vec![
+        "network results are true from this host only: a firewall, NAT or IDC gateway between the security center and this host is not visible from here".to_string(),
+    ];
+    if !given("ecs-sg") {
+        blind.push("the ECS security group was not given (--firewall ecs-sg:FILE from DescribeSecurityGroupAttribute), so it is not judged".into());
+    }
+    if !given("cidrs") {
+        blind.push("no load balancer ACL was given (--firewall cidrs:FILE), so an SLB in front of the API server is not judged".into());
+    }
+    blind
 }
 
 /// `1.5s`, `300ms`, `2m`: how durations read in messages.

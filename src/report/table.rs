@@ -120,6 +120,12 @@ pub fn render(report: &Report, style: Style) -> String {
             }
         }
     }
+    if !report.vantage.cannot_see.is_empty() {
+        out.push_str("\nNot visible from this host:\n");
+        for blind in &report.vantage.cannot_see {
+            let _ = writeln!(out, "  - {blind}");
+        }
+    }
     let s = &report.summary;
     let gate = if style.color {
         let code = if s.gate == "pass" { "32" } else { "31" };
