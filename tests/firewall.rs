@@ -443,3 +443,34 @@ fn an_empty_live_firewall_is_a_skip_with_the_reason() {
     assert_eq!(s["status"], "skip", "{s}");
     assert!(s["message"].as_str().unwrap().contains("found no iptables, nftables or ipset rules"), "{s}");
 }
+
+/// The live rules are this host's: when the API server's address is not one of this host's, the
+/// sources check says so (warn) instead of passing as if those rules guarded the API server.
+#[test]
+fn live_rules_of_a_host_that_is_not_the_api_server_warn() {
+    if !prerequisites(
+        "live_rules_of_a_host_that_is_not_the_api_server_warn",
+        &[Need::Root, Need::Command("iptables-nft")],
+    ) {
+        return;
+    }
+    let ns = Netns::new("lvh");
+    ns.exec_ok("ip addr add 203.0.113.7/32 dev lo");
+    ns.exec_ok("iptables-nft -A INPUT -p tcp --dport 6443 -j ACCEPT");
+    let regions = path(REGIONS);
+    let sources_for = |apiserver: &str| {
+        let o = ns
+            .command(env!("CARGO_BIN_EXE_k8sjoin-check"))
+            .args(["--regions-file", &regions, "--region", "doc-fw-1", "--only", "firewall.sources"])
+            .args(["--apiserver", apiserver, "--format", "json"])
+            .output()
+            .expect("runs");
+        let r: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+        check(&r, "firewall.sources").clone()
+    };
+    let elsewhere = sources_for("https://203.0.113.99:6443");
+    assert_eq!(elsewhere["status"], "warn", "{elsewhere}");
+    assert!(elsewhere["message"].as_str().unwrap().contains("203.0.113.99 is not an address of this host"));
+    let here = sources_for("https://203.0.113.7:6443");
+    assert_eq!(here["status"], "pass", "{here}");
+}

@@ -23,9 +23,11 @@ list ruleset, firewalld zones, an ECS security group, a CIDR list) and, with --f
 running as root without --firewall), this host's iptables-legacy, iptables-nft and nftables rules and ipsets. \
 Layers are in series: the pool must get through each of them. Skipped when no layer could be loaded, saying why \
 (reading the live firewall needs CAP_NET_ADMIN). Fix: run as root on the API server host, or pass the dumps with \
---firewall KIND:FILE; add the security group and load balancer ACL as layers too.",
+--firewall KIND:FILE; add the security group and load balancer ACL as layers too. When the live rules are \
+read but the API server's address is not one of this host's, it warns: those rules stand in front of the API \
+server only when this host is the API server behind NAT (an EIP).",
     needs: &[],
-    after: &[],
+    after: &["apiserver.dns"],
     applies: always,
     run: Run::Sync(sources),
 };
@@ -115,6 +117,7 @@ fn sources(env: &Env) -> Outcome {
     let summary: Vec<String> = layers.iter().map(|l| format!("{} ({} rules)", l.name, l.rules())).collect();
     let failed: Vec<String> =
         live_sources.iter().filter(|s| s.outcome == "failed").map(|s| format!("{}: {}", s.command, s.detail)).collect();
+    let elsewhere = live_rules_of_another_host(env, &live_sources);
     let facts = FirewallFacts { layers, live: live_sources, none_because: none_because.clone() };
     let _ = ctx.facts.firewall.set(facts);
     if let Some(why) = none_because {
@@ -135,7 +138,31 @@ fn sources(env: &Env) -> Outcome {
         message.push_str(&format!("; could not read {}", failed.join("; ")));
         return Outcome::warn(message).evidence(evidence);
     }
+    if let Some(elsewhere) = elsewhere {
+        message.push_str(&format!(
+            "; but the live rules are this host's, and the API server's address {elsewhere} is not an address of this host"
+        ));
+        return Outcome::warn(message)
+            .evidence(evidence)
+            .fix("run on the API server host, or pass its rules with --firewall KIND:FILE")
+            .fix("if this host is the API server behind NAT (an EIP or SLB), the verdicts hold: pass --apiserver with the host's own address to silence this");
+    }
     Outcome::pass(message).evidence(evidence)
+}
+
+/// The API server's addresses when the live rules were read and none of those addresses belongs to
+/// this host: then the rules judged are not (or not obviously) the ones in front of the API server.
+fn live_rules_of_another_host(env: &Env, live_sources: &[live::Source]) -> Option<String> {
+    if live_sources.is_empty() {
+        return None;
+    }
+    let api = env.ctx.facts.addresses.get()?;
+    let local = crate::vantage::Vantage::of_this_host().addresses;
+    let is_local = |ip: &IpAddr| ip.is_loopback() || local.contains(ip);
+    if api.addresses.is_empty() || api.addresses.iter().any(is_local) {
+        return None;
+    }
+    Some(api.addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
 }
 
 fn layer_json(l: &Layer) -> Value {
