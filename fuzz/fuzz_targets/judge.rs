@@ -6,7 +6,7 @@ use k8sjoin_check::firewall::analysis::{Request, judge_family};
 use k8sjoin_check::firewall::ranges::Family;
 
 pub fn check(layer: &Layer) {
-    let req = Request { port: 6443, destinations: &[], interface: None };
+    let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
     for family in Family::BOTH {
         let all = family.all();
         let j = judge_family(std::slice::from_ref(layer), family, &all, &req);

@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 
 use crate::error::{InputError, line_of};
 use crate::firewall::model::{
-    Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, Origin, Policy,
-    PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
+    Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
+    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 use crate::firewall::{Layer, LayerKind};
@@ -412,8 +412,18 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
                     .ok_or_else(|| format!("{kind} to chain {target}, which is not declared"))?;
                 if kind == "jump" { Action::Jump(id) } else { Action::Goto(id) }
             }
-            "dnat" | "redirect" | "tproxy" => Action::Dnat,
-            "snat" | "masquerade" => Action::Snat,
+            "dnat" | "redirect" | "tproxy" | "snat" | "masquerade" => {
+                let (to, family) = nat_statement(kind, body);
+                if let Some(f) = family {
+                    // `dnat ip to …` in an inet table leaves IPv6 packets alone.
+                    matches.push(Match::Family(f));
+                }
+                if matches!(kind, "snat" | "masquerade") {
+                    Action::Snat(Box::new(to))
+                } else {
+                    Action::Dnat(Box::new(to))
+                }
+            }
             "queue" => Action::unknown("queue: a userspace program decides"),
             "notrack" => Action::unknown("notrack: the connection is not tracked"),
             "vmap" => return verdict_map(body, ctx, &matches, &effects),
@@ -425,6 +435,52 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
         return Ok(vec![(matches, effects, action)]);
     }
     Ok(vec![(matches, effects, Action::Continue)])
+}
+
+/// Where a `dnat`/`snat`/`redirect`/`masquerade`/`tproxy` statement translates to, and the family
+/// it is restricted to (`dnat ip to …` in an inet table).
+fn nat_statement(kind: &str, body: &Value) -> (NatTo, Option<Family>) {
+    let family = match body.get("family").and_then(Value::as_str) {
+        Some("ip") => Some(Family::V4),
+        Some("ip6") => Some(Family::V6),
+        _ => None,
+    };
+    let port = |v: &Value| -> Result<(u16, u16), ()> {
+        let one = |v: &Value| v.as_u64().and_then(|n| u16::try_from(n).ok()).ok_or(());
+        match v.get("range").and_then(Value::as_array).map(Vec::as_slice) {
+            Some([lo, hi]) => Ok((one(lo)?, one(hi)?)),
+            _ => one(v).map(|p| (p, p)),
+        }
+    };
+    let addr = |v: &Value| -> Option<(IpAddr, IpAddr)> {
+        let ip = |v: &Value| v.as_str()?.parse::<IpAddr>().ok();
+        match v.get("range").and_then(Value::as_array).map(Vec::as_slice) {
+            Some([lo, hi]) => Some((ip(lo)?, ip(hi)?)),
+            _ => ip(v).map(|a| (a, a)),
+        }
+    };
+    let ports = match body.get("port") {
+        None | Some(Value::Null) => Ok(None),
+        Some(p) => port(p).map(Some),
+    };
+    let unknown = |why: String| (NatTo::to(NatAddr::Unknown(why.into()), None), family);
+    let Ok(ports) = ports else {
+        return unknown(format!("{kind} to a port expression the tool does not follow"));
+    };
+    let addr = match (kind, body.get("addr")) {
+        ("tproxy", _) => return unknown("tproxy hands the connection to a local socket".into()),
+        ("redirect" | "masquerade", _) => NatAddr::Local,
+        (_, None | Some(Value::Null)) => NatAddr::Keep,
+        (_, Some(v)) => match addr(v) {
+            Some((lo, hi)) if lo.is_ipv4() == hi.is_ipv4() && number(lo) <= number(hi) => NatAddr::Range(lo, hi),
+            _ => {
+                return unknown(format!(
+                    "{kind} to an address expression (a map or a prefix) the tool does not follow"
+                ));
+            }
+        },
+    };
+    (NatTo::to(addr, ports), family)
 }
 
 fn mangle(body: &Value) -> Option<Effect> {
@@ -910,7 +966,22 @@ fn render_stmt(e: &Value) -> String {
             body.get("type").and_then(Value::as_str).unwrap_or(""),
             body.get("name").and_then(Value::as_str).unwrap_or("")
         ),
-        "masquerade" | "notrack" => kind.to_string(),
+        "notrack" => kind.to_string(),
+        "dnat" | "snat" | "redirect" | "masquerade" => {
+            let mut out = kind.to_string();
+            if let Some(f) = body.get("family").and_then(Value::as_str) {
+                out.push_str(&format!(" {f}"));
+            }
+            let addr = body.get("addr").map(render_value).unwrap_or_default();
+            let port = body.get("port").map(render_value).unwrap_or_default();
+            let addr = if addr.contains(':') && !port.is_empty() { format!("[{addr}]") } else { addr };
+            match (addr.is_empty(), port.is_empty()) {
+                (true, true) => {}
+                (false, true) => out.push_str(&format!(" to {addr}")),
+                (_, false) => out.push_str(&format!(" to {addr}:{port}")),
+            }
+            out
+        }
         _ => format!("{kind} {}", compact(body)),
     }
 }

@@ -26,6 +26,12 @@ pub struct PortProxy {
     pub line: usize,
 }
 
+/// Reads a saved `netsh interface portproxy show v4tov4` (or `show all`) output.
+pub fn load(path: &Path) -> Result<Vec<PortProxy>, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::unreadable(path, &e))?;
+    parse(&decode(&bytes, path)?, path)
+}
+
 /// Decodes the bytes of a saved netsh output (UTF-8, or UTF-16LE/BE with a byte-order mark).
 pub fn decode(bytes: &[u8], path: &Path) -> Result<String, InputError> {
     let utf16 = |be: bool| {
