@@ -151,8 +151,9 @@ impl Lab {
         (results.iter().all(|r| r.ends_with(" connected")), results.join(", "))
     }
 
-    /// Runs the tool live inside the forwarder namespace; the forward.* checks by id.
-    fn tool(&self, extra: &[&str]) -> Vec<(String, String, String)> {
+    /// Runs the tool live inside the forwarder namespace: (id, status, message, remediation) of
+    /// each forward.* check.
+    fn tool(&self, extra: &[&str]) -> Vec<Check> {
         let regions = fixture("forward/regions.json");
         let b = bin();
         let mut cmd = self.fwd.command(b.get_program().to_str().expect("utf-8"));
@@ -183,15 +184,37 @@ impl Lab {
             .as_array()
             .expect("checks")
             .iter()
-            .map(|c| {
-                (
-                    c["id"].as_str().unwrap_or_default().to_string(),
-                    c["status"].as_str().unwrap_or_default().to_string(),
-                    c["message"].as_str().unwrap_or_default().to_string(),
-                )
+            .map(|c| Check {
+                id: c["id"].as_str().unwrap_or_default().to_string(),
+                status: c["status"].as_str().unwrap_or_default().to_string(),
+                message: c["message"].as_str().unwrap_or_default().to_string(),
+                fixes: c["remediation"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str().map(str::to_string))
+                    .collect(),
             })
             .collect()
     }
+}
+
+struct Check {
+    id: String,
+    status: String,
+    message: String,
+    fixes: Vec<String>,
+}
+
+/// The fix commands that change only the namespace they run in (sysctls under net., iptables,
+/// nft): never the lines that write files (`… > /etc/…`, `>> /etc/sysctl.d/…`), which would change
+/// the machine running the test, nor firewall-cmd (no firewalld here) or placeholders.
+fn namespaced(fix: &str) -> Option<&str> {
+    let command = fix.split("   #").next().unwrap_or(fix).trim();
+    let first = command.split_whitespace().next().unwrap_or_default();
+    let allowed = matches!(first, "iptables" | "iptables-nft" | "iptables-legacy" | "nft")
+        || (first == "sysctl" && command.starts_with("sysctl -w net."));
+    (allowed && !command.contains('>') && !command.contains("-save")).then_some(command)
 }
 
 impl Drop for Lab {
@@ -267,10 +290,23 @@ struct Variant {
     /// What the variant is built to show: whether it connects, and the check that fails.
     connects: bool,
     fails: Option<&'static str>,
+    /// Whether the printed fix is applied and checked (not when the tool reads a configuration
+    /// file instead of the kernel).
+    fix_applies: bool,
 }
 
 fn v(name: &'static str, text: String, connects: bool, fails: Option<&'static str>) -> Variant {
-    Variant { name, rules: Rules::Iptables("iptables-restore"), text, fwd: "", idc: "", args: vec![], connects, fails }
+    Variant {
+        name,
+        rules: Rules::Iptables("iptables-restore"),
+        text,
+        fwd: "",
+        idc: "",
+        args: vec![],
+        connects,
+        fails,
+        fix_applies: true,
+    }
 }
 
 fn variants() -> Vec<Variant> {
@@ -353,6 +389,43 @@ fn variants() -> Vec<Variant> {
         Variant { rules: Rules::Nft, ..v("native nftables", WORKING_NFT.into(), true, None) },
         Variant {
             rules: Rules::Nft,
+            ..v(
+                "native nftables, no masquerade",
+                WORKING_NFT.replace("    oifname \"kf-fi\" ip daddr 192.0.2.50 tcp dport 6443 masquerade\n", ""),
+                false,
+                Some("forward.return-path"),
+            )
+        },
+        Variant {
+            rules: Rules::Nft,
+            ..v(
+                "native nftables, no forward admit",
+                WORKING_NFT.replace("    ip daddr 192.0.2.50 tcp dport 6443 ct status dnat accept\n", ""),
+                false,
+                Some("forward.filter"),
+            )
+        },
+        v(
+            "raw PREROUTING drops port A before the translation",
+            WORKING.replace(
+                "*filter\n",
+                "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -s 198.51.100.0/24 -p tcp -m tcp --dport 16443 -j DROP\nCOMMIT\n*filter\n",
+            ),
+            false,
+            Some("forward.filter"),
+        ),
+        Variant {
+            fwd: "ip addr flush dev kf-fi && ip route del default && ip route add 198.51.100.0/24 via 203.0.113.30",
+            fix_applies: false,
+            ..v("no route to the IDC", WORKING.into(), false, Some("forward.ip-forward"))
+        },
+        Variant {
+            fwd: "ip route del default",
+            fix_applies: false,
+            ..v("no route back to part of the pool", WORKING.into(), false, Some("forward.return-path"))
+        },
+        Variant {
+            rules: Rules::Nft,
             args: vec!["--firewall".into(), firewalld_dir("firewalld-masquerade")],
             ..v(
                 "firewalld forward-port + masquerade (zone XML; kernel: its recorded ruleset)",
@@ -364,6 +437,7 @@ fn variants() -> Vec<Variant> {
         Variant {
             rules: Rules::Nft,
             args: vec!["--firewall".into(), firewalld_dir("firewalld-no-masquerade")],
+            fix_applies: false,
             ..v(
                 "firewalld forward-port without masquerade (zone XML; kernel: its recorded ruleset)",
                 firewalld_plain,
@@ -393,21 +467,49 @@ fn run_variant(i: usize, variant: &Variant) -> (bool, String) {
     let checks = lab.tool(&args);
     let (connects, detail) = lab.connects();
     let ids = ["forward.ip-forward", "forward.dnat", "forward.filter", "forward.return-path"];
-    let listed: Vec<&str> = checks.iter().map(|(id, _, _)| id.as_str()).collect();
-    let all_pass = checks.iter().all(|(_, s, _)| s == "pass" || s == "warn");
-    let failing: Vec<&str> = checks.iter().filter(|(_, s, _)| s == "fail").map(|(id, _, _)| id.as_str()).collect();
+    let listed: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    let all_pass = checks.iter().all(|c| c.status == "pass" || c.status == "warn");
+    let failing: Vec<&str> = checks.iter().filter(|c| c.status == "fail").map(|c| c.id.as_str()).collect();
     let agree = all_pass == connects;
     let as_built = connects == variant.connects && variant.fails.is_none_or(|f| failing == [f]) && listed == ids;
-    let mut line = format!(
-        "{} {}: kernel {} ({detail}); tool {}",
-        if agree && as_built { "ok  " } else { "FAIL" },
-        variant.name,
-        if connects { "connects" } else { "does not connect" },
+    let summary = |checks: &[Check]| {
         checks
             .iter()
-            .map(|(id, s, _)| format!("{}={s}", id.trim_start_matches("forward.")))
+            .map(|c| format!("{}={}", c.id.trim_start_matches("forward."), c.status))
             .collect::<Vec<_>>()
             .join(" ")
+    };
+    // The printed fix, applied in the forwarder, must make the connection work and the checks pass.
+    let mut fixed = true;
+    let mut fix_note = String::new();
+    if variant.fix_applies && !connects {
+        let commands: Vec<&str> =
+            checks.iter().filter(|c| c.status == "fail").flat_map(|c| &c.fixes).filter_map(|f| namespaced(f)).collect();
+        if commands.is_empty() {
+            fixed = false;
+            fix_note = "no fix command to apply".into();
+        } else {
+            let o = lab.fwd.exec(&commands.join(" && "));
+            let (after, after_detail) = lab.connects();
+            let rechecked = lab.tool(&args);
+            fixed = o.status.success() && after && rechecked.iter().all(|c| c.status == "pass" || c.status == "warn");
+            fix_note = format!(
+                "fix `{}`: {}{} → kernel {} ({after_detail}); tool {}",
+                commands.join(" && "),
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr),
+                if after { "connects" } else { "does not connect" },
+                summary(&rechecked)
+            );
+        }
+    }
+    let ok = agree && as_built && fixed;
+    let mut line = format!(
+        "{} {}: kernel {} ({detail}); tool {}",
+        if ok { "ok  " } else { "FAIL" },
+        variant.name,
+        if connects { "connects" } else { "does not connect" },
+        summary(&checks)
     );
     if !agree {
         line.push_str("\n     the tool and the kernel disagree");
@@ -419,12 +521,18 @@ fn run_variant(i: usize, variant: &Variant) -> (bool, String) {
             variant.fails
         ));
     }
-    if !(agree && as_built) || std::env::var_os("K8SJC_VERBOSE").is_some() {
-        for (id, s, m) in &checks {
-            line.push_str(&format!("\n       {id} {s}: {m}"));
+    if !fix_note.is_empty() {
+        line.push_str(&format!("\n     {fix_note}"));
+    }
+    if !ok || std::env::var_os("K8SJC_VERBOSE").is_some() {
+        for c in &checks {
+            line.push_str(&format!("\n       {} {}: {}", c.id, c.status, c.message));
+            for f in &c.fixes {
+                line.push_str(&format!("\n         - {f}"));
+            }
         }
     }
-    (agree && as_built, line)
+    (ok, line)
 }
 
 #[test]

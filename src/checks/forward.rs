@@ -266,6 +266,7 @@ fn ip_forward(env: &Env) -> Outcome {
         None => unknown.push(format!("the inbound interface ({})", inbound_note(&fwd.path))),
     }
     match (&fwd.path.outbound, fwd.path.routes_known) {
+        (Some(o), _) if fwd.path.inbound.as_ref() == Some(o) => sides[0].0 = "inbound and outbound",
         (Some(o), _) => sides.push(("outbound", o.clone())),
         (None, true) => no_route = Some(spec.target),
         (None, false) => unknown.push(format!(
@@ -419,7 +420,7 @@ fn dnat(env: &Env) -> Outcome {
                     _ => to.to_string(),
                 };
                 wrong.push(format!("{who}: {} sends it to {where_to}, not {target}", rule_name(rule)));
-                fixes.extend(replace_dnat(layers, rule, &forwarded));
+                fixes.extend(replace_nat(layers, rule, &forwarded, Nat::Dnat));
             }
             NatResult::Untranslated { .. } => missing.push(who),
             NatResult::Denied { rule } => wrong.push(format!("{who}: {} drops it", rule_name(rule))),
@@ -535,19 +536,17 @@ fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
             _ => None,
         })
         .unwrap_or(if family == Family::V4 { "iptables" } else { "ip6tables" });
-    let in_match = iface.map(|i| format!(" -i {i}")).unwrap_or_default();
-    out.push(format!(
-        "# iptables: {command} -t nat -I PREROUTING 1{in_match} -p tcp --dport {} -j DNAT --to-destination {to}",
-        spec.listen_port
-    ));
+    // Only an interface the user named: an assumed one may be wrong, and then the rule never matches.
+    let in_match = match f.path.inbound_from {
+        InboundFrom::Flag => iface.map(|i| format!(" -i {i}")).unwrap_or_default(),
+        _ => String::new(),
+    };
+    out.push("# with iptables:".into());
     out.push(format!(
         "{command} -t nat -I PREROUTING 1{in_match} -p tcp --dport {} -j DNAT --to-destination {to}",
         spec.listen_port
     ));
-    out.push(format!(
-        "{command}-save > /etc/iptables/rules.v{}   # keeps it after a reboot (RHEL: service iptables save)",
-        if family == Family::V4 { 4 } else { 6 }
-    ));
+    out.push(persist_iptables(command, family));
     let zone = layers
         .iter()
         .find_map(|l| match &l.kind {
@@ -556,26 +555,45 @@ fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
         })
         .unwrap_or_else(|| "public".into());
     let fp = format!("port={}:proto=tcp:toport={}:toaddr={}", spec.listen_port, spec.target_port, spec.target);
-    out.push(format!("# or firewalld (it also needs masquerade, see forward.return-path): firewall-cmd --zone={zone} --add-forward-port={fp}"));
+    out.push(
+        "# or with firewalld (a forward-port to another host also needs masquerade, see forward.return-path):".into(),
+    );
     out.push(format!("firewall-cmd --zone={zone} --add-forward-port={fp}"));
     out.push(format!("firewall-cmd --permanent --zone={zone} --add-forward-port={fp}"));
     for l in layers.iter().filter(|l| matches!(l.kind, LayerKind::Nft(_))) {
         if let Some((table, chain)) = nft_nat_chain(l, crate::firewall::model::Hook::Prerouting) {
             let fam = if family == Family::V4 { "ip" } else { "ip6" };
             let dnat = if table.starts_with("inet ") { format!("dnat {fam} to {to}") } else { format!("dnat to {to}") };
-            out.push(format!(
-                "# or nftables ({}): nft 'insert rule {table} {chain} tcp dport {} {dnat}', and the same in /etc/nftables.conf",
-                l.name, spec.listen_port
-            ));
+            out.push(format!("# or with nftables ({}), and the same rule in /etc/nftables.conf:", l.name));
+            out.push(format!("nft 'insert rule {table} {chain} tcp dport {} {dnat}'", spec.listen_port));
         }
     }
     out
 }
 
-/// Commands that point a wrong translation at the API server.
-fn replace_dnat(layers: &[Layer], rule: &Deciding, f: &Forwarded) -> Vec<String> {
+/// The line that keeps iptables rules after a reboot.
+fn persist_iptables(command: &str, family: Family) -> String {
+    format!(
+        "{command}-save > /etc/iptables/rules.v{}   # keeps the rules after a reboot (RHEL: service iptables save)",
+        if family == Family::V4 { 4 } else { 6 }
+    )
+}
+
+/// What a wrong translation should be instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nat {
+    /// DNAT to the API server.
+    Dnat,
+    /// MASQUERADE (the source becomes this host's address towards the API server).
+    Masquerade,
+}
+
+/// Commands that change a wrong translation rule in place: to DNAT to the API server, or to
+/// MASQUERADE.
+fn replace_nat(layers: &[Layer], rule: &Deciding, f: &Forwarded, nat: Nat) -> Vec<String> {
     let spec = f.spec;
     let to = sock(&spec.target, spec.target_port);
+    let family = f.family();
     let Some(layer) = layers.iter().find(|l| l.name == rule.layer) else { return vec![] };
     match &layer.kind {
         LayerKind::Iptables(info) => {
@@ -584,25 +602,22 @@ fn replace_dnat(layers: &[Layer], rule: &Deciding, f: &Forwarded) -> Vec<String>
             let Some(j) = words.iter().position(|w| *w == "-j") else { return vec![] };
             let matches = words.get(2..j).unwrap_or_default().join(" ");
             let command = info.backend.command(info.family);
+            let target = match nat {
+                Nat::Dnat => format!("DNAT --to-destination {to}"),
+                Nat::Masquerade => "MASQUERADE".into(),
+            };
             vec![
-                format!("{command} -t nat -R {chain} {n} {matches} -j DNAT --to-destination {to}"),
-                format!(
-                    "{command}-save > /etc/iptables/rules.v{}   # keeps it after a reboot",
-                    if info.family == Family::V4 { 4 } else { 6 }
-                ),
+                format!("{command} -t nat -R {chain} {n} {matches} -j {target}"),
+                persist_iptables(command, info.family),
             ]
         }
-        LayerKind::Firewalld(config) => {
-            let zone = config
-                .zones
-                .iter()
-                .find(|z| z.forward_ports.iter().any(|fp| fp.line.is_some() && fp.line == rule.line))
-                .or_else(|| {
-                    config.zones.iter().find(|z| {
-                        Some(&z.name) == rule.chain.as_ref().and_then(|c| c.strip_prefix("nat_PRE_").map(|_| &z.name))
-                    })
-                })
-                .map_or_else(|| firewalld_zone(config, f.path.inbound.as_deref()), |z| z.name.clone());
+        LayerKind::Firewalld(config) if nat == Nat::Dnat => {
+            let zone = rule
+                .chain
+                .as_deref()
+                .and_then(|c| c.strip_prefix("nat_PRE_"))
+                .map_or_else(|| firewalld_zone(config, f.path.inbound.as_deref()), str::to_string);
+            let span = |(a, b): (u16, u16)| if a == b { a.to_string() } else { format!("{a}-{b}") };
             let old = config
                 .zones
                 .iter()
@@ -610,7 +625,6 @@ fn replace_dnat(layers: &[Layer], rule: &Deciding, f: &Forwarded) -> Vec<String>
                 .find(|fp| fp.line.is_some() && fp.line == rule.line)
                 .map(|fp| {
                     let v = &fp.value;
-                    let span = |(a, b): (u16, u16)| if a == b { a.to_string() } else { format!("{a}-{b}") };
                     let mut s = format!("port={}:proto={}", span(v.port), v.protocol);
                     if let Some(p) = v.to_port {
                         s.push_str(&format!(":toport={}", span(p)));
@@ -634,12 +648,16 @@ fn replace_dnat(layers: &[Layer], rule: &Deciding, f: &Forwarded) -> Vec<String>
             let (Some(table), Some(chain), Some(handle)) = (&rule.table, &rule.chain, rule.handle) else {
                 return vec![];
             };
+            let fam = if family == Family::V4 { "ip" } else { "ip6" };
+            let statement = match nat {
+                Nat::Dnat if table.starts_with("inet ") => format!("tcp dport {} dnat {fam} to {to}", spec.listen_port),
+                Nat::Dnat => format!("tcp dport {} dnat to {to}", spec.listen_port),
+                Nat::Masquerade => format!("{fam} daddr {} tcp dport {} masquerade", spec.target, spec.target_port),
+            };
             vec![
                 format!("nft delete rule {table} {chain} handle {handle}"),
-                format!(
-                    "nft 'insert rule {table} {chain} tcp dport {} dnat to {to}'   # and the same in /etc/nftables.conf",
-                    spec.listen_port
-                ),
+                format!("nft 'insert rule {table} {chain} {statement}'"),
+                "# and the same change in /etc/nftables.conf, so that it stays after a reboot".into(),
             ]
         }
         _ => vec![],
@@ -741,6 +759,26 @@ fn filter(env: &Env) -> Outcome {
     let mut o = judge_pool(env, &facts.layers, &entries, &req);
     if let Value::Object(map) = &mut o.evidence {
         map.insert("path".into(), forwarded.path_evidence());
+    }
+    // The commands change the running rules; say how each fixed layer keeps them.
+    let fixed: Vec<String> = o.evidence["fixes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["commands"].as_array().is_some_and(|c| !c.is_empty()))
+        .filter_map(|f| f["layer"].as_str().map(str::to_string))
+        .collect();
+    for layer in facts.layers.iter().filter(|l| fixed.contains(&l.name)) {
+        match &layer.kind {
+            LayerKind::Iptables(info) => {
+                o.remediation.push(persist_iptables(info.backend.command(info.family), info.family));
+            }
+            LayerKind::Nft(_) => o.remediation.push(format!(
+                "# {}: add the same rules to /etc/nftables.conf, so that they stay after a reboot",
+                layer.name
+            )),
+            _ => {}
+        }
     }
     o
 }
@@ -864,15 +902,16 @@ fn return_path(env: &Env) -> Outcome {
                     NatResult::Translated { to, rule } => match (&to.addr, &local) {
                         (NatAddr::Local, _) => {}
                         (NatAddr::Range(a, b), Some(local)) if a == b && local.contains(a) => {}
-                        (NatAddr::Range(a, b), Some(_)) if a == b => problems.push(format!(
-                            "{who}: {} translates the source to {a}, which is not an address of this host: the answers go there",
-                            rule_name(rule)
-                        )),
+                        (NatAddr::Range(a, b), Some(_)) if a == b => {
+                            problems.push(format!(
+                                "{who}: {} translates the source to {a}, which is not an address of this host: the answers go there",
+                                rule_name(rule)
+                            ));
+                            fixes.extend(replace_nat(&facts.layers, rule, &forwarded, Nat::Masquerade));
+                        }
                         (NatAddr::Keep, _) => untranslated.push(who),
-                        (_, _) => unknown.push(format!(
-                            "{who}: whether the answers to {} ({to}) come back here",
-                            rule_name(rule)
-                        )),
+                        (_, _) => unknown
+                            .push(format!("{who}: whether the answers to {} ({to}) come back here", rule_name(rule))),
                     },
                     NatResult::Untranslated { .. } => untranslated.push(who),
                     NatResult::Denied { rule } => problems.push(format!("{who}: {} drops the SYN", rule_name(rule))),
@@ -950,14 +989,7 @@ fn masquerade_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
         IpNet::from(spec.target),
         spec.target_port
     );
-    let mut out = vec![
-        format!("# iptables: {rule}"),
-        rule,
-        format!(
-            "{command}-save > /etc/iptables/rules.v{}   # keeps it after a reboot (RHEL: service iptables save)",
-            if family == Family::V4 { 4 } else { 6 }
-        ),
-    ];
+    let mut out = vec!["# with iptables:".to_string(), rule, persist_iptables(command, family)];
     // firewalld masquerades what leaves through a zone: the zone of the outbound interface.
     let zone = layers
         .iter()
@@ -966,15 +998,16 @@ fn masquerade_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
             _ => None,
         })
         .unwrap_or_else(|| "public".into());
-    out.push(format!("# or firewalld (masquerade in the zone of the interface towards {}):", spec.target));
+    out.push(format!("# or with firewalld (masquerade in the zone of the interface towards {}):", spec.target));
     out.push(format!("firewall-cmd --zone={zone} --add-masquerade"));
     out.push(format!("firewall-cmd --permanent --zone={zone} --add-masquerade"));
     for l in layers.iter().filter(|l| matches!(l.kind, LayerKind::Nft(_))) {
         if let Some((table, chain)) = nft_nat_chain(l, crate::firewall::model::Hook::Postrouting) {
             let fam = if family == Family::V4 { "ip" } else { "ip6" };
+            out.push(format!("# or with nftables ({}), and the same rule in /etc/nftables.conf:", l.name));
             out.push(format!(
-                "# or nftables ({}): nft 'add rule {table} {chain} {fam} daddr {} tcp dport {} masquerade', and the same in /etc/nftables.conf",
-                l.name, spec.target, spec.target_port
+                "nft 'add rule {table} {chain} {fam} daddr {} tcp dport {} masquerade'",
+                spec.target, spec.target_port
             ));
         }
     }
@@ -1035,7 +1068,7 @@ mod tests {
             },
             target: [spec.target],
         };
-        let fix = replace_dnat(&[layer], &rule, &f);
+        let fix = replace_nat(&[layer], &rule, &f, Nat::Dnat);
         assert_eq!(
             fix[0],
             "iptables -t nat -R PREROUTING 1 -d 203.0.113.1/32 -p tcp -m tcp --dport 16443 -j DNAT --to-destination 192.0.2.50:6443"

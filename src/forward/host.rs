@@ -124,7 +124,7 @@ pub enum InboundFrom {
     Flag,
     /// The route back to the pool: the path is assumed to be symmetric.
     RouteBack,
-    /// The routes back to the pool use several interfaces (or none): pass `--interface`.
+    /// The routes back to the pool use several interfaces (or there are none): pass `--interface`.
     Unknown,
 }
 
@@ -180,10 +180,10 @@ impl ForwardPath {
                 let mut ifaces: Vec<&str> = back.iter().filter_map(|b| b.iface.as_deref()).collect();
                 ifaces.sort_unstable();
                 ifaces.dedup();
+                // Pieces with no route back cannot connect at all (forward.return-path says so);
+                // the others decide.
                 match ifaces.as_slice() {
-                    [one] if back.iter().all(|b| b.iface.is_some()) => {
-                        (Some((*one).to_string()), InboundFrom::RouteBack)
-                    }
+                    [one] => (Some((*one).to_string()), InboundFrom::RouteBack),
                     _ => (None, InboundFrom::Unknown),
                 }
             }
@@ -248,11 +248,14 @@ v-fw-in\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
         assert_eq!(path.outbound.as_deref(), Some("v-fw-in"));
         assert_eq!(path.arrival, vec!["203.0.113.1".parse::<IpAddr>().expect("ip")]);
         assert_eq!(path.back.len(), 1, "the IPv6 entry is not forwarded to an IPv4 target");
-        // An entry no route reaches leaves the inbound interface unknown.
+        // An entry no route reaches does not decide the inbound interface; routes by two do.
         let pool: Vec<IpNet> = vec!["203.0.113.30/32".parse().expect("net"), "198.51.100.0/24".parse().expect("net")];
         let path = ForwardPath::of(&host, &spec, &pool, None);
-        assert_eq!((path.inbound, path.inbound_from), (None, InboundFrom::Unknown));
+        assert_eq!((path.inbound.as_deref(), path.inbound_from), (Some("v-fw-out"), InboundFrom::RouteBack));
         assert_eq!(path.back[1].iface, None);
+        let pool: Vec<IpNet> = vec!["203.0.113.30/32".parse().expect("net"), "192.0.2.9/32".parse().expect("net")];
+        let path = ForwardPath::of(&host, &spec, &pool, None);
+        assert_eq!((path.inbound, path.inbound_from), (None, InboundFrom::Unknown));
     }
 
     #[test]
