@@ -220,13 +220,13 @@ impl Context {
         // of making every audit check report on half of it.
         let audit_files = if args.audit { Some(AuditFiles::load(&args.root)?) } else { None };
         let address_plan = AddressPlan::read(&args.root)?;
+        if spec.is_none() && args.firewall.iter().any(|t| matches!(Spec::parse(t), Ok(Spec::PortProxy { .. }))) {
+            return Err(Error::Usage(
+                "--firewall netsh:FILE is a Windows forwarder's port proxies: give --forward A:HOST:PORT too, so that the forwarding checks read it".into(),
+            ));
+        }
         let firewall = firewall_input(&args.firewall, &args.ipset)?;
         let forward = match spec {
-            None if !firewall.portproxies.is_empty() => {
-                return Err(Error::Usage(
-                    "--firewall netsh:FILE is a Windows forwarder's port proxies: give --forward A:HOST:PORT too, so that the forwarding checks read it".into(),
-                ));
-            }
             None => None,
             Some(spec) => Some(Forwarding {
                 spec,

@@ -250,7 +250,11 @@ pub(crate) fn judge_pool(env: &Env, layers: &[Layer], entries: &[PoolEntry], req
     }
     let (results, _) = analysis::judge_entries(layers, &entries, req);
     let what = match &req.flow {
-        Some(flow) => format!("tcp/{} forwarded to {}:{}", flow.listen_port, join_ips(req.destinations), req.port),
+        Some(flow) => {
+            let to: Vec<String> =
+                req.destinations.iter().map(|d| std::net::SocketAddr::new(*d, req.port).to_string()).collect();
+            format!("tcp/{} forwarded to {}", flow.listen_port, to.join(", "))
+        }
         None => format!("tcp/{}", req.port),
     };
 

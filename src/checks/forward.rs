@@ -261,9 +261,23 @@ fn ip_forward(env: &Env) -> Outcome {
     let mut fixes = Vec::new();
     let mut no_route = None;
     let mut sides: Vec<(&str, String)> = Vec::new();
+    let mut checked = Vec::new();
     match &fwd.path.inbound {
         Some(i) => sides.push(("inbound", i.clone())),
-        None => unknown.push(format!("the inbound interface ({})", inbound_note(&fwd.path))),
+        None => {
+            // Traffic arrives on one of the interfaces the pool is routed by: when all of them
+            // forward, whichever it is does.
+            let mut candidates: Vec<&str> = fwd.path.back.iter().filter_map(|b| b.iface.as_deref()).collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            let all_on = !candidates.is_empty()
+                && candidates.iter().all(|i| host.sysctl(&conf(i, "forwarding")).is_some_and(|v| v != 0));
+            if all_on {
+                checked.push(format!("{} (every interface the pool is routed by)", candidates.join(", ")));
+            } else {
+                unknown.push(format!("the inbound interface ({})", inbound_note(&fwd.path)));
+            }
+        }
     }
     match (&fwd.path.outbound, fwd.path.routes_known) {
         (Some(o), _) if fwd.path.inbound.as_ref() == Some(o) => sides[0].0 = "inbound and outbound",
@@ -274,7 +288,6 @@ fn ip_forward(env: &Env) -> Outcome {
             host.root.display()
         )),
     }
-    let mut checked = Vec::new();
     for (side, iface) in &sides {
         let key = conf(iface, "forwarding");
         match host.sysctl(&key) {

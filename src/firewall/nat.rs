@@ -44,8 +44,18 @@ fn as_text<S: serde::Serializer>(to: &NatTo, s: S) -> Result<S::Ok, S::Error> {
 pub fn judge_nat(layers: &[Layer], addrs: &Spans, packet: &Packet) -> Vec<(Spans, NatResult)> {
     debug_assert_eq!(packet.chains, Chains::Nat);
     let family = packet.family;
-    let (merged, owner) = join(layers, family);
-    let judged = judge(&merged, packet, addrs);
+    let seeing: Vec<usize> = (0..layers.len()).filter(|i| layers[*i].families.has(family)).collect();
+    // One layer (the common case) is judged as it is; several are joined into one ruleset.
+    let joined;
+    let (merged, owner): (&Ruleset, Vec<(usize, usize)>) = match seeing.as_slice() {
+        [one] => (&layers[*one].ruleset, (0..layers[*one].ruleset.chains.len()).map(|c| (*one, c)).collect()),
+        _ => {
+            let (rs, owner) = join(layers, family);
+            joined = rs;
+            (&joined, owner)
+        }
+    };
+    let judged = judge(merged, packet, addrs);
     let local = |d: &Decider| -> Decider {
         let mut d = d.clone();
         if let Some(c) = d.chain {
