@@ -1332,6 +1332,65 @@ mod tests {
     }
 
     #[test]
+    fn forward_ports_and_masquerade_translate_like_firewalld() {
+        use crate::firewall::eval::Flow;
+        use crate::firewall::nat::{NatResult, judge_nat};
+        let public = "<zone><forward/><forward-port port=\"16443\" protocol=\"tcp\" to-port=\"6443\" to-addr=\"192.0.2.50\"/>\n\
+<rule family=\"ipv4\"><source address=\"198.51.100.0/26\"/><forward-port port=\"16444\" protocol=\"tcp\" to-port=\"6443\" to-addr=\"192.0.2.51\"/></rule></zone>";
+        let internal = "<zone><interface name=\"eth1\"/><masquerade/></zone>";
+        let dir = config_dir(&[
+            ("firewalld.conf", "DefaultZone=public\n"),
+            ("zones/public.xml", public),
+            ("zones/internal.xml", internal),
+        ]);
+        let layer = load_dir(dir.path(), "firewalld:dir", &IpsetDb::default()).expect("loads");
+        let layers = [layer];
+        let pool = Spans::net(&"198.51.100.0/25".parse().expect("cidr"));
+        let to = |port: u16| -> Vec<(String, String)> {
+            let p = Packet::arriving(Family::V4, port, None, Some("eth0"));
+            judge_nat(&layers, &pool, &p)
+                .into_iter()
+                .map(|(s, r)| {
+                    let what = match r {
+                        NatResult::Translated { to, .. } => to.to_string(),
+                        other => format!("{other:?}").split_whitespace().next().unwrap_or_default().to_string(),
+                    };
+                    (s.describe(Family::V4), what)
+                })
+                .collect()
+        };
+        assert_eq!(to(16443), [("198.51.100.0/25".to_string(), "192.0.2.50:6443".to_string())]);
+        // The rich rule's forward-port only for its source.
+        let mut got = to(16444);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("198.51.100.0/26".to_string(), "192.0.2.51:6443".to_string()),
+                ("198.51.100.64/26".to_string(), "Untranslated".to_string())
+            ]
+        );
+        // Masquerade belongs to the zone the connection leaves through: internal (eth1) has it.
+        let leaving = |out: &str| {
+            let flow =
+                Flow { listen_port: 16443, port: 6443, arrival: &[], in_iface: Some("eth0"), out_iface: Some(out) };
+            let p = Packet::leaving(&flow, Family::V4, "192.0.2.50".parse().ok());
+            judge_nat(&layers, &pool, &p)
+                .into_iter()
+                .map(|(_, r)| matches!(r, NatResult::Translated { .. }))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(leaving("eth1"), [true]);
+        assert_eq!(leaving("eth2"), [false], "eth2 is in the default zone, public, without masquerade");
+        // firewalld's forward filter admits every forward-port connection before any zone.
+        let flow =
+            Flow { listen_port: 16443, port: 6443, arrival: &[], in_iface: Some("eth0"), out_iface: Some("eth1") };
+        let packets = Packet::forwarded(&flow, Family::V4, "192.0.2.50".parse().ok());
+        let j = Judged::series(packets.iter().map(|p| judge(&layers[0].ruleset, p, &pool)).collect());
+        assert_eq!(j.admitted_set(), pool, "{j:?}");
+    }
+
+    #[test]
     fn malformed_zones_name_the_line() {
         for (text, line, what) in [
             ("<zone>\n<port port=\"64x\" protocol=\"tcp\"/>\n</zone>", 2, "expected a number"),

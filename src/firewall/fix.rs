@@ -524,6 +524,34 @@ mod tests {
     }
 
     #[test]
+    fn a_forwarder_is_fixed_on_the_port_each_chain_sees() {
+        use crate::firewall::eval::Flow;
+        // The security group sees port A before the translation; FORWARD sees the API server's port.
+        let sg = r#"{"SecurityGroupId": "sg-doc1", "RegionId": "doc-1", "Permissions": {"Permission": [
+{"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "22/22", "SourceCidrIp": "0.0.0.0/0", "Policy": "Accept", "Priority": 1}]}}"#;
+        let layer = crate::firewall::ecs_sg::parse(sg, "sg.json").expect("parses");
+        let arrival: [IpAddr; 1] = ["203.0.113.1".parse().expect("ip")];
+        let target: [IpAddr; 1] = ["192.0.2.50".parse().expect("ip")];
+        let flow = Flow { listen_port: 16443, port: 6443, arrival: &arrival, in_iface: None, out_iface: None };
+        let req = Request { port: 6443, destinations: &target, interface: None, flow: Some(flow) };
+        let net: IpNet = "198.51.100.0/26".parse().expect("cidr");
+        let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
+        assert!(fix.notes.is_empty(), "{fix:?}");
+        assert!(fix.commands[0].contains("--Permissions.1.PortRange 16443/16443"), "{fix:?}");
+
+        let rules = "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT\nCOMMIT\n";
+        let layer =
+            crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
+        assert_eq!(
+            fix.commands,
+            [
+                "iptables -A FORWARD -s 198.51.100.0/26 -d 192.0.2.50/32 -p tcp -m tcp --dport 6443 -m comment --comment \"k8sjoin-check doc\" -j ACCEPT"
+            ]
+        );
+    }
+
+    #[test]
     fn answers_dropped_on_output_are_fixed_on_output() {
         let rules = "*filter\n:INPUT DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -p tcp --dport 6443 -j ACCEPT\nCOMMIT\n";
         assert_eq!(

@@ -1113,6 +1113,54 @@ mod tests {
     }
 
     #[test]
+    fn nat_targets_keep_where_they_translate_to() {
+        let to = |target: &str| {
+            let text =
+                format!("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 16443 -j {target}\nCOMMIT\n");
+            let layer = parse(text, "r", &IpsetDb::default()).expect("parses");
+            match &layer.ruleset.chains[0].rules[0].action {
+                Action::Dnat(t) | Action::Snat(t) => t.to_string(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(to("DNAT --to-destination 192.0.2.50:6443"), "192.0.2.50:6443");
+        assert_eq!(to("DNAT --to-destination 192.0.2.50"), "192.0.2.50");
+        assert_eq!(to("DNAT --to-destination 192.0.2.50-192.0.2.52:6443-6450"), "192.0.2.50-192.0.2.52:6443-6450");
+        assert_eq!(to("DNAT --to-destination [2001:db8::5]:6443"), "[2001:db8::5]:6443");
+        assert_eq!(to("DNAT --to-destination 2001:db8::5"), "2001:db8::5");
+        assert_eq!(to("DNAT --to-destination :6443"), ":6443");
+        assert_eq!(to("DNAT --to-destination 192.0.2.50:1000-2000/1500"), "192.0.2.50:1000-2000");
+        assert_eq!(to("REDIRECT --to-ports 6443"), "this host:6443");
+        assert_eq!(to("MASQUERADE --random"), "this host");
+        assert_eq!(to("SNAT --to-source 192.0.2.1"), "192.0.2.1");
+        let single = |target: &str| {
+            let text = format!("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j {target}\nCOMMIT\n");
+            let layer = parse(text, "r", &IpsetDb::default()).expect("parses");
+            match &layer.ruleset.chains[0].rules[0].action {
+                Action::Dnat(t) => t.single(16443),
+                other => panic!("{other:?}"),
+            }
+        };
+        let api: IpAddr = "192.0.2.50".parse().expect("ip");
+        assert_eq!(single("DNAT --to-destination 192.0.2.50"), Some((api, 16443)), "the port is kept");
+        assert_eq!(single("DNAT --to-destination 192.0.2.50-192.0.2.51:6443"), None, "a range is not one target");
+        for (target, what) in [
+            ("DNAT", "needs --to-destination"),
+            ("DNAT --to-destination 192.0.2.500:6443", "expected ADDRESS"),
+            ("DNAT --to-destination 192.0.2.9-192.0.2.1", "expected ADDRESS"),
+            ("DNAT --to-destination 192.0.2.1:65536", "port"),
+            ("DNAT --to-destination [2001:db8::5:6443", "expected ADDRESS"),
+            ("SNAT --to-source", "takes one value"),
+            ("REDIRECT --to-ports x", "port"),
+        ] {
+            let text = format!("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j {target}\nCOMMIT\n");
+            let e = parse(text, "r", &IpsetDb::default()).expect_err(target);
+            assert_eq!(e.line, Some(3), "{target}: {e}");
+            assert!(e.what.contains(what), "{target}: {e}");
+        }
+    }
+
+    #[test]
     fn restore_input_forms() {
         // Implicit tcp module, old-style negation, -N/-I/-P commands, netmask notation.
         let text = "*filter\n-P INPUT DROP\n-N ALLOW\n-A INPUT -p tcp --dport 6443 -j ALLOW\n-I ALLOW -s 192.0.2.0/255.255.255.128 -j ACCEPT\n-I ALLOW 1 -s 192.0.2.5 -j DROP\n-A ALLOW -m conntrack --ctstate ! INVALID -s 192.0.2.200 -j ACCEPT\nCOMMIT\n";

@@ -1158,6 +1158,60 @@ mod tests {
     }
 
     #[test]
+    fn nat_statements_keep_where_they_translate_to() {
+        // The statements as nft 1.0.6 prints them (`nft -j list ruleset`).
+        let statements = [
+            (r#"{"dnat": {"addr": "192.0.2.50", "port": 6443}}"#, "DNAT 192.0.2.50:6443", "dnat to 192.0.2.50:6443"),
+            (r#"{"dnat": {"addr": "192.0.2.50"}}"#, "DNAT 192.0.2.50", "dnat to 192.0.2.50"),
+            (
+                r#"{"dnat": {"addr": {"range": ["192.0.2.50", "192.0.2.60"]}, "port": {"range": [6443, 6450]}}}"#,
+                "DNAT 192.0.2.50-192.0.2.60:6443-6450",
+                "dnat to 192.0.2.50-192.0.2.60:6443-6450",
+            ),
+            (r#"{"redirect": {"port": 6443}}"#, "DNAT this host:6443", "redirect to :6443"),
+            (r#"{"redirect": null}"#, "DNAT this host", "redirect"),
+            (
+                r#"{"dnat": {"addr": {"map": {"key": {"payload": {"protocol": "tcp", "field": "dport"}}, "data": {"set": [[16447, "192.0.2.50"]]}}}}}"#,
+                "DNAT (dnat to an address expression (a map or a prefix) the tool does not follow)",
+                "",
+            ),
+            (r#"{"masquerade": null}"#, "SNAT this host", "masquerade"),
+            (r#"{"snat": {"addr": "192.0.2.1"}}"#, "SNAT 192.0.2.1", "snat to 192.0.2.1"),
+            (r#"{"masquerade": {"port": {"range": [1024, 2000]}, "flags": "random"}}"#, "SNAT this host:1024-2000", ""),
+            (
+                r#"{"dnat": {"family": "ip6", "addr": "2001:db8::5", "port": 6443}}"#,
+                "DNAT [2001:db8::5]:6443",
+                "dnat ip6 to [2001:db8::5]:6443",
+            ),
+        ];
+        for (stmt, want, text) in statements {
+            let json = format!(
+                r#"{{"nftables": [{{"table": {{"family": "inet", "name": "t"}}}},
+{{"chain": {{"family": "inet", "table": "t", "name": "c", "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"}}}},
+{{"rule": {{"family": "inet", "table": "t", "chain": "c", "handle": 3, "expr": [{stmt}]}}}}]}}"#
+            );
+            let layer = parse(&json, "nat.json").unwrap_or_else(|e| panic!("{stmt}: {e}"));
+            let rule = &layer.ruleset.chains[0].rules[0];
+            let got = match &rule.action {
+                a @ (Action::Dnat(to) | Action::Snat(to)) => format!("{a} {to}"),
+                other => format!("{other}"),
+            };
+            assert_eq!(got, want, "{stmt}");
+            if !text.is_empty() {
+                assert_eq!(rule.origin.text, text, "{stmt}");
+            }
+        }
+        // `dnat ip6 to …` in an inet table leaves IPv4 connections alone.
+        let json = r#"{"nftables": [{"table": {"family": "inet", "name": "t"}},
+{"chain": {"family": "inet", "table": "t", "name": "c", "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"}},
+{"rule": {"family": "inet", "table": "t", "chain": "c", "handle": 3, "expr": [{"dnat": {"family": "ip6", "addr": "2001:db8::5", "port": 6443}}]}}]}"#;
+        let layer = parse(json, "nat.json").expect("parses");
+        let p = Packet::arriving(Family::V4, 16443, None, None);
+        let pieces = crate::firewall::nat::judge_nat(&[layer], &Spans::span(ip("192.0.2.7"), ip("192.0.2.7")), &p);
+        assert!(matches!(pieces[0].1, crate::firewall::nat::NatResult::Untranslated { .. }), "{pieces:?}");
+    }
+
+    #[test]
     fn malformed_json_names_the_line() {
         for (text, line, what) in [
             (
