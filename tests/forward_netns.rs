@@ -544,6 +544,7 @@ fn forward_checks_agree_with_real_connections() {
             Need::Command("iptables-restore"),
             Need::Command("iptables-legacy-restore"),
             Need::Command("nft"),
+            Need::Command("sysctl"),
         ],
     ) {
         return;
