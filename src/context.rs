@@ -16,7 +16,11 @@ use crate::endpoint::{
 };
 use crate::error::{Error, InputError};
 use crate::firewall::ipset::IpsetDb;
+use crate::firewall::ranges::Family;
 use crate::firewall::{self, Layer, Spec, live};
+use crate::forward::ForwardSpec;
+use crate::forward::host::HostState;
+use crate::forward::portproxy::{self, PortProxy};
 use crate::kubeconfig::{self, Located};
 use crate::region::{PoolPart, Region, RegionTable};
 
@@ -87,7 +91,22 @@ pub struct Context {
     pub interface: Option<String>,
     /// The access-control layers given on the command line, already parsed.
     pub firewall: FirewallInput,
+    /// `--forward A:HOST:PORT`: this host forwards the API server's connections (the `forward.*`
+    /// checks run).
+    pub forward: Option<Forwarding>,
     pub facts: Facts,
+}
+
+/// A forwarder: what it forwards, and what its kernel says, read when the context is built (a
+/// malformed sysctl or route file is exit 2).
+#[derive(Debug)]
+pub struct Forwarding {
+    pub spec: ForwardSpec,
+    /// Sysctls, routes and addresses under `--root`; `None` when the forwarder is a Windows port
+    /// proxy (`--firewall netsh:FILE`), whose kernel settings do not matter.
+    pub host: Option<HostState>,
+    /// `--assume-return-route`: the IDC routes answers back through this host.
+    pub assume_return_route: bool,
 }
 
 /// `--firewall` and `--ipset`, read and parsed before any check runs (bad input is exit 2).
@@ -99,6 +118,8 @@ pub struct FirewallInput {
     pub live: LiveMode,
     /// `--ipset` dumps, for `-m set` matches.
     pub ipsets: IpsetDb,
+    /// `--firewall netsh:FILE`: a Windows forwarder's port proxies, by file.
+    pub portproxies: Vec<(String, Vec<PortProxy>)>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -171,10 +192,26 @@ impl Context {
             Some(text) => Some(parse_server(text).map_err(|e| Error::Usage(format!("--forwarder: {e}")))?),
             None => None,
         };
-        let port = args.port.or(endpoint.as_ref().map(|e| e.port)).unwrap_or(DEFAULT_APISERVER_PORT);
         if args.port == Some(0) {
             return Err(Error::Usage("--port 0 is not a port; expected 1-65535".into()));
         }
+        let spec = match &args.forward {
+            Some(text) => Some(ForwardSpec::parse(text).map_err(|e| Error::Usage(format!("--forward {e}")))?),
+            None => None,
+        };
+        // On a forwarder the firewall checks judge the forwarded connection to HOST:PORT.
+        let port = match (spec, args.port) {
+            (Some(s), Some(p)) if p != s.target_port => {
+                return Err(Error::Usage(format!(
+                    "--port {p} contradicts --forward {}: the API server port is {} (port A, {}, is where this host listens)",
+                    args.forward.as_deref().unwrap_or_default(),
+                    s.target_port,
+                    s.listen_port
+                )));
+            }
+            (Some(s), _) => s.target_port,
+            (None, p) => p.or(endpoint.as_ref().map(|e| e.port)).unwrap_or(DEFAULT_APISERVER_PORT),
+        };
         let k8s_version = match &args.k8s_version {
             Some(text) => Some(text.parse().map_err(|e| Error::Usage(format!("--k8s-version: {e}")))?),
             None => None,
@@ -183,7 +220,24 @@ impl Context {
         // of making every audit check report on half of it.
         let audit_files = if args.audit { Some(AuditFiles::load(&args.root)?) } else { None };
         let address_plan = AddressPlan::read(&args.root)?;
+        if spec.is_none() && args.firewall.iter().any(|t| matches!(Spec::parse(t), Ok(Spec::PortProxy { .. }))) {
+            return Err(Error::Usage(
+                "--firewall netsh:FILE is a Windows forwarder's port proxies: give --forward A:HOST:PORT too, so that the forwarding checks read it".into(),
+            ));
+        }
         let firewall = firewall_input(&args.firewall, &args.ipset)?;
+        let forward = match spec {
+            None => None,
+            Some(spec) => Some(Forwarding {
+                spec,
+                host: if firewall.portproxies.is_empty() {
+                    Some(HostState::read(&args.root, Family::of(spec.target))?)
+                } else {
+                    None
+                },
+                assume_return_route: args.assume_return_route,
+            }),
+        };
         let facts = Facts::default();
         if let Some(Endpoint { host: Host::Ip(ip), .. }) = &endpoint {
             // An IP literal needs no resolution; setting it here lets every check rely on the fact.
@@ -213,6 +267,7 @@ impl Context {
             address_plan,
             interface: args.interface.clone(),
             firewall,
+            forward,
             facts,
         })
     }
@@ -331,11 +386,13 @@ fn firewall_input(specs: &[String], ipset_files: &[PathBuf]) -> Result<FirewallI
         ipsets.parse_into(&text, &path.display().to_string())?;
     }
     let mut layers = Vec::new();
+    let mut portproxies = Vec::new();
     let mut live = LiveMode::Off;
     let mut stdin_used = false;
     for text in specs {
         match Spec::parse(text).map_err(Error::Usage)? {
             Spec::Live => live = LiveMode::Requested,
+            Spec::PortProxy { path } => portproxies.push((format!("netsh:{path}"), portproxy::load(Path::new(&path))?)),
             Spec::File { kind, path } => {
                 if path == "-" {
                     if stdin_used {
@@ -351,7 +408,7 @@ fn firewall_input(specs: &[String], ipset_files: &[PathBuf]) -> Result<FirewallI
         live = LiveMode::Default;
     }
     firewall::drop_double_counted(&mut layers);
-    Ok(FirewallInput { layers, live, ipsets })
+    Ok(FirewallInput { layers, live, ipsets, portproxies })
 }
 
 /// `--network auto`: VPC when every address of the API server is private, public when any is

@@ -29,7 +29,7 @@ impl Vantage {
 }
 
 /// Local IPv4 addresses: in `/proc/net/fib_trie`, an address line followed by `/32 host LOCAL`.
-fn parse_fib_trie(text: &str) -> Vec<IpAddr> {
+pub fn parse_fib_trie(text: &str) -> Vec<IpAddr> {
     let mut out = Vec::new();
     let mut last: Option<IpAddr> = None;
     for line in text.lines() {
@@ -44,7 +44,7 @@ fn parse_fib_trie(text: &str) -> Vec<IpAddr> {
 }
 
 /// Global IPv6 addresses from `/proc/net/if_inet6` (scope 00 = global).
-fn parse_if_inet6(text: &str) -> Vec<IpAddr> {
+pub fn parse_if_inet6(text: &str) -> Vec<IpAddr> {
     text.lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();

@@ -8,11 +8,13 @@ use std::net::IpAddr;
 use serde_json::{Value, json};
 
 use crate::check::{Category, CheckDef, Env, Outcome, Run, always};
+use crate::checks::forward::Forwarded;
 use crate::context::{FirewallFacts, LiveMode};
 use crate::firewall::analysis::{self, EntryVerdict, Request};
 use crate::firewall::fix::fix_layer;
 use crate::firewall::ranges::{AddrSet, Family};
 use crate::firewall::{Layer, drop_double_counted, live};
+use crate::region::PoolEntry;
 
 pub const SOURCES: CheckDef = CheckDef {
     id: "firewall.sources",
@@ -195,8 +197,13 @@ fn destinations(env: &Env) -> Vec<IpAddr> {
     env.ctx.facts.addresses.get().map(|r| r.addresses.clone()).unwrap_or_default()
 }
 
-fn request<'a>(env: &'a Env, destinations: &'a [IpAddr]) -> Request<'a> {
-    Request { port: env.ctx.port, destinations, interface: env.ctx.interface.as_deref() }
+/// The connection the firewall checks judge: to the API server port on this host, or on a
+/// forwarder (`--forward`) the connection it forwards.
+fn request<'a>(env: &'a Env, destinations: &'a [IpAddr], forwarded: Option<&'a Forwarded>) -> Request<'a> {
+    match forwarded {
+        Some(f) => f.request(),
+        None => Request { port: env.ctx.port, destinations, interface: env.ctx.interface.as_deref(), flow: None },
+    }
 }
 
 /// Hints for the undecidable ranges, from the reasons the evaluator gave.
@@ -239,10 +246,44 @@ fn allowlist(env: &Env) -> Outcome {
     if entries.is_empty() {
         return Outcome::skip(format!("{} has no {:?} pool entries", region.id, ctx.pool).to_lowercase());
     }
+    let forwarded = Forwarded::of(ctx);
     let dsts = destinations(env);
-    let req = request(env, &dsts);
-    let layers = &facts.layers;
-    let (results, _) = analysis::judge_entries(layers, &entries, &req);
+    let req = request(env, &dsts, forwarded.as_ref());
+    judge_pool(env, &facts.layers, &entries, &req)
+}
+
+/// Judges every pool entry (of the target's family, for a forwarded connection) against the
+/// layers on the connection `req` describes: firewall.allowlist, and forward.filter on a
+/// forwarder. Fails naming the denied ranges with the fix for each layer; warns when nothing is
+/// denied but some ranges cannot be decided.
+pub(crate) fn judge_pool(env: &Env, layers: &[Layer], entries: &[PoolEntry], req: &Request<'_>) -> Outcome {
+    let ctx = &env.ctx;
+    let Some(region) = &ctx.region else {
+        return Outcome::skip("no --region: the pool to admit is unknown (see region.known)");
+    };
+    let (entries, other_family): (Vec<PoolEntry>, Vec<PoolEntry>) = match &req.flow {
+        Some(_) => entries
+            .iter()
+            .cloned()
+            .partition(|e| req.destinations.iter().any(|d| Family::of(*d) == Family::of_net(&e.entry))),
+        None => (entries.to_vec(), Vec::new()),
+    };
+    if entries.is_empty() {
+        return Outcome::skip(format!(
+            "no pool entry of {} has the address family of {}: none can be forwarded there",
+            region.id,
+            join_ips(req.destinations)
+        ));
+    }
+    let (results, _) = analysis::judge_entries(layers, &entries, req);
+    let what = match &req.flow {
+        Some(flow) => {
+            let to: Vec<String> =
+                req.destinations.iter().map(|d| std::net::SocketAddr::new(*d, req.port).to_string()).collect();
+            format!("tcp/{} forwarded to {}", flow.listen_port, to.join(", "))
+        }
+        None => format!("tcp/{}", req.port),
+    };
 
     let label = format!("k8sjoin-check {}", region.id);
     let pool = AddrSet::of_nets(entries.iter().map(|e| &e.entry));
@@ -250,7 +291,7 @@ fn allowlist(env: &Env) -> Outcome {
     let mut fixes = Vec::new();
     if denied_any {
         for layer in layers {
-            let fix = fix_layer(layer, &pool, &req, &label, &region.id);
+            let fix = fix_layer(layer, &pool, req, &label, &region.id);
             if !fix.commands.is_empty() || !fix.notes.is_empty() {
                 fixes.push(fix);
             }
@@ -262,16 +303,25 @@ fn allowlist(env: &Env) -> Outcome {
         .filter(|d| d.action == "UNKNOWN")
         .filter_map(|d| d.reason.clone())
         .collect();
-    let evidence = json!({
-        "port": ctx.port,
+    let mut evidence = json!({
+        "port": req.port,
         "protocol": "tcp",
         "region": region.id,
-        "destination": if dsts.is_empty() { Value::Null } else { json!(dsts) },
-        "interface": ctx.interface,
+        "destination": if req.destinations.is_empty() { Value::Null } else { json!(req.destinations) },
+        "interface": req.interface,
         "layers": layers.iter().map(|l| json!({"name": l.name, "kind": l.kind_name(), "rules": l.rules()})).collect::<Vec<_>>(),
         "entries": results,
         "fixes": fixes,
     });
+    if let Some(flow) = &req.flow {
+        evidence["forward"] = json!({
+            "listen_port": flow.listen_port,
+            "arrival": flow.arrival,
+            "inbound": flow.in_iface,
+            "outbound": flow.out_iface,
+            "not_forwarded": other_family.iter().map(|e| e.entry).collect::<Vec<_>>(),
+        });
+    }
     let denied: Vec<String> = results
         .iter()
         .filter(|r| matches!(r.verdict, EntryVerdict::Denied | EntryVerdict::Partial))
@@ -292,10 +342,9 @@ fn allowlist(env: &Env) -> Outcome {
         .collect();
     let unknown: Vec<String> = results.iter().filter(|r| !r.unknown.is_empty()).map(|r| join(&r.unknown)).collect();
     let n = results.len();
-    let port = ctx.port;
     if !denied.is_empty() {
         let mut o = Outcome::fail(format!(
-            "{} of {n} pool entr{} of {} cannot connect to tcp/{port}: {}",
+            "{} of {n} pool entr{} of {} cannot connect to {what}: {}",
             denied.len(),
             if n == 1 { "y" } else { "ies" },
             region.id,
@@ -311,7 +360,7 @@ fn allowlist(env: &Env) -> Outcome {
     if !unknown.is_empty() {
         let why = reasons.iter().next().cloned().unwrap_or_default();
         return Outcome::warn(format!(
-            "nothing denied, but {} of {n} pool entr{} cannot be decided on tcp/{port}: {} ({why})",
+            "nothing denied, but {} of {n} pool entr{} cannot be decided on {what}: {} ({why})",
             unknown.len(),
             if n == 1 { "y" } else { "ies" },
             unknown.join(", ")
@@ -320,13 +369,17 @@ fn allowlist(env: &Env) -> Outcome {
         .fixes(unknown_hints(&reasons));
     }
     Outcome::pass(format!(
-        "all {n} pool entr{} of {} admitted on tcp/{port} by {} layer{}",
+        "all {n} pool entr{} of {} admitted on {what} by {} layer{}",
         if n == 1 { "y" } else { "ies" },
         region.id,
         layers.len(),
         plural(layers.len())
     ))
     .evidence(evidence)
+}
+
+fn join_ips(ips: &[IpAddr]) -> String {
+    ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 fn join(nets: &[ipnet::IpNet]) -> String {
@@ -343,8 +396,9 @@ fn shadowed(env: &Env) -> Outcome {
         return Outcome::skip("no --region: the pool is unknown (see region.known)");
     };
     let entries = region.pool(ctx.pool);
+    let forwarded = Forwarded::of(ctx);
     let dsts = destinations(env);
-    let list = analysis::shadowed(&facts.layers, &entries, &request(env, &dsts));
+    let list = analysis::shadowed(&facts.layers, &entries, &request(env, &dsts, forwarded.as_ref()));
     let evidence = json!({"port": ctx.port, "shadowed": list});
     if list.is_empty() {
         return Outcome::pass(format!("no ACCEPT rule for {}'s pool is shadowed by an earlier rule", region.id))
@@ -385,9 +439,12 @@ fn exposure(env: &Env) -> Outcome {
         Ok(f) => f,
         Err(o) => return *o,
     };
+    let forwarded = Forwarded::of(ctx);
     let dsts = destinations(env);
     let port = ctx.port;
-    let judged = analysis::exposure(&facts.layers, &request(env, &dsts));
+    let req = request(env, &dsts, forwarded.as_ref());
+    let dsts = req.destinations;
+    let judged = analysis::exposure(&facts.layers, &req);
     let mut open = Vec::new();
     let mut maybe = Vec::new();
     let mut narrow = Vec::new();

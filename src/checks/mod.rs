@@ -6,6 +6,7 @@ pub mod apiserver;
 pub mod audit;
 pub mod edition;
 pub mod firewall;
+pub mod forward;
 pub mod forwarder;
 pub mod host;
 pub mod region;
@@ -30,6 +31,10 @@ pub static CATALOGUE: &[CheckDef] = &[
     firewall::ALLOWLIST,
     firewall::SHADOWED,
     firewall::EXPOSURE,
+    forward::IP_FORWARD_CHECK,
+    forward::DNAT,
+    forward::FILTER,
+    forward::RETURN_PATH,
     host::CONTAINER_RUNTIME,
     audit::K8S_VERSION,
     audit::POLICY_FILE,

@@ -11,12 +11,15 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 use crate::firewall::Layer;
-use crate::firewall::eval::{Decider, Judged, Options, Outcome, Packet, PacketKind, judge, judge_with, rule_catches};
+use crate::firewall::eval::{
+    Decider, Flow, Judged, Options, Outcome, Packet, PacketKind, judge, judge_with, rule_catches,
+};
 use crate::firewall::model::{Action, Side, Verdict};
 use crate::firewall::ranges::{AddrSet, Family, Spans};
 use crate::region::{PoolEntry, PoolKind};
 
-/// What connection is judged: a new TCP connection from the pool to `port` on this host.
+/// What connection is judged: a new TCP connection from the pool to `port` on this host, or with
+/// `flow`, one this host forwards to `port` on the destinations (a hybrid-cloud forwarder).
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
     pub port: u16,
@@ -24,6 +27,9 @@ pub struct Request<'a> {
     pub destinations: &'a [IpAddr],
     /// The interface the pool's traffic arrives on, when known.
     pub interface: Option<&'a str>,
+    /// The forwarded connection, when this host forwards it (then `port` and `interface` are the
+    /// flow's).
+    pub flow: Option<Flow<'a>>,
 }
 
 impl Request<'_> {
@@ -34,9 +40,13 @@ impl Request<'_> {
         if v.is_empty() { vec![None] } else { v }
     }
 
-    /// The packets of the connection for one destination candidate.
+    /// The packets of the connection for one destination candidate; the first is the SYN the
+    /// API server's host filters.
     pub fn packets(&self, family: Family, dst: Option<IpAddr>) -> Vec<Packet> {
-        Packet::to_local_port(family, self.port, dst, self.interface)
+        match &self.flow {
+            Some(flow) => Packet::forwarded(flow, family, dst),
+            None => Packet::to_local_port(family, self.port, dst, self.interface),
+        }
     }
 }
 
@@ -352,7 +362,7 @@ mod tests {
             entry("198.51.100.0/25", PoolKind::Private),
             entry("198.51.100.130/32", PoolKind::Public),
         ];
-        let req = Request { port: 6443, destinations: &[], interface: None };
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
         let (results, _) = judge_entries(&layers, &entries, &req);
         assert_eq!(results[0].verdict, EntryVerdict::Admitted);
         assert_eq!(results[1].verdict, EntryVerdict::Partial);
@@ -374,7 +384,7 @@ mod tests {
     #[test]
     fn uncovered_family_is_unknown() {
         let layers = vec![iptables::parse(RULES, "iptables:rules.txt", &IpsetDb::default()).expect("parses")];
-        let req = Request { port: 6443, destinations: &[], interface: None };
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
         let (results, _) = judge_entries(&layers, &[entry("2001:db8::/64", PoolKind::Private)], &req);
         assert_eq!(results[0].verdict, EntryVerdict::Unknown);
         assert!(results[0].deciding[0].reason.as_deref().is_some_and(|r| r.contains("IPv6")));

@@ -56,6 +56,20 @@ pub enum Iface {
     Remote,
 }
 
+/// Which base chains a judgement runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Chains {
+    /// Every base chain on the packet's hooks (nat chains for the first packet only).
+    All,
+    /// Filtering chains only: the translations of a forwarded flow are judged apart.
+    Filter,
+    /// Nat chains only, where a translation ends the judgement: the addresses a DNAT/SNAT rule
+    /// catches come out admitted and attributed to that rule, and later nat chains of the hook do
+    /// not see them (the kernel keeps the first binding). Addresses no rule translates come out
+    /// admitted by a policy or an ACCEPT.
+    Nat,
+}
+
 /// Known and unknown bits of a 32-bit mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Bits {
@@ -98,6 +112,7 @@ pub struct Packet {
     pub first: bool,
     pub iif: Iface,
     pub oif: Iface,
+    pub chains: Chains,
 }
 
 pub const PROTO_TCP: u8 = 6;
@@ -127,6 +142,7 @@ impl Packet {
             first: true,
             iif: iface.clone(),
             oif: Iface::Absent,
+            chains: Chains::All,
         };
         let established = Packet {
             kind: PacketKind::Established,
@@ -157,36 +173,73 @@ impl Packet {
     }
 
     /// The packets of a connection from the pool that this host forwards after destination NAT
-    /// (a hybrid-cloud forwarder): the translated SYN (conntrack NEW, status DNAT) and the client's
-    /// later packets on the forward path to `target:port`, and the target's answers coming back.
-    /// `in_iface` is where the pool's traffic arrives, `out_iface` where the target is; the DNAT
-    /// itself (PREROUTING) is not judged here, the filtering of the translated flow is.
-    pub fn forwarded(
-        family: Family,
-        target: Option<IpAddr>,
-        port: u16,
-        in_iface: Option<&str>,
-        out_iface: Option<&str>,
-    ) -> Vec<Packet> {
+    /// (a hybrid-cloud forwarder), for the filtering chains: the translated SYN (conntrack NEW,
+    /// status DNAT) and the client's later packets on the forward path to `target:port`, the
+    /// target's answers coming back, and — ahead of the translation — the SYN and later packets as
+    /// they arrive for `listen_port` on one of `arrival` (this host's addresses the pool connects
+    /// to; `[None]` when unknown), which security groups, raw and mangle chains see. The
+    /// translations themselves are judged by [`Packet::arriving`] and [`Packet::leaving`].
+    pub fn forwarded(flow: &Flow<'_>, family: Family, target: Option<IpAddr>) -> Vec<Packet> {
         let named = |i: Option<&str>| i.map_or(Iface::Remote, |i| Iface::Named(i.to_string()));
-        let mut packets = Packet::to_local_port(family, port, target, in_iface);
+        let mut packets = Packet::to_local_port(family, flow.port, target, flow.in_iface);
         for p in &mut packets {
+            p.chains = Chains::Filter;
             p.peer_local = Some(false);
             p.ct_state |= ct::DNAT;
             p.ct_status.0 |= ct::status::DNAT;
             match p.kind {
                 PacketKind::New | PacketKind::Established => {
-                    p.hooks = vec![Hook::Ingress, Hook::Forward, Hook::Postrouting];
-                    p.oif = named(out_iface);
+                    p.hooks = vec![Hook::Forward, Hook::Postrouting];
+                    p.oif = named(flow.out_iface);
                 }
                 PacketKind::Reply => {
                     p.hooks = vec![Hook::Forward, Hook::Postrouting];
-                    p.iif = named(out_iface);
-                    p.oif = named(in_iface);
+                    p.iif = named(flow.out_iface);
+                    p.oif = named(flow.in_iface);
                 }
             }
         }
+        let arrival: Vec<Option<IpAddr>> = if flow.arrival.iter().any(|a| Family::of(*a) == family) {
+            flow.arrival.iter().filter(|a| Family::of(**a) == family).map(|a| Some(*a)).collect()
+        } else {
+            vec![None]
+        };
+        for dst in arrival {
+            for mut p in Packet::to_local_port(family, flow.listen_port, dst, flow.in_iface) {
+                if p.kind == PacketKind::Reply {
+                    continue;
+                }
+                p.chains = Chains::Filter;
+                p.hooks = vec![Hook::Ingress, Hook::Prerouting];
+                if p.kind == PacketKind::Established {
+                    // Later packets are translated at the nat hook without running the nat chains;
+                    // before it they still carry this host's address, in a DNAT connection.
+                    p.ct_state |= ct::DNAT;
+                    p.ct_status.0 |= ct::status::DNAT;
+                }
+                packets.push(p);
+            }
+        }
         packets
+    }
+
+    /// The SYN of the connection as it arrives for `listen_port` on `arrival` (one of this host's
+    /// addresses, `None` when unknown), for the nat chains of the prerouting hook: which rule
+    /// translates its destination, and to what.
+    pub fn arriving(family: Family, listen_port: u16, arrival: Option<IpAddr>, in_iface: Option<&str>) -> Packet {
+        let mut p = Packet::to_local_port(family, listen_port, arrival, in_iface).remove(0);
+        p.hooks = vec![Hook::Prerouting];
+        p.chains = Chains::Nat;
+        p
+    }
+
+    /// The translated SYN leaving towards `target:port`, for the nat chains of the postrouting
+    /// hook: which rule translates its source (SNAT, MASQUERADE), if any.
+    pub fn leaving(flow: &Flow<'_>, family: Family, target: Option<IpAddr>) -> Packet {
+        let mut p = Packet::forwarded(flow, family, target).remove(0);
+        p.hooks = vec![Hook::Postrouting];
+        p.chains = Chains::Nat;
+        p
     }
 
     fn port(&self, side: Side) -> Option<u16> {
@@ -195,6 +248,18 @@ impl Packet {
             Side::Dst => self.dport,
         }
     }
+}
+
+/// A connection this host forwards: it arrives for `listen_port` on `in_iface` and, translated,
+/// leaves by `out_iface` towards the target's `port`.
+#[derive(Debug, Clone, Copy)]
+pub struct Flow<'a> {
+    pub listen_port: u16,
+    pub port: u16,
+    /// This host's addresses the pool may connect to; empty when unknown.
+    pub arrival: &'a [IpAddr],
+    pub in_iface: Option<&'a str>,
+    pub out_iface: Option<&'a str>,
 }
 
 /// What finally happened to some addresses.
@@ -339,6 +404,8 @@ struct Emission {
     /// Weak accepts (a policy of an empty chain, a nat chain) do not replace an earlier accepting rule
     /// as the one reported.
     weak: bool,
+    /// A nat rule translated the addresses (in a [`Chains::Nat`] judgement).
+    translated: bool,
     seq: u64,
 }
 
@@ -384,13 +451,22 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
         .bases
         .iter()
         .enumerate()
-        .filter(|(_, b)| b.families.has(packet.family) && (packet.first || !b.nat))
+        .filter(|(_, b)| {
+            let wanted = match packet.chains {
+                Chains::All => packet.first || !b.nat,
+                Chains::Filter => !b.nat,
+                Chains::Nat => b.nat,
+            };
+            wanted && b.families.has(packet.family)
+        })
         .filter_map(|(i, b)| packet.hooks.iter().position(|h| *h == b.hook).map(|pos| (pos, b.priority, i)))
         .collect();
     bases.sort_unstable();
 
     let mut live = vec![Class { addrs: addrs.clone(), state: initial, assumed: None, accepted_by: None }];
     let mut finals: Vec<Emission> = Vec::new();
+    // Addresses a nat rule translated: done, whatever later nat chains would say.
+    let mut translated: Vec<Class> = Vec::new();
     for (_, _, bi) in bases {
         if live.iter().all(|c| c.addrs.is_empty()) {
             break;
@@ -415,7 +491,14 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
         }
         let mut next: Vec<Class> = Vec::new();
         for e in std::mem::take(&mut ev.emissions) {
-            if e.outcome == Outcome::Accept {
+            if e.translated {
+                translated.push(Class {
+                    addrs: e.addrs,
+                    state: e.state,
+                    assumed: e.assumed,
+                    accepted_by: Some(e.decider),
+                });
+            } else if e.outcome == Outcome::Accept {
                 let accepted_by = match (&e.accepted_by, e.weak) {
                     (Some(prev), true) => Some(prev.clone()),
                     _ => Some(e.decider.clone()),
@@ -427,8 +510,70 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
         }
         live = merge(next);
     }
+    if packet.chains == Chains::Nat {
+        live = split_translations(live, translated, &mut finals, packet.kind);
+    }
     let judged = conclude(addrs, live, finals, packet.kind);
     (judged, ev.trace.unwrap_or_default())
+}
+
+/// In a nat judgement every path accepts, but not alike: addresses that one path translates and
+/// another does not (or translates by another rule) depend on an undecidable match. They leave the
+/// accepted classes and become unknown, attributed to that match.
+fn split_translations(
+    untranslated: Vec<Class>,
+    translated: Vec<Class>,
+    finals: &mut Vec<Emission>,
+    kind: PacketKind,
+) -> Vec<Class> {
+    let key = |c: &Class, t: bool| if t { c.accepted_by.as_ref().and_then(|d| d.chain.zip(d.rule)) } else { None };
+    let classes: Vec<(Option<(ChainId, usize)>, Class)> = untranslated
+        .into_iter()
+        .map(|c| (key(&c, false), c))
+        .chain(translated.into_iter().map(|c| (key(&c, true), c)))
+        .collect();
+    let mut conflict = Spans::new();
+    for (i, (ka, a)) in classes.iter().enumerate() {
+        for (kb, b) in &classes[i + 1..] {
+            if ka != kb {
+                conflict = conflict.union(&a.addrs.intersect(&b.addrs));
+            }
+        }
+    }
+    if conflict.is_empty() {
+        return classes.into_iter().map(|(_, c)| c).collect();
+    }
+    let mut out = Vec::new();
+    for (_, mut c) in classes {
+        let lost = c.addrs.intersect(&conflict);
+        if !lost.is_empty() {
+            let reason = c.assumed.as_ref().map_or_else(
+                || Arc::from("paths through the nat chains disagree"),
+                |u| Arc::from(format!("whether the connection is translated depends on: {}", u.reason)),
+            );
+            finals.push(Emission {
+                addrs: lost,
+                outcome: Outcome::Unknown,
+                decider: Decider {
+                    layer: None,
+                    chain: c.assumed.as_ref().map(|u| u.chain),
+                    rule: c.assumed.as_ref().map(|u| u.rule),
+                    outcome: Outcome::Unknown,
+                    packet: kind,
+                    reason: Some(reason),
+                },
+                assumed: None,
+                state: c.state,
+                accepted_by: None,
+                weak: false,
+                translated: false,
+                seq: u64::MAX,
+            });
+            c.addrs = c.addrs.difference(&conflict);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The addresses among `addrs` for which every match of `rule` certainly holds (marks as on a
@@ -618,6 +763,7 @@ impl Evaluator<'_> {
             state: c.state,
             accepted_by: c.accepted_by,
             weak,
+            translated: false,
             seq: self.seq,
         });
     }
@@ -717,14 +863,22 @@ impl Evaluator<'_> {
                         let back = self.chain(*target, matched, depth + 1);
                         returned.extend(back);
                     }
-                    Action::Dnat => {
+                    Action::Dnat(_) | Action::Snat(_) if self.pkt.chains == Chains::Nat => {
+                        for m in matched.into_iter().filter(|m| !m.addrs.is_empty()) {
+                            self.emit(m, Outcome::Accept, id, Some(ri), None, false);
+                            if let Some(e) = self.emissions.last_mut() {
+                                e.translated = true;
+                            }
+                        }
+                    }
+                    Action::Dnat(_) => {
                         let why: Arc<str> =
                             "destination NAT on this path: the evaluator does not follow the translated address".into();
                         for m in matched {
                             self.emit(m, Outcome::Unknown, id, Some(ri), Some(why.clone()), false);
                         }
                     }
-                    Action::Snat => {
+                    Action::Snat(_) => {
                         for m in matched {
                             self.emit(m, Outcome::Accept, id, Some(ri), None, true);
                         }
@@ -1127,9 +1281,10 @@ mod tests {
         let pool = net("203.0.113.0/24");
         let judged =
             |packets: Vec<Packet>| Judged::series(packets.iter().map(|p| judge(&layer.ruleset, p, &pool)).collect());
-        assert_eq!(judged(Packet::forwarded(Family::V4, target, 6443, None, None)).admitted_set(), pool);
+        let flow = |port| Flow { listen_port: 16443, port, arrival: &[], in_iface: None, out_iface: None };
+        assert_eq!(judged(Packet::forwarded(&flow(6443), Family::V4, target)).admitted_set(), pool);
         // INPUT (policy DROP) does not see forwarded traffic; a wrong port does not pass FORWARD.
-        assert_eq!(judged(Packet::forwarded(Family::V4, target, 8443, None, None)).denied_set(), pool);
+        assert_eq!(judged(Packet::forwarded(&flow(8443), Family::V4, target)).denied_set(), pool);
         assert_eq!(judged(Packet::to_local_port(Family::V4, 6443, target, None)).denied_set(), pool);
     }
 

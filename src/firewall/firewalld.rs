@@ -22,8 +22,8 @@ use roxmltree::{Document, Node};
 use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
-    Action, Base, Chain, ChainId, Direction, Families, Hook, IfName, Match, Origin, Policy, PortSide, Ports, Protos,
-    Rule, RuleText, Ruleset, Side, Verdict, ct,
+    Action, Base, Chain, ChainId, Direction, Families, Hook, IfName, Match, NatAddr, NatTo, Origin, Policy, PortSide,
+    Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct,
 };
 use crate::firewall::ranges::{Family, Spans};
 use crate::firewall::{Layer, LayerKind, read_text};
@@ -608,7 +608,14 @@ pub fn rich_text(r: &RichRule) -> String {
         Some(RichElement::Icmp) => s.push_str(" icmp-block"),
         Some(RichElement::Masquerade) => s.push_str(" masquerade"),
         Some(RichElement::ForwardPort(f)) => {
-            s.push_str(&format!(" forward-port port=\"{}-{}\" protocol=\"{}\"", f.port.0, f.port.1, f.protocol))
+            let span = |(lo, hi): (u16, u16)| if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") };
+            s.push_str(&format!(" forward-port port=\"{}\" protocol=\"{}\"", span(f.port), f.protocol));
+            if let Some(p) = f.to_port {
+                s.push_str(&format!(" to-port=\"{}\"", span(p)));
+            }
+            if let Some(a) = f.to_addr {
+                s.push_str(&format!(" to-addr=\"{a}\""));
+            }
         }
         None => {}
     }
@@ -766,8 +773,8 @@ impl Builder<'_> {
         Some(out)
     }
 
-    /// Model rules of a rich rule: one per alternative of its element.
-    fn rich(&self, r: &RichRule) -> Vec<Rule> {
+    /// The family, source and destination conditions of a rich rule.
+    fn rich_base(&self, r: &RichRule) -> Vec<Match> {
         let mut base = Vec::new();
         if let Some(f) = r.family {
             base.push(Match::Family(f));
@@ -778,6 +785,12 @@ impl Builder<'_> {
         if let Some((d, invert)) = &r.destination {
             base.push(Match::Addr { side: Side::Dst, family: Family::of_net(d), set: Spans::net(d), negated: *invert });
         }
+        base
+    }
+
+    /// Model rules of a rich rule: one per alternative of its element.
+    fn rich(&self, r: &RichRule) -> Vec<Rule> {
+        let mut base = self.rich_base(r);
         if r.limited {
             base.push(Match::unknown("the rule's action is rate-limited (limit value=…)"));
         }
@@ -881,9 +894,16 @@ pub fn compile(config: &Config) -> Ruleset {
     }
     dispatch(&mut b, config, zones_chain, &zone_chain);
 
+    forward_chain(&mut b);
     // Forward-ports translate the destination before the input path sees it.
-    let forwarded: Vec<&Zone> = config.zones.iter().filter(|z| !z.forward_ports.is_empty()).collect();
-    if !forwarded.is_empty() {
+    let rich_nat = |z: &Zone, masquerade: bool| {
+        z.rich_rules.iter().any(|r| match r.element {
+            Some(RichElement::Masquerade) => masquerade,
+            Some(RichElement::ForwardPort(_)) => !masquerade,
+            _ => false,
+        })
+    };
+    if config.zones.iter().any(|z| !z.forward_ports.is_empty() || rich_nat(z, false)) {
         let pre = b.chain("nat_PREROUTING".into(), "firewalld", None);
         b.rs.chains[pre].policy = Some(Box::new(Policy {
             verdict: Verdict::Accept,
@@ -897,10 +917,17 @@ pub fn compile(config: &Config) -> Ruleset {
         let mut nat_chain: HashMap<&str, ChainId> = HashMap::new();
         for zone in &config.zones {
             let id = b.chain(format!("nat_PRE_{}", zone.name), &zone.file, Some(&zone.name));
+            for r in zone.rich_rules.iter().filter(|r| matches!(r.element, Some(RichElement::ForwardPort(_)))) {
+                if let Some(RichElement::ForwardPort(fp)) = &r.element {
+                    let mut m = b.rich_base(r);
+                    m.extend(forward_port_matches(fp));
+                    b.push(id, rule(m, Action::Dnat(Box::new(forward_port_target(fp))), 0, r.line, r.text.clone()));
+                }
+            }
             for fp in &zone.forward_ports {
-                let p = PortItem { protocol: fp.value.protocol.clone(), lo: fp.value.port.0, hi: fp.value.port.1 };
-                let m = port_matches(&p, PortSide::Dst).unwrap_or_else(unknown_protocol(&fp.value.protocol));
-                b.push(id, rule(m, Action::Dnat, 0, fp.line, fp.text.clone()));
+                let m = forward_port_matches(&fp.value);
+                let action = Action::Dnat(Box::new(forward_port_target(&fp.value)));
+                b.push(id, rule(m, action, 0, fp.line, fp.text.clone()));
             }
             nat_chain.insert(zone.name.as_str(), id);
         }
@@ -913,7 +940,137 @@ pub fn compile(config: &Config) -> Ruleset {
             nat: true,
         });
     }
+    // Masquerade applies to what leaves through the zone: the egress zone, chosen by destination
+    // (source zones) or by the leaving interface.
+    if config.zones.iter().any(|z| z.masquerade || rich_nat(z, true)) {
+        let post = b.chain("nat_POSTROUTING".into(), "firewalld", None);
+        b.rs.chains[post].policy = Some(Box::new(Policy {
+            verdict: Verdict::Accept,
+            origin: Origin {
+                text: "type nat hook postrouting priority srcnat + 10; policy accept;".into(),
+                ..Origin::default()
+            },
+        }));
+        let zones = b.chain("nat_POSTROUTING_ZONES".into(), "firewalld", None);
+        b.push(post, rule(vec![], Action::Jump(zones), 0, None, "jump nat_POSTROUTING_ZONES"));
+        let mut nat_chain: HashMap<&str, ChainId> = HashMap::new();
+        let not_lo = || Match::Iface { dir: Direction::Out, names: vec![IfName::parse("lo")], negated: true };
+        let masquerade = || Action::Snat(Box::new(NatTo::to(NatAddr::Local, None)));
+        for zone in &config.zones {
+            let id = b.chain(format!("nat_POST_{}", zone.name), &zone.file, Some(&zone.name));
+            for r in zone.rich_rules.iter().filter(|r| r.element == Some(RichElement::Masquerade)) {
+                let mut m = b.rich_base(r);
+                m.push(not_lo());
+                b.push(id, rule(m, masquerade(), 0, r.line, r.text.clone()));
+            }
+            if zone.masquerade {
+                let m = vec![Match::Family(Family::V4), not_lo()];
+                b.push(
+                    id,
+                    rule(m, masquerade(), 0, None, "<masquerade/> (meta nfproto ipv4 oifname != \"lo\" masquerade)"),
+                );
+            }
+            nat_chain.insert(zone.name.as_str(), id);
+        }
+        dispatch_out(&mut b, config, zones, &nat_chain);
+        b.rs.bases.push(Base {
+            chain: post,
+            hook: Hook::Postrouting,
+            priority: 110,
+            families: Families::BOTH,
+            nat: true,
+        });
+    }
     b.rs
+}
+
+/// firewalld's forward filter: established traffic and every destination-NATed connection (a
+/// forward-port) are accepted before any zone; what the zones and policies decide for other
+/// forwarded traffic is not evaluated.
+fn forward_chain(b: &mut Builder<'_>) {
+    let fwd = b.chain("filter_FORWARD".into(), "firewalld", None);
+    b.rs.chains[fwd].policy = Some(Box::new(Policy {
+        verdict: Verdict::Accept,
+        origin: Origin {
+            text: "type filter hook forward priority filter + 10; policy accept;".into(),
+            ..Origin::default()
+        },
+    }));
+    let fixed = [
+        (
+            vec![Match::CtState { mask: ct::ESTABLISHED | ct::RELATED, negated: false }],
+            Action::Verdict(Verdict::Accept),
+            "ct state { established, related } accept",
+        ),
+        (
+            vec![Match::CtStatus { mask: ct::status::DNAT, negated: false }],
+            Action::Verdict(Verdict::Accept),
+            "ct status dnat accept",
+        ),
+        (
+            vec![Match::Iface { dir: Direction::In, names: vec![IfName::parse("lo")], negated: false }],
+            Action::Verdict(Verdict::Accept),
+            "iifname \"lo\" accept",
+        ),
+        (
+            vec![Match::CtState { mask: ct::INVALID, negated: false }],
+            Action::Verdict(Verdict::Drop),
+            "ct state invalid drop",
+        ),
+        (
+            vec![],
+            Action::unknown("zone forwarding and policies for traffic that is not a forward-port are not evaluated"),
+            "jump filter_FORWARD_ZONES",
+        ),
+    ];
+    for (m, a, t) in fixed {
+        b.push(fwd, rule(m, a, 0, None, t));
+    }
+    b.rs.bases.push(Base { chain: fwd, hook: Hook::Forward, priority: 10, families: Families::BOTH, nat: false });
+}
+
+/// `port=A:proto=tcp` of a forward-port, and its family when it names an address.
+fn forward_port_matches(fp: &ForwardPort) -> Vec<Match> {
+    let p = PortItem { protocol: fp.protocol.clone(), lo: fp.port.0, hi: fp.port.1 };
+    let mut m = port_matches(&p, PortSide::Dst).unwrap_or_else(unknown_protocol(&fp.protocol));
+    if let Some(a) = fp.to_addr {
+        m.insert(0, Match::Family(Family::of(a)));
+    }
+    m
+}
+
+/// Where a forward-port sends the connection: `to-addr` (port `to-port`, else unchanged), or
+/// without `to-addr` this host's `to-port`.
+fn forward_port_target(fp: &ForwardPort) -> NatTo {
+    let addr = fp.to_addr.map_or(NatAddr::Local, |a| NatAddr::Range(a, a));
+    NatTo::to(addr, fp.to_port)
+}
+
+/// The egress zone: source zones by destination address, then interface zones by the leaving
+/// interface, then the default zone.
+fn dispatch_out(b: &mut Builder<'_>, config: &Config, chain: ChainId, targets: &HashMap<&str, ChainId>) {
+    let mut by_source: Vec<&Zone> = config.zones.iter().filter(|z| !z.sources.is_empty()).collect();
+    by_source.sort_by_key(|z| (z.priority, z.name.clone()));
+    for zone in by_source {
+        for s in &zone.sources {
+            let m = match b.source_match(&s.value, false) {
+                Match::Addr { family, set, negated, .. } => Match::Addr { side: Side::Dst, family, set, negated },
+                other => other,
+            };
+            let text = format!("{} (zone {}, as destination)", s.text, zone.name);
+            b.push(chain, rule(vec![m], Action::Goto(targets[zone.name.as_str()]), 0, s.line, text));
+        }
+    }
+    for zone in config.zones.iter().filter(|z| !z.interfaces.is_empty()) {
+        for i in &zone.interfaces {
+            let m = Match::Iface { dir: Direction::Out, names: vec![IfName::parse(&i.value)], negated: false };
+            let text = format!("{} (zone {}, leaving)", i.text, zone.name);
+            b.push(chain, rule(vec![m], Action::Goto(targets[zone.name.as_str()]), 0, i.line, text));
+        }
+    }
+    if let Some(default) = targets.get(config.default_zone.as_str()) {
+        b.push(chain, rule(vec![], Action::Goto(*default), 0, None, format!("default zone {}", config.default_zone)));
+    }
 }
 
 /// Source zones, then interface zones, then the default zone.
@@ -1172,6 +1329,65 @@ mod tests {
         let LayerKind::Firewalld(c) = &layer.kind else { panic!("kind") };
         assert!(c.zones[0].masquerade);
         assert_eq!(c.zones[0].forward_ports[0].value.to_addr, Some("192.0.2.50".parse().expect("ip")));
+    }
+
+    #[test]
+    fn forward_ports_and_masquerade_translate_like_firewalld() {
+        use crate::firewall::eval::Flow;
+        use crate::firewall::nat::{NatResult, judge_nat};
+        let public = "<zone><forward/><forward-port port=\"16443\" protocol=\"tcp\" to-port=\"6443\" to-addr=\"192.0.2.50\"/>\n\
+<rule family=\"ipv4\"><source address=\"198.51.100.0/26\"/><forward-port port=\"16444\" protocol=\"tcp\" to-port=\"6443\" to-addr=\"192.0.2.51\"/></rule></zone>";
+        let internal = "<zone><interface name=\"eth1\"/><masquerade/></zone>";
+        let dir = config_dir(&[
+            ("firewalld.conf", "DefaultZone=public\n"),
+            ("zones/public.xml", public),
+            ("zones/internal.xml", internal),
+        ]);
+        let layer = load_dir(dir.path(), "firewalld:dir", &IpsetDb::default()).expect("loads");
+        let layers = [layer];
+        let pool = Spans::net(&"198.51.100.0/25".parse().expect("cidr"));
+        let to = |port: u16| -> Vec<(String, String)> {
+            let p = Packet::arriving(Family::V4, port, None, Some("eth0"));
+            judge_nat(&layers, &pool, &p)
+                .into_iter()
+                .map(|(s, r)| {
+                    let what = match r {
+                        NatResult::Translated { to, .. } => to.to_string(),
+                        other => format!("{other:?}").split_whitespace().next().unwrap_or_default().to_string(),
+                    };
+                    (s.describe(Family::V4), what)
+                })
+                .collect()
+        };
+        assert_eq!(to(16443), [("198.51.100.0/25".to_string(), "192.0.2.50:6443".to_string())]);
+        // The rich rule's forward-port only for its source.
+        let mut got = to(16444);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("198.51.100.0/26".to_string(), "192.0.2.51:6443".to_string()),
+                ("198.51.100.64/26".to_string(), "Untranslated".to_string())
+            ]
+        );
+        // Masquerade belongs to the zone the connection leaves through: internal (eth1) has it.
+        let leaving = |out: &str| {
+            let flow =
+                Flow { listen_port: 16443, port: 6443, arrival: &[], in_iface: Some("eth0"), out_iface: Some(out) };
+            let p = Packet::leaving(&flow, Family::V4, "192.0.2.50".parse().ok());
+            judge_nat(&layers, &pool, &p)
+                .into_iter()
+                .map(|(_, r)| matches!(r, NatResult::Translated { .. }))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(leaving("eth1"), [true]);
+        assert_eq!(leaving("eth2"), [false], "eth2 is in the default zone, public, without masquerade");
+        // firewalld's forward filter admits every forward-port connection before any zone.
+        let flow =
+            Flow { listen_port: 16443, port: 6443, arrival: &[], in_iface: Some("eth0"), out_iface: Some("eth1") };
+        let packets = Packet::forwarded(&flow, Family::V4, "192.0.2.50".parse().ok());
+        let j = Judged::series(packets.iter().map(|p| judge(&layers[0].ruleset, p, &pool)).collect());
+        assert_eq!(j.admitted_set(), pool, "{j:?}");
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! Rules that admit address blocks to tcp/PORT, written in each layer's own syntax: what a user
 //! pastes (`allowlist`), and the fixes the firewall checks print.
 
+use std::net::IpAddr;
+
 use ipnet::IpNet;
 
 use crate::firewall::analysis::{Request, judge_family};
 use crate::firewall::eval::{Decider, Outcome, PacketKind};
-use crate::firewall::model::{Action, Match, Origin, PortSide, Ports, Protos, Rule, Side, Verdict};
+use crate::firewall::model::{
+    Action, ChainId, Hook, Match, Origin, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
+};
 use crate::firewall::ranges::{AddrSet, Family, Spans};
 use crate::firewall::{Layer, LayerKind, cidrs, ecs_sg, firewalld};
 use crate::region::PoolEntry;
@@ -155,7 +159,8 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
     let (mut denied, mut next) = denials(&sim, &pool, req);
     for _ in 0..MAX_STEPS {
         let Some((family, spans, decider)) = next.take() else { break };
-        let step = Step { family, cidrs: spans.cidrs(family), decider: &decider, port: req.port, label, region };
+        let (port, peer) = step_target(&sim, &decider, req, family);
+        let step = Step { family, cidrs: spans.cidrs(family), decider: &decider, port, peer, label, region };
         let mut progressed = None;
         let mut problem = None;
         for top in [false, true] {
@@ -212,6 +217,47 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
     out
 }
 
+/// The port and the address on the other side of the packet a fix admits: for a forwarded flow,
+/// this host's port A and address where the pool's traffic arrives (chains on the ingress and
+/// prerouting hooks, which see it before translation), else the target's; for a local port, that
+/// port and any address.
+fn step_target(layer: &Layer, decider: &Decider, req: &Request<'_>, family: Family) -> (u16, Option<IpAddr>) {
+    let Some(flow) = &req.flow else { return (req.port, None) };
+    let single = |list: Vec<IpAddr>| if list.len() == 1 { list.first().copied() } else { None };
+    let before_translation = decider.chain.is_some_and(|c| {
+        hooks_reaching(&layer.ruleset, c).iter().all(|h| matches!(h, Hook::Ingress | Hook::Prerouting))
+    });
+    if before_translation {
+        (flow.listen_port, single(flow.arrival.iter().copied().filter(|a| Family::of(*a) == family).collect()))
+    } else {
+        (req.port, single(req.destinations.iter().copied().filter(|a| Family::of(*a) == family).collect()))
+    }
+}
+
+/// The hooks whose base chains reach `chain` (directly or through jumps).
+fn hooks_reaching(rs: &Ruleset, chain: ChainId) -> Vec<Hook> {
+    let mut hooks = Vec::new();
+    for base in &rs.bases {
+        let mut seen = vec![false; rs.chains.len()];
+        let mut stack = vec![base.chain];
+        while let Some(c) = stack.pop() {
+            if std::mem::replace(&mut seen[c], true) {
+                continue;
+            }
+            if c == chain {
+                hooks.push(base.hook);
+                break;
+            }
+            for r in &rs.chains[c].rules {
+                if let Action::Jump(t) | Action::Goto(t) = r.action {
+                    stack.push(t);
+                }
+            }
+        }
+    }
+    hooks
+}
+
 /// What `layer` denies of `pool`, and the first denial to fix.
 fn denials(layer: &Layer, pool: &AddrSet, req: &Request<'_>) -> (AddrSet, Option<(Family, Spans, Decider)>) {
     let mut denied = AddrSet::default();
@@ -236,6 +282,8 @@ struct Step<'a> {
     cidrs: Vec<IpNet>,
     decider: &'a Decider,
     port: u16,
+    /// The address on the other side of the packet, when the fix names it (a forwarded flow's).
+    peer: Option<IpAddr>,
     label: &'a str,
     region: &'a str,
 }
@@ -253,6 +301,15 @@ impl Step<'_> {
             matches.push(Match::Family(self.family));
         }
         matches.push(Match::Addr { side, family: self.family, set: Spans::net(cidr), negated: false });
+        if let Some(peer) = self.peer {
+            let other = if side == Side::Src { Side::Dst } else { Side::Src };
+            matches.push(Match::Addr {
+                side: other,
+                family: self.family,
+                set: Spans::net(&IpNet::from(peer)),
+                negated: false,
+            });
+        }
         matches.push(Match::Proto { protos: Protos::of(&[6]), negated: false });
         matches.push(Match::Port { side: port_side, ranges: Ports::one(self.port, self.port), negated: false });
         Rule {
@@ -280,11 +337,12 @@ impl Step<'_> {
                     None if top => (format!("-I {} 1", chain.name), 0),
                     None => (format!("-A {}", chain.name), chain.rules.len()),
                 };
-                let (addr, port) = if self.reply() { ("-d", "--sport") } else { ("-s", "--dport") };
+                let (addr, other, port) = if self.reply() { ("-d", "-s", "--sport") } else { ("-s", "-d", "--dport") };
+                let peer = self.peer.map(|p| format!(" {other} {}", IpNet::from(p))).unwrap_or_default();
                 let mut commands = Vec::new();
                 for cidr in &self.cidrs {
                     let cmd = format!(
-                        "{command} {table}{position} {addr} {cidr} -p tcp -m tcp {port} {} -m comment --comment \"{}\" -j ACCEPT",
+                        "{command} {table}{position} {addr} {cidr}{peer} -p tcp -m tcp {port} {} -m comment --comment \"{}\" -j ACCEPT",
                         self.port, self.label
                     );
                     chain.rules.insert(at, self.rule(cidr, cmd.clone(), false));
@@ -313,14 +371,16 @@ impl Step<'_> {
                     None => (format!("add rule {} {}", chain.table, chain.name), chain.rules.len()),
                 };
                 let proto = if self.family == Family::V4 { "ip" } else { "ip6" };
-                let (addr, port) = if self.reply() { ("daddr", "sport") } else { ("saddr", "dport") };
+                let (addr, other, port) =
+                    if self.reply() { ("daddr", "saddr", "sport") } else { ("saddr", "daddr", "dport") };
+                let peer = self.peer.map(|p| format!(" {proto} {other} {p}")).unwrap_or_default();
                 let set = if self.cidrs.len() == 1 {
                     self.cidrs[0].to_string()
                 } else {
                     format!("{{ {} }}", self.cidrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
                 };
                 let cmd = format!(
-                    "nft '{verb} {proto} {addr} {set} tcp {port} {} accept comment \"{}\"'",
+                    "nft '{verb} {proto} {addr} {set}{peer} tcp {port} {} accept comment \"{}\"'",
                     self.port, self.label
                 );
                 for cidr in &self.cidrs {
@@ -347,7 +407,7 @@ impl Step<'_> {
                         family: Some(self.family),
                         priority,
                         source: Some((firewalld::ZoneSource::Net(*cidr), false)),
-                        destination: None,
+                        destination: self.peer.map(|p| (IpNet::from(p), false)),
                         element: Some(firewalld::RichElement::Port(firewalld::PortItem {
                             protocol: "tcp".into(),
                             lo: self.port,
@@ -441,7 +501,7 @@ mod tests {
             crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
         let net: IpNet = pool.parse().expect("cidr");
         let set = AddrSet::of_nets([&net]);
-        let req = Request { port: 6443, destinations: &[], interface: None };
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
         let fix = fix_layer(&layer, &set, &req, "k8sjoin-check doc", "doc-1");
         assert!(fix.notes.is_empty(), "{fix:?}");
         fix.commands
@@ -461,6 +521,34 @@ mod tests {
         // Without the goto, appending before the policy is enough.
         let rules = "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\nCOMMIT\n";
         assert!(commands_for(rules, "198.51.100.0/26")[0].starts_with("iptables -A INPUT -s 198.51.100.0/26"));
+    }
+
+    #[test]
+    fn a_forwarder_is_fixed_on_the_port_each_chain_sees() {
+        use crate::firewall::eval::Flow;
+        // The security group sees port A before the translation; FORWARD sees the API server's port.
+        let sg = r#"{"SecurityGroupId": "sg-doc1", "RegionId": "doc-1", "Permissions": {"Permission": [
+{"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "22/22", "SourceCidrIp": "0.0.0.0/0", "Policy": "Accept", "Priority": 1}]}}"#;
+        let layer = crate::firewall::ecs_sg::parse(sg, "sg.json").expect("parses");
+        let arrival: [IpAddr; 1] = ["203.0.113.1".parse().expect("ip")];
+        let target: [IpAddr; 1] = ["192.0.2.50".parse().expect("ip")];
+        let flow = Flow { listen_port: 16443, port: 6443, arrival: &arrival, in_iface: None, out_iface: None };
+        let req = Request { port: 6443, destinations: &target, interface: None, flow: Some(flow) };
+        let net: IpNet = "198.51.100.0/26".parse().expect("cidr");
+        let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
+        assert!(fix.notes.is_empty(), "{fix:?}");
+        assert!(fix.commands[0].contains("--Permissions.1.PortRange 16443/16443"), "{fix:?}");
+
+        let rules = "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT\nCOMMIT\n";
+        let layer =
+            crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
+        assert_eq!(
+            fix.commands,
+            [
+                "iptables -A FORWARD -s 198.51.100.0/26 -d 192.0.2.50/32 -p tcp -m tcp --dport 6443 -m comment --comment \"k8sjoin-check doc\" -j ACCEPT"
+            ]
+        );
     }
 
     #[test]

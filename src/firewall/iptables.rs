@@ -13,8 +13,8 @@ use std::sync::Arc;
 use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
-    Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, Origin, Policy,
-    PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
+    Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
+    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, max_of, number};
 use crate::firewall::{Layer, LayerKind};
@@ -957,8 +957,28 @@ fn target_action(name: &str, opts: &[Opt<'_>], goto: bool, t: &Table<'_>) -> Res
             }
             (Action::Continue, effects)
         }
-        "DNAT" | "REDIRECT" => (Action::Dnat, vec![]),
-        "SNAT" | "MASQUERADE" => (Action::Snat, vec![]),
+        "DNAT" | "SNAT" => {
+            let key = if name == "DNAT" { "to-destination" } else { "to-source" };
+            let to = match opts.iter().filter(|o| o.name == key).collect::<Vec<_>>().as_slice() {
+                [one] => match one.values.as_slice() {
+                    [v] => nat_to(v)?,
+                    _ => return Err(format!("-j {name} --{key} takes one value")),
+                },
+                [] => return Err(format!("-j {name} needs --{key}")),
+                _ => NatTo::to(NatAddr::Unknown(format!("-j {name} with several --{key}").into()), None),
+            };
+            let to = Box::new(to);
+            (if name == "DNAT" { Action::Dnat(to) } else { Action::Snat(to) }, vec![])
+        }
+        "REDIRECT" | "MASQUERADE" => {
+            let ports = match opt("to-ports").map(|o| o.values.as_slice()) {
+                None => None,
+                Some([v]) => Some(port_range(v)?),
+                Some(_) => return Err(format!("-j {name} --to-ports takes one value")),
+            };
+            let to = Box::new(NatTo::to(NatAddr::Local, ports));
+            (if name == "REDIRECT" { Action::Dnat(to) } else { Action::Snat(to) }, vec![])
+        }
         "QUEUE" | "NFQUEUE" => (Action::unknown(format!("-j {name}: a userspace program decides")), vec![]),
         "CT" if opt("notrack").is_none() => (Action::Continue, vec![]),
         "CT" | "NOTRACK" => {
@@ -966,6 +986,37 @@ fn target_action(name: &str, opts: &[Opt<'_>], goto: bool, t: &Table<'_>) -> Res
         }
         other => (Action::unknown(format!("-j {other}: target not evaluated")), vec![]),
     })
+}
+
+/// `--to-destination`/`--to-source`: `ADDR[-ADDR][:PORT[-PORT]]`, IPv6 in brackets when a port
+/// follows, or `:PORT` alone.
+fn nat_to(text: &str) -> Result<NatTo, String> {
+    let bad = || format!("{text:?}: expected ADDRESS[-ADDRESS][:PORT[-PORT]] (IPv6 as [ADDRESS]:PORT)");
+    let (addrs, ports) = if let Some(rest) = text.strip_prefix('[') {
+        let (a, p) = rest.split_once(']').ok_or_else(bad)?;
+        (a, p.strip_prefix(':'))
+    } else if text.matches(':').count() > 1 {
+        (text, None)
+    } else {
+        match text.split_once(':') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        }
+    };
+    // A base port for shifted ranges (`:1000-2000/3000`) does not change which ports are used.
+    let ports = ports.map(|p| port_range(p.split('/').next().unwrap_or(p))).transpose()?;
+    let addr = if addrs.is_empty() {
+        NatAddr::Keep
+    } else {
+        let (lo, hi) = addrs.split_once('-').unwrap_or((addrs, addrs));
+        let lo: IpAddr = lo.trim_matches(['[', ']']).parse().map_err(|_| bad())?;
+        let hi: IpAddr = hi.trim_matches(['[', ']']).parse().map_err(|_| bad())?;
+        if lo.is_ipv4() != hi.is_ipv4() || number(lo) > number(hi) {
+            return Err(bad());
+        }
+        NatAddr::Range(lo, hi)
+    };
+    Ok(NatTo::to(addr, ports))
 }
 
 #[cfg(test)]
@@ -1059,6 +1110,54 @@ mod tests {
         let j = judge_v4(&layer, "192.0.2.0/24");
         assert_eq!(j.unknown_set().count(), 256);
         assert!(j.unknown.iter().any(|(_, d)| d.reason.as_deref().is_some_and(|r| r.contains("-m limit"))), "{j:?}");
+    }
+
+    #[test]
+    fn nat_targets_keep_where_they_translate_to() {
+        let to = |target: &str| {
+            let text =
+                format!("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 16443 -j {target}\nCOMMIT\n");
+            let layer = parse(text, "r", &IpsetDb::default()).expect("parses");
+            match &layer.ruleset.chains[0].rules[0].action {
+                Action::Dnat(t) | Action::Snat(t) => t.to_string(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(to("DNAT --to-destination 192.0.2.50:6443"), "192.0.2.50:6443");
+        assert_eq!(to("DNAT --to-destination 192.0.2.50"), "192.0.2.50");
+        assert_eq!(to("DNAT --to-destination 192.0.2.50-192.0.2.52:6443-6450"), "192.0.2.50-192.0.2.52:6443-6450");
+        assert_eq!(to("DNAT --to-destination [2001:db8::5]:6443"), "[2001:db8::5]:6443");
+        assert_eq!(to("DNAT --to-destination 2001:db8::5"), "2001:db8::5");
+        assert_eq!(to("DNAT --to-destination :6443"), ":6443");
+        assert_eq!(to("DNAT --to-destination 192.0.2.50:1000-2000/1500"), "192.0.2.50:1000-2000");
+        assert_eq!(to("REDIRECT --to-ports 6443"), "this host:6443");
+        assert_eq!(to("MASQUERADE --random"), "this host");
+        assert_eq!(to("SNAT --to-source 192.0.2.1"), "192.0.2.1");
+        let single = |target: &str| {
+            let text = format!("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j {target}\nCOMMIT\n");
+            let layer = parse(text, "r", &IpsetDb::default()).expect("parses");
+            match &layer.ruleset.chains[0].rules[0].action {
+                Action::Dnat(t) => t.single(16443),
+                other => panic!("{other:?}"),
+            }
+        };
+        let api: IpAddr = "192.0.2.50".parse().expect("ip");
+        assert_eq!(single("DNAT --to-destination 192.0.2.50"), Some((api, 16443)), "the port is kept");
+        assert_eq!(single("DNAT --to-destination 192.0.2.50-192.0.2.51:6443"), None, "a range is not one target");
+        for (target, what) in [
+            ("DNAT", "needs --to-destination"),
+            ("DNAT --to-destination 192.0.2.500:6443", "expected ADDRESS"),
+            ("DNAT --to-destination 192.0.2.9-192.0.2.1", "expected ADDRESS"),
+            ("DNAT --to-destination 192.0.2.1:65536", "port"),
+            ("DNAT --to-destination [2001:db8::5:6443", "expected ADDRESS"),
+            ("SNAT --to-source", "takes one value"),
+            ("REDIRECT --to-ports x", "port"),
+        ] {
+            let text = format!("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j {target}\nCOMMIT\n");
+            let e = parse(text, "r", &IpsetDb::default()).expect_err(target);
+            assert_eq!(e.line, Some(3), "{target}: {e}");
+            assert!(e.what.contains(what), "{target}: {e}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod ipset;
 pub mod iptables;
 pub mod live;
 pub mod model;
+pub mod nat;
 pub mod nft;
 pub mod ranges;
 
@@ -71,12 +72,20 @@ impl Layer {
 /// The kinds `--firewall` accepts, for messages.
 pub const SPEC_KINDS: &str = "iptables:FILE (iptables-save, - for stdin), nft:FILE (nft -j list ruleset), \
 firewalld:PATH (zone XML or config dir), ecs-sg:FILE (DescribeSecurityGroupAttribute JSON), cidrs:FILE \
-(one IP/CIDR per line), live";
+(one IP/CIDR per line), netsh:FILE (netsh interface portproxy show v4tov4, with --forward), live";
 
 /// A `--firewall SPEC`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Spec {
-    File { kind: FileKind, path: String },
+    File {
+        kind: FileKind,
+        path: String,
+    },
+    /// `netsh:FILE`: a Windows forwarder's port proxies. They filter nothing, so they are not a
+    /// layer: the forwarding checks read them.
+    PortProxy {
+        path: String,
+    },
     Live,
 }
 
@@ -116,11 +125,11 @@ impl Spec {
             "firewalld" => FileKind::Firewalld,
             "ecs-sg" => FileKind::EcsSg,
             "cidrs" => FileKind::Cidrs,
-            "netsh" => {
-                return Err(format!(
-                    "--firewall {text:?}: a Windows portproxy is read by the forwarding checks (--forward), which are not part of this build; it filters nothing, so it is not an access-control layer"
-                ));
+            "netsh" | "portproxy" if path == "-" => {
+                return Err(format!("--firewall {text:?}: only iptables:- reads standard input"));
             }
+            "netsh" | "portproxy" if !path.is_empty() => return Ok(Spec::PortProxy { path: path.to_string() }),
+            "netsh" | "portproxy" => return Err(format!("--firewall {text:?}: the path is empty")),
             other => return Err(format!("--firewall {text:?}: unknown kind {other:?}; expected one of {SPEC_KINDS}")),
         };
         if path.is_empty() {

@@ -510,11 +510,70 @@ pub enum Action {
     Return,
     Jump(ChainId),
     Goto(ChainId),
-    /// Destination translation (DNAT, REDIRECT): the evaluator does not follow the new address.
-    Dnat,
+    /// Destination translation (DNAT, REDIRECT): ends the nat chain. Filtering judgements do not
+    /// follow the new address; the forwarding checks read where it goes.
+    Dnat(Box<NatTo>),
     /// Source translation (SNAT, MASQUERADE): ends the nat chain; filtering goes on.
-    Snat,
+    Snat(Box<NatTo>),
     /// A target the evaluator does not understand (and why); the matched addresses become `unknown`.
+    Unknown(Arc<str>),
+}
+
+/// Where a NAT rule sends a connection: the new address (or addresses) and port (or ports).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatTo {
+    pub addr: NatAddr,
+    /// The new port range; `None` keeps the packet's port.
+    pub ports: Option<(u16, u16)>,
+}
+
+impl NatTo {
+    /// `DNAT --to-destination 192.0.2.50:6443` and the like: one address, perhaps one port.
+    pub fn to(addr: NatAddr, ports: Option<(u16, u16)>) -> NatTo {
+        NatTo { addr, ports }
+    }
+
+    /// The address and port the connection ends up at, when the rule names exactly one of each
+    /// (`None` for the port keeps `port`).
+    pub fn single(&self, port: u16) -> Option<(std::net::IpAddr, u16)> {
+        let NatAddr::Range(lo, hi) = self.addr else { return None };
+        let p = match self.ports {
+            None => port,
+            Some((a, b)) if a == b => a,
+            Some(_) => return None,
+        };
+        (lo == hi).then_some((lo, p))
+    }
+}
+
+impl fmt::Display for NatTo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.addr {
+            NatAddr::Range(lo, hi) if lo == hi && lo.is_ipv6() && self.ports.is_some() => write!(f, "[{lo}]")?,
+            NatAddr::Range(lo, hi) if lo == hi => write!(f, "{lo}")?,
+            NatAddr::Range(lo, hi) => write!(f, "{lo}-{hi}")?,
+            NatAddr::Local => f.write_str("this host")?,
+            NatAddr::Keep => {}
+            NatAddr::Unknown(why) => write!(f, "({why})")?,
+        }
+        match self.ports {
+            Some((lo, hi)) if lo == hi => write!(f, ":{lo}"),
+            Some((lo, hi)) => write!(f, ":{lo}-{hi}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The address a NAT rule translates to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NatAddr {
+    /// An address range (first, last); one address when both are equal.
+    Range(std::net::IpAddr, std::net::IpAddr),
+    /// An address of this host: REDIRECT (the arriving interface's), MASQUERADE (the leaving one's).
+    Local,
+    /// Only the port changes.
+    Keep,
+    /// An expression the tool does not follow (an nft map), and why.
     Unknown(Arc<str>),
 }
 
@@ -526,8 +585,8 @@ impl fmt::Display for Action {
             Action::Return => f.write_str("RETURN"),
             Action::Jump(_) => f.write_str("JUMP"),
             Action::Goto(_) => f.write_str("GOTO"),
-            Action::Dnat => f.write_str("DNAT"),
-            Action::Snat => f.write_str("SNAT"),
+            Action::Dnat(_) => f.write_str("DNAT"),
+            Action::Snat(_) => f.write_str("SNAT"),
             Action::Unknown(_) => f.write_str("UNKNOWN"),
         }
     }

@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 
 use crate::error::{InputError, line_of};
 use crate::firewall::model::{
-    Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, Origin, Policy,
-    PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
+    Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
+    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 use crate::firewall::{Layer, LayerKind};
@@ -412,8 +412,18 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
                     .ok_or_else(|| format!("{kind} to chain {target}, which is not declared"))?;
                 if kind == "jump" { Action::Jump(id) } else { Action::Goto(id) }
             }
-            "dnat" | "redirect" | "tproxy" => Action::Dnat,
-            "snat" | "masquerade" => Action::Snat,
+            "dnat" | "redirect" | "tproxy" | "snat" | "masquerade" => {
+                let (to, family) = nat_statement(kind, body);
+                if let Some(f) = family {
+                    // `dnat ip to …` in an inet table leaves IPv6 packets alone.
+                    matches.push(Match::Family(f));
+                }
+                if matches!(kind, "snat" | "masquerade") {
+                    Action::Snat(Box::new(to))
+                } else {
+                    Action::Dnat(Box::new(to))
+                }
+            }
             "queue" => Action::unknown("queue: a userspace program decides"),
             "notrack" => Action::unknown("notrack: the connection is not tracked"),
             "vmap" => return verdict_map(body, ctx, &matches, &effects),
@@ -425,6 +435,52 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
         return Ok(vec![(matches, effects, action)]);
     }
     Ok(vec![(matches, effects, Action::Continue)])
+}
+
+/// Where a `dnat`/`snat`/`redirect`/`masquerade`/`tproxy` statement translates to, and the family
+/// it is restricted to (`dnat ip to …` in an inet table).
+fn nat_statement(kind: &str, body: &Value) -> (NatTo, Option<Family>) {
+    let family = match body.get("family").and_then(Value::as_str) {
+        Some("ip") => Some(Family::V4),
+        Some("ip6") => Some(Family::V6),
+        _ => None,
+    };
+    let port = |v: &Value| -> Result<(u16, u16), ()> {
+        let one = |v: &Value| v.as_u64().and_then(|n| u16::try_from(n).ok()).ok_or(());
+        match v.get("range").and_then(Value::as_array).map(Vec::as_slice) {
+            Some([lo, hi]) => Ok((one(lo)?, one(hi)?)),
+            _ => one(v).map(|p| (p, p)),
+        }
+    };
+    let addr = |v: &Value| -> Option<(IpAddr, IpAddr)> {
+        let ip = |v: &Value| v.as_str()?.parse::<IpAddr>().ok();
+        match v.get("range").and_then(Value::as_array).map(Vec::as_slice) {
+            Some([lo, hi]) => Some((ip(lo)?, ip(hi)?)),
+            _ => ip(v).map(|a| (a, a)),
+        }
+    };
+    let ports = match body.get("port") {
+        None | Some(Value::Null) => Ok(None),
+        Some(p) => port(p).map(Some),
+    };
+    let unknown = |why: String| (NatTo::to(NatAddr::Unknown(why.into()), None), family);
+    let Ok(ports) = ports else {
+        return unknown(format!("{kind} to a port expression the tool does not follow"));
+    };
+    let addr = match (kind, body.get("addr")) {
+        ("tproxy", _) => return unknown("tproxy hands the connection to a local socket".into()),
+        ("redirect" | "masquerade", _) => NatAddr::Local,
+        (_, None | Some(Value::Null)) => NatAddr::Keep,
+        (_, Some(v)) => match addr(v) {
+            Some((lo, hi)) if lo.is_ipv4() == hi.is_ipv4() && number(lo) <= number(hi) => NatAddr::Range(lo, hi),
+            _ => {
+                return unknown(format!(
+                    "{kind} to an address expression (a map or a prefix) the tool does not follow"
+                ));
+            }
+        },
+    };
+    (NatTo::to(addr, ports), family)
 }
 
 fn mangle(body: &Value) -> Option<Effect> {
@@ -910,7 +966,22 @@ fn render_stmt(e: &Value) -> String {
             body.get("type").and_then(Value::as_str).unwrap_or(""),
             body.get("name").and_then(Value::as_str).unwrap_or("")
         ),
-        "masquerade" | "notrack" => kind.to_string(),
+        "notrack" => kind.to_string(),
+        "dnat" | "snat" | "redirect" | "masquerade" => {
+            let mut out = kind.to_string();
+            if let Some(f) = body.get("family").and_then(Value::as_str) {
+                out.push_str(&format!(" {f}"));
+            }
+            let addr = body.get("addr").map(render_value).unwrap_or_default();
+            let port = body.get("port").map(render_value).unwrap_or_default();
+            let addr = if addr.contains(':') && !port.is_empty() { format!("[{addr}]") } else { addr };
+            match (addr.is_empty(), port.is_empty()) {
+                (true, true) => {}
+                (false, true) => out.push_str(&format!(" to {addr}")),
+                (_, false) => out.push_str(&format!(" to {addr}:{port}")),
+            }
+            out
+        }
         _ => format!("{kind} {}", compact(body)),
     }
 }
@@ -1084,6 +1155,60 @@ mod tests {
         let p = Packet::to_local_port(Family::V4, 8443, None, None).remove(0);
         let j = judge(&layer.ruleset, &p, &Spans::span(ip("192.0.2.7"), ip("192.0.2.7")));
         assert!(j.denied.is_empty() && j.unknown.is_empty(), "8443 misses the map: {j:?}");
+    }
+
+    #[test]
+    fn nat_statements_keep_where_they_translate_to() {
+        // The statements as nft 1.0.6 prints them (`nft -j list ruleset`).
+        let statements = [
+            (r#"{"dnat": {"addr": "192.0.2.50", "port": 6443}}"#, "DNAT 192.0.2.50:6443", "dnat to 192.0.2.50:6443"),
+            (r#"{"dnat": {"addr": "192.0.2.50"}}"#, "DNAT 192.0.2.50", "dnat to 192.0.2.50"),
+            (
+                r#"{"dnat": {"addr": {"range": ["192.0.2.50", "192.0.2.60"]}, "port": {"range": [6443, 6450]}}}"#,
+                "DNAT 192.0.2.50-192.0.2.60:6443-6450",
+                "dnat to 192.0.2.50-192.0.2.60:6443-6450",
+            ),
+            (r#"{"redirect": {"port": 6443}}"#, "DNAT this host:6443", "redirect to :6443"),
+            (r#"{"redirect": null}"#, "DNAT this host", "redirect"),
+            (
+                r#"{"dnat": {"addr": {"map": {"key": {"payload": {"protocol": "tcp", "field": "dport"}}, "data": {"set": [[16447, "192.0.2.50"]]}}}}}"#,
+                "DNAT (dnat to an address expression (a map or a prefix) the tool does not follow)",
+                "",
+            ),
+            (r#"{"masquerade": null}"#, "SNAT this host", "masquerade"),
+            (r#"{"snat": {"addr": "192.0.2.1"}}"#, "SNAT 192.0.2.1", "snat to 192.0.2.1"),
+            (r#"{"masquerade": {"port": {"range": [1024, 2000]}, "flags": "random"}}"#, "SNAT this host:1024-2000", ""),
+            (
+                r#"{"dnat": {"family": "ip6", "addr": "2001:db8::5", "port": 6443}}"#,
+                "DNAT [2001:db8::5]:6443",
+                "dnat ip6 to [2001:db8::5]:6443",
+            ),
+        ];
+        for (stmt, want, text) in statements {
+            let json = format!(
+                r#"{{"nftables": [{{"table": {{"family": "inet", "name": "t"}}}},
+{{"chain": {{"family": "inet", "table": "t", "name": "c", "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"}}}},
+{{"rule": {{"family": "inet", "table": "t", "chain": "c", "handle": 3, "expr": [{stmt}]}}}}]}}"#
+            );
+            let layer = parse(&json, "nat.json").unwrap_or_else(|e| panic!("{stmt}: {e}"));
+            let rule = &layer.ruleset.chains[0].rules[0];
+            let got = match &rule.action {
+                a @ (Action::Dnat(to) | Action::Snat(to)) => format!("{a} {to}"),
+                other => format!("{other}"),
+            };
+            assert_eq!(got, want, "{stmt}");
+            if !text.is_empty() {
+                assert_eq!(rule.origin.text, text, "{stmt}");
+            }
+        }
+        // `dnat ip6 to …` in an inet table leaves IPv4 connections alone.
+        let json = r#"{"nftables": [{"table": {"family": "inet", "name": "t"}},
+{"chain": {"family": "inet", "table": "t", "name": "c", "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"}},
+{"rule": {"family": "inet", "table": "t", "chain": "c", "handle": 3, "expr": [{"dnat": {"family": "ip6", "addr": "2001:db8::5", "port": 6443}}]}}]}"#;
+        let layer = parse(json, "nat.json").expect("parses");
+        let p = Packet::arriving(Family::V4, 16443, None, None);
+        let pieces = crate::firewall::nat::judge_nat(&[layer], &Spans::span(ip("192.0.2.7"), ip("192.0.2.7")), &p);
+        assert!(matches!(pieces[0].1, crate::firewall::nat::NatResult::Untranslated { .. }), "{pieces:?}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Hybrid-cloud forwarding machinery: what a forwarder host's kernel settings, routes and port
 //! proxies say, read live or from a copied node under `--root`. No knowledge of checks.
 
+pub mod host;
 pub mod portproxy;
 pub mod route;
 pub mod sysctl;

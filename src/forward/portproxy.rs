@@ -26,9 +26,22 @@ pub struct PortProxy {
     pub line: usize,
 }
 
+/// Reads a saved `netsh interface portproxy show v4tov4` (or `show all`) output.
+pub fn load(path: &Path) -> Result<Vec<PortProxy>, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::unreadable(path, &e))?;
+    parse(&decode(&bytes, path)?, path)
+}
+
 /// Decodes the bytes of a saved netsh output (UTF-8, or UTF-16LE/BE with a byte-order mark).
 pub fn decode(bytes: &[u8], path: &Path) -> Result<String, InputError> {
     let utf16 = |be: bool| {
+        if !bytes.len().is_multiple_of(2) {
+            return Err(InputError::at(
+                path,
+                None,
+                "UTF-16 text that ends in half a character (truncated?); expected netsh output",
+            ));
+        }
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
             .map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
@@ -135,6 +148,10 @@ mod tests {
         let err = parse("*  16443  192.168.10.5  99999\n", Path::new("pp.txt")).unwrap_err();
         assert!(err.what.contains("not a port"), "{err}");
         assert!(decode(&[0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff], Path::new("bin")).is_err());
+        let err = decode(&[0xff, 0xfe, b'*', 0, b' '], Path::new("cut")).unwrap_err();
+        assert!(err.what.contains("half a character"), "{err}");
+        // An unpaired surrogate is not text.
+        assert!(decode(&[0xff, 0xfe, 0x00, 0xd8, b'a', 0], Path::new("surrogate")).is_err());
         assert_eq!(parse("", Path::new("empty")).expect("empty is no rules"), vec![]);
     }
 }

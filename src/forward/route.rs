@@ -3,9 +3,12 @@
 //! lookup say so in their evidence.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
 
 use crate::error::InputError;
+use crate::firewall::ranges::{Family, Spans};
 
 const RTF_UP: u32 = 0x0001;
 const RTF_REJECT: u32 = 0x0200;
@@ -17,38 +20,84 @@ pub struct Route {
     pub prefix: u8,
     pub gateway: Option<IpAddr>,
     pub metric: u32,
+    /// An unreachable, prohibit or blackhole route: packets taking it are dropped.
     pub reject: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouteTable {
     pub routes: Vec<Route>,
+    /// The route files that do not exist under the root (their family's routes are unknown).
+    pub missing: Vec<PathBuf>,
 }
 
 impl RouteTable {
-    /// Reads `<root>/proc/net/route` and `<root>/proc/net/ipv6_route`; a missing file is an empty table.
+    /// Reads `<root>/proc/net/route` and `<root>/proc/net/ipv6_route`; a missing file is noted in
+    /// `missing`, malformed content is an input error.
     pub fn read(root: &Path) -> Result<RouteTable, InputError> {
-        let mut routes = Vec::new();
+        let mut table = RouteTable::default();
         for (file, parse) in [
             ("proc/net/route", parse_v4 as fn(&str, &Path) -> Result<Vec<Route>, InputError>),
             ("proc/net/ipv6_route", parse_v6),
         ] {
             let path = root.join(file);
             match std::fs::read(&path) {
-                Ok(bytes) => routes.extend(parse(&String::from_utf8_lossy(&bytes), &path)?),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Ok(bytes) => table.routes.extend(parse(&String::from_utf8_lossy(&bytes), &path)?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => table.missing.push(path),
                 Err(e) => return Err(InputError::unreadable(&path, &e)),
             }
         }
-        Ok(RouteTable { routes })
+        Ok(table)
     }
 
-    /// The route the kernel's main table picks for `ip`: longest prefix, then lowest metric.
+    /// Whether the routes of `family` were read.
+    pub fn knows(&self, family: Family) -> bool {
+        let file = if family == Family::V4 { "route" } else { "ipv6_route" };
+        !self.missing.iter().any(|p| p.file_name().is_some_and(|n| n == file))
+    }
+
+    /// How the kernel routes the addresses of `net`: the pieces each route carries (longest
+    /// prefix first, then lowest metric), and `None` for the pieces no route (or only an
+    /// unreachable/blackhole route) reaches.
+    pub fn routes_for(&self, net: &IpNet) -> Vec<(Spans, Option<&Route>)> {
+        let family = Family::of_net(net);
+        let mut left = Spans::net(net);
+        let mut candidates: Vec<&Route> = self.routes.iter().filter(|r| Family::of(r.dest) == family).collect();
+        candidates.sort_by(|a, b| b.prefix.cmp(&a.prefix).then(a.metric.cmp(&b.metric)));
+        let mut out = Vec::new();
+        for r in candidates {
+            if left.is_empty() {
+                break;
+            }
+            let Ok(dest) = IpNet::new(r.dest, r.prefix) else { continue };
+            let piece = left.intersect(&Spans::net(&dest.trunc()));
+            if piece.is_empty() {
+                continue;
+            }
+            left = left.difference(&piece);
+            out.push((piece, (!r.reject).then_some(r)));
+        }
+        if !left.is_empty() {
+            out.push((left, None));
+        }
+        out
+    }
+
+    /// The route the kernel's main table picks for `ip`: longest prefix, then lowest metric;
+    /// `None` when no route (or an unreachable/blackhole route) takes it.
     pub fn lookup(&self, ip: IpAddr) -> Option<&Route> {
         self.routes
             .iter()
             .filter(|r| r.dest.is_ipv4() == ip.is_ipv4() && contains(r.dest, r.prefix, ip))
             .max_by(|a, b| a.prefix.cmp(&b.prefix).then(b.metric.cmp(&a.metric)))
+            .filter(|r| !r.reject)
+    }
+
+    /// Whether `ip` is on a link of `iface` (a route without a gateway by that interface covers it).
+    pub fn on_link(&self, ip: IpAddr, iface: &str) -> bool {
+        self.routes
+            .iter()
+            .any(|r| r.iface == iface && r.gateway.is_none() && !r.reject && contains(r.dest, r.prefix, ip))
     }
 }
 
@@ -104,7 +153,8 @@ pub fn parse_v4(text: &str, path: &Path) -> Result<Vec<Route>, InputError> {
             prefix: u8::try_from(mask.leading_ones()).unwrap_or(32),
             gateway: (!gateway.is_unspecified()).then_some(IpAddr::V4(gateway)),
             metric: f[6].parse().map_err(|_| bad(&format!("metric {:?} is not a number", f[6])))?,
-            reject: flags & RTF_REJECT != 0,
+            // Blackhole routes have no interface and no reject flag.
+            reject: flags & RTF_REJECT != 0 || f[0] == "*",
         });
     }
     Ok(routes)
@@ -156,13 +206,35 @@ eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n";
 
     #[test]
     fn longest_prefix_wins() {
-        let t = RouteTable { routes: parse_v4(V4, Path::new("route")).expect("parses") };
+        let t = RouteTable { routes: parse_v4(V4, Path::new("route")).expect("parses"), missing: vec![] };
         let iface = |ip: &str| t.lookup(ip.parse().expect("ip")).map(|r| r.iface.as_str());
         assert_eq!(iface("203.0.113.30"), Some("v-fw-out"));
         assert_eq!(iface("198.51.100.7"), Some("v-fw-out2"));
         assert_eq!(iface("8.8.8.8"), Some("eth0"));
         let default = t.lookup("8.8.8.8".parse().expect("ip")).expect("route");
         assert_eq!(default.gateway, Some("192.0.2.1".parse().expect("ip")));
+        // A /23 split between a specific route and the default.
+        let pieces = t.routes_for(&"198.51.100.0/23".parse().expect("net"));
+        let ifaces: Vec<(String, &str)> =
+            pieces.iter().map(|(s, r)| (s.describe(Family::V4), r.map_or("-", |r| r.iface.as_str()))).collect();
+        assert_eq!(ifaces, [("198.51.100.0/24".into(), "v-fw-out2"), ("198.51.101.0/24".into(), "eth0")]);
+        assert!(t.on_link("203.0.113.1".parse().expect("ip"), "v-fw-out"));
+        assert!(!t.on_link("203.0.113.1".parse().expect("ip"), "eth0"));
+    }
+
+    #[test]
+    fn unreachable_routes_reach_nothing() {
+        // `ip route add unreachable 198.51.100.0/24` (flags RTF_UP|RTF_REJECT) and
+        // `ip route add blackhole 198.51.101.0/24` (no interface).
+        let text = "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n\
+*\t006433C6\t00000000\t0201\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
+*\t006533C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
+eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n";
+        let t = RouteTable { routes: parse_v4(text, Path::new("route")).expect("parses"), missing: vec![] };
+        assert!(t.lookup("198.51.100.7".parse().expect("ip")).is_none());
+        assert!(t.lookup("198.51.101.7".parse().expect("ip")).is_none());
+        let pieces = t.routes_for(&"198.51.100.0/24".parse().expect("net"));
+        assert!(pieces.len() == 1 && pieces[0].1.is_none(), "{pieces:?}");
     }
 
     #[test]

@@ -1,0 +1,1090 @@
+//! Forwarding checks, run on the hybrid-cloud forwarder itself (`--forward A:HOST:PORT`): the four
+//! kernel settings that must line up for a connection from the pool to port A to reach the API
+//! server at HOST:PORT. The IPv4/IPv6 forwarding switches of the interfaces it crosses, the DNAT
+//! that sends it on, the FORWARD filter, and the return path (SNAT/MASQUERADE or a route back
+//! through this host, and no strict reverse-path filter against an asymmetric route). A Windows
+//! port proxy (`--firewall netsh:FILE`) relays in user space and needs none of them.
+//!
+//! Each check passes, or warns about something that does not stop traffic, exactly when its part
+//! of the connection works; the kernel facts behind them are in `reference/firewall/oracle-forward*`.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde_json::{Value, json};
+
+use crate::check::{Category, CheckDef, Env, Outcome, Run};
+use crate::checks::firewall::judge_pool;
+use crate::context::{Context, FirewallFacts, Forwarding};
+use crate::firewall::analysis::{Deciding, Request};
+use crate::firewall::eval::{Flow, Packet};
+use crate::firewall::model::NatAddr;
+use crate::firewall::nat::{NatResult, judge_nat};
+use crate::firewall::ranges::{Family, Spans};
+use crate::firewall::{Layer, LayerKind, firewalld};
+use crate::forward::ForwardSpec;
+use crate::forward::host::{ForwardPath, HostState, IP_FORWARD, IPV6_FORWARDING, InboundFrom, conf};
+use crate::forward::portproxy::PortProxy;
+use crate::forward::sysctl::dotted;
+use crate::region::PoolEntry;
+
+fn forwarding(ctx: &Context) -> bool {
+    ctx.forward.is_some()
+}
+
+pub const IP_FORWARD_CHECK: CheckDef = CheckDef {
+    id: "forward.ip-forward",
+    category: Category::Forward,
+    title: "IP forwarding on",
+    explain: "On the forwarder (--forward A:HOST:PORT), the kernel forwards a packet only when forwarding is on for \
+the interface it arrives on: the pool's SYN arrives on the inbound interface (--interface, else the one the route \
+back to the pool leaves by, assuming a symmetric path), the API server's answers on the interface of the route to \
+HOST. net.ipv4.ip_forward sets every interface at once; an interface set apart since then decides for itself \
+(ip_forward = 0 with both interfaces on still forwards: warn, the next write of ip_forward turns them off). Also \
+fails when there is no route to HOST. IPv6 targets need net.ipv6.conf.all.forwarding. Read under --root (live \
+/proc by default). Skipped for a Windows port proxy, which relays in user space. Fix: sysctl -w \
+net.ipv4.ip_forward=1 now, and the same line in /etc/sysctl.d/ for the next boot.",
+    needs: &[],
+    after: &[],
+    applies: forwarding,
+    run: Run::Sync(ip_forward),
+};
+
+pub const DNAT: CheckDef = CheckDef {
+    id: "forward.dnat",
+    category: Category::Forward,
+    title: "Port A translated to the API server",
+    explain: "Judges the pool's SYN to port A on this host against every nat chain of the prerouting hook, of every \
+layer together (iptables nat PREROUTING DNAT/REDIRECT, nftables dnat, firewalld forward-port) in the kernel's \
+order: the first translation wins. Passes when every pool entry is translated to exactly HOST:PORT; fails when \
+none is, or when port A goes somewhere else (another address or port, a REDIRECT to this host, an address \
+range), naming the rule and where it sends the connection. With --firewall netsh:FILE (a Windows forwarder) it \
+checks the port proxy instead: a v4tov4 rule listening on port A and connecting to HOST:PORT. Fix: the printed \
+iptables, firewall-cmd or netsh command, immediate and permanent.",
+    needs: &[],
+    after: &["firewall.sources"],
+    applies: forwarding,
+    run: Run::Sync(dnat),
+};
+
+pub const FILTER: CheckDef = CheckDef {
+    id: "forward.filter",
+    category: Category::Forward,
+    title: "FORWARD chain admits the pool",
+    explain: "Judges the forwarded connection for every address of the pool, exactly over ranges, like \
+firewall.allowlist: the translated SYN (conntrack NEW with DNAT status) and the client's later packets on the \
+forward path to HOST:PORT, the API server's answers coming back, and ahead of the translation what the security \
+group, raw and mangle chains see of port A. Every base chain on those hooks must accept (a FORWARD policy DROP \
+with no rule for the flow, or a REJECT before the rule that admits it, stops the connection). Fix: the printed \
+iptables -I FORWARD / nft insert rule, placed before the first rule that denies and checked by judging the fixed \
+rules again.",
+    needs: &[],
+    after: &["firewall.sources"],
+    applies: forwarding,
+    run: Run::Sync(filter),
+};
+
+pub const RETURN_PATH: CheckDef = CheckDef {
+    id: "forward.return-path",
+    category: Category::Forward,
+    title: "Answers find their way back",
+    explain: "The API server answers the address the forwarded SYN came from. Unless that is this host, the answers \
+go by the IDC's own routes and never reach the client: a SNAT or MASQUERADE on the way to HOST (judged like the \
+DNAT, over the nat chains of the postrouting hook) makes it this host; --assume-return-route says the IDC routes \
+the pool back through this host instead. This host also needs a route back to every pool address, and strict \
+reverse-path filtering (rp_filter = 1, the larger of conf.all and the inbound interface's) drops the SYN when that \
+route leaves by another interface than it arrived on; loose mode (2) does not. Fix: iptables -t nat -A POSTROUTING \
+… -j MASQUERADE or firewall-cmd --add-masquerade (immediate and --permanent); sysctl -w \
+net.ipv4.conf.IF.rp_filter=2 and the same line in /etc/sysctl.d/.",
+    needs: &[],
+    after: &["firewall.sources"],
+    applies: forwarding,
+    run: Run::Sync(return_path),
+};
+
+/// Where the persistent sysctl fixes go.
+const SYSCTL_FILE: &str = "/etc/sysctl.d/99-k8sjoin-forward.conf";
+
+/// The connection a forwarder forwards, worked out for this run's pool: what the firewall checks
+/// judge with `--forward`, and what the forwarding checks read.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    pub spec: ForwardSpec,
+    pub path: ForwardPath,
+    target: [IpAddr; 1],
+}
+
+impl Forwarded {
+    /// `None` without `--forward`, or for a port proxy (no kernel path).
+    pub fn of(ctx: &Context) -> Option<Forwarded> {
+        let fwd = ctx.forward.as_ref()?;
+        let host = fwd.host.as_ref()?;
+        let entries: Vec<IpNet> =
+            ctx.region.as_ref().map(|r| r.pool(ctx.pool).iter().map(|e| e.entry).collect()).unwrap_or_default();
+        let path = ForwardPath::of(host, &fwd.spec, &entries, ctx.interface.as_deref());
+        Some(Forwarded { spec: fwd.spec, path, target: [fwd.spec.target] })
+    }
+
+    pub fn flow(&self) -> Flow<'_> {
+        Flow {
+            listen_port: self.spec.listen_port,
+            port: self.spec.target_port,
+            arrival: &self.path.arrival,
+            in_iface: self.path.inbound.as_deref(),
+            out_iface: self.path.outbound.as_deref(),
+        }
+    }
+
+    pub fn request(&self) -> Request<'_> {
+        Request {
+            port: self.spec.target_port,
+            destinations: &self.target,
+            interface: self.path.inbound.as_deref(),
+            flow: Some(self.flow()),
+        }
+    }
+
+    fn family(&self) -> Family {
+        Family::of(self.spec.target)
+    }
+
+    fn path_evidence(&self) -> Value {
+        json!({
+            "forward": self.spec.to_string(),
+            "inbound": self.path.inbound,
+            "inbound_from": self.path.inbound_from,
+            "inbound_note": inbound_note(&self.path),
+            "outbound": self.path.outbound,
+            "outbound_gateway": self.path.outbound_gateway,
+            "arrival": self.path.arrival,
+            "routes_back": self.path.back,
+        })
+    }
+}
+
+fn inbound_note(path: &ForwardPath) -> &'static str {
+    match path.inbound_from {
+        InboundFrom::Flag => "--interface",
+        InboundFrom::RouteBack => {
+            "the interface of the route back to the pool: this assumes the pool's traffic arrives where the answers leave (a symmetric path); pass --interface if it does not"
+        }
+        InboundFrom::Unknown => {
+            "unknown: the routes back to the pool leave by several interfaces, or by none; pass --interface"
+        }
+    }
+}
+
+/// The forwarder, or the outcome to report (a port proxy needs no kernel settings).
+fn kernel(env: &Env) -> Result<(&Forwarding, &HostState, Forwarded), Box<Outcome>> {
+    let ctx = &env.ctx;
+    let Some(fwd) = ctx.forward.as_ref() else {
+        return Err(Box::new(Outcome::skip("no --forward: this host is not a forwarder")));
+    };
+    let (Some(host), Some(forwarded)) = (fwd.host.as_ref(), Forwarded::of(ctx)) else {
+        let files: Vec<&str> = ctx.firewall.portproxies.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(Box::new(
+            Outcome::skip(format!(
+                "not needed for a portproxy: the forwarder relays in user space ({}), so the kernel's forwarding, filtering and NAT are not involved",
+                files.join(", ")
+            ))
+            .evidence(json!({"portproxy": files})),
+        ));
+    };
+    Ok((fwd, host, forwarded))
+}
+
+/// The pool entries of the target's family (the others cannot be forwarded there by the kernel).
+fn pool_entries(ctx: &Context, family: Family) -> Result<Vec<PoolEntry>, Box<Outcome>> {
+    let Some(region) = &ctx.region else {
+        return Err(Box::new(Outcome::skip("no --region: the pool is unknown (see region.known)")));
+    };
+    let entries: Vec<PoolEntry> =
+        region.pool(ctx.pool).into_iter().filter(|e| Family::of_net(&e.entry) == family).collect();
+    if entries.is_empty() {
+        return Err(Box::new(Outcome::skip(format!("{} has no {} pool entry to forward", region.id, family.name()))));
+    }
+    Ok(entries)
+}
+
+fn loaded_layers(env: &Env) -> Result<&FirewallFacts, String> {
+    match env.ctx.facts.firewall.get() {
+        None => Err("firewall.sources did not run, so no firewall layer is loaded".into()),
+        Some(f) if f.layers.is_empty() => {
+            Err(format!("no firewall layer loaded: {}", f.none_because.as_deref().unwrap_or("none given")))
+        }
+        Some(f) => Ok(f),
+    }
+}
+
+/// `sysctl -w` now, and the line that keeps it after a reboot.
+fn sysctl_fix(key: &str, value: i64) -> [String; 2] {
+    let name = dotted(key);
+    [
+        format!("sysctl -w {name}={value}"),
+        format!("echo '{name} = {value}' >> {SYSCTL_FILE}   # keeps it after a reboot"),
+    ]
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+// ---------------------------------------------------------------------------------------------
+// forward.ip-forward
+
+fn ip_forward(env: &Env) -> Outcome {
+    let (_, host, fwd) = match kernel(env) {
+        Ok(k) => k,
+        Err(o) => return *o,
+    };
+    let mut evidence = fwd.path_evidence();
+    evidence["sysctls"] = json!(host.sysctls);
+    evidence["root"] = json!(host.root);
+    if fwd.family() == Family::V6 {
+        return match host.sysctl(IPV6_FORWARDING) {
+            Some(1) => Outcome::pass("net.ipv6.conf.all.forwarding = 1").evidence(evidence),
+            Some(v) => Outcome::fail(format!("net.ipv6.conf.all.forwarding = {v}: this host does not forward IPv6"))
+                .evidence(evidence)
+                .fixes(sysctl_fix(IPV6_FORWARDING, 1)),
+            None => Outcome::skip(format!(
+                "cannot tell whether IPv6 forwarding is on: {} does not exist",
+                host.sysctl_path(IPV6_FORWARDING).display()
+            ))
+            .evidence(evidence),
+        };
+    }
+    let spec = fwd.spec;
+    let ip_fwd = host.sysctl(IP_FORWARD);
+    let mut off = Vec::new();
+    let mut unknown = Vec::new();
+    let mut fixes = Vec::new();
+    let mut no_route = None;
+    let mut sides: Vec<(&str, String)> = Vec::new();
+    let mut checked = Vec::new();
+    match &fwd.path.inbound {
+        Some(i) => sides.push(("inbound", i.clone())),
+        None => {
+            // Traffic arrives on one of the interfaces the pool is routed by: when all of them
+            // forward, whichever it is does.
+            let mut candidates: Vec<&str> = fwd.path.back.iter().filter_map(|b| b.iface.as_deref()).collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            let all_on = !candidates.is_empty()
+                && candidates.iter().all(|i| host.sysctl(&conf(i, "forwarding")).is_some_and(|v| v != 0));
+            if all_on {
+                checked.push(format!("{} (every interface the pool is routed by)", candidates.join(", ")));
+            } else {
+                unknown.push(format!("the inbound interface ({})", inbound_note(&fwd.path)));
+            }
+        }
+    }
+    match (&fwd.path.outbound, fwd.path.routes_known) {
+        (Some(o), _) if fwd.path.inbound.as_ref() == Some(o) => sides[0].0 = "inbound and outbound",
+        (Some(o), _) => sides.push(("outbound", o.clone())),
+        (None, true) => no_route = Some(spec.target),
+        (None, false) => unknown.push(format!(
+            "the outbound interface: the routing table is not under {} (proc/net/route)",
+            host.root.display()
+        )),
+    }
+    for (side, iface) in &sides {
+        let key = conf(iface, "forwarding");
+        match host.sysctl(&key) {
+            Some(0) => {
+                off.push(format!("{iface} ({side}) has forwarding = 0"));
+                if ip_fwd != Some(0) {
+                    fixes.extend(sysctl_fix(&key, 1));
+                }
+            }
+            Some(_) => checked.push(format!("{iface} ({side})")),
+            None if host.interfaces.as_ref().is_some_and(|l| !l.contains(iface)) => off.push(format!(
+                "there is no interface {iface} ({side}) on this host (net/ipv4/conf lists {})",
+                host.interfaces.as_deref().unwrap_or_default().join(", ")
+            )),
+            None => unknown.push(format!("{iface} ({side}): {} does not exist", host.sysctl_path(&key).display())),
+        }
+    }
+    if ip_fwd == Some(0) && !off.is_empty() {
+        fixes.splice(0..0, sysctl_fix(IP_FORWARD, 1));
+    }
+    let mut problems = off;
+    if let Some(target) = no_route {
+        problems.push(format!("no route to {target}: the forwarded SYN cannot leave"));
+        fixes.push(format!(
+            "ip route add {target} via GATEWAY dev IF   # the next hop towards the IDC (VPN, Express Connect); persist it in the network configuration"
+        ));
+    }
+    if !problems.is_empty() {
+        let state = match ip_fwd {
+            Some(v) => format!("net.ipv4.ip_forward = {v}; "),
+            None => String::new(),
+        };
+        return Outcome::fail(format!("{state}{}", problems.join("; "))).evidence(evidence).fixes(fixes);
+    }
+    if !unknown.is_empty() {
+        let fix = if fwd.path.inbound.is_none() {
+            vec!["pass --interface IF (where the pool's traffic arrives)"]
+        } else {
+            vec![]
+        };
+        return Outcome::warn(format!("cannot tell whether forwarding is on for {}", unknown.join("; ")))
+            .evidence(evidence)
+            .fixes(fix);
+    }
+    match ip_fwd {
+        Some(0) => Outcome::warn(format!(
+            "net.ipv4.ip_forward = 0, but forwarding is on for {}: connections are forwarded now, and the next write of net.ipv4.ip_forward (a reboot, sysctl --system, another tool) turns it off on every interface",
+            checked.join(" and ")
+        ))
+        .evidence(evidence)
+        .fixes(sysctl_fix(IP_FORWARD, 1)),
+        None => Outcome::warn(format!(
+            "forwarding is on for {}, but {} does not exist",
+            checked.join(" and "),
+            host.sysctl_path(IP_FORWARD).display()
+        ))
+        .evidence(evidence),
+        Some(_) => {
+            Outcome::pass(format!("net.ipv4.ip_forward = 1 and forwarding is on for {}", checked.join(" and ")))
+                .evidence(evidence)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// forward.dnat
+
+fn dnat(env: &Env) -> Outcome {
+    let ctx = &env.ctx;
+    let Some(fwd) = ctx.forward.as_ref() else {
+        return Outcome::skip("no --forward: this host is not a forwarder");
+    };
+    if !ctx.firewall.portproxies.is_empty() {
+        return portproxy(&fwd.spec, &ctx.firewall.portproxies);
+    }
+    let (_, _, forwarded) = match kernel(env) {
+        Ok(k) => k,
+        Err(o) => return *o,
+    };
+    let spec = forwarded.spec;
+    let entries = match pool_entries(ctx, forwarded.family()) {
+        Ok(e) => e,
+        Err(o) => return *o,
+    };
+    let facts = match loaded_layers(env) {
+        Ok(f) => f,
+        Err(why) => {
+            return Outcome::skip(format!("{why}: the DNAT rules cannot be seen")).fixes(dnat_fixes(&[], &forwarded));
+        }
+    };
+    let layers = &facts.layers;
+    let family = forwarded.family();
+    let pool = pool_spans(&entries);
+    let candidates: Vec<Option<IpAddr>> = if forwarded.path.arrival.is_empty() {
+        vec![None]
+    } else {
+        forwarded.path.arrival.iter().map(|a| Some(*a)).collect()
+    };
+    let judged: Vec<(Option<IpAddr>, Pieces)> = candidates
+        .iter()
+        .map(|a| {
+            let packet = Packet::arriving(family, spec.listen_port, *a, forwarded.path.inbound.as_deref());
+            (*a, judge_nat(layers, &pool, &packet))
+        })
+        .collect();
+    let right = |r: &NatResult| match r {
+        NatResult::Translated { to, .. } => to.single(spec.listen_port) == Some((spec.target, spec.target_port)),
+        _ => false,
+    };
+    // The pool connects to one of this host's addresses: the one whose connections are all sent
+    // to the API server is the one to give the security center.
+    let chosen = judged.iter().find(|(_, pieces)| pieces.iter().all(|(_, r)| right(r))).unwrap_or(&judged[0]);
+    let (arrival, pieces) = chosen;
+    let at = arrival.map_or_else(|| format!("port {}", spec.listen_port), |a| sock(&a, spec.listen_port));
+    let mut evidence = forwarded.path_evidence();
+    evidence["layers"] = json!(layers.iter().map(|l| &l.name).collect::<Vec<_>>());
+    evidence["arrival_address"] = json!(arrival);
+    evidence["translations"] = json!(
+        pieces
+            .iter()
+            .map(|(s, r)| {
+                let mut v = json!(r);
+                v["addresses"] = json!(s.cidrs(family));
+                v
+            })
+            .collect::<Vec<_>>()
+    );
+    if let [(other, _), ..] = judged.iter().filter(|(a, _)| a != arrival).collect::<Vec<_>>().as_slice() {
+        evidence["other_addresses"] = json!(other);
+    }
+    let target = sock(&spec.target, spec.target_port);
+    let mut wrong = Vec::new();
+    let mut missing = Vec::new();
+    let mut unknown = Vec::new();
+    let mut fixes = Vec::new();
+    for (s, r) in pieces {
+        let who = s.describe(family);
+        match r {
+            _ if right(r) => {}
+            NatResult::Translated { to, rule } => {
+                let where_to = match &to.addr {
+                    NatAddr::Local => format!("this host's port {}", to.ports.map_or(spec.listen_port, |p| p.0)),
+                    _ => to.to_string(),
+                };
+                wrong.push(format!("{who}: {} sends it to {where_to}, not {target}", rule_name(rule)));
+                fixes.extend(replace_nat(layers, rule, &forwarded, Nat::Dnat));
+            }
+            NatResult::Untranslated { .. } => missing.push(who),
+            NatResult::Denied { rule } => wrong.push(format!("{who}: {} drops it", rule_name(rule))),
+            NatResult::Unknown { rule } => {
+                unknown.push(format!("{who} ({})", rule.reason.as_deref().unwrap_or("undecidable rule")));
+            }
+        }
+    }
+    if !wrong.is_empty() || !missing.is_empty() {
+        let mut parts = wrong;
+        if !missing.is_empty() {
+            parts.push(format!("no rule translates tcp/{} from {}", spec.listen_port, missing.join(", ")));
+            fixes.extend(dnat_fixes(layers, &forwarded));
+        }
+        return Outcome::fail(format!("{at} is not forwarded to {target}: {}", parts.join("; ")))
+            .evidence(evidence)
+            .fixes(dedup(fixes));
+    }
+    if !unknown.is_empty() {
+        return Outcome::warn(format!("cannot tell whether {at} is forwarded to {target} for {}", unknown.join("; ")))
+            .evidence(evidence)
+            .fixes(if forwarded.path.inbound.is_none() {
+                vec!["pass --interface IF (where the pool's traffic arrives)"]
+            } else {
+                vec![]
+            });
+    }
+    let rules: BTreeSet<String> = pieces
+        .iter()
+        .filter_map(|(_, r)| match r {
+            NatResult::Translated { rule, .. } => Some(rule_name(rule)),
+            _ => None,
+        })
+        .collect();
+    Outcome::pass(format!(
+        "{at} is translated to {target} for all {} pool entr{} by {}",
+        entries.len(),
+        plural(entries.len(), "y", "ies"),
+        rules.into_iter().collect::<Vec<_>>().join(", ")
+    ))
+    .evidence(evidence)
+}
+
+/// What the nat chains do with the pool, piece by piece.
+type Pieces = Vec<(Spans, NatResult)>;
+
+fn sock(ip: &IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+        v4 => format!("{v4}:{port}"),
+    }
+}
+
+fn pool_spans(entries: &[PoolEntry]) -> Spans {
+    let mut v = Vec::new();
+    for e in entries {
+        v.extend_from_slice(Spans::net(&e.entry).intervals());
+    }
+    Spans::from_intervals(v)
+}
+
+fn dedup(list: Vec<String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    list.into_iter().filter(|s| seen.insert(s.clone())).collect()
+}
+
+/// `iptables:rules.txt nat PREROUTING rule 1 (-A PREROUTING … -j DNAT …)`
+fn rule_name(d: &Deciding) -> String {
+    let mut s = d.layer.clone();
+    if let Some(t) = &d.table {
+        s.push_str(&format!(" {t}"));
+    }
+    if let Some(c) = &d.chain {
+        s.push_str(&format!(" {c}"));
+    }
+    match (d.rule, d.line) {
+        (Some(n), _) => s.push_str(&format!(" rule {n}")),
+        (None, Some(l)) => s.push_str(&format!(" line {l}")),
+        _ => {}
+    }
+    if let Some(t) = &d.text {
+        s.push_str(&format!(" ({t})"));
+    }
+    s
+}
+
+/// The firewalld zone the pool's traffic lands in (by the inbound interface, else the default).
+fn firewalld_zone(config: &firewalld::Config, iface: Option<&str>) -> String {
+    iface
+        .and_then(|i| config.zones.iter().find(|z| z.interfaces.iter().any(|x| x.value == i)))
+        .map_or_else(|| config.default_zone.clone(), |z| z.name.clone())
+}
+
+/// The nat chain of an nft layer on `hook` where a rule can be added: (`ip nat`, `prerouting`).
+fn nft_nat_chain(layer: &Layer, hook: crate::firewall::model::Hook) -> Option<(String, String)> {
+    let b = layer.ruleset.bases.iter().find(|b| b.nat && b.hook == hook)?;
+    let c = &layer.ruleset.chains[b.chain];
+    Some((c.table.to_string(), c.name.clone()))
+}
+
+/// The commands that add the missing translation, in the syntax of each kind of layer loaded
+/// (iptables and firewalld always, as the two ways the seed names).
+fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
+    let spec = f.spec;
+    let to = sock(&spec.target, spec.target_port);
+    let family = f.family();
+    let iface = f.path.inbound.as_deref();
+    let mut out = Vec::new();
+    let command = layers
+        .iter()
+        .find_map(|l| match &l.kind {
+            LayerKind::Iptables(info) if info.family == family => Some(info.backend.command(family)),
+            _ => None,
+        })
+        .unwrap_or(if family == Family::V4 { "iptables" } else { "ip6tables" });
+    // Only an interface the user named: an assumed one may be wrong, and then the rule never matches.
+    let in_match = match f.path.inbound_from {
+        InboundFrom::Flag => iface.map(|i| format!(" -i {i}")).unwrap_or_default(),
+        _ => String::new(),
+    };
+    out.push("# with iptables:".into());
+    out.push(format!(
+        "{command} -t nat -I PREROUTING 1{in_match} -p tcp --dport {} -j DNAT --to-destination {to}",
+        spec.listen_port
+    ));
+    out.push(persist_iptables(command, family));
+    let zone = layers
+        .iter()
+        .find_map(|l| match &l.kind {
+            LayerKind::Firewalld(c) => Some(firewalld_zone(c, iface)),
+            _ => None,
+        })
+        .unwrap_or_else(|| "public".into());
+    let fp = format!("port={}:proto=tcp:toport={}:toaddr={}", spec.listen_port, spec.target_port, spec.target);
+    out.push(
+        "# or with firewalld (a forward-port to another host also needs masquerade, see forward.return-path):".into(),
+    );
+    out.push(format!("firewall-cmd --zone={zone} --add-forward-port={fp}"));
+    out.push(format!("firewall-cmd --permanent --zone={zone} --add-forward-port={fp}"));
+    for l in layers.iter().filter(|l| matches!(l.kind, LayerKind::Nft(_))) {
+        if let Some((table, chain)) = nft_nat_chain(l, crate::firewall::model::Hook::Prerouting) {
+            let fam = if family == Family::V4 { "ip" } else { "ip6" };
+            let dnat = if table.starts_with("inet ") { format!("dnat {fam} to {to}") } else { format!("dnat to {to}") };
+            out.push(format!("# or with nftables ({}), and the same rule in /etc/nftables.conf:", l.name));
+            out.push(format!("nft 'insert rule {table} {chain} tcp dport {} {dnat}'", spec.listen_port));
+        }
+    }
+    out
+}
+
+/// The line that keeps iptables rules after a reboot.
+fn persist_iptables(command: &str, family: Family) -> String {
+    format!(
+        "{command}-save > /etc/iptables/rules.v{}   # keeps the rules after a reboot (RHEL: service iptables save)",
+        if family == Family::V4 { 4 } else { 6 }
+    )
+}
+
+/// What a wrong translation should be instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nat {
+    /// DNAT to the API server.
+    Dnat,
+    /// MASQUERADE (the source becomes this host's address towards the API server).
+    Masquerade,
+}
+
+/// Commands that change a wrong translation rule in place: to DNAT to the API server, or to
+/// MASQUERADE.
+fn replace_nat(layers: &[Layer], rule: &Deciding, f: &Forwarded, nat: Nat) -> Vec<String> {
+    let spec = f.spec;
+    let to = sock(&spec.target, spec.target_port);
+    let family = f.family();
+    let Some(layer) = layers.iter().find(|l| l.name == rule.layer) else { return vec![] };
+    match &layer.kind {
+        LayerKind::Iptables(info) => {
+            let (Some(text), Some(chain), Some(n)) = (&rule.text, &rule.chain, rule.rule) else { return vec![] };
+            let words: Vec<&str> = text.split_whitespace().collect();
+            let Some(j) = words.iter().position(|w| *w == "-j") else { return vec![] };
+            let matches = words.get(2..j).unwrap_or_default().join(" ");
+            let command = info.backend.command(info.family);
+            let target = match nat {
+                Nat::Dnat => format!("DNAT --to-destination {to}"),
+                Nat::Masquerade => "MASQUERADE".into(),
+            };
+            vec![
+                format!("{command} -t nat -R {chain} {n} {matches} -j {target}"),
+                persist_iptables(command, info.family),
+            ]
+        }
+        LayerKind::Firewalld(config) if nat == Nat::Dnat => {
+            let zone = rule
+                .chain
+                .as_deref()
+                .and_then(|c| c.strip_prefix("nat_PRE_"))
+                .map_or_else(|| firewalld_zone(config, f.path.inbound.as_deref()), str::to_string);
+            let span = |(a, b): (u16, u16)| if a == b { a.to_string() } else { format!("{a}-{b}") };
+            let old = config
+                .zones
+                .iter()
+                .flat_map(|z| &z.forward_ports)
+                .find(|fp| fp.line.is_some() && fp.line == rule.line)
+                .map(|fp| {
+                    let v = &fp.value;
+                    let mut s = format!("port={}:proto={}", span(v.port), v.protocol);
+                    if let Some(p) = v.to_port {
+                        s.push_str(&format!(":toport={}", span(p)));
+                    }
+                    if let Some(a) = v.to_addr {
+                        s.push_str(&format!(":toaddr={a}"));
+                    }
+                    s
+                });
+            let new = format!("port={}:proto=tcp:toport={}:toaddr={}", spec.listen_port, spec.target_port, spec.target);
+            let mut out = Vec::new();
+            for perm in ["", "--permanent "] {
+                if let Some(old) = &old {
+                    out.push(format!("firewall-cmd {perm}--zone={zone} --remove-forward-port={old}"));
+                }
+                out.push(format!("firewall-cmd {perm}--zone={zone} --add-forward-port={new}"));
+            }
+            out
+        }
+        LayerKind::Nft(_) => {
+            let (Some(table), Some(chain), Some(handle)) = (&rule.table, &rule.chain, rule.handle) else {
+                return vec![];
+            };
+            let fam = if family == Family::V4 { "ip" } else { "ip6" };
+            let statement = match nat {
+                Nat::Dnat if table.starts_with("inet ") => format!("tcp dport {} dnat {fam} to {to}", spec.listen_port),
+                Nat::Dnat => format!("tcp dport {} dnat to {to}", spec.listen_port),
+                Nat::Masquerade => format!("{fam} daddr {} tcp dport {} masquerade", spec.target, spec.target_port),
+            };
+            vec![
+                format!("nft delete rule {table} {chain} handle {handle}"),
+                format!("nft 'insert rule {table} {chain} {statement}'"),
+                "# and the same change in /etc/nftables.conf, so that it stays after a reboot".into(),
+            ]
+        }
+        _ => vec![],
+    }
+}
+
+/// A Windows forwarder: a v4tov4 port proxy on port A connecting to HOST:PORT.
+fn portproxy(spec: &ForwardSpec, files: &[(String, Vec<PortProxy>)]) -> Outcome {
+    let target = sock(&spec.target, spec.target_port);
+    let a = spec.listen_port;
+    let on_port: Vec<(&str, &PortProxy)> = files
+        .iter()
+        .flat_map(|(n, rules)| rules.iter().map(move |r| (n.as_str(), r)))
+        .filter(|(_, r)| r.listen_port == a)
+        .collect();
+    let evidence = json!({
+        "forward": spec.to_string(),
+        "portproxy": files.iter().map(|(n, rules)| json!({"file": n, "rules": rules})).collect::<Vec<_>>(),
+    });
+    let add = format!(
+        "netsh interface portproxy add v4tov4 listenport={a} listenaddress=0.0.0.0 connectport={} connectaddress={}",
+        spec.target_port, spec.target
+    );
+    let firewall = format!(
+        "netsh advfirewall firewall add rule name=\"k8sjoin-check {a}\" dir=in action=allow protocol=TCP localport={a}   # Windows Firewall must admit port A too"
+    );
+    let describe = |(file, r): &(&str, &PortProxy)| {
+        format!(
+            "{file} line {}: {}:{} → {}:{}",
+            r.line, r.listen_address, r.listen_port, r.connect_address, r.connect_port
+        )
+    };
+    if let Some(good) = on_port
+        .iter()
+        .find(|(_, r)| r.connect_port == spec.target_port && r.connect_address.parse::<IpAddr>() == Ok(spec.target))
+    {
+        return Outcome::pass(format!(
+            "the port proxy relays port {a} to {target} ({}); it needs the IP Helper service (iphlpsvc) running and port {a} open in Windows Firewall",
+            describe(good)
+        ))
+        .evidence(evidence);
+    }
+    if let Some(named) =
+        on_port.iter().find(|(_, r)| r.connect_port == spec.target_port && r.connect_address.parse::<IpAddr>().is_err())
+    {
+        return Outcome::warn(format!(
+            "the port proxy relays port {a} to the name {} ({}): the tool cannot tell whether it resolves to {}",
+            named.1.connect_address,
+            describe(named),
+            spec.target
+        ))
+        .evidence(evidence);
+    }
+    if !on_port.is_empty() {
+        let list: Vec<String> = on_port.iter().map(describe).collect();
+        let fixes: Vec<String> = on_port
+            .iter()
+            .map(|(_, r)| {
+                format!(
+                    "netsh interface portproxy set v4tov4 listenport={a} listenaddress={} connectport={} connectaddress={}",
+                    if r.listen_address == "*" { "0.0.0.0" } else { r.listen_address.as_str() },
+                    spec.target_port,
+                    spec.target
+                )
+            })
+            .collect();
+        return Outcome::fail(format!("port {a} is relayed elsewhere, not to {target}: {}", list.join("; ")))
+            .evidence(evidence)
+            .fixes(fixes);
+    }
+    let count: usize = files.iter().map(|(_, r)| r.len()).sum();
+    Outcome::fail(format!("no port proxy listens on port {a} ({count} rule{} read)", plural(count, "", "s")))
+        .evidence(evidence)
+        .fixes([add, firewall])
+}
+
+// ---------------------------------------------------------------------------------------------
+// forward.filter
+
+fn filter(env: &Env) -> Outcome {
+    let ctx = &env.ctx;
+    let (_, _, forwarded) = match kernel(env) {
+        Ok(k) => k,
+        Err(o) => return *o,
+    };
+    let entries = match pool_entries(ctx, forwarded.family()) {
+        Ok(e) => e,
+        Err(o) => return *o,
+    };
+    let facts = match loaded_layers(env) {
+        Ok(f) => f,
+        Err(why) => {
+            return Outcome::skip(format!("{why}: the FORWARD chain cannot be judged")).fix(
+                "run as root on the forwarder (the live rules are read), or pass --firewall iptables:FILE / nft:FILE",
+            );
+        }
+    };
+    let req = forwarded.request();
+    let mut o = judge_pool(env, &facts.layers, &entries, &req);
+    if let Value::Object(map) = &mut o.evidence {
+        map.insert("path".into(), forwarded.path_evidence());
+    }
+    // The commands change the running rules; say how each fixed layer keeps them.
+    let fixed: Vec<String> = o.evidence["fixes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["commands"].as_array().is_some_and(|c| !c.is_empty()))
+        .filter_map(|f| f["layer"].as_str().map(str::to_string))
+        .collect();
+    for layer in facts.layers.iter().filter(|l| fixed.contains(&l.name)) {
+        match &layer.kind {
+            LayerKind::Iptables(info) => {
+                o.remediation.push(persist_iptables(info.backend.command(info.family), info.family));
+            }
+            LayerKind::Nft(_) => o.remediation.push(format!(
+                "# {}: add the same rules to /etc/nftables.conf, so that they stay after a reboot",
+                layer.name
+            )),
+            _ => {}
+        }
+    }
+    o
+}
+
+// ---------------------------------------------------------------------------------------------
+// forward.return-path
+
+fn return_path(env: &Env) -> Outcome {
+    let ctx = &env.ctx;
+    let (fwd, host, forwarded) = match kernel(env) {
+        Ok(k) => k,
+        Err(o) => return *o,
+    };
+    let entries = match pool_entries(ctx, forwarded.family()) {
+        Ok(e) => e,
+        Err(o) => return *o,
+    };
+    let family = forwarded.family();
+    let spec = forwarded.spec;
+    let path = &forwarded.path;
+    let mut evidence = forwarded.path_evidence();
+    let mut problems: Vec<String> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    let mut fixes: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+
+    // 1. A route back to every pool address.
+    if path.routes_known {
+        let unrouted: Vec<String> = path
+            .back
+            .iter()
+            .filter(|b| b.iface.is_none())
+            .flat_map(|b| b.addresses.iter().map(ToString::to_string))
+            .collect();
+        if !unrouted.is_empty() {
+            problems.push(format!("no route back to {}: the answers cannot leave this host", unrouted.join(", ")));
+            for a in &unrouted {
+                fixes.push(format!(
+                    "ip route add {a} via GATEWAY dev {}   # towards the pool; persist it in the network configuration",
+                    path.inbound.as_deref().unwrap_or("IF")
+                ));
+            }
+        }
+    } else {
+        unknown.push(format!("the routes back to the pool (no routing table under {})", host.root.display()));
+    }
+
+    // 2. Reverse-path filtering on the inbound interface.
+    let mut rp = json!(null);
+    if family == Family::V4 {
+        match (&path.inbound, path.inbound_from) {
+            (Some(inb), InboundFrom::Flag) => {
+                let value = host.rp_filter(inb);
+                rp = json!({"interface": inb, "effective": value});
+                let asymmetric: Vec<String> = path
+                    .back
+                    .iter()
+                    .filter(|b| b.iface.as_ref().is_some_and(|i| i != inb))
+                    .map(|b| format!("{} by {}", join_nets(&b.addresses), b.iface.as_deref().unwrap_or_default()))
+                    .collect();
+                match value {
+                    _ if asymmetric.is_empty() => {}
+                    Some(1) => {
+                        problems.push(format!(
+                            "strict reverse-path filtering (rp_filter = 1 on {inb}) drops the SYN: the route back to {} leaves by another interface than {inb}",
+                            asymmetric.join(", ")
+                        ));
+                        fixes.extend(sysctl_fix(&conf(inb, "rp_filter"), 2));
+                        fixes.push(format!(
+                            "# or make the path symmetric: route the pool back through {inb} (ip route add POOL via GATEWAY dev {inb})"
+                        ));
+                    }
+                    Some(_) => notes.push(format!(
+                        "the route back to {} leaves by another interface than {inb}; rp_filter on {inb} is not strict, so that is fine",
+                        asymmetric.join(", ")
+                    )),
+                    None => unknown.push(format!(
+                        "rp_filter on {inb} ({} or {} is missing)",
+                        host.sysctl_path(&conf("all", "rp_filter")).display(),
+                        host.sysctl_path(&conf(inb, "rp_filter")).display()
+                    )),
+                }
+            }
+            (Some(inb), _) => {
+                rp = json!({"interface": inb, "effective": host.rp_filter(inb)});
+                notes.push(format!("rp_filter: the pool's traffic is assumed to arrive on {inb}, where the answers leave (pass --interface to check an asymmetric path)"));
+            }
+            (None, _) => {
+                let strict: Vec<&str> = path
+                    .back
+                    .iter()
+                    .filter_map(|b| b.iface.as_deref())
+                    .filter(|i| host.rp_filter(i) != Some(0) && host.rp_filter(i) != Some(2))
+                    .collect();
+                if !strict.is_empty() {
+                    unknown.push(format!(
+                        "whether strict rp_filter drops the SYN: the inbound interface is unknown ({})",
+                        inbound_note(path)
+                    ));
+                }
+            }
+        }
+    }
+    evidence["rp_filter"] = rp;
+
+    // 3. Source translation on the way to HOST, or the IDC's route back.
+    let layers = loaded_layers(env);
+    let mut snat = Vec::new();
+    match &layers {
+        Ok(facts) => {
+            let flow = forwarded.flow();
+            let packet = Packet::leaving(&flow, family, Some(spec.target));
+            let local: Option<Vec<IpAddr>> = host.local.clone();
+            let mut untranslated = Vec::new();
+            for (s, r) in judge_nat(&facts.layers, &pool_spans(&entries), &packet) {
+                let who = s.describe(family);
+                let mut v = json!(r);
+                v["addresses"] = json!(s.cidrs(family));
+                snat.push(v);
+                match &r {
+                    NatResult::Translated { to, rule } => match (&to.addr, &local) {
+                        (NatAddr::Local, _) => {}
+                        (NatAddr::Range(a, b), Some(local)) if a == b && local.contains(a) => {}
+                        (NatAddr::Range(a, b), Some(_)) if a == b => {
+                            problems.push(format!(
+                                "{who}: {} translates the source to {a}, which is not an address of this host: the answers go there",
+                                rule_name(rule)
+                            ));
+                            fixes.extend(replace_nat(&facts.layers, rule, &forwarded, Nat::Masquerade));
+                        }
+                        (NatAddr::Keep, _) => untranslated.push(who),
+                        (_, _) => unknown
+                            .push(format!("{who}: whether the answers to {} ({to}) come back here", rule_name(rule))),
+                    },
+                    NatResult::Untranslated { .. } => untranslated.push(who),
+                    NatResult::Denied { rule } => problems.push(format!("{who}: {} drops the SYN", rule_name(rule))),
+                    NatResult::Unknown { rule } => {
+                        unknown.push(format!("{who}: SNAT ({})", rule.reason.as_deref().unwrap_or("undecidable rule")));
+                    }
+                }
+            }
+            if !untranslated.is_empty() {
+                if fwd.assume_return_route {
+                    notes.push(format!(
+                        "no SNAT/MASQUERADE for {}: the IDC must route the answers back through this host, as --assume-return-route says (not visible from here)",
+                        untranslated.join(", ")
+                    ));
+                } else {
+                    problems.push(format!(
+                        "no SNAT/MASQUERADE for {} on the way to {}: {} answers the pool's own addresses by its own routes, not through this host",
+                        untranslated.join(", "),
+                        sock(&spec.target, spec.target_port),
+                        spec.target
+                    ));
+                    fixes.extend(masquerade_fixes(&facts.layers, &forwarded));
+                }
+            }
+        }
+        Err(why) if fwd.assume_return_route => {
+            notes.push(format!("{why}; no SNAT is needed with --assume-return-route"));
+        }
+        Err(why) => unknown.push(format!("whether SNAT/MASQUERADE rewrites the source ({why})")),
+    }
+    evidence["snat"] = json!(snat);
+    evidence["assume_return_route"] = json!(fwd.assume_return_route);
+    evidence["notes"] = json!(notes);
+    if !problems.is_empty() {
+        return Outcome::fail(problems.join("; ")).evidence(evidence).fixes(dedup(fixes));
+    }
+    if !unknown.is_empty() {
+        let mut o = Outcome::warn(format!("cannot tell {}", unknown.join("; "))).evidence(evidence);
+        if layers.is_err() {
+            o = o.fix(
+                "run as root on the forwarder (the live rules are read), or pass --firewall iptables:FILE / nft:FILE",
+            );
+        }
+        if path.inbound.is_none() {
+            o = o.fix("pass --interface IF (where the pool's traffic arrives)");
+        }
+        return o;
+    }
+    let how = if fwd.assume_return_route && snat.iter().all(|v| v["result"] != "translated") {
+        "the IDC routes the answers back through this host (--assume-return-route)".to_string()
+    } else {
+        format!("the source is translated to this host on the way to {}", spec.target)
+    };
+    Outcome::pass(format!("answers come back: {how}; this host routes the pool back")).evidence(evidence)
+}
+
+fn join_nets(nets: &[IpNet]) -> String {
+    nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// MASQUERADE on the way to the API server, in each syntax.
+fn masquerade_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
+    let spec = f.spec;
+    let family = f.family();
+    let out_match = f.path.outbound.as_deref().map(|o| format!(" -o {o}")).unwrap_or_default();
+    let command = layers
+        .iter()
+        .find_map(|l| match &l.kind {
+            LayerKind::Iptables(info) if info.family == family => Some(info.backend.command(family)),
+            _ => None,
+        })
+        .unwrap_or(if family == Family::V4 { "iptables" } else { "ip6tables" });
+    let rule = format!(
+        "{command} -t nat -A POSTROUTING{out_match} -d {} -p tcp --dport {} -j MASQUERADE",
+        IpNet::from(spec.target),
+        spec.target_port
+    );
+    let mut out = vec!["# with iptables:".to_string(), rule, persist_iptables(command, family)];
+    // firewalld masquerades what leaves through a zone: the zone of the outbound interface.
+    let zone = layers
+        .iter()
+        .find_map(|l| match &l.kind {
+            LayerKind::Firewalld(c) => Some(firewalld_zone(c, f.path.outbound.as_deref())),
+            _ => None,
+        })
+        .unwrap_or_else(|| "public".into());
+    out.push(format!("# or with firewalld (masquerade in the zone of the interface towards {}):", spec.target));
+    out.push(format!("firewall-cmd --zone={zone} --add-masquerade"));
+    out.push(format!("firewall-cmd --permanent --zone={zone} --add-masquerade"));
+    for l in layers.iter().filter(|l| matches!(l.kind, LayerKind::Nft(_))) {
+        if let Some((table, chain)) = nft_nat_chain(l, crate::firewall::model::Hook::Postrouting) {
+            let fam = if family == Family::V4 { "ip" } else { "ip6" };
+            out.push(format!("# or with nftables ({}), and the same rule in /etc/nftables.conf:", l.name));
+            out.push(format!(
+                "nft 'add rule {table} {chain} {fam} daddr {} tcp dport {} masquerade'",
+                spec.target, spec.target_port
+            ));
+        }
+    }
+    out.push(
+        "# or, when the IDC routes the pool back through this host, run with --assume-return-route (no SNAT needed)"
+            .to_string(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::iptables;
+
+    #[test]
+    fn sysctl_fixes_are_immediate_and_persistent() {
+        assert_eq!(
+            sysctl_fix("net/ipv4/conf/eth0.100/rp_filter", 2),
+            [
+                "sysctl -w net.ipv4.conf.eth0/100.rp_filter=2".to_string(),
+                format!("echo 'net.ipv4.conf.eth0/100.rp_filter = 2' >> {SYSCTL_FILE}   # keeps it after a reboot"),
+            ]
+        );
+    }
+
+    #[test]
+    fn iptables_dnat_is_replaced_in_place() {
+        let text = "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 203.0.113.1/32 -p tcp -m tcp --dport 16443 -j DNAT --to-destination 192.0.2.50:8443\nCOMMIT\n";
+        let layer = iptables::parse(text, "iptables:r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let rule = Deciding {
+            layer: "iptables:r".into(),
+            table: Some("nat".into()),
+            chain: Some("PREROUTING".into()),
+            rule: Some(1),
+            handle: None,
+            line: Some(3),
+            text: Some(
+                "-A PREROUTING -d 203.0.113.1/32 -p tcp -m tcp --dport 16443 -j DNAT --to-destination 192.0.2.50:8443"
+                    .into(),
+            ),
+            action: "ACCEPT".into(),
+            range: "203.0.113.30/32".into(),
+            packet: "new",
+            reason: None,
+        };
+        let spec = ForwardSpec::parse("16443:192.0.2.50:6443").expect("spec");
+        let f = Forwarded {
+            spec,
+            path: ForwardPath {
+                inbound: None,
+                inbound_from: InboundFrom::Unknown,
+                outbound: None,
+                outbound_gateway: None,
+                back: vec![],
+                arrival: vec![],
+                routes_known: false,
+            },
+            target: [spec.target],
+        };
+        let fix = replace_nat(&[layer], &rule, &f, Nat::Dnat);
+        assert_eq!(
+            fix[0],
+            "iptables -t nat -R PREROUTING 1 -d 203.0.113.1/32 -p tcp -m tcp --dport 16443 -j DNAT --to-destination 192.0.2.50:6443"
+        );
+    }
+}
