@@ -225,7 +225,7 @@ impl Context {
                 "--firewall netsh:FILE is a Windows forwarder's port proxies: give --forward A:HOST:PORT too, so that the forwarding checks read it".into(),
             ));
         }
-        let firewall = firewall_input(&args.firewall, &args.ipset)?;
+        let firewall = firewall_input(&args.firewall, &args.ipset, &args.root)?;
         let forward = match spec {
             None => None,
             Some(spec) => Some(Forwarding {
@@ -379,7 +379,9 @@ fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
 }
 
 /// Reads `--ipset` dumps first (iptables layers resolve `-m set` with them), then each `--firewall`.
-fn firewall_input(specs: &[String], ipset_files: &[PathBuf]) -> Result<FirewallInput, Error> {
+/// `live` is the default only for root checking this very host: with `--root` the node under
+/// check is a copy, and this host's rules say nothing about it.
+fn firewall_input(specs: &[String], ipset_files: &[PathBuf], root: &Path) -> Result<FirewallInput, Error> {
     let mut ipsets = IpsetDb::default();
     for path in ipset_files {
         let text = firewall::read_text(path)?;
@@ -404,7 +406,7 @@ fn firewall_input(specs: &[String], ipset_files: &[PathBuf]) -> Result<FirewallI
             }
         }
     }
-    if specs.is_empty() && live::is_root() {
+    if specs.is_empty() && live::is_root() && root == Path::new("/") {
         live = LiveMode::Default;
     }
     firewall::drop_double_counted(&mut layers);

@@ -105,7 +105,14 @@ fn sources(env: &Env) -> Outcome {
     } else if ctx.firewall.live != LiveMode::Off {
         Some("the live reading found no iptables, nftables or ipset rules on this host".to_string())
     } else {
-        Some("no --firewall given, and the live firewall is read only as root (or with --firewall live)".to_string())
+        Some(if ctx.root == std::path::Path::new("/") {
+            "no --firewall given, and the live firewall is read only as root (or with --firewall live)".to_string()
+        } else {
+            format!(
+                "no --firewall given; with --root {} the node is a copy, so this host's live rules are not read (pass the node's dumps with --firewall)",
+                ctx.root.display()
+            )
+        })
     };
     let evidence = json!({
         "layers": layers.iter().map(layer_json).collect::<Vec<_>>(),
