@@ -846,39 +846,7 @@ fn port_matches(p: &PortItem, side: PortSide) -> Option<Vec<Match>> {
 /// Builds the ruleset firewalld would load for this configuration (input and nat paths).
 pub fn compile(config: &Config) -> Ruleset {
     let mut b = Builder { config, rs: Ruleset::default() };
-    let input = b.chain("filter_INPUT".into(), "firewalld", None);
-    b.rs.chains[input].policy = Some(Box::new(Policy {
-        verdict: Verdict::Accept,
-        origin: Origin {
-            text: "type filter hook input priority filter + 10; policy accept;".into(),
-            ..Origin::default()
-        },
-    }));
-    let fixed = [
-        (
-            vec![Match::CtState { mask: ct::ESTABLISHED | ct::RELATED, negated: false }],
-            Action::Verdict(Verdict::Accept),
-            "ct state { established, related } accept",
-        ),
-        (
-            vec![Match::CtStatus { mask: ct::status::DNAT, negated: false }],
-            Action::Verdict(Verdict::Accept),
-            "ct status dnat accept",
-        ),
-        (
-            vec![Match::Iface { dir: Direction::In, names: vec![IfName::parse("lo")], negated: false }],
-            Action::Verdict(Verdict::Accept),
-            "iifname \"lo\" accept",
-        ),
-        (
-            vec![Match::CtState { mask: ct::INVALID, negated: false }],
-            Action::Verdict(Verdict::Drop),
-            "ct state invalid drop",
-        ),
-    ];
-    for (m, a, t) in fixed {
-        b.push(input, rule(m, a, 0, None, t));
-    }
+    let input = filter_base_chain(&mut b, "filter_INPUT", "input");
     for what in &config.unevaluated {
         b.push(input, rule(vec![], Action::unknown(what.clone()), 0, None, what.clone()));
     }
@@ -984,19 +952,18 @@ pub fn compile(config: &Config) -> Ruleset {
     b.rs
 }
 
-/// firewalld's forward filter: established traffic and every destination-NATed connection (a
-/// forward-port) are accepted before any zone; what the zones and policies decide for other
-/// forwarded traffic is not evaluated.
-fn forward_chain(b: &mut Builder<'_>) {
-    let fwd = b.chain("filter_FORWARD".into(), "firewalld", None);
-    b.rs.chains[fwd].policy = Some(Box::new(Policy {
+/// A firewalld filter base chain (`policy accept`) with the rules firewalld puts first in each:
+/// established and destination-NATed connections and loopback pass, invalid packets drop.
+fn filter_base_chain(b: &mut Builder<'_>, name: &str, hook: &str) -> ChainId {
+    let chain = b.chain(name.into(), "firewalld", None);
+    b.rs.chains[chain].policy = Some(Box::new(Policy {
         verdict: Verdict::Accept,
         origin: Origin {
-            text: "type filter hook forward priority filter + 10; policy accept;".into(),
+            text: format!("type filter hook {hook} priority filter + 10; policy accept;").into(),
             ..Origin::default()
         },
     }));
-    let fixed = [
+    let prologue = [
         (
             vec![Match::CtState { mask: ct::ESTABLISHED | ct::RELATED, negated: false }],
             Action::Verdict(Verdict::Accept),
@@ -1017,15 +984,21 @@ fn forward_chain(b: &mut Builder<'_>) {
             Action::Verdict(Verdict::Drop),
             "ct state invalid drop",
         ),
-        (
-            vec![],
-            Action::unknown("zone forwarding and policies for traffic that is not a forward-port are not evaluated"),
-            "jump filter_FORWARD_ZONES",
-        ),
     ];
-    for (m, a, t) in fixed {
-        b.push(fwd, rule(m, a, 0, None, t));
+    for (m, a, t) in prologue {
+        b.push(chain, rule(m, a, 0, None, t));
     }
+    chain
+}
+
+/// firewalld's forward filter: established traffic and every destination-NATed connection (a
+/// forward-port) are accepted before any zone; what the zones and policies decide for other
+/// forwarded traffic is not evaluated.
+fn forward_chain(b: &mut Builder<'_>) {
+    let fwd = filter_base_chain(b, "filter_FORWARD", "forward");
+    let zones =
+        Action::unknown("zone forwarding and policies for traffic that is not a forward-port are not evaluated");
+    b.push(fwd, rule(vec![], zones, 0, None, "jump filter_FORWARD_ZONES"));
     b.rs.bases.push(Base { chain: fwd, hook: Hook::Forward, priority: 10, families: Families::BOTH, nat: false });
 }
 
