@@ -3,6 +3,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
+
+use common::check;
 mod servers;
 
 use std::collections::HashMap;
@@ -38,10 +40,6 @@ fn run_json(args: &[&str]) -> (Value, std::process::Output) {
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: stdout={} stderr={}", common::stdout(&out), common::stderr(&out)));
     (report, out)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("{id} missing"))
 }
 
 fn status<'a>(report: &'a Value, id: &str) -> &'a str {

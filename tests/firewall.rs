@@ -4,6 +4,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
 mod common;
 
+use common::check;
+
 use common::{Need, Netns, bin, fixture, prerequisites, run, stderr, stdout};
 use serde_json::Value;
 
@@ -28,15 +30,6 @@ fn report(extra: &[&str]) -> (i32, Value) {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
     common::assert_valid_report(&v);
     (o.status.code().expect("exit code"), v)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("{id} in {report}"))
 }
 
 fn entry<'a>(check: &'a Value, cidr: &str) -> &'a Value {

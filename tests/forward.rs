@@ -7,6 +7,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
 mod common;
 
+use common::check;
+
 use common::{fixture, run, stderr, stdout};
 use serde_json::Value;
 
@@ -32,17 +34,8 @@ fn report(root: &str, extra: &[&str]) -> (i32, Value) {
     args.extend_from_slice(extra);
     let o = run(&args);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
-    validate(&v);
+    common::assert_valid_report(&v);
     (o.status.code().expect("exit code"), v)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("{id} in {report}"))
 }
 
 fn statuses(report: &Value) -> Vec<(String, String)> {
@@ -56,18 +49,6 @@ fn statuses(report: &Value) -> Vec<(String, String)> {
 
 fn remediation(check: &Value) -> Vec<String> {
     check["remediation"].as_array().expect("remediation").iter().map(|r| r.as_str().unwrap().to_string()).collect()
-}
-
-fn validate(report: &Value) {
-    let o = run(&["schema"]);
-    let schema: Value = serde_json::from_str(&stdout(&o)).expect("schema is JSON");
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("report-schema.json", schema).expect("schema loads");
-    let index = compiler.compile("report-schema.json", &mut schemas).expect("schema compiles");
-    if let Err(e) = schemas.validate(report, index) {
-        panic!("report does not match the schema: {e:#}\n{report:#}");
-    }
 }
 
 #[test]

@@ -3,6 +3,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
 
 mod common;
+
+use common::check;
 mod servers;
 
 use std::io::Read;
@@ -30,10 +32,6 @@ fn finish(mut child: std::process::Child) -> (i32, Value) {
     child.stdout.take().expect("stdout").read_to_string(&mut out).expect("reads");
     let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     (status.code().expect("exited normally"), report)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"].as_array().expect("checks").iter().find(|c| c["id"] == id).expect(id)
 }
 
 #[test]

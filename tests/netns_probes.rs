@@ -3,19 +3,16 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
+
 mod servers;
 
-use common::{Need, Netns, prerequisites, veth};
+use common::{Need, Netns, check, prerequisites, veth};
 use serde_json::Value;
 use servers::blackhole_pair;
 
 fn report_of(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: stdout={} stderr={}", common::stdout(out), common::stderr(out)))
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("{id} missing"))
 }
 
 #[test]

@@ -41,6 +41,16 @@ pub fn schema_check(report: &serde_json::Value) -> Result<(), String> {
     schemas.validate(report, index).map_err(|e| format!("{e:#}"))
 }
 
+/// The check with this id in a JSON report; panics (showing the report) when it is not there.
+pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {report}"))
+}
+
 /// Panics unless the report matches the published schema.
 pub fn assert_valid_report(report: &serde_json::Value) {
     if let Err(e) = schema_check(report) {
