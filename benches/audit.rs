@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use k8sjoin_check::audit::{AuditFiles, log, policy, process};
+use k8sjoin_check::hostfs::{Found, HostRoot};
 use k8sjoin_check::manifest;
 
 fn fixture() -> PathBuf {
@@ -52,13 +53,13 @@ fn main() {
     });
     row("parse + evaluate the audit policy", d, &format!("{} bytes, 12 rules", policy_bytes.len()));
     let d = time(9, 100, || {
-        black_box(AuditFiles::load(black_box(&root)).expect("loads"));
+        black_box(AuditFiles::load(black_box(&HostRoot::new(&root))).expect("loads"));
     });
     row("AuditFiles::load (read both files, parse)", d, "fixture seed-policy-fixed");
 
     let procs = std::fs::read_dir("/proc").map(|d| d.count()).unwrap_or(0);
     let d = time(5, 10, || {
-        black_box(process::find_kube_apiservers(Path::new("/proc")).expect("proc"));
+        black_box(process::find_kube_apiservers(&HostRoot::new("/")).expect("proc"));
     });
     row("scan /proc/*/cmdline for kube-apiserver", d, &format!("{procs} entries in this host's /proc"));
 
@@ -68,7 +69,10 @@ fn main() {
     let body = format!("{event}\n").repeat((100 << 20) / (event.len() + 1));
     std::fs::write(&log_path, &body).expect("write log");
     let d = time(9, 50, || {
-        let tail = log::read_tail(black_box(&log_path), 10).expect("tail");
+        let Ok(Found::File(tail)) = log::read_tail(black_box(&HostRoot::new(dir.path())), "/kubernetes.audit", 10)
+        else {
+            panic!("tail")
+        };
         for line in &tail.lines {
             black_box(log::parse_event(line).expect("event"));
         }

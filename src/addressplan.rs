@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 use ipnet::IpNet;
 use serde::Serialize;
 
-use crate::context::under_root;
 use crate::error::InputError;
+use crate::hostfs::{self, Found, HostRoot};
 use crate::manifest::{self, Manifest};
-use crate::yaml::{Found, read_regular};
 
 /// What an address range is for in the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,14 +66,15 @@ enum Kind {
 impl AddressPlan {
     /// Reads the kubeadm manifests under `root`. Missing manifests are simply not part of the plan;
     /// a malformed manifest or flag value is an input error naming the file and line.
-    pub fn read(root: &Path) -> Result<AddressPlan, InputError> {
+    pub fn read(root: &HostRoot) -> Result<AddressPlan, InputError> {
         let mut plan = AddressPlan::default();
         for component in ["kube-apiserver", "kube-controller-manager", "etcd"] {
-            let path = under_root(root, &manifest::path_of(component));
-            let bytes = match read_regular(&path)? {
+            let host_path = manifest::path_of(component);
+            let path = root.join(&host_path);
+            let bytes = match root.read(&host_path, hostfs::Kind::Manifest)? {
                 Found::File(bytes) => bytes,
                 Found::Missing => continue,
-                Found::NotAFile => {
+                Found::Directory => {
                     return Err(InputError::at(
                         &path,
                         None,
@@ -148,7 +148,7 @@ mod tests {
     use super::*;
 
     fn write(root: &Path, component: &str, body: &str) {
-        let path = under_root(root, &manifest::path_of(component));
+        let path = HostRoot::new(root).join(&manifest::path_of(component));
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, body).expect("write");
     }
@@ -191,7 +191,7 @@ mod tests {
                 ],
             ),
         );
-        let plan = AddressPlan::read(root).expect("reads");
+        let plan = AddressPlan::read(&HostRoot::new(root)).expect("reads");
         let got: Vec<(Role, String, &str)> =
             plan.ranges.iter().map(|r| (r.role, r.range.to_string(), r.source.as_str())).collect();
         assert_eq!(
@@ -214,17 +214,17 @@ mod tests {
             "kube-controller-manager",
             &pod("kube-controller-manager", &["--cluster-cidr=10.244.0.0/33"]),
         );
-        let err = AddressPlan::read(dir.path()).expect_err("bad CIDR");
+        let err = AddressPlan::read(&HostRoot::new(dir.path())).expect_err("bad CIDR");
         assert_eq!(err.line, Some(10));
         assert!(err.what.contains("--cluster-cidr=10.244.0.0/33") && err.what.contains("not a CIDR"), "{err}");
         write(dir.path(), "kube-controller-manager", "kind: Deployment\n");
-        assert!(AddressPlan::read(dir.path()).expect_err("not a pod").what.contains("not Pod"));
+        assert!(AddressPlan::read(&HostRoot::new(dir.path())).expect_err("not a pod").what.contains("not Pod"));
     }
 
     #[test]
     fn nothing_under_root_is_an_empty_plan() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(AddressPlan::read(dir.path()).expect("empty"), AddressPlan::default());
+        assert_eq!(AddressPlan::read(&HostRoot::new(dir.path())).expect("empty"), AddressPlan::default());
     }
 
     #[test]

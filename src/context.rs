@@ -21,6 +21,7 @@ use crate::firewall::{self, Layer, Spec, live};
 use crate::forward::ForwardSpec;
 use crate::forward::host::HostState;
 use crate::forward::portproxy::{self, PortProxy};
+use crate::hostfs::{self, HostRoot};
 use crate::kubeconfig::{self, Located};
 use crate::region::{PoolPart, Region, RegionTable};
 
@@ -74,7 +75,7 @@ pub struct Context {
     pub forwarder: Option<(Host, u16)>,
     /// The port the firewall checks evaluate: `--port`, else the endpoint's, else 6443.
     pub port: u16,
-    pub root: PathBuf,
+    pub root: HostRoot,
     pub timeout: Duration,
     pub deadline: Duration,
     pub fail_on: FailOn,
@@ -176,7 +177,8 @@ impl Context {
             Some(q) => Some(table.resolve(q).map_err(|e| Error::Usage(e.to_string()))?.clone()),
             None => None,
         };
-        let found = find_endpoint(args, &kubeconfig::Search::from_env(args.kubeconfig.clone(), args.root.clone()))?;
+        let root = HostRoot::new(&args.root);
+        let found = find_endpoint(args, &kubeconfig::Search::from_env(args.kubeconfig.clone(), root.clone()))?;
         let FoundEndpoint { endpoint, tls, endpoint_search, mut proxies } = found;
         for var in ["HTTPS_PROXY", "https_proxy"] {
             if let Some(url) = std::env::var(var).ok().filter(|u| !u.trim().is_empty()) {
@@ -218,20 +220,20 @@ impl Context {
         };
         // Read once, before any check: a malformed manifest or policy stops the run (exit 2) instead
         // of making every audit check report on half of it.
-        let audit_files = if args.audit { Some(AuditFiles::load(&args.root)?) } else { None };
-        let address_plan = AddressPlan::read(&args.root)?;
+        let audit_files = if args.audit { Some(AuditFiles::load(&root)?) } else { None };
+        let address_plan = AddressPlan::read(&root)?;
         if spec.is_none() && args.firewall.iter().any(|t| matches!(Spec::parse(t), Ok(Spec::PortProxy { .. }))) {
             return Err(Error::Usage(
                 "--firewall netsh:FILE is a Windows forwarder's port proxies: give --forward A:HOST:PORT too, so that the forwarding checks read it".into(),
             ));
         }
-        let firewall = firewall_input(&args.firewall, &args.ipset, &args.root)?;
+        let firewall = firewall_input(&args.firewall, &args.ipset, &root, args.deadline)?;
         let forward = match spec {
             None => None,
             Some(spec) => Some(Forwarding {
                 spec,
                 host: if firewall.portproxies.is_empty() {
-                    Some(HostState::read(&args.root, Family::of(spec.target))?)
+                    Some(HostState::read(&root, Family::of(spec.target))?)
                 } else {
                     None
                 },
@@ -256,7 +258,7 @@ impl Context {
             icmp: !args.no_icmp,
             forwarder,
             port,
-            root: args.root.clone(),
+            root,
             timeout: args.timeout,
             deadline: args.deadline,
             fail_on: args.fail_on,
@@ -275,11 +277,6 @@ impl Context {
     /// `host:port` of `--forwarder`, for messages and the report.
     pub fn forwarder_text(&self) -> Option<String> {
         self.forwarder.as_ref().map(|(host, port)| format!("{host}:{port}"))
-    }
-
-    /// A host path under `--root`: `host_path("/etc/kubernetes/admin.conf")`.
-    pub fn host_path(&self, absolute: &str) -> PathBuf {
-        under_root(&self.root, absolute)
     }
 
     /// The network type: the flag's, or inferred from the API server's addresses.
@@ -381,10 +378,16 @@ fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
 /// Reads `--ipset` dumps first (iptables layers resolve `-m set` with them), then each `--firewall`.
 /// `live` is the default only for root checking this very host: with `--root` the node under
 /// check is a copy, and this host's rules say nothing about it.
-fn firewall_input(specs: &[String], ipset_files: &[PathBuf], root: &Path) -> Result<FirewallInput, Error> {
+fn firewall_input(
+    specs: &[String],
+    ipset_files: &[PathBuf],
+    root: &HostRoot,
+    deadline: Duration,
+) -> Result<FirewallInput, Error> {
+    let stdin_deadline = std::time::Instant::now() + deadline;
     let mut ipsets = IpsetDb::default();
     for path in ipset_files {
-        let text = firewall::read_text(path)?;
+        let text = firewall::read_text(path, hostfs::Kind::FirewallDump)?;
         ipsets.parse_into(&text, &path.display().to_string())?;
     }
     let mut layers = Vec::new();
@@ -402,11 +405,11 @@ fn firewall_input(specs: &[String], ipset_files: &[PathBuf], root: &Path) -> Res
                     }
                     stdin_used = true;
                 }
-                layers.push(firewall::load(kind, &path, &ipsets)?);
+                layers.push(firewall::load(kind, &path, &ipsets, stdin_deadline)?);
             }
         }
     }
-    if specs.is_empty() && live::is_root() && root == Path::new("/") {
+    if specs.is_empty() && live::is_root() && root.is_live() {
         live = LiveMode::Default;
     }
     firewall::drop_double_counted(&mut layers);
@@ -439,11 +442,6 @@ pub fn infer_network(addresses: Option<&[IpAddr]>) -> NetworkDecision {
     }
 }
 
-/// Joins an absolute host path onto a root directory (`/` leaves it unchanged).
-pub fn under_root(root: &Path, absolute: &str) -> PathBuf {
-    root.join(absolute.trim_start_matches('/'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,11 +463,5 @@ mod tests {
         assert_eq!(parse_dns_server("[::1]:53"), Ok("[::1]:53".parse().expect("addr")));
         assert_eq!(parse_dns_server("192.0.2.53"), Ok("192.0.2.53:53".parse().expect("addr")));
         assert!(parse_dns_server("dns.example").is_err());
-    }
-
-    #[test]
-    fn under_root_joins() {
-        assert_eq!(under_root(Path::new("/"), "/etc/x"), PathBuf::from("/etc/x"));
-        assert_eq!(under_root(Path::new("/tmp/n"), "/etc/x"), PathBuf::from("/tmp/n/etc/x"));
     }
 }

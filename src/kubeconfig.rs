@@ -16,6 +16,10 @@ use rustls::pki_types::pem::PemObject;
 use serde::Deserialize;
 
 use crate::error::InputError;
+use crate::hostfs::{self, HostRoot, Kind};
+
+/// kubeadm's admin kubeconfig on a control-plane node, the tool's last resort.
+pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
 
 /// Where the kubeconfig came from, in kubectl's order of precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,12 +53,12 @@ pub struct Search {
     pub env: Option<OsString>,
     pub home: Option<PathBuf>,
     /// `--root`, under which `etc/kubernetes/admin.conf` is looked for.
-    pub root: PathBuf,
+    pub root: HostRoot,
 }
 
 impl Search {
     /// The search as this process sees it: `$KUBECONFIG` and `$HOME` from the environment.
-    pub fn from_env(flag: Option<PathBuf>, root: PathBuf) -> Search {
+    pub fn from_env(flag: Option<PathBuf>, root: HostRoot) -> Search {
         Search {
             flag,
             env: std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()),
@@ -103,11 +107,10 @@ pub fn locate(search: &Search) -> Result<Located, InputError> {
         }
         None => looked.push("$HOME unset, so no ~/.kube/config".into()),
     }
-    let admin = search.root.join("etc/kubernetes/admin.conf");
-    if admin.is_file() {
+    if let Some(admin) = search.root.resolve(ADMIN_CONF)?.filter(|p| p.is_file()) {
         return Ok(Located::Found { via: Via::AdminConf, files: vec![admin] });
     }
-    looked.push(format!("{} missing", admin.display()));
+    looked.push(format!("{} missing", search.root.join(ADMIN_CONF).display()));
     Ok(Located::NotFound { looked })
 }
 
@@ -388,13 +391,8 @@ fn read_ca(cluster: &Cluster, name: &str, file: &Path) -> Result<Option<CaBundle
     };
     let path = Path::new(path);
     let path = if path.is_relative() { file.parent().unwrap_or(Path::new(".")).join(path) } else { path.to_path_buf() };
-    let pem = std::fs::read(&path).map_err(|e| {
-        InputError::at(
-            file,
-            None,
-            format!("cluster {name:?}: field certificate-authority: cannot read {}: {e}", path.display()),
-        )
-    })?;
+    let pem = hostfs::read_file(&path, Kind::Certificate)
+        .map_err(|e| InputError::at(file, None, format!("cluster {name:?}: field certificate-authority: {e}")))?;
     let certs = pem_certificates(&pem).ok_or_else(|| {
         InputError::at(
             file,
@@ -414,7 +412,7 @@ fn pem_certificates(pem: &[u8]) -> Option<Vec<CertificateDer<'static>>> {
 pub fn load(files: &[PathBuf], context: Option<&str>) -> Result<Selected, InputError> {
     let mut parsed = Vec::with_capacity(files.len());
     for path in files {
-        let text = std::fs::read_to_string(path).map_err(|e| InputError::unreadable(path, &e))?;
+        let text = hostfs::utf8(hostfs::read_file(path, Kind::Kubeconfig)?, path, Kind::Kubeconfig)?;
         parsed.push((path.clone(), parse(&text, path)?));
     }
     select(&parsed, context)
@@ -565,7 +563,7 @@ mod tests {
         std::fs::create_dir_all(home.join(".kube")).unwrap();
         let root = dir.path().join("root");
         std::fs::create_dir_all(root.join("etc/kubernetes")).unwrap();
-        let search = Search { flag: None, env: None, home: Some(home.clone()), root: root.clone() };
+        let search = Search { flag: None, env: None, home: Some(home.clone()), root: HostRoot::new(&root) };
         let Located::NotFound { looked } = locate(&search).unwrap() else { panic!("nothing exists yet") };
         assert!(looked.iter().any(|l| l.contains("admin.conf missing")), "{looked:?}");
         std::fs::write(root.join("etc/kubernetes/admin.conf"), "").unwrap();

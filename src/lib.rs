@@ -12,6 +12,7 @@ pub mod endpoint;
 pub mod error;
 pub mod firewall;
 pub mod forward;
+pub mod hostfs;
 pub mod kubeconfig;
 pub mod manifest;
 pub mod probe;
@@ -19,6 +20,7 @@ pub mod region;
 pub mod report;
 pub mod runner;
 pub mod runtime;
+pub mod units;
 pub mod vantage;
 pub mod yaml;
 

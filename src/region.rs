@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::{InputError, line_of};
+use crate::hostfs::{self, Kind};
 
 /// The table compiled into the binary.
 pub const EMBEDDED_JSON: &str = include_str!("../data/regions.json");
@@ -107,14 +108,8 @@ impl RegionTable {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, InputError> {
-        let bytes = std::fs::read(path).map_err(|e| InputError::unreadable(path, &e))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            InputError::at(
-                path,
-                None,
-                format!("not UTF-8 text (byte {}); expected the JSON region table", e.utf8_error().valid_up_to()),
-            )
-        })?;
+        let bytes = hostfs::read_file(path, Kind::RegionTable)?;
+        let text = hostfs::utf8(bytes, path, Kind::RegionTable)?;
         Self::parse(&text, &path.display().to_string())
     }
 

@@ -1,9 +1,11 @@
 //! Container runtimes on a host: sockets and binaries of Docker, containerd and CRI-O, found under
 //! `--root` (and on `PATH` when checking the live host).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
+
+use crate::hostfs::{HostRoot, NodeType};
 
 /// The runtimes the vendor's page distinguishes: it requires Docker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,23 +43,28 @@ const BINARIES: &[(Runtime, &str)] = &[
 
 const BIN_DIRS: &[&str] = &["/usr/bin", "/usr/local/bin", "/bin", "/usr/sbin", "/usr/local/sbin", "/sbin"];
 
-/// Everything found. `path_env` is `$PATH`, searched too when `root` is `/` (the live host).
-pub fn detect(root: &Path, path_env: Option<&str>) -> Vec<Sighting> {
+/// Everything found. `path_env` is `$PATH`, searched too on the live host.
+pub fn detect(root: &HostRoot, path_env: Option<&str>) -> Vec<Sighting> {
+    // Something unreadable (a symlink out of a copied root) is simply not a sighting.
+    let present = |host_path: &str| root.node_type(host_path).ok().flatten();
     let mut found = Vec::new();
     for (runtime, socket) in SOCKETS {
-        let path = crate::context::under_root(root, socket);
-        // A copied node may carry a placeholder file where the socket was, so any file counts.
-        if path.exists() {
-            found.push(Sighting { runtime: *runtime, kind: "socket", path });
+        // A copied node may carry a placeholder file where the socket was, so anything counts.
+        if present(socket).is_some() {
+            found.push(Sighting { runtime: *runtime, kind: "socket", path: root.join(socket) });
         }
     }
-    let mut dirs: Vec<PathBuf> = BIN_DIRS.iter().map(|d| crate::context::under_root(root, d)).collect();
-    if root == Path::new("/") {
-        dirs.extend(path_env.unwrap_or_default().split(':').filter(|d| !d.is_empty()).map(PathBuf::from));
+    let mut dirs: Vec<String> = BIN_DIRS.iter().map(|d| (*d).to_string()).collect();
+    if root.is_live() {
+        dirs.extend(path_env.unwrap_or_default().split(':').filter(|d| d.starts_with('/')).map(str::to_string));
     }
     for (runtime, name) in BINARIES {
-        if let Some(path) = dirs.iter().map(|d| d.join(name)).find(|p| p.is_file()) {
-            found.push(Sighting { runtime: *runtime, kind: "binary", path });
+        if let Some(bin) = dirs
+            .iter()
+            .map(|d| format!("{}/{name}", d.trim_end_matches('/')))
+            .find(|p| present(p) == Some(NodeType::File))
+        {
+            found.push(Sighting { runtime: *runtime, kind: "binary", path: root.join(&bin) });
         }
     }
     found
@@ -71,12 +78,13 @@ mod tests {
     fn finds_sockets_and_binaries_under_root() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        assert!(detect(root, None).is_empty());
+        let host = HostRoot::new(root);
+        assert!(detect(&host, None).is_empty());
         std::fs::create_dir_all(root.join("run/containerd")).expect("mkdir");
         std::fs::write(root.join("run/containerd/containerd.sock"), "").expect("touch");
         std::fs::create_dir_all(root.join("usr/bin")).expect("mkdir");
         std::fs::write(root.join("usr/bin/dockerd"), "").expect("touch");
-        let found = detect(root, Some("/usr/bin"));
+        let found = detect(&host, Some("/usr/bin"));
         let kinds: Vec<(Runtime, &str)> = found.iter().map(|s| (s.runtime, s.kind)).collect();
         assert_eq!(kinds, [(Runtime::Containerd, "socket"), (Runtime::Docker, "binary")]);
     }

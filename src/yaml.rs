@@ -1,5 +1,5 @@
-//! Reading YAML configuration files (static pod manifests, audit policies): size limits, binary
-//! detection, and serde-saphyr errors turned into `file:line: what was expected`.
+//! YAML configuration files (static pod manifests, audit policies): binary detection, and
+//! serde-saphyr errors turned into `file:line: what was expected`. (Files are read by `hostfs`.)
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -7,37 +7,6 @@ use std::path::Path;
 use serde_saphyr::MessageFormatter as _;
 
 use crate::error::InputError;
-
-/// Larger configuration files than this are not a manifest or a policy; refusing them keeps a
-/// wrong `--root` from reading gigabytes.
-pub const MAX_FILE_BYTES: u64 = 4 << 20;
-
-#[derive(Debug)]
-pub enum Found {
-    File(Vec<u8>),
-    Missing,
-    NotAFile,
-}
-
-/// Reads a file that may legitimately be absent; anything else that stops the read is an input error.
-pub fn read_regular(path: &Path) -> Result<Found, InputError> {
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),
-        Err(e) => return Err(InputError::unreadable(path, &e)),
-    };
-    if meta.is_dir() {
-        return Ok(Found::NotAFile);
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(InputError::at(
-            path,
-            None,
-            format!("is {} bytes; expected a YAML file under {MAX_FILE_BYTES} bytes", meta.len()),
-        ));
-    }
-    std::fs::read(path).map(Found::File).map_err(|e| InputError::unreadable(path, &e))
-}
 
 /// Bytes to text, or the input error a binary file deserves.
 pub fn text<'a>(bytes: &'a [u8], file: &Path) -> Result<&'a str, InputError> {

@@ -315,7 +315,7 @@ fn bad_input_is_exit_2_naming_file_and_line() {
     }
     let root = |case: &str| path(&format!("forward/{case}"));
     for (case, file_line) in [
-        ("malformed-sysctl", "proc/sys/net/ipv4/conf/eth1/forwarding:1: \"enabled\" is not an integer"),
+        ("malformed-sysctl", "proc/sys/net/ipv4/conf/eth1/forwarding:1: is not an integer"),
         ("malformed-route", "proc/net/route:3: 6 fields"),
     ] {
         let r = root(case);

@@ -2,12 +2,13 @@
 //! `audit.k8s.io/v1` Event in JSON (what the log collector ships with `_jsonfile=true`).
 
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
 use std::time::SystemTime;
 
 use serde::Deserialize;
 
 use super::version::AUDIT_V1;
+use crate::error::InputError;
+use crate::hostfs::{Found, HostRoot, Kind};
 
 /// How much of the end of the log is read: enough for several events (a RequestResponse event
 /// can be tens of kilobytes), little enough to stay fast on a multi-gigabyte log.
@@ -22,25 +23,27 @@ pub struct Tail {
     pub lines: Vec<String>,
 }
 
-/// The size, modification time and last `max_lines` complete lines of a file.
-pub fn read_tail(path: &Path, max_lines: usize) -> std::io::Result<Tail> {
-    let mut file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"));
-    }
+/// The size, modification time and last `max_lines` complete lines of the log at `host_path`.
+pub fn read_tail(root: &HostRoot, host_path: &str, max_lines: usize) -> Result<Found<Tail>, InputError> {
+    let (mut file, meta) = match root.open(host_path, Kind::AuditLog)? {
+        Found::File(opened) => opened,
+        Found::Missing => return Ok(Found::Missing),
+        Found::Directory => return Ok(Found::Directory),
+    };
+    let path = root.join(host_path);
+    let io = |e: std::io::Error| InputError::unreadable(&path, &e);
     let size = meta.len();
     let start = size.saturating_sub(TAIL_BYTES);
-    file.seek(SeekFrom::Start(start))?;
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
     let mut bytes = Vec::new();
-    file.take(TAIL_BYTES).read_to_end(&mut bytes)?;
+    file.take(TAIL_BYTES).read_to_end(&mut bytes).map_err(io)?;
     // Keep complete lines only: the one the read started inside of, and an unfinished last one, are cut.
     let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let begin = if start == 0 { 0 } else { bytes[..end].iter().position(|&b| b == b'\n').map_or(end, |i| i + 1) };
     let text = String::from_utf8_lossy(&bytes[begin..end]);
     let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     let keep = lines.len().saturating_sub(max_lines);
-    Ok(Tail { size, modified: meta.modified()?, lines: lines[keep..].to_vec() })
+    Ok(Found::File(Tail { size, modified: meta.modified().map_err(io)?, lines: lines[keep..].to_vec() }))
 }
 
 /// The fields of an audit event that show it is one, and what it recorded.
@@ -97,7 +100,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("audit.log");
         std::fs::write(&path, format!("{EVENT}\n{EVENT}\n{EVENT}\n{{\"kind\":\"Ev")).expect("write");
-        let tail = read_tail(&path, 2).expect("tail");
+        let Ok(Found::File(tail)) = read_tail(&HostRoot::new(dir.path()), "/audit.log", 2) else { panic!("tail") };
         assert_eq!(tail.lines.len(), 2);
         assert!(tail.lines.iter().all(|l| l == EVENT));
     }
@@ -108,10 +111,11 @@ mod tests {
         let path = dir.path().join("audit.log");
         let body = format!("{EVENT}\n").repeat(usize::try_from(TAIL_BYTES).expect("small") / EVENT.len() * 3);
         std::fs::write(&path, &body).expect("write");
-        let tail = read_tail(&path, usize::MAX).expect("tail");
+        let root = HostRoot::new(dir.path());
+        let Ok(Found::File(tail)) = read_tail(&root, "/audit.log", usize::MAX) else { panic!("tail") };
         assert!(tail.lines.len() > 100);
         assert!(tail.lines.iter().all(|l| l == EVENT), "a cut line slipped in");
-        assert!(read_tail(dir.path(), 1).is_err());
-        assert!(read_tail(&dir.path().join("none"), 1).is_err());
+        assert!(matches!(read_tail(&root, "/", 1), Ok(Found::Directory)));
+        assert!(matches!(read_tail(&root, "/none", 1), Ok(Found::Missing)));
     }
 }

@@ -13,12 +13,11 @@ pub mod policy;
 pub mod process;
 pub mod version;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::context::under_root;
 use crate::error::InputError;
+use crate::hostfs::{Found, HostRoot, Kind};
 use crate::manifest::{self, Manifest, Mapping};
-use crate::yaml::{Found, read_regular};
 use policy::Policy;
 
 /// Where kubeadm (and the vendor's procedure) keeps the kube-apiserver static pod.
@@ -61,12 +60,12 @@ pub enum PolicyFile {
 
 impl AuditFiles {
     /// Reads the manifest and the policy it names under `root`.
-    pub fn load(root: &Path) -> Result<AuditFiles, InputError> {
-        let manifest_path = under_root(root, MANIFEST_PATH);
-        let manifest = match read_regular(&manifest_path)? {
+    pub fn load(root: &HostRoot) -> Result<AuditFiles, InputError> {
+        let manifest_path = root.join(MANIFEST_PATH);
+        let manifest = match root.read(MANIFEST_PATH, Kind::Manifest)? {
             Found::File(bytes) => Some(manifest::parse(&bytes, &manifest_path, "kube-apiserver")?),
             Found::Missing => None,
-            Found::NotAFile => {
+            Found::Directory => {
                 return Err(InputError::at(
                     &manifest_path,
                     None,
@@ -75,9 +74,9 @@ impl AuditFiles {
             }
         };
         let policy = locate_policy(root, manifest.as_ref());
-        let policy_file = match read_regular(&policy.path)? {
+        let policy_file = match root.read(&policy.host_path, Kind::AuditPolicy)? {
             Found::Missing => PolicyFile::Missing,
-            Found::NotAFile => PolicyFile::NotAFile,
+            Found::Directory => PolicyFile::NotAFile,
             Found::File(bytes) => match policy::parse(&bytes, &policy.path)? {
                 Some(parsed) => PolicyFile::Parsed(parsed),
                 None => PolicyFile::Empty,
@@ -90,7 +89,7 @@ impl AuditFiles {
 /// The policy is the file `--audit-policy-file` names, seen from the host through the manifest's
 /// hostPath mount; without a mount the same path on the host (what the vendor's procedure uses);
 /// without the flag the vendor's default path.
-fn locate_policy(root: &Path, manifest: Option<&Manifest>) -> PolicyLocation {
+fn locate_policy(root: &HostRoot, manifest: Option<&Manifest>) -> PolicyLocation {
     let flag = manifest.and_then(|m| m.flag("audit-policy-file")).and_then(|f| f.value.clone());
     let (host_path, how) = match (&flag, manifest) {
         (Some(container_path), Some(m)) => match m.host_location(container_path) {
@@ -108,7 +107,7 @@ fn locate_policy(root: &Path, manifest: Option<&Manifest>) -> PolicyLocation {
             "the vendor's default path (the manifest sets no --audit-policy-file)".into(),
         ),
     };
-    PolicyLocation { path: under_root(root, &host_path), host_path, how }
+    PolicyLocation { path: root.join(&host_path), host_path, how }
 }
 
 #[cfg(test)]
@@ -118,7 +117,7 @@ mod tests {
     #[test]
     fn missing_files_are_findings_not_errors() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let files = AuditFiles::load(dir.path()).expect("nothing to read is not an error");
+        let files = AuditFiles::load(&HostRoot::new(dir.path())).expect("nothing to read is not an error");
         assert!(files.manifest.is_none());
         assert!(matches!(files.policy_file, PolicyFile::Missing));
         assert_eq!(files.policy.host_path, DEFAULT_POLICY_PATH);
@@ -128,7 +127,7 @@ mod tests {
     fn a_directory_where_the_policy_should_be_is_reported() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("etc/kubernetes/audit-policy.yaml")).expect("mkdir");
-        let files = AuditFiles::load(dir.path()).expect("load");
+        let files = AuditFiles::load(&HostRoot::new(dir.path())).expect("load");
         assert!(matches!(files.policy_file, PolicyFile::NotAFile));
     }
 
@@ -138,8 +137,8 @@ mod tests {
         let path = dir.path().join("etc/kubernetes/manifests/kube-apiserver.yaml");
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         let file = std::fs::File::create(&path).expect("create");
-        file.set_len(crate::yaml::MAX_FILE_BYTES + 1).expect("sparse file");
-        let e = AuditFiles::load(dir.path()).expect_err("too large");
+        file.set_len(Kind::Manifest.limit() + 1).expect("sparse file");
+        let e = AuditFiles::load(&HostRoot::new(dir.path())).expect_err("too large");
         assert!(e.to_string().contains("kube-apiserver.yaml"), "{e}");
     }
 }

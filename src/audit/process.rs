@@ -1,8 +1,8 @@
 //! The running kube-apiserver, from `/proc/<pid>/cmdline` (under `--root`, so a copied node or a
 //! test can provide its own).
 
-use std::path::Path;
-
+use crate::error::InputError;
+use crate::hostfs::{Found, HostRoot, Kind};
 use crate::manifest::{Flag, parse_flags};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,20 +13,19 @@ pub struct Process {
     pub flags: Vec<Flag>,
 }
 
-/// Every process whose program is `kube-apiserver`, by pid. Processes that vanish or hide while
-/// the directory is read are passed over; a missing or unreadable proc directory is an error.
-pub fn find_kube_apiservers(proc_dir: &Path) -> std::io::Result<Vec<Process>> {
+/// Every process whose program is `kube-apiserver`, by pid; `None` when there is no `/proc`.
+/// Processes that vanish, hide or cannot be read while the directory is read are passed over (a
+/// command line that is not a regular file under a copied root is one of them).
+pub fn find_kube_apiservers(root: &HostRoot) -> Result<Option<Vec<Process>>, InputError> {
+    let Some(names) = root.list("/proc")? else { return Ok(None) };
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(proc_dir)? {
-        let Ok(entry) = entry else { continue };
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+    for pid in names.iter().filter_map(|n| n.parse::<u32>().ok()) {
+        let Ok(Found::File(cmdline)) = root.read(&format!("/proc/{pid}/cmdline"), Kind::Cmdline) else { continue };
         if let Some(process) = from_cmdline(pid, &cmdline) {
             found.push(process);
         }
     }
-    found.sort_by_key(|p| p.pid);
-    Ok(found)
+    Ok(Some(found))
 }
 
 /// A kube-apiserver process from its NUL-separated command line; `None` for any other program.
@@ -59,14 +58,16 @@ mod tests {
     #[test]
     fn scans_a_proc_tree() {
         let dir = tempfile::tempdir().expect("tempdir");
+        let proc_dir = dir.path().join("proc");
         for (pid, cmdline) in [("12", &b"kube-apiserver\0--a=1\0"[..]), ("3", b"sshd\0"), ("self", b"kube-apiserver\0")]
         {
-            std::fs::create_dir_all(dir.path().join(pid)).expect("mkdir");
-            std::fs::write(dir.path().join(pid).join("cmdline"), cmdline).expect("write");
+            std::fs::create_dir_all(proc_dir.join(pid)).expect("mkdir");
+            std::fs::write(proc_dir.join(pid).join("cmdline"), cmdline).expect("write");
         }
-        std::fs::create_dir_all(dir.path().join("99")).expect("a process without cmdline");
-        let found = find_kube_apiservers(dir.path()).expect("scan");
+        std::fs::create_dir_all(proc_dir.join("99")).expect("a process without cmdline");
+        let found = find_kube_apiservers(&HostRoot::new(dir.path())).expect("scan").expect("a proc dir");
         assert_eq!(found.iter().map(|p| p.pid).collect::<Vec<_>>(), [12]);
-        assert!(find_kube_apiservers(&dir.path().join("missing")).is_err());
+        let empty = tempfile::tempdir().expect("tempdir");
+        assert!(find_kube_apiservers(&HostRoot::new(empty.path())).expect("scan").is_none());
     }
 }

@@ -18,6 +18,7 @@ use crate::audit::version::{self, AUDIT_MINIMUM, AUDIT_V1, KubeVersion, Support}
 use crate::audit::{AuditFiles, PolicyFile};
 use crate::check::{Category, CheckDef, Env, Outcome, Run, Status};
 use crate::context::Context;
+use crate::hostfs::Found;
 use crate::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount, last_flag};
 
 fn with_audit(ctx: &Context) -> bool {
@@ -981,13 +982,19 @@ fn apiserver_running(env: &Env) -> Outcome {
         Ok(found) => found,
         Err(skip) => return *skip,
     };
-    let proc_dir = env.ctx.host_path("/proc");
-    let processes = match find_kube_apiservers(&proc_dir) {
-        Ok(p) if p.is_empty() => {
+    let proc_dir = env.ctx.root.join("/proc");
+    let processes = match find_kube_apiservers(&env.ctx.root) {
+        Ok(Some(p)) if p.is_empty() => {
             return Outcome::skip(format!("no kube-apiserver process runs (looked in {})", proc_dir.display()));
         }
-        Ok(p) => p,
-        Err(e) => return Outcome::skip(format!("cannot list processes in {}: {e}", proc_dir.display())),
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return Outcome::skip(format!(
+                "cannot list processes in {}: No such file or directory (os error 2)",
+                proc_dir.display()
+            ));
+        }
+        Err(e) => return Outcome::skip(format!("cannot list processes: {e}")),
     };
     let wanted = audit_flags(&m.flags);
     let show = |name: &str, v: &Option<String>| match v {
@@ -1062,16 +1069,19 @@ fn log_written(env: &Env) -> Outcome {
             ));
         }
     };
-    let path = env.ctx.host_path(&host);
+    let path = env.ctx.root.join(&host);
     let mut evidence = json!({"container_path": log_path, "host_path": host, "path": path});
-    let tail = match read_tail(&path, LOG_LINES) {
-        Ok(tail) => tail,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let tail = match read_tail(&env.ctx.root, &host, LOG_LINES) {
+        Ok(Found::File(tail)) => tail,
+        Ok(Found::Directory) => {
+            return Outcome::skip(format!("cannot read {}: is a directory", path.display())).evidence(evidence);
+        }
+        Ok(Found::Missing) => {
             return Outcome::fail(format!("no audit log at {host}: kube-apiserver has not written one (not restarted with the audit flags yet, or it does not start)"))
                 .evidence(evidence)
                 .fix("make the other audit checks pass, then let the kubelet restart kube-apiserver (it does when the manifest changes)");
         }
-        Err(e) => return Outcome::skip(format!("cannot read {}: {e}", path.display())).evidence(evidence),
+        Err(e) => return Outcome::skip(format!("cannot read the audit log: {e}")).evidence(evidence),
     };
     let age = SystemTime::now().duration_since(tail.modified).unwrap_or_default();
     evidence["size"] = json!(tail.size);

@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 use crate::check::{Category, CheckDef, Env, Outcome, Run, always};
 use crate::checks::forward::Forwarded;
 use crate::context::{FirewallFacts, LiveMode};
-use crate::firewall::analysis::{self, EntryVerdict, Request};
+use crate::firewall::analysis::{self, DecidingAction, EntryVerdict, Request};
 use crate::firewall::fix::fix_layer;
+use crate::firewall::model::Undecidable;
 use crate::firewall::ranges::{AddrSet, Family};
 use crate::firewall::{Layer, drop_double_counted, live};
 use crate::region::PoolEntry;
@@ -105,7 +106,7 @@ fn sources(env: &Env) -> Outcome {
     } else if ctx.firewall.live != LiveMode::Off {
         Some("the live reading found no iptables, nftables or ipset rules on this host".to_string())
     } else {
-        Some(if ctx.root == std::path::Path::new("/") {
+        Some(if ctx.root.is_live() {
             "no --firewall given, and the live firewall is read only as root (or with --firewall live)".to_string()
         } else {
             format!(
@@ -213,31 +214,26 @@ fn request<'a>(env: &'a Env, destinations: &'a [IpAddr], forwarded: Option<&'a F
     }
 }
 
-/// Hints for the undecidable ranges, from the reasons the evaluator gave.
-fn unknown_hints(reasons: &BTreeSet<String>) -> Vec<String> {
-    let mut hints = BTreeSet::new();
-    for r in reasons {
-        if r.contains("--interface") {
-            hints.insert(
-                "pass --interface IF (the interface the pool's traffic arrives on) to decide -i/iifname rules"
-                    .to_string(),
-            );
-        } else if r.contains("API server's address") {
-            hints.insert(
-                "pass --apiserver with the API server's IP address (or a name that resolves) to decide -d/daddr rules"
-                    .to_string(),
-            );
-        } else if r.contains("--ipset") || r.contains("ipset save") {
-            hints.insert("pass --ipset FILE with `ipset save` output to decide -m set rules".to_string());
-        } else if r.contains("iptables-nft-save") {
-            hints.insert("also pass the iptables-nft-save output (--firewall iptables:FILE): nft shows iptables-nft rules only as opaque xt expressions".to_string());
-        } else if r.contains("no loaded layer filters") {
-            hints.insert("give the IPv6 rules too (ip6tables-save) when the pool has IPv6 entries".to_string());
-        } else {
-            hints.insert(format!("check by hand: {r}"));
+/// What would let the tool decide a range this reason leaves undecidable.
+fn advice(reason: &Undecidable) -> String {
+    match reason.root() {
+        Undecidable::Interface(_) => {
+            "pass --interface IF (the interface the pool's traffic arrives on) to decide -i/iifname rules".to_string()
         }
+        Undecidable::ApiAddress(_) => {
+            "pass --apiserver with the API server's IP address (or a name that resolves) to decide -d/daddr rules"
+                .to_string()
+        }
+        Undecidable::IpsetContents { .. } => "pass --ipset FILE with `ipset save` output to decide -m set rules".to_string(),
+        Undecidable::OpaqueXt { .. } => "also pass the iptables-nft-save output (--firewall iptables:FILE): nft shows iptables-nft rules only as opaque xt expressions".to_string(),
+        Undecidable::NoLayer(_) => "give the IPv6 rules too (ip6tables-save) when the pool has IPv6 entries".to_string(),
+        other => format!("check by hand: {other}"),
     }
-    hints.into_iter().collect()
+}
+
+/// The advice for every reason, once each.
+fn unknown_hints(reasons: &BTreeSet<Undecidable>) -> Vec<String> {
+    reasons.iter().map(advice).collect::<BTreeSet<_>>().into_iter().collect()
 }
 
 fn allowlist(env: &Env) -> Outcome {
@@ -304,10 +300,10 @@ pub(crate) fn judge_pool(env: &Env, layers: &[Layer], entries: &[PoolEntry], req
             }
         }
     }
-    let reasons: BTreeSet<String> = results
+    let reasons: BTreeSet<Undecidable> = results
         .iter()
         .flat_map(|r| &r.deciding)
-        .filter(|d| d.action == "UNKNOWN")
+        .filter(|d| d.action == DecidingAction::Unknown)
         .filter_map(|d| d.reason.clone())
         .collect();
     let mut evidence = json!({
@@ -319,6 +315,7 @@ pub(crate) fn judge_pool(env: &Env, layers: &[Layer], entries: &[PoolEntry], req
         "layers": layers.iter().map(|l| json!({"name": l.name, "kind": l.kind_name(), "rules": l.rules()})).collect::<Vec<_>>(),
         "entries": results,
         "fixes": fixes,
+        "undecidable": reasons.iter().map(|r| json!({"reason": r, "advice": advice(r)})).collect::<Vec<_>>(),
     });
     if let Some(flow) = &req.flow {
         evidence["forward"] = json!({
@@ -333,7 +330,7 @@ pub(crate) fn judge_pool(env: &Env, layers: &[Layer], entries: &[PoolEntry], req
         .iter()
         .filter(|r| matches!(r.verdict, EntryVerdict::Denied | EntryVerdict::Partial))
         .map(|r| {
-            let first = r.deciding.iter().find(|d| d.action != "ACCEPT" && d.action != "UNKNOWN");
+            let first = r.deciding.iter().find(|d| d.action.denies());
             let by = first.map(|d| match (&d.chain, d.rule) {
                 (Some(c), Some(n)) => format!(" by {} {c} rule {n} ({})", d.layer, d.action),
                 (Some(c), None) => format!(" by {} {c} policy", d.layer),
@@ -365,7 +362,7 @@ pub(crate) fn judge_pool(env: &Env, layers: &[Layer], entries: &[PoolEntry], req
         return o.fixes(unknown_hints(&reasons));
     }
     if !unknown.is_empty() {
-        let why = reasons.iter().next().cloned().unwrap_or_default();
+        let why = reasons.iter().next().map(ToString::to_string).unwrap_or_default();
         return Outcome::warn(format!(
             "nothing denied, but {} of {n} pool entr{} cannot be decided on {what}: {} ({why})",
             unknown.len(),

@@ -438,7 +438,7 @@ fn dnat(env: &Env) -> Outcome {
             NatResult::Untranslated { .. } => missing.push(who),
             NatResult::Denied { rule } => wrong.push(format!("{who}: {} drops it", rule_name(rule))),
             NatResult::Unknown { rule } => {
-                unknown.push(format!("{who} ({})", rule.reason.as_deref().unwrap_or("undecidable rule")));
+                unknown.push(format!("{who} ({})", undecidable(rule)));
             }
         }
     }
@@ -475,6 +475,11 @@ fn dnat(env: &Env) -> Outcome {
         rules.into_iter().collect::<Vec<_>>().join(", ")
     ))
     .evidence(evidence)
+}
+
+/// Why a nat rule leaves the pool's fate open, in words.
+fn undecidable(rule: &Deciding) -> String {
+    rule.reason.as_ref().map_or_else(|| "undecidable rule".to_string(), ToString::to_string)
 }
 
 /// What the nat chains do with the pool, piece by piece.
@@ -929,7 +934,7 @@ fn return_path(env: &Env) -> Outcome {
                     NatResult::Untranslated { .. } => untranslated.push(who),
                     NatResult::Denied { rule } => problems.push(format!("{who}: {} drops the SYN", rule_name(rule))),
                     NatResult::Unknown { rule } => {
-                        unknown.push(format!("{who}: SNAT ({})", rule.reason.as_deref().unwrap_or("undecidable rule")));
+                        unknown.push(format!("{who}: SNAT ({})", undecidable(rule)));
                     }
                 }
             }
@@ -1062,7 +1067,7 @@ mod tests {
                 "-A PREROUTING -d 203.0.113.1/32 -p tcp -m tcp --dport 16443 -j DNAT --to-destination 192.0.2.50:8443"
                     .into(),
             ),
-            action: "ACCEPT".into(),
+            action: crate::firewall::analysis::DecidingAction::Dnat,
             range: "203.0.113.30/32".into(),
             packet: "new",
             reason: None,

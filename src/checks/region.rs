@@ -246,7 +246,7 @@ fn cidr_conflict(env: &Env) -> Outcome {
     let Some(region) = &ctx.region else { return Outcome::skip("no region") };
     let plan = &ctx.address_plan;
     if plan.ranges.is_empty() {
-        let dir = ctx.host_path("/etc/kubernetes/manifests");
+        let dir = ctx.root.join("/etc/kubernetes/manifests");
         return Outcome::skip(format!(
             "no service or pod CIDR or node address found in the control-plane manifests under {} (not a kubeadm control-plane node? pass --root with a copy of one)",
             dir.display()

@@ -14,7 +14,7 @@ use crate::firewall::Layer;
 use crate::firewall::eval::{
     Decider, Flow, Judged, Options, Outcome, Packet, PacketKind, judge, judge_with, rule_catches,
 };
-use crate::firewall::model::{Action, Side, Verdict};
+use crate::firewall::model::{Action, Side, Undecidable, Verdict};
 use crate::firewall::ranges::{AddrSet, Family, Spans};
 use crate::region::{PoolEntry, PoolKind};
 
@@ -71,7 +71,6 @@ pub fn judge_packets(layers: &[Layer], family: Family, addrs: &Spans, packets: &
         }
     }
     if stages.is_empty() {
-        let why = format!("no loaded layer filters {} traffic", family.name());
         return Judged::all(
             addrs.clone(),
             Decider {
@@ -80,7 +79,7 @@ pub fn judge_packets(layers: &[Layer], family: Family, addrs: &Spans, packets: &
                 rule: None,
                 outcome: Outcome::Unknown,
                 packet: PacketKind::New,
-                reason: Some(why.into()),
+                reason: Some(Undecidable::NoLayer(family)),
             },
         );
     }
@@ -150,14 +149,55 @@ pub struct Deciding {
     pub handle: Option<u64>,
     pub line: Option<usize>,
     pub text: Option<String>,
-    /// `ACCEPT`, `DROP`, `REJECT`, `POLICY` (the chain's policy decided), or `UNKNOWN`.
-    pub action: String,
+    pub action: DecidingAction,
     pub range: String,
     /// Which packet of the connection: `new` (the SYN), `established`, or `reply`.
     pub packet: &'static str,
     /// Why the range is undecidable.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Undecidable>,
+}
+
+/// What the deciding rule did with the range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DecidingAction {
+    Accept,
+    Drop,
+    Reject,
+    /// The chain's policy decided.
+    Policy,
+    /// The range cannot be decided (`reason` says why).
+    Unknown,
+    /// A nat rule translated the connection's destination (forwarding checks).
+    Dnat,
+    /// A nat rule translated the connection's source.
+    Snat,
+}
+
+impl std::fmt::Display for DecidingAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl DecidingAction {
+    /// Whether the range is denied by this decision.
+    pub fn denies(self) -> bool {
+        matches!(self, DecidingAction::Drop | DecidingAction::Reject | DecidingAction::Policy)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecidingAction::Accept => "ACCEPT",
+            DecidingAction::Drop => "DROP",
+            DecidingAction::Reject => "REJECT",
+            DecidingAction::Policy => "POLICY",
+            DecidingAction::Unknown => "UNKNOWN",
+            DecidingAction::Dnat => "DNAT",
+            DecidingAction::Snat => "SNAT",
+        }
+    }
 }
 
 /// One pool entry, judged.
@@ -227,10 +267,11 @@ pub fn describe(layers: &[Layer], d: &Decider, range: String) -> Deciding {
         _ => (None, None),
     };
     let action = match (d.outcome, d.rule, d.chain) {
-        (Outcome::Unknown, _, _) => "UNKNOWN".to_string(),
-        (_, None, Some(_)) => "POLICY".to_string(),
-        (Outcome::Accept, _, _) => "ACCEPT".to_string(),
-        (Outcome::Deny(v), _, _) => v.name().to_string(),
+        (Outcome::Unknown, _, _) => DecidingAction::Unknown,
+        (_, None, Some(_)) => DecidingAction::Policy,
+        (Outcome::Accept | Outcome::Deny(Verdict::Accept), _, _) => DecidingAction::Accept,
+        (Outcome::Deny(Verdict::Drop), _, _) => DecidingAction::Drop,
+        (Outcome::Deny(Verdict::Reject), _, _) => DecidingAction::Reject,
     };
     let text = match (origin, d.chain) {
         (Some(o), _) if !o.text.is_empty() => Some(o.text.to_string()),
@@ -248,7 +289,7 @@ pub fn describe(layers: &[Layer], d: &Decider, range: String) -> Deciding {
         action,
         range,
         packet: d.packet.name(),
-        reason: d.reason.as_deref().map(str::to_string),
+        reason: d.reason.clone(),
     }
 }
 
@@ -367,12 +408,15 @@ mod tests {
         assert_eq!(results[0].verdict, EntryVerdict::Admitted);
         assert_eq!(results[1].verdict, EntryVerdict::Partial);
         assert_eq!(results[1].denied, vec!["198.51.100.64/26".parse::<IpNet>().expect("cidr")]);
-        let drop = results[1].deciding.iter().find(|d| d.action == "DROP").expect("the DROP decides");
+        let drop = results[1].deciding.iter().find(|d| d.action == DecidingAction::Drop).expect("the DROP decides");
         assert_eq!((drop.chain.as_deref(), drop.rule, drop.line), (Some("K8S-API"), Some(2), Some(13)));
         assert_eq!(drop.range, "198.51.100.64/26");
         assert_eq!(results[2].verdict, EntryVerdict::Denied);
         let policy = &results[2].deciding[0];
-        assert_eq!((policy.action.as_str(), policy.chain.as_deref(), policy.rule), ("POLICY", Some("INPUT"), None));
+        assert_eq!(
+            (policy.action, policy.chain.as_deref(), policy.rule),
+            (DecidingAction::Policy, Some("INPUT"), None)
+        );
         assert_eq!(policy.text.as_deref(), Some(":INPUT DROP"));
 
         let shadow = shadowed(&layers, &entries, &req);
@@ -387,6 +431,6 @@ mod tests {
         let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
         let (results, _) = judge_entries(&layers, &[entry("2001:db8::/64", PoolKind::Private)], &req);
         assert_eq!(results[0].verdict, EntryVerdict::Unknown);
-        assert!(results[0].deciding[0].reason.as_deref().is_some_and(|r| r.contains("IPv6")));
+        assert_eq!(results[0].deciding[0].reason, Some(Undecidable::NoLayer(Family::V6)));
     }
 }

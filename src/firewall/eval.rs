@@ -17,7 +17,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::firewall::model::{
-    Action, ChainId, Direction, Effect, Hook, MarkOp, MarkTarget, Match, PortSide, Ruleset, Side, Verdict, ct, tcp,
+    Action, ChainId, Direction, Effect, Hook, MarkOp, MarkTarget, Match, PortSide, Ruleset, Side, Undecidable, Verdict,
+    ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 
@@ -283,7 +284,7 @@ pub struct Decider {
     pub outcome: Outcome,
     pub packet: PacketKind,
     /// Why the addresses are undecidable (for `Outcome::Unknown`).
-    pub reason: Option<Arc<str>>,
+    pub reason: Option<Undecidable>,
 }
 
 /// A partition of the judged addresses into admitted, denied and unknown, each piece with the
@@ -372,7 +373,7 @@ fn union_of(list: &[(Spans, Decider)]) -> Spans {
 struct Uncertainty {
     chain: ChainId,
     rule: usize,
-    reason: Arc<str>,
+    reason: Undecidable,
 }
 
 /// Marks as far as the evaluator can follow them along one path.
@@ -547,10 +548,9 @@ fn split_translations(
     for (_, mut c) in classes {
         let lost = c.addrs.intersect(&conflict);
         if !lost.is_empty() {
-            let reason = c.assumed.as_ref().map_or_else(
-                || Arc::from("paths through the nat chains disagree"),
-                |u| Arc::from(format!("whether the connection is translated depends on: {}", u.reason)),
-            );
+            let reason = c.assumed.as_ref().map_or(Undecidable::PathsDisagree { nat: true }, |u| {
+                Undecidable::Translation(Box::new(u.reason.clone()))
+            });
             finals.push(Emission {
                 addrs: lost,
                 outcome: Outcome::Unknown,
@@ -688,7 +688,7 @@ fn conclude(addrs: &Spans, accepted: Vec<Class>, finals: Vec<Emission>, kind: Pa
                 rule: None,
                 outcome: Outcome::Unknown,
                 packet: kind,
-                reason: Some("paths through the ruleset disagree".into()),
+                reason: Some(Undecidable::PathsDisagree { nat: false }),
             },
         ));
     }
@@ -725,7 +725,7 @@ fn merge(classes: Vec<Class>) -> Vec<Class> {
 enum Value<'a> {
     True,
     False,
-    Unknown(Arc<str>),
+    Unknown(Undecidable),
     /// True exactly for the addresses in the set (or, with `true`, outside it).
     In(&'a Spans, bool),
     Owned(Spans, bool),
@@ -748,7 +748,7 @@ impl Evaluator<'_> {
         outcome: Outcome,
         chain: ChainId,
         rule: Option<usize>,
-        reason: Option<Arc<str>>,
+        reason: Option<Undecidable>,
         weak: bool,
     ) {
         if c.addrs.is_empty() {
@@ -775,7 +775,14 @@ impl Evaluator<'_> {
         let chain = &rs.chains[id];
         if depth > MAX_DEPTH {
             for c in input {
-                self.emit(c, Outcome::Unknown, id, None, Some("chains nest deeper than 128 (a loop?)".into()), false);
+                self.emit(
+                    c,
+                    Outcome::Unknown,
+                    id,
+                    None,
+                    Some(Undecidable::Limitation("chains nest deeper than 128 (a loop?)")),
+                    false,
+                );
             }
             return Vec::new();
         }
@@ -803,7 +810,7 @@ impl Evaluator<'_> {
                 }
             }
             // Most rules match none of the live addresses: find that out without allocating.
-            let mut hits: Vec<(usize, Spans, Spans, Option<Arc<str>>)> = Vec::new();
+            let mut hits: Vec<(usize, Spans, Spans, Option<Undecidable>)> = Vec::new();
             for (ci, class) in live.iter().enumerate() {
                 let (t, u, why) = self.test(&rule.matches, class);
                 if !(t.is_empty() && u.is_empty()) {
@@ -830,7 +837,7 @@ impl Evaluator<'_> {
                         Some(Arc::new(Uncertainty {
                             chain: id,
                             rule: ri,
-                            reason: why.clone().unwrap_or_else(|| "undecidable match".into()),
+                            reason: why.clone().unwrap_or(Undecidable::Limitation("undecidable match")),
                         }))
                     });
                     let uc = Class { addrs: u, assumed, ..class.clone() };
@@ -872,8 +879,9 @@ impl Evaluator<'_> {
                         }
                     }
                     Action::Dnat(_) => {
-                        let why: Arc<str> =
-                            "destination NAT on this path: the evaluator does not follow the translated address".into();
+                        let why = Undecidable::Limitation(
+                            "destination NAT on this path: the evaluator does not follow the translated address",
+                        );
                         for m in matched {
                             self.emit(m, Outcome::Unknown, id, Some(ri), Some(why.clone()), false);
                         }
@@ -897,9 +905,9 @@ impl Evaluator<'_> {
     }
 
     /// Splits a class by a rule's matches: (matched, undecidable, why undecidable).
-    fn test(&self, matches: &[Match], class: &Class) -> (Spans, Spans, Option<Arc<str>>) {
+    fn test(&self, matches: &[Match], class: &Class) -> (Spans, Spans, Option<Undecidable>) {
         // Conditions on fixed fields first: most rules fail there, before any set operation.
-        let mut unknown: Option<Arc<str>> = None;
+        let mut unknown: Option<Undecidable> = None;
         let mut has_sets = false;
         for m in matches {
             match self.value(m, &class.state) {
@@ -945,7 +953,7 @@ impl Evaluator<'_> {
                 }
                 match p.peer {
                     Some(ip) => bool_value(set.contains(number(ip)) != *negated),
-                    None => Value::Unknown(peer_unknown(*side)),
+                    None => Value::Unknown(Undecidable::ApiAddress(*side)),
                 }
             }
             Match::AddrPort(ap) => {
@@ -953,7 +961,9 @@ impl Evaluator<'_> {
                     return Value::False;
                 }
                 let Some(port) = p.port(ap.port_side) else {
-                    return Value::Unknown("the set pairs addresses with ports, and this port is not known".into());
+                    return Value::Unknown(Undecidable::Limitation(
+                        "the set pairs addresses with ports, and this port is not known",
+                    ));
                 };
                 let mut v = Vec::new();
                 for (s, proto, lo, hi) in &ap.pairs {
@@ -967,7 +977,7 @@ impl Evaluator<'_> {
                 } else {
                     match p.peer {
                         Some(ip) => bool_value(set.contains(number(ip)) != ap.negated),
-                        None => Value::Unknown(peer_unknown(ap.addr_side)),
+                        None => Value::Unknown(Undecidable::ApiAddress(ap.addr_side)),
                     }
                 }
             }
@@ -994,9 +1004,9 @@ impl Evaluator<'_> {
                 };
                 match value {
                     Some(b) => bool_value(b != *negated),
-                    None => Value::Unknown(
-                        "the client's source port is ephemeral: a source-port match cannot be decided".into(),
-                    ),
+                    None => Value::Unknown(Undecidable::Limitation(
+                        "the client's source port is ephemeral: a source-port match cannot be decided",
+                    )),
                 }
             }
             Match::Iface { dir, names, negated } => {
@@ -1013,21 +1023,17 @@ impl Evaluator<'_> {
                         } else if names.iter().any(|pat| pat.prefix && pat.name.is_empty()) {
                             bool_value(!*negated)
                         } else {
-                            let flag = if *dir == Direction::In { "-i/iifname" } else { "-o/oifname" };
-                            Value::Unknown(
-                                format!("{flag}: the interface the pool's traffic uses is unknown (pass --interface)")
-                                    .into(),
-                            )
+                            Value::Unknown(Undecidable::Interface(*dir))
                         }
                     }
                 }
             }
             Match::CtState { mask, negated } if self.no_conntrack => bool_value((ct::INVALID & mask != 0) != *negated),
             Match::CtStatus { .. } | Match::CtOriginal { .. } if self.no_conntrack => {
-                Value::Unknown("a conntrack match before connection tracking runs (raw table)".into())
+                Value::Unknown(Undecidable::Limitation("a conntrack match before connection tracking runs (raw table)"))
             }
             Match::Mark { target: MarkTarget::Conn, .. } if self.no_conntrack => {
-                Value::Unknown("a connection mark before connection tracking runs (raw table)".into())
+                Value::Unknown(Undecidable::Limitation("a connection mark before connection tracking runs (raw table)"))
             }
             Match::CtState { mask, negated } => bool_value((p.ct_state & mask != 0) != *negated),
             Match::CtStatus { mask, negated } => {
@@ -1055,7 +1061,9 @@ impl Evaluator<'_> {
                 };
                 match decided {
                     Some(b) => bool_value(b != *negated),
-                    None => Value::Unknown("conntrack status bits that vary along the connection".into()),
+                    None => {
+                        Value::Unknown(Undecidable::Limitation("conntrack status bits that vary along the connection"))
+                    }
                 }
             }
             Match::CtOriginal { original } => bool_value(*original == p.original),
@@ -1070,9 +1078,9 @@ impl Evaluator<'_> {
                 } else if hits == 0 {
                     Value::False
                 } else {
-                    Value::Unknown(
+                    Value::Unknown(Undecidable::Unsupported(
                         format!("TCP flags differ between the {} packets of the connection", p.kind.name()).into(),
-                    )
+                    ))
                 }
             }
             Match::Mark { target, value, mask, negated } => {
@@ -1081,7 +1089,7 @@ impl Evaluator<'_> {
                     MarkTarget::Conn => state.ctmark,
                 };
                 if mask & !bits.known != 0 {
-                    Value::Unknown("a mark an earlier rule may have set".into())
+                    Value::Unknown(Undecidable::Limitation("a mark an earlier rule may have set"))
                 } else {
                     bool_value(((bits.value & mask) == *value) != *negated)
                 }
@@ -1093,20 +1101,13 @@ impl Evaluator<'_> {
                 } else {
                     match p.peer_local {
                         Some(b) => bool_value(b != *negated),
-                        None => Value::Unknown("whether the address is local to this host".into()),
+                        None => Value::Unknown(Undecidable::Limitation("whether the address is local to this host")),
                     }
                 }
             }
             Match::Fragment { negated } => bool_value(*negated),
             Match::Unknown(why) => Value::Unknown(why.clone()),
         }
-    }
-}
-
-fn peer_unknown(side: Side) -> Arc<str> {
-    match side {
-        Side::Dst => "-d/daddr: the API server's address is unknown (pass --apiserver with its address)".into(),
-        Side::Src => "-s/saddr: the API server's address is unknown (pass --apiserver with its address)".into(),
     }
 }
 
@@ -1207,7 +1208,7 @@ mod tests {
         let j = judge(&rs, &syn(), &net("192.0.2.0/24"));
         assert_eq!(j.unknown.len(), 1);
         assert_eq!(j.unknown[0].1.rule, Some(0));
-        assert!(j.unknown[0].1.reason.as_deref().is_some_and(|r| r.contains("--interface")));
+        assert_eq!(j.unknown[0].1.reason, Some(Undecidable::Interface(Direction::In)));
         // Loopback never carries the pool.
         let rs = ruleset(vec![rule(vec![iface("lo")], Action::Verdict(Verdict::Accept))], Verdict::Drop, vec![]);
         assert!(judge(&rs, &syn(), &net("192.0.2.0/24")).unknown_set().is_empty());

@@ -23,10 +23,11 @@ use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
     Action, Base, Chain, ChainId, Direction, Families, Hook, IfName, Match, NatAddr, NatTo, Origin, Policy, PortSide,
-    Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct,
+    Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct,
 };
 use crate::firewall::ranges::{Family, Spans};
 use crate::firewall::{Layer, LayerKind, read_text};
+use crate::hostfs::Kind;
 
 /// A firewalld configuration as read.
 #[derive(Debug, Clone, Default)]
@@ -206,7 +207,7 @@ pub fn load_dir(dir: &Path, name: &str, ipsets: &IpsetDb) -> Result<Layer, Input
     }
     let mut config = Config { path: dir.display().to_string(), default_zone: "public".into(), ..Config::default() };
     if conf.is_file() {
-        let text = read_text(&conf)?;
+        let text = read_text(&conf, Kind::FirewalldXml)?;
         for (i, l) in text.lines().enumerate() {
             if let Some(v) = l.trim().strip_prefix("DefaultZone=") {
                 let v = v.trim();
@@ -222,7 +223,7 @@ pub fn load_dir(dir: &Path, name: &str, ipsets: &IpsetDb) -> Result<Layer, Input
     for (sub, is_zone) in [("services", false), ("zones", true)] {
         for base in vendor.iter().chain(std::iter::once(&dir.to_path_buf())) {
             for (path, stem) in xml_files(&base.join(sub))? {
-                let text = read_text(&path)?;
+                let text = read_text(&path, Kind::FirewalldXml)?;
                 let shown = display_rel(dir, &path);
                 if is_zone {
                     let zone = parse_zone(&text, &path.display().to_string(), &stem, &shown)?;
@@ -236,13 +237,13 @@ pub fn load_dir(dir: &Path, name: &str, ipsets: &IpsetDb) -> Result<Layer, Input
         }
     }
     for (path, stem) in xml_files(&dir.join("ipsets"))? {
-        let text = read_text(&path)?;
+        let text = read_text(&path, Kind::FirewalldXml)?;
         let set = parse_ipset(&text, &path.display().to_string())?;
         config.ipsets.insert(stem, set);
     }
     let direct = dir.join("direct.xml");
     if direct.is_file() {
-        let text = read_text(&direct)?;
+        let text = read_text(&direct, Kind::FirewalldXml)?;
         if text.contains("<rule") || text.contains("<passthrough") {
             config.unevaluated.push("direct rules (direct.xml) run before the zones and are not evaluated".into());
         }
@@ -733,10 +734,10 @@ impl Builder<'_> {
             }
             ZoneSource::Ipset(name) => match self.config.ipsets.get(name) {
                 Some((family, set)) => Match::Addr { side: Side::Src, family: *family, set: set.clone(), negated },
-                None => Match::unknown(format!(
-                    "ipset {name}: its entries are not in {}/ipsets or --ipset",
-                    self.config.path
-                )),
+                None => Match::Unknown(Undecidable::IpsetContents {
+                    name: name.as_str().into(),
+                    looked_in: format!("{}/ipsets", self.config.path).into(),
+                }),
             },
             ZoneSource::Mac(m) => Match::unknown(format!("source MAC {m}: the pool's MAC addresses are unknown")),
         }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::error::InputError;
-use crate::firewall::model::{AddrPortMatch, Match, Side};
+use crate::firewall::model::{AddrPortMatch, Match, Side, Undecidable};
 use crate::firewall::ranges::{Family, Spans, number};
 
 /// All sets of one or more dumps, by name.
@@ -119,12 +119,10 @@ impl IpsetDb {
     /// The model match for `-m set [!] --match-set NAME DIRS`.
     pub fn matcher(&self, name: &str, dirs: &[Side], negated: bool) -> Match {
         let Some(set) = self.sets.get(name) else {
-            let hint = if self.origins.is_empty() {
-                "pass --ipset FILE with `ipset save` output".to_string()
-            } else {
-                format!("not in {}", self.origins.join(", "))
-            };
-            return Match::unknown(format!("-m set --match-set {name}: the set's contents are unknown ({hint})"));
+            return Match::Unknown(Undecidable::IpsetContents {
+                name: name.into(),
+                looked_in: self.origins.join(", ").into(),
+            });
         };
         match self.resolve(set, dirs, 0) {
             Ok(Resolved::Addrs(spans)) => Match::Addr { side: dirs[0], family: set.family, set: spans, negated },
@@ -335,7 +333,7 @@ add cloud-public 203.0.113.0/28
         let m = db.matcher("cloud-public", &[Side::Src], false);
         assert_eq!(spans(&m).describe(Family::V4), "198.51.100.7/32, 203.0.113.0/28");
         assert!(
-            matches!(db.matcher("missing", &[Side::Src], false), Match::Unknown(w) if w.contains("not in sets.txt"))
+            matches!(db.matcher("missing", &[Side::Src], false), Match::Unknown(w) if w.to_string().contains("not in sets.txt"))
         );
     }
 

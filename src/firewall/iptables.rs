@@ -14,7 +14,7 @@ use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
     Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
-    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
+    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, max_of, number};
 use crate::firewall::{Layer, LayerKind};
@@ -377,7 +377,7 @@ struct Reasons(HashMap<String, Arc<str>>);
 impl Reasons {
     fn unknown(&mut self, why: String) -> Match {
         let r = self.0.entry(why).or_insert_with_key(|k| Arc::from(k.as_str())).clone();
-        Match::Unknown(r)
+        Match::Unknown(Undecidable::Unsupported(r))
     }
 }
 
@@ -1109,7 +1109,10 @@ mod tests {
         let layer = parse(text, "r", &IpsetDb::default()).expect("parses");
         let j = judge_v4(&layer, "192.0.2.0/24");
         assert_eq!(j.unknown_set().count(), 256);
-        assert!(j.unknown.iter().any(|(_, d)| d.reason.as_deref().is_some_and(|r| r.contains("-m limit"))), "{j:?}");
+        assert!(
+            j.unknown.iter().any(|(_, d)| d.reason.as_ref().is_some_and(|r| r.to_string().contains("-m limit"))),
+            "{j:?}"
+        );
     }
 
     #[test]

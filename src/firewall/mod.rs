@@ -20,13 +20,14 @@ pub mod nat;
 pub mod nft;
 pub mod ranges;
 
-use std::io::Read;
 use std::path::Path;
+use std::time::Instant;
 
 use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{Families, Ruleset};
 use crate::firewall::ranges::Family;
+use crate::hostfs::{self, Kind};
 
 /// One source of access-control rules, translated into the rule model.
 #[derive(Debug, Clone)]
@@ -144,19 +145,22 @@ impl Spec {
 
 /// Reads and parses a file layer. `iptables:-` reads standard input; `firewalld:` takes a zone
 /// file or a configuration directory.
-pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
+pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb, stdin_deadline: Instant) -> Result<Layer, InputError> {
     let name = format!("{}:{path}", kind.prefix());
     if kind == FileKind::Firewalld && Path::new(path).is_dir() {
         return firewalld::load_dir(Path::new(path), &name, ipsets);
     }
     let (text, file) = if path == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| InputError::new("<stdin>", None, format!("cannot read: {e}")))?;
-        (s, "<stdin>".to_string())
+        let bytes = hostfs::read_stdin(Kind::FirewallDump, stdin_deadline)?;
+        (hostfs::utf8(bytes, Path::new("<stdin>"), Kind::FirewallDump)?, "<stdin>".to_string())
     } else {
-        (read_text(Path::new(path))?, path.to_string())
+        let kind = match kind {
+            FileKind::Iptables | FileKind::Nft => Kind::FirewallDump,
+            FileKind::Firewalld => Kind::FirewalldXml,
+            FileKind::EcsSg => Kind::SecurityGroup,
+            FileKind::Cidrs => Kind::CidrList,
+        };
+        (read_text(Path::new(path), kind)?, path.to_string())
     };
     let mut layer = match kind {
         FileKind::Iptables => iptables::parse(text, &file, ipsets),
@@ -169,13 +173,9 @@ pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb) -> Result<Layer, Input
     Ok(layer)
 }
 
-/// Reads a text file; binary content is an input error, not a panic.
-pub fn read_text(path: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::unreadable(path, &e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let line = crate::error::line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
-        InputError::at(path, Some(line), "not UTF-8 text (is this the right file?)")
-    })
+/// Reads a text file of `kind`, bounded; binary content is an input error, not a panic.
+pub fn read_text(path: &Path, kind: Kind) -> Result<String, InputError> {
+    hostfs::utf8(hostfs::read_file(path, kind)?, path, kind)
 }
 
 /// When both an nft dump and an iptables dump of the nf_tables backend are loaded, the tables

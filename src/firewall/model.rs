@@ -301,7 +301,7 @@ impl Ports {
 }
 
 /// Which address or port of the packet a match tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Side {
     Src,
     Dst,
@@ -315,7 +315,7 @@ pub enum PortSide {
     Either,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Direction {
     In,
     Out,
@@ -445,7 +445,80 @@ pub enum Match {
         negated: bool,
     },
     /// A condition the evaluator cannot decide (and why); the affected addresses become `unknown`.
-    Unknown(Arc<str>),
+    Unknown(Undecidable),
+}
+
+/// Why some addresses cannot be decided. The words say what is unknown, never which option of the
+/// tool would tell it: the checks turn each kind into their own advice.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Undecidable {
+    /// An interface match (`-i`, `iifname`), and the interface the pool's traffic uses is unknown.
+    Interface(Direction),
+    /// An address match on the API server's side of the connection, and its address is unknown.
+    ApiAddress(Side),
+    /// A set match whose contents were not given; `looked_in` names where the set was looked for.
+    IpsetContents { name: Arc<str>, looked_in: Arc<str> },
+    /// An iptables-nft match or target that `nft -j` shows only as an opaque `xt` expression.
+    OpaqueXt { name: Arc<str>, target: bool },
+    /// No loaded layer filters the address family.
+    NoLayer(Family),
+    /// Whether the connection is translated at all depends on an undecidable nat rule.
+    Translation(Box<Undecidable>),
+    /// Paths through the ruleset (or its nat chains) reach different verdicts for the same addresses.
+    PathsDisagree { nat: bool },
+    /// A match, target or statement the evaluator does not model, in the input's own words.
+    Unsupported(Arc<str>),
+    /// What the evaluator cannot know about this kind of packet or path, in its own words.
+    Limitation(&'static str),
+}
+
+impl Undecidable {
+    /// The undecidable condition at the root of this one.
+    pub fn root(&self) -> &Undecidable {
+        match self {
+            Undecidable::Translation(inner) => inner.root(),
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for Undecidable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Undecidable::Interface(Direction::In) => {
+                f.write_str("-i/iifname: the interface the pool's traffic uses is unknown")
+            }
+            Undecidable::Interface(Direction::Out) => {
+                f.write_str("-o/oifname: the interface the pool's traffic uses is unknown")
+            }
+            Undecidable::ApiAddress(Side::Dst) => f.write_str("-d/daddr: the API server's address is unknown"),
+            Undecidable::ApiAddress(Side::Src) => f.write_str("-s/saddr: the API server's address is unknown"),
+            Undecidable::IpsetContents { name, looked_in } if looked_in.is_empty() => {
+                write!(f, "ipset {name}: the set's contents are unknown")
+            }
+            Undecidable::IpsetContents { name, looked_in } => {
+                write!(f, "ipset {name}: the set's contents are unknown (not in {looked_in})")
+            }
+            Undecidable::OpaqueXt { name, target: true } => {
+                write!(f, "xt target {name}: an iptables-nft target nft cannot show")
+            }
+            Undecidable::OpaqueXt { name, target: false } => {
+                write!(f, "xt match {name}: an iptables-nft match nft cannot show")
+            }
+            Undecidable::NoLayer(family) => write!(f, "no loaded layer filters {} traffic", family.name()),
+            Undecidable::Translation(inner) => write!(f, "whether the connection is translated depends on: {inner}"),
+            Undecidable::PathsDisagree { nat: true } => f.write_str("paths through the nat chains disagree"),
+            Undecidable::PathsDisagree { nat: false } => f.write_str("paths through the ruleset disagree"),
+            Undecidable::Unsupported(text) => f.write_str(text),
+            Undecidable::Limitation(text) => f.write_str(text),
+        }
+    }
+}
+
+impl serde::Serialize for Undecidable {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl Match {
@@ -454,16 +527,16 @@ impl Match {
         Match::Proto { protos: Protos::default(), negated: false }
     }
 
-    /// An undecidable condition, with why.
+    /// A condition the evaluator does not model, in the input's words.
     pub fn unknown(why: impl AsRef<str>) -> Match {
-        Match::Unknown(why.as_ref().into())
+        Match::Unknown(Undecidable::Unsupported(why.as_ref().into()))
     }
 }
 
 impl Action {
-    /// A target the evaluator does not understand, with why.
+    /// A target the evaluator does not model, in the input's words.
     pub fn unknown(why: impl AsRef<str>) -> Action {
-        Action::Unknown(why.as_ref().into())
+        Action::Unknown(Undecidable::Unsupported(why.as_ref().into()))
     }
 }
 
@@ -516,7 +589,7 @@ pub enum Action {
     /// Source translation (SNAT, MASQUERADE): ends the nat chain; filtering goes on.
     Snat(Box<NatTo>),
     /// A target the evaluator does not understand (and why); the matched addresses become `unknown`.
-    Unknown(Arc<str>),
+    Unknown(Undecidable),
 }
 
 /// Where a NAT rule sends a connection: the new address (or addresses) and port (or ports).

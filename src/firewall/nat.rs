@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use crate::firewall::Layer;
-use crate::firewall::analysis::{Deciding, describe};
+use crate::firewall::analysis::{Deciding, DecidingAction, describe};
 use crate::firewall::eval::{Chains, Decider, Packet, judge};
 use crate::firewall::model::{Action, Families, NatTo, Ruleset};
 use crate::firewall::ranges::{Family, Spans};
@@ -70,9 +70,12 @@ pub fn judge_nat(layers: &[Layer], addrs: &Spans, packet: &Packet) -> Vec<(Spans
     for (s, d) in &judged.admitted {
         let action = d.chain.zip(d.rule).map(|(c, r)| &merged.chains[c].rules[r].action);
         let result = match action {
-            Some(a @ (Action::Dnat(to) | Action::Snat(to))) => {
-                let mut rule = deciding(d, s);
-                rule.action = a.to_string();
+            Some(Action::Dnat(to)) => {
+                let rule = Deciding { action: DecidingAction::Dnat, ..deciding(d, s) };
+                NatResult::Translated { to: (**to).clone(), rule }
+            }
+            Some(Action::Snat(to)) => {
+                let rule = Deciding { action: DecidingAction::Snat, ..deciding(d, s) };
                 NatResult::Translated { to: (**to).clone(), rule }
             }
             _ => NatResult::Untranslated { by: d.chain.map(|_| deciding(d, s)) },

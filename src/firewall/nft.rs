@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 use crate::error::{InputError, line_of};
 use crate::firewall::model::{
     Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
-    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Verdict, ct, tcp,
+    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 use crate::firewall::{Layer, LayerKind};
@@ -387,13 +387,9 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
             "xt" => {
                 let xname = body.get("name").and_then(Value::as_str).unwrap_or("?");
                 match body.get("type").and_then(Value::as_str) {
-                    Some("target") => Action::unknown(format!(
-                        "xt target {xname}: an iptables-nft target nft cannot show (load the iptables-nft-save dump)"
-                    )),
+                    Some("target") => Action::Unknown(Undecidable::OpaqueXt { name: xname.into(), target: true }),
                     _ => {
-                        matches.push(Match::unknown(format!(
-                            "xt match {xname}: an iptables-nft match nft cannot show (load the iptables-nft-save dump)"
-                        )));
+                        matches.push(Match::Unknown(Undecidable::OpaqueXt { name: xname.into(), target: false }));
                         continue;
                     }
                 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ipnet::IpNet;
 use serde::Serialize;
@@ -13,11 +13,12 @@ use crate::error::InputError;
 use crate::firewall::ranges::Family;
 use crate::forward::route::{Route, RouteTable};
 use crate::forward::{ForwardSpec, sysctl};
+use crate::hostfs::{HostRoot, Kind};
 
 /// The forwarding state of this host.
 #[derive(Debug, Clone)]
 pub struct HostState {
-    pub root: PathBuf,
+    pub root: HostRoot,
     /// Every sysctl read, by slash-separated key; `None` when its file does not exist.
     pub sysctls: BTreeMap<String, Option<i64>>,
     pub routes: RouteTable,
@@ -39,25 +40,16 @@ pub fn conf(iface: &str, setting: &str) -> String {
 impl HostState {
     /// Reads what forwarding to a target of `family` depends on. Missing files are recorded as
     /// unknown; malformed ones are input errors naming the file and line.
-    pub fn read(root: &Path, family: Family) -> Result<HostState, InputError> {
+    pub fn read(root: &HostRoot, family: Family) -> Result<HostState, InputError> {
         let mut host = HostState {
-            root: root.to_path_buf(),
+            root: root.clone(),
             sysctls: BTreeMap::new(),
             routes: RouteTable::read(root)?,
             local: None,
             interfaces: None,
         };
-        let conf_dir = sysctl::path_of(root, "net/ipv4/conf");
-        if let Ok(entries) = std::fs::read_dir(&conf_dir) {
-            let mut names = Vec::new();
-            for e in entries {
-                let e = e.map_err(|err| InputError::unreadable(&conf_dir, &err))?;
-                if let Some(n) = e.file_name().to_str().filter(|n| !matches!(*n, "all" | "default")) {
-                    names.push(n.to_string());
-                }
-            }
-            names.sort();
-            host.interfaces = Some(names);
+        if let Some(names) = root.list(&sysctl::host_path_of("net/ipv4/conf"))? {
+            host.interfaces = Some(names.into_iter().filter(|n| !matches!(n.as_str(), "all" | "default")).collect());
         }
         let mut keys = match family {
             Family::V4 => vec![IP_FORWARD.to_string(), conf("all", "forwarding"), conf("all", "rp_filter")],
@@ -95,17 +87,15 @@ impl HostState {
 
 /// `<root>/proc/net/fib_trie` (IPv4) and `<root>/proc/net/if_inet6` (IPv6); `None` when neither
 /// exists.
-fn local_addresses(root: &Path) -> Result<Option<Vec<IpAddr>>, InputError> {
+fn local_addresses(root: &HostRoot) -> Result<Option<Vec<IpAddr>>, InputError> {
     let mut found = None;
     for (file, parse) in [
-        ("proc/net/fib_trie", crate::vantage::parse_fib_trie as fn(&str) -> Vec<IpAddr>),
-        ("proc/net/if_inet6", crate::vantage::parse_if_inet6),
+        ("/proc/net/fib_trie", crate::vantage::parse_fib_trie as fn(&str) -> Vec<IpAddr>),
+        ("/proc/net/if_inet6", crate::vantage::parse_if_inet6),
     ] {
         let path = root.join(file);
-        match std::fs::read(&path) {
-            Ok(bytes) => found.get_or_insert_with(Vec::new).extend(parse(&String::from_utf8_lossy(&bytes))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(InputError::unreadable(&path, &e)),
+        if let Some(bytes) = root.read(file, Kind::ProcTable)?.file_or_missing(&path, Kind::ProcTable)? {
+            found.get_or_insert_with(Vec::new).extend(parse(&String::from_utf8_lossy(&bytes)));
         }
     }
     Ok(found.map(|mut v: Vec<IpAddr>| {
@@ -210,6 +200,8 @@ impl ForwardPath {
 mod tests {
     use super::*;
 
+    use std::path::Path;
+
     fn write(root: &Path, rel: &str, text: &str) {
         let p = root.join(rel);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
@@ -237,7 +229,7 @@ v-fw-in\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
         let dir = tempfile::tempdir().expect("tempdir");
         forwarder(dir.path());
         write(dir.path(), "proc/sys/net/ipv4/conf/v-fw-out/rp_filter", "1\n");
-        let host = HostState::read(dir.path(), Family::V4).expect("reads");
+        let host = HostState::read(&HostRoot::new(dir.path()), Family::V4).expect("reads");
         assert_eq!(host.interfaces.as_deref(), Some(&["v-fw-in".to_string(), "v-fw-out".to_string()][..]));
         assert_eq!(host.sysctl(IP_FORWARD), Some(1));
         assert_eq!(host.rp_filter("v-fw-out"), Some(1));
@@ -261,7 +253,7 @@ v-fw-in\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
     #[test]
     fn missing_files_are_unknown_and_malformed_ones_are_errors() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let host = HostState::read(dir.path(), Family::V4).expect("an empty root reads");
+        let host = HostState::read(&HostRoot::new(dir.path()), Family::V4).expect("an empty root reads");
         assert_eq!((host.sysctl(IP_FORWARD), host.interfaces.clone(), host.local.clone()), (None, None, None));
         assert!(!host.routes.knows(Family::V4));
         let spec = ForwardSpec::parse("16443:192.0.2.50:6443").expect("spec");
@@ -270,11 +262,11 @@ v-fw-in\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
 
         forwarder(dir.path());
         write(dir.path(), "proc/sys/net/ipv4/conf/v-fw-in/forwarding", "on\n");
-        let err = HostState::read(dir.path(), Family::V4).expect_err("malformed");
+        let err = HostState::read(&HostRoot::new(dir.path()), Family::V4).expect_err("malformed");
         assert!(err.to_string().contains("v-fw-in/forwarding:1:"), "{err}");
         forwarder(dir.path());
         write(dir.path(), "proc/net/route", "Iface\tDestination\neth0 XYZ 0 1 0 0 0 0\n");
-        let err = HostState::read(dir.path(), Family::V4).expect_err("malformed");
+        let err = HostState::read(&HostRoot::new(dir.path()), Family::V4).expect_err("malformed");
         assert!(err.to_string().contains("route:2:"), "{err}");
     }
 }

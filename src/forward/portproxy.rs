@@ -28,7 +28,7 @@ pub struct PortProxy {
 
 /// Reads a saved `netsh interface portproxy show v4tov4` (or `show all`) output.
 pub fn load(path: &Path) -> Result<Vec<PortProxy>, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::unreadable(path, &e))?;
+    let bytes = crate::hostfs::read_file(path, crate::hostfs::Kind::PortProxy)?;
     parse(&decode(&bytes, path)?, path)
 }
 

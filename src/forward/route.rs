@@ -9,6 +9,7 @@ use ipnet::IpNet;
 
 use crate::error::InputError;
 use crate::firewall::ranges::{Family, Spans};
+use crate::hostfs::{HostRoot, Kind};
 
 const RTF_UP: u32 = 0x0001;
 const RTF_REJECT: u32 = 0x0200;
@@ -34,17 +35,16 @@ pub struct RouteTable {
 impl RouteTable {
     /// Reads `<root>/proc/net/route` and `<root>/proc/net/ipv6_route`; a missing file is noted in
     /// `missing`, malformed content is an input error.
-    pub fn read(root: &Path) -> Result<RouteTable, InputError> {
+    pub fn read(root: &HostRoot) -> Result<RouteTable, InputError> {
         let mut table = RouteTable::default();
         for (file, parse) in [
-            ("proc/net/route", parse_v4 as fn(&str, &Path) -> Result<Vec<Route>, InputError>),
-            ("proc/net/ipv6_route", parse_v6),
+            ("/proc/net/route", parse_v4 as fn(&str, &Path) -> Result<Vec<Route>, InputError>),
+            ("/proc/net/ipv6_route", parse_v6),
         ] {
             let path = root.join(file);
-            match std::fs::read(&path) {
-                Ok(bytes) => table.routes.extend(parse(&String::from_utf8_lossy(&bytes), &path)?),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => table.missing.push(path),
-                Err(e) => return Err(InputError::unreadable(&path, &e)),
+            match root.read(file, Kind::ProcTable)?.file_or_missing(&path, Kind::ProcTable)? {
+                Some(bytes) => table.routes.extend(parse(&String::from_utf8_lossy(&bytes), &path)?),
+                None => table.missing.push(path),
             }
         }
         Ok(table)

@@ -1,30 +1,36 @@
 //! Kernel settings under `<root>/proc/sys`: read live (root `/`) or from a copied node.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::InputError;
+use crate::hostfs::{HostRoot, Kind};
 
 /// Reads an integer sysctl such as `net/ipv4/ip_forward`. `Ok(None)` when the file does not exist
-/// (an interface that is gone, a copied node without it); malformed content is an input error.
-pub fn read_int(root: &Path, key: &str) -> Result<Option<i64>, InputError> {
-    let path = path_of(root, key);
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(InputError::unreadable(&path, &e)),
+/// (an interface that is gone, a copied node without it); anything but an integer is an input
+/// error that says what was expected and never quotes the file (a sysctl under a copied root may
+/// be anything).
+pub fn read_int(root: &HostRoot, key: &str) -> Result<Option<i64>, InputError> {
+    let host_path = host_path_of(key);
+    let path = root.join(&host_path);
+    let Some(bytes) = root.read(&host_path, Kind::Sysctl)?.file_or_missing(&path, Kind::Sysctl)? else {
+        return Ok(None);
     };
-    let text = String::from_utf8_lossy(&text);
-    let value = text.trim();
-    value
-        .parse::<i64>()
+    std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|t| t.trim().parse::<i64>().ok())
         .map(Some)
-        .map_err(|_| InputError::at(&path, Some(1), format!("{value:?} is not an integer; expected e.g. 0 or 1")))
+        .ok_or_else(|| InputError::at(&path, Some(1), "is not an integer; expected a sysctl value such as 0 or 1"))
 }
 
-/// `<root>/proc/sys/<key with dots as slashes>`; interface names may contain dots, so callers pass
-/// slash-separated keys (`net/ipv4/conf/eth0.100/forwarding`).
-pub fn path_of(root: &Path, key: &str) -> PathBuf {
-    root.join("proc/sys").join(key)
+/// `/proc/sys/<key>`; interface names may contain dots, so callers pass slash-separated keys
+/// (`net/ipv4/conf/eth0.100/forwarding`).
+pub fn host_path_of(key: &str) -> String {
+    format!("/proc/sys/{key}")
+}
+
+/// Where a sysctl lies under the root, for messages.
+pub fn path_of(root: &HostRoot, key: &str) -> PathBuf {
+    root.join(&host_path_of(key))
 }
 
 /// `sysctl -w` and `/etc/sysctl.d` forms of a setting, for fixes. The dotted name uses `/` for dots
@@ -40,14 +46,16 @@ mod tests {
     #[test]
     fn reads_missing_and_malformed() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        std::fs::create_dir_all(root.join("proc/sys/net/ipv4")).expect("mkdir");
-        std::fs::write(root.join("proc/sys/net/ipv4/ip_forward"), "1\n").expect("write");
-        assert_eq!(read_int(root, "net/ipv4/ip_forward"), Ok(Some(1)));
-        assert_eq!(read_int(root, "net/ipv4/conf/eth9/forwarding"), Ok(None));
-        std::fs::write(root.join("proc/sys/net/ipv4/ip_forward"), "yes\n").expect("write");
-        let err = read_int(root, "net/ipv4/ip_forward").unwrap_err();
-        assert!(err.to_string().ends_with("ip_forward:1: \"yes\" is not an integer; expected e.g. 0 or 1"), "{err}");
+        let root = HostRoot::new(dir.path());
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("proc/sys/net/ipv4")).expect("mkdir");
+        std::fs::write(d.join("proc/sys/net/ipv4/ip_forward"), "1\n").expect("write");
+        assert_eq!(read_int(&root, "net/ipv4/ip_forward"), Ok(Some(1)));
+        assert_eq!(read_int(&root, "net/ipv4/conf/eth9/forwarding"), Ok(None));
+        std::fs::write(d.join("proc/sys/net/ipv4/ip_forward"), "yes-SECRET\n").expect("write");
+        let err = read_int(&root, "net/ipv4/ip_forward").unwrap_err().to_string();
+        assert!(err.ends_with("ip_forward:1: is not an integer; expected a sysctl value such as 0 or 1"), "{err}");
+        assert!(!err.contains("SECRET"), "{err}");
     }
 
     #[test]

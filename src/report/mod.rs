@@ -139,7 +139,7 @@ fn cannot_see(ctx: &Context) -> Vec<String> {
     let mut blind = vec![
         "network results are true from this host only: a firewall, NAT or IDC gateway between the security center and this host is not visible from here".to_string(),
     ];
-    if ctx.root != std::path::Path::new("/") {
+    if !ctx.root.is_live() {
         blind.push(format!(
             "host files (manifests, sysctls, routes, audit log) come from the copy under --root {}; network probes still run from this host",
             ctx.root.display()
