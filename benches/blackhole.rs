@@ -3,7 +3,7 @@
 //! namespaces this benchmark creates. Needs root; prints why it skipped otherwise.
 //!
 //! `cargo bench --bench blackhole`
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![expect(clippy::unwrap_used, reason = "a test or benchmark: a panic is the failure report")]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

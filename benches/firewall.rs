@@ -8,7 +8,7 @@
 //!
 //! Run: `cargo bench --bench firewall` (sizes: `-- 1000 10000`; `-- --dump 100000 FILE` writes a
 //! dump). Nothing is sent on any network.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark: a failure is a panic with its message
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

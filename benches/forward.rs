@@ -7,7 +7,7 @@
 //! walks the kube-proxy chains first. Best of three runs, in this process.
 //!
 //! Run: `cargo bench --bench forward` (sizes: `-- 1000 10000`). Nothing is sent on any network.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark: a failure is a panic with its message
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 
 #[path = "common/kube_proxy.rs"]
 mod kube_proxy;

@@ -3,7 +3,7 @@
 //! process start included.
 //!
 //! `cargo bench --bench full_run`
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![expect(clippy::unwrap_used, reason = "a test or benchmark: a panic is the failure report")]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

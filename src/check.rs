@@ -1,17 +1,21 @@
-//! The one check model every check produces and every renderer reads.
+//! The one check model every check produces, the runner schedules and every renderer reads: what a
+//! check is ([`CheckDef`]), what it decided ([`Outcome`], [`Check`]), what checks hand each other
+//! ([`Fact`]), and how a run's results are judged ([`FailOn`], [`Gate`]).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::context::Context;
-use crate::runner::Done;
+use crate::context::{Context, FirewallFacts, Resolved};
 
 /// The result of one check. `manual` means a human must confirm it; it never trips the gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -42,7 +46,7 @@ impl fmt::Display for Status {
 }
 
 /// Checks are grouped by what they look at; the category is the first segment of the id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     Region,
@@ -123,12 +127,26 @@ impl Outcome {
     }
 }
 
+/// An outcome a check body decided before it had gathered everything (no input, a failed
+/// prerequisite): the `Err` of [`Checked`], so that helpers can hand it up with `?`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Early(pub Box<Outcome>);
+
+impl From<Outcome> for Early {
+    fn from(o: Outcome) -> Self {
+        Early(Box::new(o))
+    }
+}
+
+/// What a check body returns. Both arms are the check's outcome; `Err` is the early one.
+pub type Checked = Result<Outcome, Early>;
+
 /// One check's line in the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
-    pub id: &'static str,
+    pub id: String,
     pub category: Category,
-    pub title: &'static str,
+    pub title: String,
     pub status: Status,
     pub message: String,
     pub evidence: Value,
@@ -139,9 +157,9 @@ pub struct Check {
 impl Check {
     pub fn from_outcome(def: &CheckDef, outcome: Outcome, duration_ms: u64) -> Self {
         Check {
-            id: def.id,
+            id: def.id.to_string(),
             category: def.category,
-            title: def.title,
+            title: def.title.to_string(),
             status: outcome.status,
             message: outcome.message,
             evidence: outcome.evidence,
@@ -151,28 +169,264 @@ impl Check {
     }
 }
 
-/// Everything a running check may read: the context built from the command line, and the results
-/// of the checks that finished before it (its `needs` and `after` always have).
-#[derive(Debug, Clone)]
-pub struct Env {
-    pub ctx: std::sync::Arc<Context>,
-    pub done: std::sync::Arc<Done>,
+/// The statuses that fail the gate: `fail`, or `warn` and `fail` (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Fail,
+    Warn,
 }
 
-impl Env {
-    /// The finished result of an earlier check, if it ran.
-    pub fn result(&self, id: &str) -> Option<&Check> {
-        self.done.get(id)
+impl FailOn {
+    pub fn trips(self, status: Status) -> bool {
+        match self {
+            FailOn::Fail => status == Status::Fail,
+            FailOn::Warn => matches!(status, Status::Fail | Status::Warn),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Fail => "fail",
+            FailOn::Warn => "warn",
+        }
     }
 }
 
-pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
+/// Whether a run's checks trip the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gate {
+    Pass,
+    Fail,
+}
+
+impl Gate {
+    pub fn of(checks: &[Check], fail_on: FailOn) -> Gate {
+        if checks.iter().any(|c| fail_on.trips(c.status)) { Gate::Fail } else { Gate::Pass }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gate::Pass => "pass",
+            Gate::Fail => "fail",
+        }
+    }
+}
+
+/// The kinds of facts checks hand each other. Each has exactly one producer in the catalogue;
+/// every check that reads one declares it, and the runner orders it after the producer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FactKind {
+    /// The API server's addresses (`apiserver.dns`).
+    Addresses,
+    /// The addresses that accepted a TCP connection (`apiserver.tcp`).
+    Reachable,
+    /// The SHA-256 of the leaf certificate on the direct path (`apiserver.tls`).
+    DirectLeaf,
+    /// The API server's gitVersion (`apiserver.version`).
+    ServerVersion,
+    /// The loaded firewall layers (`firewall.sources`).
+    Firewall,
+}
+
+impl FactKind {
+    pub const ALL: [FactKind; 5] =
+        [FactKind::Addresses, FactKind::Reachable, FactKind::DirectLeaf, FactKind::ServerVersion, FactKind::Firewall];
+}
+
+/// A fact one check found and others read.
+#[derive(Debug, Clone)]
+pub enum Fact {
+    Addresses(Resolved),
+    Reachable(Vec<SocketAddr>),
+    DirectLeaf(String),
+    ServerVersion(String),
+    Firewall(Arc<FirewallFacts>),
+}
+
+impl Fact {
+    pub fn kind(&self) -> FactKind {
+        match self {
+            Fact::Addresses(_) => FactKind::Addresses,
+            Fact::Reachable(_) => FactKind::Reachable,
+            Fact::DirectLeaf(_) => FactKind::DirectLeaf,
+            Fact::ServerVersion(_) => FactKind::ServerVersion,
+            Fact::Firewall(_) => FactKind::Firewall,
+        }
+    }
+}
+
+/// The results of one run as they come in: finished checks, the facts they produced, and the bugs
+/// found on the way (a check that reads a fact it did not declare, writes one twice, …). Written
+/// by the runner, read by running checks through their [`Env`].
+#[derive(Debug)]
+pub struct Results {
+    checks: HashMap<&'static str, Slot>,
+    facts: HashMap<FactKind, OnceLock<Fact>>,
+    bugs: Mutex<Vec<String>>,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    check: OnceLock<Check>,
+    /// Set when the check was skipped because a check it needs failed or was skipped.
+    blocked: OnceLock<bool>,
+}
+
+impl Results {
+    /// Empty results for a run of these checks.
+    pub fn new(ids: impl IntoIterator<Item = &'static str>) -> Results {
+        Results {
+            checks: ids.into_iter().map(|id| (id, Slot::default())).collect(),
+            facts: FactKind::ALL.iter().map(|k| (*k, OnceLock::new())).collect(),
+            bugs: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether the check is part of this run.
+    pub fn in_run(&self, id: &str) -> bool {
+        self.checks.contains_key(id)
+    }
+
+    /// The result of a check of this run that has finished.
+    pub fn get(&self, id: &str) -> Option<&Check> {
+        self.checks.get(id).and_then(|s| s.check.get())
+    }
+
+    /// Whether a finished check was skipped for a check it needs.
+    pub fn blocked(&self, id: &str) -> bool {
+        self.checks.get(id).and_then(|s| s.blocked.get()).copied().unwrap_or(false)
+    }
+
+    /// Records a finished check; `blocked` when it was skipped for a check it needs.
+    pub fn finish(&self, check: Check, blocked: bool) {
+        let Some(slot) = self.checks.get(check.id.as_str()) else {
+            self.bug(format!("{} finished but is not part of the run", check.id));
+            return;
+        };
+        let id = check.id.clone();
+        if slot.check.set(check).is_err() {
+            self.bug(format!("{id} finished twice"));
+        }
+        let _ = slot.blocked.set(blocked);
+    }
+
+    /// A fact, when its producer has produced it.
+    pub fn fact(&self, kind: FactKind) -> Option<&Fact> {
+        self.facts.get(&kind).and_then(OnceLock::get)
+    }
+
+    fn store(&self, by: &str, fact: Fact) {
+        let kind = fact.kind();
+        match self.facts.get(&kind) {
+            Some(slot) if slot.set(fact).is_ok() => {}
+            _ => self.bug(format!("{by} produced {kind:?} a second time")),
+        }
+    }
+
+    /// Records a bug in a check's use of the model; the run exits with the internal-error code.
+    pub fn bug(&self, what: String) {
+        if let Ok(mut bugs) = self.bugs.lock() {
+            bugs.push(what);
+        }
+    }
+
+    /// The bugs recorded so far.
+    pub fn bugs(&self) -> Vec<String> {
+        self.bugs.lock().map(|b| b.clone()).unwrap_or_default()
+    }
+}
+
+/// What a running check may see: the context built from the command line, and through its own
+/// declarations, the facts and results of the checks before it.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub ctx: Arc<Context>,
+    results: Arc<Results>,
+    def: &'static CheckDef,
+}
+
+impl Env {
+    pub fn new(ctx: Arc<Context>, results: Arc<Results>, def: &'static CheckDef) -> Env {
+        Env { ctx, results, def }
+    }
+
+    /// The finished result of a check this one lists in `after` (to quote it in an explanation).
+    pub fn result(&self, id: &str) -> Option<&Check> {
+        if !self.def.after.contains(&id) {
+            self.results.bug(format!("{} read the result of {id} without listing it in `after`", self.def.id));
+            return None;
+        }
+        self.results.get(id)
+    }
+
+    /// Hands a fact to the checks that read it.
+    pub fn produce(&self, fact: Fact) {
+        if !self.def.produces.contains(&fact.kind()) {
+            self.results.bug(format!("{} produced {:?} without declaring it", self.def.id, fact.kind()));
+            return;
+        }
+        self.results.store(self.def.id, fact);
+    }
+
+    fn fact(&self, kind: FactKind) -> Option<&Fact> {
+        if !self.def.reads.contains(&kind) {
+            self.results.bug(format!("{} read {kind:?} without declaring it", self.def.id));
+            return None;
+        }
+        self.results.fact(kind)
+    }
+
+    /// The API server's addresses: what `apiserver.dns` found, or the IP literal of the endpoint
+    /// when the endpoint is one (then nothing needs resolving, even with `apiserver.dns` skipped).
+    pub fn addresses(&self) -> Option<Resolved> {
+        match self.fact(FactKind::Addresses) {
+            Some(Fact::Addresses(r)) => Some(r.clone()),
+            _ => self.ctx.literal_addresses(),
+        }
+    }
+
+    /// The API server's addresses that accepted a TCP connection.
+    pub fn reachable(&self) -> Option<&[SocketAddr]> {
+        match self.fact(FactKind::Reachable)? {
+            Fact::Reachable(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The SHA-256 fingerprint of the API server's leaf certificate on the direct path.
+    pub fn direct_leaf(&self) -> Option<&str> {
+        match self.fact(FactKind::DirectLeaf)? {
+            Fact::DirectLeaf(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The API server's gitVersion as `/version` said it.
+    pub fn server_version(&self) -> Option<&str> {
+        match self.fact(FactKind::ServerVersion)? {
+            Fact::ServerVersion(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The firewall layers `firewall.sources` loaded.
+    pub fn firewall(&self) -> Option<&FirewallFacts> {
+        match self.fact(FactKind::Firewall)? {
+            Fact::Firewall(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Checked> + Send + 'a>>;
 
 /// How a check runs: plain functions run on the blocking pool (parsing, file reads, evaluation);
 /// network probes are futures.
 #[derive(Clone, Copy)]
 pub enum Run {
-    Sync(fn(&Env) -> Outcome),
+    Sync(fn(&Env) -> Checked),
     Async(for<'a> fn(&'a Env) -> BoxFuture<'a>),
 }
 
@@ -185,7 +439,8 @@ impl fmt::Debug for Run {
     }
 }
 
-/// A check in the catalogue: identity, documentation, ordering and the function that runs it.
+/// A check in the catalogue: identity, documentation, what it exchanges with other checks, and
+/// the function that runs it.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckDef {
     /// Stable dotted id; never renamed (reports and `--skip` lists depend on it).
@@ -193,13 +448,18 @@ pub struct CheckDef {
     pub category: Category,
     /// Short title for tables.
     pub title: &'static str,
+    /// What the check verifies, in one line (`list` and the README's check table).
+    pub summary: &'static str,
     /// What the check verifies, why it matters, and how to fix a failure (`explain` prints it).
     pub explain: &'static str,
     /// Checks whose result this one requires: if one of them fails, this one is skipped naming it.
     pub needs: &'static [&'static str],
-    /// Checks that must finish first because this one reads what they found, but whose failure
-    /// this one handles itself.
+    /// Checks whose results this one quotes when it explains itself (it runs after them).
     pub after: &'static [&'static str],
+    /// The facts this check hands to others.
+    pub produces: &'static [FactKind],
+    /// The facts this check reads; it runs after their producers.
+    pub reads: &'static [FactKind],
     /// Whether the check is part of this run at all (audit checks only with `--audit`, …).
     pub applies: fn(&Context) -> bool,
     pub run: Run,

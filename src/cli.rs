@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::check::Status;
+use crate::check::FailOn;
+use crate::context::NetworkChoice;
 use crate::region::PoolPart;
+use crate::units::parse_duration;
 
 /// Preflight checks before joining a self-built Kubernetes cluster to Alibaba Cloud Security Center
 /// (云安全中心 接入K8s自建集群): will the security center reach and admit this cluster, and if not,
@@ -53,6 +55,11 @@ pub enum Command {
     },
     /// Print the JSON Schema of the report.
     Schema,
+    /// List the checks: id, category and what each verifies.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
     /// Print a correct audit policy (the vendor's sample) for a Kubernetes version.
     AuditPolicy {
         /// The cluster's Kubernetes version (e.g. 1.28); decides the policy's apiVersion.
@@ -65,6 +72,14 @@ pub enum Command {
 pub enum RegionsFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    /// The README's check table.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,35 +100,24 @@ pub enum OutputFormat {
     Markdown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum NetworkArg {
-    Auto,
-    Vpc,
-    Public,
-}
-
-/// The statuses that fail the gate: `fail`, or `warn` and `fail`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Fail,
-    Warn,
-}
-
-impl FailOn {
-    pub fn trips(self, status: Status) -> bool {
-        match self {
-            FailOn::Fail => status == Status::Fail,
-            FailOn::Warn => matches!(status, Status::Fail | Status::Warn),
+/// clap's value parsing for the model's enums, which know nothing of clap: the names are the ones
+/// reports use.
+macro_rules! value_enum {
+    ($ty:ty { $($variant:path => $name:literal),+ $(,)? }) => {
+        impl ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($variant),+]
+            }
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(clap::builder::PossibleValue::new(match self { $($variant => $name),+ }))
+            }
         }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailOn::Fail => "fail",
-            FailOn::Warn => "warn",
-        }
-    }
+    };
 }
+
+value_enum!(NetworkChoice { NetworkChoice::Auto => "auto", NetworkChoice::Vpc => "vpc", NetworkChoice::Public => "public" });
+value_enum!(PoolPart { PoolPart::Both => "both", PoolPart::Public => "public", PoolPart::Private => "private" });
+value_enum!(FailOn { FailOn::Fail => "fail", FailOn::Warn => "warn" });
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -123,8 +127,8 @@ pub struct RunArgs {
     pub region: Option<String>,
 
     /// Network type of the cluster; `auto` infers it from the API server address.
-    #[arg(long, value_enum, default_value_t = NetworkArg::Auto)]
-    pub network: NetworkArg,
+    #[arg(long, value_enum, default_value_t = NetworkChoice::Auto)]
+    pub network: NetworkChoice,
 
     /// Which part of the region's pool must be admitted.
     #[arg(long, value_enum, default_value_t = PoolPart::Both)]
@@ -224,25 +228,6 @@ pub struct RunArgs {
     pub fail_on: FailOn,
 }
 
-/// `3s`, `500ms`, `1m`, `1.5s`; a bare number is seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a duration; expected e.g. 3s, 500ms, 1m"))?;
-    let scale = match unit.trim() {
-        "" | "s" => 1.0,
-        "ms" => 1e-3,
-        "m" | "min" => 60.0,
-        other => return Err(format!("unknown unit {other:?} in {text:?}; expected ms, s or m")),
-    };
-    let seconds = value * scale;
-    if !seconds.is_finite() || seconds <= 0.0 || seconds > 86_400.0 {
-        return Err(format!("{text:?} is out of range; expected more than 0 and at most 24h"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,18 +236,5 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
-        assert_eq!(parse_duration("300ms"), Ok(Duration::from_millis(300)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("3h").is_err());
-        assert!(parse_duration("").is_err());
     }
 }

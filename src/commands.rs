@@ -1,4 +1,5 @@
-//! The subcommands other than the run: `regions`, `allowlist`, `explain`, `audit-policy`. Each returns the text to print.
+//! The subcommands other than the run: `regions`, `allowlist`, `explain`, `list`, `audit-policy`. Each
+//! returns the text to print.
 
 use std::fmt::Write as _;
 
@@ -7,7 +8,7 @@ use serde_json::json;
 
 use crate::check::CheckDef;
 use crate::checks::CATALOGUE;
-use crate::cli::{AllowlistFormat, RegionsFormat};
+use crate::cli::{AllowlistFormat, ListFormat, RegionsFormat};
 use crate::error::Error;
 use crate::firewall::fix::{self, Admit};
 use crate::region::{PoolPart, RegionTable};
@@ -112,6 +113,46 @@ pub fn audit_policy(k8s_version: Option<&str>) -> Result<String, Error> {
     Ok(crate::audit::policy::recommended(version))
 }
 
+/// `list`: the catalogue, one line a check.
+pub fn list(format: ListFormat) -> String {
+    match format {
+        ListFormat::Json => {
+            let checks: Vec<serde_json::Value> = CATALOGUE
+                .iter()
+                .map(|d| {
+                    json!({
+                        "id": d.id,
+                        "category": d.category,
+                        "title": d.title,
+                        "summary": d.summary,
+                        "needs": d.needs,
+                    })
+                })
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&checks).unwrap_or_default())
+        }
+        ListFormat::Markdown => {
+            let mut out = String::from("| id | verifies |\n|---|---|\n");
+            for d in CATALOGUE {
+                let _ = writeln!(out, "| `{}` | {} |", d.id, d.summary.replace('|', "\\|"));
+            }
+            out
+        }
+        ListFormat::Table => {
+            let mut t = Table::new();
+            t.load_style(presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(120);
+            t.force_no_tty();
+            t.set_header(["id", "category", "verifies"]);
+            for d in CATALOGUE {
+                t.add_row(vec![d.id, d.category.as_str(), d.summary]);
+            }
+            format!("{t}\n{} checks; `k8sjoin-check explain ID` describes one.\n", CATALOGUE.len())
+        }
+    }
+}
+
 pub fn explain(id: &str) -> Result<String, Error> {
     if let Some(def) = CATALOGUE.iter().find(|d| d.id == id) {
         return Ok(explain_one(def));
@@ -131,8 +172,16 @@ fn explain_one(def: &CheckDef) -> String {
     if !def.needs.is_empty() {
         let _ = writeln!(out, "\nRequires: {} (skipped when one of them fails or is skipped)", def.needs.join(", "));
     }
-    if !def.after.is_empty() {
-        let _ = writeln!(out, "Reads results of: {}", def.after.join(", "));
+    // The checks whose findings this one reads: the producers of its facts, and the checks it quotes.
+    let producers = crate::runner::producers(CATALOGUE);
+    let mut reads: Vec<&str> = Vec::new();
+    for id in def.after.iter().copied().chain(def.reads.iter().filter_map(|k| producers.get(k).copied())) {
+        if !reads.contains(&id) && !def.needs.contains(&id) {
+            reads.push(id);
+        }
+    }
+    if !reads.is_empty() {
+        let _ = writeln!(out, "Reads results of: {}", reads.join(", "));
     }
     out
 }

@@ -7,6 +7,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::Serialize;
 
+use crate::probe::tls;
+
 /// Port used when neither the URL nor the flag names one and there is no scheme: kube-apiserver's
 /// default secure port.
 pub const DEFAULT_APISERVER_PORT: u16 = 6443;
@@ -68,6 +70,21 @@ pub struct TlsSettings {
     pub server_name: Option<String>,
     /// `insecure-skip-tls-verify: true`.
     pub insecure: bool,
+}
+
+impl TlsSettings {
+    /// The name the certificate must be valid for: `tls-server-name`, else the host dialled.
+    pub fn name_for(&self, host: &Host) -> String {
+        self.server_name.clone().unwrap_or_else(|| host.bare())
+    }
+
+    /// The roots to verify against, and how to say so.
+    pub fn trust(&self) -> (tls::Trust, String) {
+        match &self.ca {
+            Some(ca) => (tls::Trust::Ca(ca.certs.clone()), format!("the kubeconfig CA ({})", ca.origin)),
+            None => (tls::Trust::System, "the system's CA certificates".into()),
+        }
+    }
 }
 
 /// A proxy the user's tools would use; reported, never used by the probes.

@@ -1,12 +1,14 @@
 //! k8sjoin-check: preflight checks before joining a self-built Kubernetes cluster to Alibaba Cloud
-//! Security Center. `run` takes the parsed command line and returns the process exit code.
+//! Security Center. `run` takes the parsed command line and returns the process exit code:
+//! cli → setup (a `Context`) → runner (the checks) → report.
 
-pub mod addressplan;
+pub(crate) mod addressplan;
 pub mod audit;
 pub mod check;
 pub mod checks;
 pub mod cli;
 mod commands;
+pub(crate) mod container_runtime;
 pub mod context;
 pub mod endpoint;
 pub mod error;
@@ -15,25 +17,25 @@ pub mod forward;
 pub mod hostfs;
 pub mod kubeconfig;
 pub mod manifest;
-pub mod probe;
+pub(crate) mod probe;
 pub mod region;
 pub mod report;
-pub mod runner;
-pub mod runtime;
-pub mod units;
-pub mod vantage;
-pub mod yaml;
+pub(crate) mod runner;
+pub(crate) mod setup;
+pub(crate) mod units;
+pub(crate) mod vantage;
+pub(crate) mod yaml;
 
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use cli::{Cli, Command, OutputFormat, RunArgs};
-use context::Context;
 use error::Error;
 use region::RegionTable;
-use report::Report;
+use report::{Report, Summary, VantageReport};
 use runner::StopReason;
+use units::human_duration;
 
 /// Runs the command line and returns the exit code; errors are printed to stderr here.
 pub fn run(cli: Cli) -> i32 {
@@ -62,24 +64,27 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Some(Command::Explain { check_id }) => commands::explain(&check_id)?,
         Some(Command::Schema) => report::schema::REPORT_SCHEMA.to_string(),
         Some(Command::AuditPolicy { k8s_version }) => commands::audit_policy(k8s_version.as_deref())?,
+        Some(Command::List { format }) => commands::list(format),
     };
     print_stdout(&text)?;
     Ok(error::EXIT_PASS)
 }
 
 fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
-    let ctx = Arc::new(Context::from_args(args, table)?);
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let ctx = Arc::new(setup::context(args, table, started + args.deadline)?);
     let plan = runner::plan(checks::CATALOGUE, &ctx, &args.only, &args.skip)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
-    let started_at = SystemTime::now();
-    let started = Instant::now();
-    let deadline = ctx.deadline;
+    // The deadline counts from the start of the process: reading the input was part of the run.
+    let remaining = args.deadline.saturating_sub(started.elapsed());
+    let deadline = args.deadline;
     let result = runtime.block_on(runner::execute(ctx.clone(), &plan, async move {
         tokio::select! {
-            () = tokio::time::sleep(deadline) => StopReason::Deadline(deadline),
+            () = tokio::time::sleep(remaining) => StopReason::Deadline(deadline),
             Ok(()) = tokio::signal::ctrl_c() => StopReason::Interrupted,
         }
     }));
@@ -89,24 +94,35 @@ fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
         eprintln!("k8sjoin-check: internal error: {e}");
     }
     let stopped = result.stopped.map(|s| match s {
-        StopReason::Deadline(d) => format!("--deadline {} reached", report::human_duration(d)),
+        StopReason::Deadline(d) => format!("--deadline {} reached", human_duration(d)),
         StopReason::Interrupted => "interrupted (Ctrl-C)".to_string(),
     });
-    let report =
-        Report::new(&ctx, result.checks, started_at, started.elapsed(), !result.internal_errors.is_empty(), stopped);
+    let this_host = vantage::Vantage::of_this_host();
+    let vantage = VantageReport {
+        hostname: this_host.hostname,
+        addresses: this_host.addresses,
+        cannot_see: setup::cannot_see(&ctx),
+    };
+    let target = setup::target(&ctx, result.addresses.as_deref());
+    let summary = Summary::of(&result.checks, args.fail_on, !result.internal_errors.is_empty(), stopped);
+    let report = Report::new(target, vantage, result.checks, summary, started_at, started.elapsed());
     let json = report.to_json();
     if let Some(path) = &args.report {
         std::fs::write(path, format!("{json}\n"))
             .map_err(|e| Error::Output { what: format!("the report {}", path.display()), source: e })?;
     }
-    let text = match args.format {
-        OutputFormat::Table => report::table::render(&report, report::table::Style::detect()),
-        OutputFormat::Json => format!("{json}\n"),
-        OutputFormat::Junit => report::junit::render(&report),
-        OutputFormat::Markdown => report::markdown::render(&report),
-    };
-    print_stdout(&text)?;
+    print_stdout(&render(&report, args.format))?;
     Ok(report.summary.exit_code)
+}
+
+/// The report in a stdout format.
+pub fn render(report: &Report, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Table => report::table::render(report, report::table::Style::detect()),
+        OutputFormat::Json => format!("{}\n", report.to_json()),
+        OutputFormat::Junit => report::junit::render(report),
+        OutputFormat::Markdown => report::markdown::render(report),
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a message.

@@ -34,7 +34,7 @@ pub struct Region {
 }
 
 /// Which part of a region's pool must be admitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PoolPart {
     Both,

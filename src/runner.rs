@@ -8,52 +8,28 @@
 //! `skip` with the reason, so the report is always complete.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::check::{Check, CheckDef, Env, Outcome, Run, Status};
+use crate::check::{Check, CheckDef, Env, Fact, FactKind, Outcome, Results, Run, Status};
 use crate::context::Context;
 use crate::error::Error;
+use crate::units::human_duration;
 
-/// Results of finished checks, shared by the running tasks.
-#[derive(Debug)]
-pub struct Done {
-    slots: HashMap<&'static str, OnceLock<Check>>,
-    finished: watch::Sender<usize>,
-}
-
-impl Done {
-    fn new(ids: impl IntoIterator<Item = &'static str>) -> Self {
-        Done { slots: ids.into_iter().map(|id| (id, OnceLock::new())).collect(), finished: watch::Sender::new(0) }
-    }
-
-    /// The result of a check that is part of this run and has finished.
-    pub fn get(&self, id: &str) -> Option<&Check> {
-        self.slots.get(id).and_then(OnceLock::get)
-    }
-
-    fn in_run(&self, id: &str) -> bool {
-        self.slots.contains_key(id)
-    }
-
-    fn finish(&self, check: Check) {
-        if let Some(slot) = self.slots.get(check.id) {
-            let _ = slot.set(check);
-        }
-        self.finished.send_modify(|n| *n += 1);
-    }
-}
-
-/// Which checks run, and which of them the report shows.
+/// Which checks run, which of them the report shows, and what each waits for.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// In catalogue order.
     pub run: Vec<&'static CheckDef>,
     /// Ids the report shows: the selected checks, not the dependencies pulled in for them.
     pub reported: BTreeSet<&'static str>,
+    /// For each check, the checks of the run it starts after: its `needs` and `after`, and the
+    /// producers of the facts it reads.
+    waits_for: HashMap<&'static str, Vec<&'static str>>,
 }
 
 /// Does a `--only`/`--skip` pattern select this id? Patterns match whole dotted segments:
@@ -89,18 +65,41 @@ pub fn plan(catalogue: &'static [CheckDef], ctx: &Context, only: &[String], skip
         return Err(Error::Usage(format!("--only/--skip leave no check to run{hint}")));
     }
     // Pull in what the reported checks depend on, unless the user skipped it explicitly.
+    let producers = producers(catalogue);
+    let deps = |def: &CheckDef| -> Vec<&'static str> {
+        let mut d: Vec<&'static str> = def.needs.iter().chain(def.after).copied().collect();
+        d.extend(def.reads.iter().filter_map(|k| producers.get(k).copied()));
+        d.sort_unstable();
+        d.dedup();
+        d
+    };
     let mut wanted = reported.clone();
     let mut frontier: Vec<&'static str> = reported.iter().copied().collect();
     while let Some(id) = frontier.pop() {
         let Some(def) = applicable.iter().find(|d| d.id == id) else { continue };
-        for dep in def.needs.iter().chain(def.after) {
-            if !skipped(dep) && applicable.iter().any(|d| d.id == *dep) && wanted.insert(dep) {
+        for dep in deps(def) {
+            if !skipped(dep) && applicable.iter().any(|d| d.id == dep) && wanted.insert(dep) {
                 frontier.push(dep);
             }
         }
     }
-    let run = applicable.into_iter().filter(|d| wanted.contains(d.id)).collect();
-    Ok(Plan { run, reported })
+    let run: Vec<&'static CheckDef> = applicable.into_iter().filter(|d| wanted.contains(d.id)).collect();
+    // A reader waits for the producers of what it reads whenever they are part of the run, also
+    // when `--only` did not pull them in (they were selected themselves).
+    let waits_for =
+        run.iter().map(|def| (def.id, deps(def).into_iter().filter(|d| wanted.contains(d)).collect())).collect();
+    Ok(Plan { run, reported, waits_for })
+}
+
+/// The check that produces each kind of fact.
+pub fn producers(catalogue: &[CheckDef]) -> HashMap<FactKind, &'static str> {
+    let mut out = HashMap::new();
+    for def in catalogue {
+        for kind in def.produces {
+            out.insert(*kind, def.id);
+        }
+    }
+    out
 }
 
 fn unknown_check_message(catalogue: &[CheckDef], flag: &str, pattern: &str) -> String {
@@ -134,10 +133,7 @@ impl StopReason {
     fn message(self) -> String {
         match self {
             StopReason::Deadline(d) => {
-                format!(
-                    "the run's --deadline of {} passed before this check finished",
-                    crate::report::human_duration(d)
-                )
+                format!("the run's --deadline of {} passed before this check finished", human_duration(d))
             }
             StopReason::Interrupted => "interrupted (Ctrl-C) before this check finished".into(),
         }
@@ -150,21 +146,31 @@ pub struct RunResult {
     /// The reported checks, in catalogue order.
     pub checks: Vec<Check>,
     pub stopped: Option<StopReason>,
-    /// Checks that crashed (bugs); the process exits 3 when there is any.
+    /// Checks that crashed and misuses of the check model (bugs); the process exits 3 when there
+    /// is any.
     pub internal_errors: Vec<String>,
+    /// The API server's addresses as the run found them (for the report's network type).
+    pub addresses: Option<Vec<IpAddr>>,
 }
 
 /// Runs the plan until every check has finished or `stop` resolves.
 pub async fn execute(ctx: Arc<Context>, plan: &Plan, stop: impl std::future::Future<Output = StopReason>) -> RunResult {
-    let done = Arc::new(Done::new(plan.run.iter().map(|d| d.id)));
-    let env = Env { ctx, done: done.clone() };
+    let results = Arc::new(Results::new(plan.run.iter().map(|d| d.id)));
+    let (finished, _) = watch::channel(0usize);
+    let finished = Arc::new(finished);
     let mut tasks = JoinSet::new();
     for def in &plan.run {
-        let env = env.clone();
         let def: &'static CheckDef = def;
+        let env = Env::new(ctx.clone(), results.clone(), def);
+        let waits_for = plan.waits_for.get(def.id).cloned().unwrap_or_default();
+        let (results, finished) = (results.clone(), finished.clone());
         tasks.spawn(async move {
-            let check = run_one(def, env.clone()).await;
-            env.done.finish(check);
+            let mut notified = finished.subscribe();
+            // The sender lives as long as this task holds it, so waiting cannot fail.
+            let _ = notified.wait_for(|_| waits_for.iter().all(|d| results.get(d).is_some())).await;
+            let (check, blocked) = run_one(def, &env, &results).await;
+            results.finish(check, blocked);
+            finished.send_modify(|n| *n += 1);
         });
     }
     let mut internal_errors = Vec::new();
@@ -183,7 +189,7 @@ pub async fn execute(ctx: Arc<Context>, plan: &Plan, stop: impl std::future::Fut
         .run
         .iter()
         .filter(|def| plan.reported.contains(def.id))
-        .map(|def| match done.get(def.id) {
+        .map(|def| match results.get(def.id) {
             Some(check) => check.clone(),
             None => {
                 let why = stopped.map_or_else(|| "the check did not finish".to_string(), StopReason::message);
@@ -196,38 +202,46 @@ pub async fn execute(ctx: Arc<Context>, plan: &Plan, stop: impl std::future::Fut
             internal_errors.push(format!("{}: {}", check.id, check.message));
         }
     }
-    RunResult { checks, stopped, internal_errors }
+    internal_errors.extend(results.bugs().into_iter().map(|b| format!("bug: {b}")));
+    let addresses = match results.fact(FactKind::Addresses) {
+        Some(Fact::Addresses(r)) => Some(r.addresses.clone()),
+        _ => ctx.literal_addresses().map(|r| r.addresses),
+    };
+    RunResult { checks, stopped, internal_errors, addresses }
 }
 
-async fn run_one(def: &'static CheckDef, env: Env) -> Check {
-    let deps: Vec<&str> = def.needs.iter().chain(def.after).copied().filter(|d| env.done.in_run(d)).collect();
-    let mut finished = env.done.finished.subscribe();
-    // The sender lives as long as `done`, which this task holds, so waiting cannot fail.
-    let _ = finished.wait_for(|_| deps.iter().all(|d| env.done.get(d).is_some())).await;
-    if let Some(outcome) = blocked_by_needs(def, &env) {
-        return Check::from_outcome(def, outcome, 0);
+/// Runs one check whose dependencies have finished; `true` with it when it was skipped for a
+/// check it needs.
+async fn run_one(def: &'static CheckDef, env: &Env, results: &Results) -> (Check, bool) {
+    if let Some(outcome) = blocked_by_needs(def, results) {
+        return (Check::from_outcome(def, outcome, 0), true);
     }
     let started = Instant::now();
     let outcome = match def.run {
         Run::Sync(f) => {
             let env = env.clone();
-            tokio::task::spawn_blocking(move || f(&env)).await.unwrap_or_else(|e| crashed(&e))
+            tokio::task::spawn_blocking(move || flatten(f(&env))).await.unwrap_or_else(|e| crashed(&e))
         }
         Run::Async(f) => {
             let env = env.clone();
-            tokio::spawn(async move { f(&env).await }).await.unwrap_or_else(|e| crashed(&e))
+            tokio::spawn(async move { flatten(f(&env).await) }).await.unwrap_or_else(|e| crashed(&e))
         }
     };
     let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    Check::from_outcome(def, outcome, ms)
+    (Check::from_outcome(def, outcome, ms), false)
+}
+
+/// Both arms of a check body's result are its outcome.
+fn flatten(checked: crate::check::Checked) -> Outcome {
+    checked.unwrap_or_else(|early| *early.0)
 }
 
 /// A check whose required input failed or is missing is skipped with that reason.
-fn blocked_by_needs(def: &CheckDef, env: &Env) -> Option<Outcome> {
+fn blocked_by_needs(def: &CheckDef, results: &Results) -> Option<Outcome> {
     for need in def.needs {
-        match env.done.get(need) {
+        match results.get(need) {
             // A need that was itself skipped for a need of its own already names the root cause.
-            Some(c) if c.status == Status::Skip && c.message.starts_with("needs ") => {
+            Some(c) if c.status == Status::Skip && results.blocked(need) => {
                 return Some(Outcome::skip(c.message.clone()));
             }
             Some(c) if matches!(c.status, Status::Fail | Status::Skip) => {
@@ -259,7 +273,7 @@ fn crashed(e: &tokio::task::JoinError) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{BoxFuture, Category, always};
+    use crate::check::{BoxFuture, Category, Checked, always};
     use crate::cli::Cli;
     use crate::region::RegionTable;
     use clap::Parser;
@@ -268,11 +282,24 @@ mod tests {
 
     fn ctx(args: &[&str]) -> Arc<Context> {
         let cli = Cli::parse_from(std::iter::once("k8sjoin-check").chain(args.iter().copied()));
-        Arc::new(Context::from_args(&cli.run, RegionTable::embedded().expect("table")).expect("context"))
+        let until = Instant::now() + Duration::from_secs(30);
+        Arc::new(crate::setup::context(&cli.run, RegionTable::embedded().expect("table"), until).expect("context"))
     }
 
     const fn def(id: &'static str, needs: &'static [&'static str], run: Run) -> CheckDef {
-        CheckDef { id, category: Category::Region, title: "t", explain: "e", needs, after: &[], applies: always, run }
+        CheckDef {
+            id,
+            category: Category::Region,
+            title: "t",
+            summary: "s",
+            explain: "e",
+            needs,
+            after: &[],
+            produces: &[],
+            reads: &[],
+            applies: always,
+            run,
+        }
     }
 
     static BARRIER: LazyLock<tokio::sync::Barrier> = LazyLock::new(|| tokio::sync::Barrier::new(2));
@@ -280,23 +307,46 @@ mod tests {
     fn meet(_: &Env) -> BoxFuture<'_> {
         Box::pin(async {
             BARRIER.wait().await;
-            Outcome::pass("met")
+            Ok(Outcome::pass("met"))
         })
     }
     fn hang(_: &Env) -> BoxFuture<'_> {
         Box::pin(async {
             std::future::pending::<()>().await;
-            Outcome::pass("never")
+            Ok(Outcome::pass("never"))
         })
     }
-    fn fails(_: &Env) -> Outcome {
-        Outcome::fail("broken input")
+    fn fails(_: &Env) -> Checked {
+        Ok(Outcome::fail("broken input"))
     }
-    fn passes(_: &Env) -> Outcome {
-        Outcome::pass("fine")
+    fn passes(_: &Env) -> Checked {
+        Ok(Outcome::pass("fine"))
     }
-    fn panics(_: &Env) -> Outcome {
+    fn panics(_: &Env) -> Checked {
         panic!("bug in a check")
+    }
+    fn early(_: &Env) -> Checked {
+        Err(Outcome::skip("nothing to look at"))?;
+        Ok(Outcome::pass("never"))
+    }
+    async fn slowly() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    fn produces_version(env: &Env) -> BoxFuture<'_> {
+        Box::pin(async {
+            // Late on purpose: a reader that did not wait would see nothing.
+            slowly().await;
+            env.produce(Fact::ServerVersion("v1.28.3".into()));
+            Ok(Outcome::pass("produced"))
+        })
+    }
+    fn reads_version(env: &Env) -> Checked {
+        Ok(Outcome::pass(env.server_version().unwrap_or("none").to_string()))
+    }
+    fn produces_twice(env: &Env) -> Checked {
+        env.produce(Fact::ServerVersion("a".into()));
+        env.produce(Fact::ServerVersion("b".into()));
+        Ok(Outcome::pass("twice"))
     }
 
     static CATALOGUE: &[CheckDef] = &[
@@ -307,12 +357,24 @@ mod tests {
         def("region.after-broken", &["region.broken"], Run::Sync(passes)),
         def("region.after-hang", &["region.hang"], Run::Sync(passes)),
         def("region.crash", &[], Run::Sync(panics)),
+        def("region.early", &[], Run::Sync(early)),
+        CheckDef { produces: &[FactKind::ServerVersion], ..def("region.producer", &[], Run::Async(produces_version)) },
+        CheckDef { reads: &[FactKind::ServerVersion], ..def("region.reader", &[], Run::Sync(reads_version)) },
+        def("region.undeclared", &[], Run::Sync(reads_version)),
     ];
 
+    static TWICE: &[CheckDef] =
+        &[CheckDef { produces: &[FactKind::ServerVersion], ..def("region.twice", &[], Run::Sync(produces_twice)) }];
+
     async fn run_with(only: &[&str], stop_after: Duration) -> RunResult {
+        run_in(CATALOGUE, only, &[], stop_after).await
+    }
+
+    async fn run_in(catalogue: &'static [CheckDef], only: &[&str], skip: &[&str], stop_after: Duration) -> RunResult {
         let ctx = ctx(&[]);
         let only: Vec<String> = only.iter().map(|s| (*s).to_string()).collect();
-        let plan = plan(CATALOGUE, &ctx, &only, &[]).expect("plan");
+        let skip: Vec<String> = skip.iter().map(|s| (*s).to_string()).collect();
+        let plan = plan(catalogue, &ctx, &only, &skip).expect("plan");
         execute(ctx, &plan, async move {
             tokio::time::sleep(stop_after).await;
             StopReason::Deadline(stop_after)
@@ -359,6 +421,35 @@ mod tests {
         let r = run_with(&["region.crash"], Duration::from_secs(10)).await;
         assert_eq!(status_of(&r, "region.crash").status, Status::Fail);
         assert_eq!(r.internal_errors.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_early_outcome_is_the_outcome() {
+        let r = run_with(&["region.early"], Duration::from_secs(10)).await;
+        assert_eq!(status_of(&r, "region.early").message, "nothing to look at");
+    }
+
+    #[tokio::test]
+    async fn a_reader_waits_for_the_producer_whatever_is_skipped_or_selected() {
+        // Selected together: the reader waits for the producer.
+        let r = run_with(&["region.producer", "region.reader"], Duration::from_secs(10)).await;
+        assert_eq!(status_of(&r, "region.reader").message, "v1.28.3");
+        // Only the reader selected: the producer is pulled in, unreported.
+        let r = run_with(&["region.reader"], Duration::from_secs(10)).await;
+        assert_eq!((r.checks.len(), status_of(&r, "region.reader").message.as_str()), (1, "v1.28.3"));
+        // The producer skipped: nothing to read, and no bug.
+        let r = run_in(CATALOGUE, &["region.reader"], &["region.producer"], Duration::from_secs(10)).await;
+        assert_eq!(status_of(&r, "region.reader").message, "none");
+        assert!(r.internal_errors.is_empty(), "{:?}", r.internal_errors);
+    }
+
+    #[tokio::test]
+    async fn reading_an_undeclared_fact_or_producing_one_twice_is_a_bug() {
+        let r = run_with(&["region.undeclared"], Duration::from_secs(10)).await;
+        assert_eq!(r.internal_errors.len(), 1, "{:?}", r.internal_errors);
+        assert!(r.internal_errors[0].contains("region.undeclared read ServerVersion"), "{:?}", r.internal_errors);
+        let r = run_in(TWICE, &[], &[], Duration::from_secs(10)).await;
+        assert!(r.internal_errors.iter().any(|e| e.contains("a second time")), "{:?}", r.internal_errors);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `allowlist`: what a user pastes to admit a region's pool, in every format, judged where possible
 //! by the real tool (iptables-restore, nft) and by real connections in a network namespace.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 mod common;
 
 use common::{Need, Netns, fixture, prerequisites, run, stderr, stdout, veth};

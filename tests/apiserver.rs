@@ -1,6 +1,6 @@
 //! The API server probes against real servers on loopback: a rustls server with certificates made
 //! here, a DNS server, a listener that never speaks TLS. Everything runs the real binary.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![expect(clippy::unwrap_used, reason = "a test or benchmark: a panic is the failure report")]
 
 mod common;
 
@@ -37,7 +37,7 @@ fn run_json(args: &[&str]) -> (Value, std::process::Output) {
     let mut all = vec!["--region", "cn-hangzhou", "--format", "json"];
     all.extend_from_slice(args);
     let out = common::run(&all);
-    let report: Value = serde_json::from_slice(&out.stdout)
+    let report: Value = common::report_json(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: stdout={} stderr={}", common::stdout(&out), common::stderr(&out)));
     (report, out)
 }
@@ -383,4 +383,50 @@ fn apiserver_flag_with_a_kubeconfig_keeps_the_kubeconfig_ca_like_kubectl_server(
     assert_eq!(tls["status"], "pass", "{tls}");
     assert!(tls["evidence"]["trust"].as_str().unwrap().contains("kubeconfig CA"), "{tls}");
     assert_eq!(report["target"]["apiserver"], server.url());
+}
+
+/// `audit.policy-file` reads the version `/version` reports, and waits for it whatever is
+/// skipped: the vendor's v1beta1 policy on a 1.20 node image is refused by the 1.28 API server that
+/// actually answers, in every run, also when `/version` is slow and `audit.k8s-version` is skipped.
+#[test]
+fn the_policy_verdict_does_not_depend_on_timing() {
+    let ca = Ca::new("ordering");
+    let leaf = ca.leaf(&["127.0.0.1"], -1, 365);
+    let answers = Answers { version_delay: std::time::Duration::from_millis(150), ..Answers::default() };
+    let server = ApiServer::start(&leaf, answers);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &server.url(), Some(&ca));
+    let root = common::fixture("audit/seed-policy-on-1.20");
+    let args = [
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "--audit",
+        "--skip",
+        "audit.k8s-version",
+        "--no-icmp",
+    ];
+    let verdicts: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..5)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..10)
+                        .map(|_| {
+                            let (report, _) = run_json(&args);
+                            format!(
+                                "{} {}",
+                                status(&report, "audit.policy-file"),
+                                check(&report, "audit.policy-file")["message"]
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        runs.into_iter().flat_map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(verdicts.len(), 50);
+    assert!(verdicts[0].starts_with("fail") && verdicts[0].contains("v1.28"), "{}", verdicts[0]);
+    assert!(verdicts.iter().all(|v| *v == verdicts[0]), "{verdicts:#?}");
 }

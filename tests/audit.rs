@@ -80,7 +80,7 @@ impl Node {
             .args(extra)
             .output()
             .expect("the binary runs");
-        let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let report = common::report_json(&out.stdout).unwrap_or(Value::Null);
         (out, report)
     }
 
@@ -294,7 +294,7 @@ fn a_running_process_that_differs_warns() {
 fn without_audit_the_audit_checks_are_not_listed() {
     let root = fixture("audit/seed-policy-fixed");
     let out = bin().args(["--root", root.to_str().expect("path"), "--format", "json"]).output().expect("runs");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let report: Value = common::report_json(&out.stdout).expect("json report");
     let ids: Vec<&str> = report["checks"].as_array().expect("checks").iter().filter_map(|c| c["id"].as_str()).collect();
     assert!(!ids.is_empty() && ids.iter().all(|id| !id.starts_with("audit.")), "{ids:?}");
     let out = bin().args(["--root", root.to_str().expect("path"), "--only", "audit"]).output().expect("runs");
@@ -310,7 +310,7 @@ fn with_audit_the_catalogue_order_holds() {
         .args(["--root", &root, "--audit", "--only", "audit", "--only", "edition", "--format", "json"])
         .output()
         .expect("runs");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let report: Value = common::report_json(&out.stdout).expect("json report");
     let ids: Vec<&str> = report["checks"].as_array().expect("checks").iter().filter_map(|c| c["id"].as_str()).collect();
     let mut want: Vec<&str> = AUDIT_IDS[..8].to_vec();
     want.extend(["edition.requirement", "audit.collector-installed"]);

@@ -1,9 +1,9 @@
 //! `region.cidr-conflict` on copied control-plane nodes (`--root` fixtures), against a documentation
 //! pool whose private CIDR is 198.51.100.0/26.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 mod common;
 
-use common::{fixture, run, stderr, stdout};
+use common::{fixture, run, stderr};
 use serde_json::Value;
 
 fn cidr_check(node: &str) -> std::process::Output {
@@ -25,7 +25,7 @@ fn cidr_check(node: &str) -> std::process::Output {
 
 fn check(node: &str) -> Value {
     let o = cidr_check(node);
-    let report: Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{node}: {e}: {}", stderr(&o)));
+    let report: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{node}: {e}: {}", stderr(&o)));
     assert_eq!(o.status.code(), Some(0), "a conflict warns, it does not fail the default gate");
     report["checks"][0].clone()
 }

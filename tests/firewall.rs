@@ -1,7 +1,7 @@
 //! The firewall checks through the real binary: every layer format on real dumps, the statuses,
 //! the evidence contract (against the published schema), fixes in each layer's syntax, bad input
 //! (exit 2 naming file and line), standard input, and the live reading inside a namespace.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 mod common;
 
 use common::check;
@@ -27,7 +27,7 @@ fn report(extra: &[&str]) -> (i32, Value) {
     }
     args.extend_from_slice(extra);
     let o = run(&args);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    let v: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
     common::assert_valid_report(&v);
     (o.status.code().expect("exit code"), v)
 }
@@ -264,7 +264,7 @@ fn standard_input_is_a_dump() {
     )
     .unwrap();
     let o = child.wait_with_output().unwrap();
-    let r: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let r: Value = common::report_json(&o.stdout).expect("json");
     let c = check(&r, "firewall.allowlist");
     assert_eq!(c["status"], "pass", "{c}");
     assert_eq!(c["evidence"]["layers"][0]["name"], "iptables:-");
@@ -338,7 +338,7 @@ fn without_privilege_the_live_reading_is_skipped_naming_the_capability() {
     let args = ["--regions-file", regions.as_str(), "--region", "doc-fw-1", "--only", "firewall", "--format", "json"];
     // Not root and no --firewall: live is not the default, and the checks say why they skip.
     let o = unprivileged(&args);
-    let r: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    let r: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
     for id in ["firewall.sources", "firewall.allowlist", "firewall.shadowed", "firewall.exposure"] {
         assert_eq!(check(&r, id)["status"], "skip", "{id}");
     }
@@ -347,7 +347,7 @@ fn without_privilege_the_live_reading_is_skipped_naming_the_capability() {
     let mut live = args.to_vec();
     live.extend(["--firewall", "live"]);
     let o = unprivileged(&live);
-    let r: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let r: Value = common::report_json(&o.stdout).expect("json");
     let s = check(&r, "firewall.sources");
     assert_eq!(s["status"], "skip");
     assert!(s["message"].as_str().unwrap().contains("CAP_NET_ADMIN"), "{s}");
@@ -384,7 +384,7 @@ fn live_reads_both_iptables_backends_and_native_nft_without_double_counting() {
         .env("NO_COLOR", "1")
         .output()
         .expect("runs");
-    let r: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    let r: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
     common::assert_valid_report(&r);
     let sources = check(&r, "firewall.sources");
     assert_eq!(sources["status"], "pass", "{sources}");
@@ -431,7 +431,7 @@ fn an_empty_live_firewall_is_a_skip_with_the_reason() {
         ])
         .output()
         .expect("runs");
-    let r: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    let r: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
     let s = check(&r, "firewall.sources");
     assert_eq!(s["status"], "skip", "{s}");
     assert!(s["message"].as_str().unwrap().contains("found no iptables, nftables or ipset rules"), "{s}");
@@ -458,7 +458,7 @@ fn live_rules_of_a_host_that_is_not_the_api_server_warn() {
             .args(["--apiserver", apiserver, "--format", "json"])
             .output()
             .expect("runs");
-        let r: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+        let r: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
         check(&r, "firewall.sources").clone()
     };
     let elsewhere = sources_for("https://203.0.113.99:6443");

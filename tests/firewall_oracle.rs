@@ -9,7 +9,7 @@
 //!
 //! The TCP endpoints are this test binary itself, re-executed inside the namespaces as an "agent"
 //! (see `oracle_agent`), so no extra program is needed.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use common::{Need, Netns, prerequisites, veth};
-use k8sjoin_check::firewall::eval::{Decider, Outcome, Packet, PacketKind, judge};
+use k8sjoin_check::firewall::eval::{Decider, Fate, Packet, PacketKind, judge};
 use k8sjoin_check::firewall::ipset::IpsetDb;
 use k8sjoin_check::firewall::model::Verdict;
 use k8sjoin_check::firewall::ranges::{Family, Spans, number};
@@ -437,7 +437,7 @@ fn predict(layer: &Layer, src: &str) -> Prediction {
         assert!(j.unknown.is_empty(), "undecidable for {src} ({:?}): {:?}", p.kind, j.unknown);
         if let Some((_, d)) = j.denied.first() {
             deciders.insert(key(layer, d));
-            let rejected = Some(d.outcome == Outcome::Deny(Verdict::Reject));
+            let rejected = Some(d.outcome == Fate::Deny(Verdict::Reject));
             if p.kind == PacketKind::New {
                 syn_rejected = rejected;
             } else {
@@ -724,7 +724,7 @@ fn printed_fixes(
         args.extend(["--ipset".to_string(), p.display().to_string()]);
     }
     let o = common::bin().args(&args).output().expect("binary runs");
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
+    let report: serde_json::Value = common::report_json(&o.stdout).expect("json report");
     let check =
         report["checks"].as_array().expect("checks").iter().find(|c| c["id"] == "firewall.allowlist").expect("check");
     assert_eq!(check["status"], "fail", "{check}");

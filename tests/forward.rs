@@ -4,7 +4,7 @@
 //! against the published schema, and bad input (exit 2 naming file and line).
 //!
 //! `tests/forward_netns.rs` checks the same verdicts against the kernel.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, clippy::unwrap_used, reason = "a test or benchmark: a panic is the failure report")]
 mod common;
 
 use common::check;
@@ -33,7 +33,7 @@ fn report(root: &str, extra: &[&str]) -> (i32, Value) {
     }
     args.extend_from_slice(extra);
     let o = run(&args);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    let v: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
     common::assert_valid_report(&v);
     (o.status.code().expect("exit code"), v)
 }
@@ -253,7 +253,7 @@ fn ipv6_forwarders_use_ipv6_forwarding() {
         "json",
     ];
     let o = run(&args);
-    let r: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    let r: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
     assert_eq!(
         statuses(&r).iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>(),
         ["pass", "pass", "pass", "pass"],
@@ -272,7 +272,7 @@ fn ipv6_forwarders_use_ipv6_forwarding() {
     let mut args = args.to_vec();
     let copy_text = copy.display().to_string();
     args[1] = &copy_text;
-    let r: Value = serde_json::from_slice(&run(&args).stdout).unwrap();
+    let r: Value = common::report_json(&run(&args).stdout).unwrap();
     let c = check(&r, "forward.ip-forward");
     assert_eq!(c["status"], "fail");
     assert_eq!(remediation(c)[0], "sysctl -w net.ipv6.conf.all.forwarding=1");
@@ -283,7 +283,7 @@ fn forward_checks_run_only_with_forward() {
     let regions = path("forward/regions.json");
     let o =
         run(&["--regions-file", &regions, "--region", "doc-fwd-1", "--only", "firewall.sources", "--format", "json"]);
-    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r: Value = common::report_json(&o.stdout).unwrap();
     assert!(r["checks"].as_array().unwrap().iter().all(|c| !c["id"].as_str().unwrap().starts_with("forward.")));
     let o = run(&["--regions-file", &regions, "--region", "doc-fwd-1", "--only", "forward"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

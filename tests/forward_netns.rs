@@ -8,7 +8,7 @@
 //!
 //! The TCP endpoints are this test binary itself, re-executed inside the namespaces as an agent
 //! (see `forward_agent`).
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 mod common;
 
 use std::io::{BufRead, BufReader, Write as _};
@@ -177,7 +177,7 @@ impl Lab {
         ])
         .args(extra);
         let o = cmd.output().expect("the binary runs");
-        let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        let report: Value = common::report_json(&o.stdout).unwrap_or_else(|e| {
             panic!("{e}: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
         });
         report["checks"]

@@ -1,5 +1,5 @@
 //! Checks the shared harness itself: namespaces are created, usable and deleted.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+
 mod common;
 
 use common::{Need, Netns, prerequisites, veth};

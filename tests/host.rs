@@ -1,14 +1,14 @@
 //! `host.container-runtime` on copied nodes (`--root` fixtures).
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 mod common;
 
-use common::{fixture, run, stdout};
+use common::{fixture, run};
 use serde_json::Value;
 
 fn runtime_check(node: &str) -> (i32, Value) {
     let root = fixture(&format!("host/{node}"));
     let o = run(&["--root", root.to_str().expect("utf-8"), "--only", "host", "--format", "json"]);
-    let report: Value = serde_json::from_str(&stdout(&o)).expect("json report");
+    let report: Value = common::report_json(&o.stdout).expect("json report");
     (o.status.code().expect("exit code"), report["checks"][0].clone())
 }
 

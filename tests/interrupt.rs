@@ -1,6 +1,6 @@
 //! A run that cannot finish still reports: at the deadline and on Ctrl-C, unfinished checks are
 //! `skip` with the reason, the report is complete, and the exit code is the gate's.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 
 mod common;
 
@@ -30,7 +30,7 @@ fn finish(mut child: std::process::Child) -> (i32, Value) {
     let status = child.wait().expect("waits");
     let mut out = String::new();
     child.stdout.take().expect("stdout").read_to_string(&mut out).expect("reads");
-    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let report: Value = common::report_json(out.as_bytes()).unwrap_or_else(|e| panic!("{e}: {out}"));
     (status.code().expect("exited normally"), report)
 }
 

@@ -1,6 +1,6 @@
 //! Kubeconfig discovery as kubectl does it, malformed kubeconfigs, and the promise that no
 //! credential from a kubeconfig ever shows up in output, a report, or on the wire.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![expect(clippy::unwrap_used, reason = "a test or benchmark: a panic is the failure report")]
 
 mod common;
 mod servers;
@@ -40,7 +40,7 @@ fn endpoint(args: &[&str], env: &[(&str, &str)]) -> (Option<Value>, Output) {
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    let report: Option<Value> = serde_json::from_slice(&out.stdout).ok();
+    let report: Option<Value> = common::report_json(&out.stdout).ok();
     let check = report.and_then(|r| r["checks"].as_array().and_then(|c| c.first().cloned()));
     (check, out)
 }
@@ -142,7 +142,7 @@ fn relative_ca_path_is_relative_to_the_kubeconfig_file() {
         .args(["--format", "json", "--only", "apiserver.tls", "--kubeconfig", kc.to_str().unwrap()])
         .output()
         .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: Value = common::report_json(&out.stdout).unwrap();
     let tls = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "apiserver.tls").unwrap();
     assert_eq!(tls["status"], "pass", "{tls}");
     let trust = tls["evidence"]["trust"].as_str().unwrap();
@@ -182,7 +182,7 @@ fn insecure_skip_tls_verify_turns_a_certificate_failure_into_a_warning() {
         "--kubeconfig",
         kc.to_str().unwrap(),
     ]);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: Value = common::report_json(&out.stdout).unwrap();
     let find = |id: &str| report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).cloned().unwrap();
     let health = find("apiserver.health");
     assert_eq!(health["status"], "pass", "{health}");
@@ -285,7 +285,7 @@ fn credentials_never_appear_in_output_reports_or_on_the_wire() {
         assert_clean(&format!("{format} stderr"), &common::stderr(&out));
         let written = std::fs::read_to_string(&report).unwrap();
         assert_clean(&format!("{format} report"), &written);
-        let json: Value = serde_json::from_str(&written).unwrap();
+        let json: Value = common::report_json(written.as_bytes()).unwrap();
         let health = json["checks"].as_array().unwrap().iter().find(|c| c["id"] == "apiserver.health").unwrap();
         assert_eq!(health["status"], "pass", "the probes really ran: {health}");
         assert!(written.contains("http://***@proxy.example:3128"), "the proxy is reported, redacted");

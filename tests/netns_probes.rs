@@ -1,6 +1,5 @@
 //! Probes that need the kernel as a partner: SYN-dropping firewalls and ICMP privileges, inside
 //! network namespaces this test creates (documentation addresses only; nothing leaves them).
-#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 
@@ -11,7 +10,7 @@ use serde_json::Value;
 use servers::blackhole_pair;
 
 fn report_of(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout)
+    common::report_json(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: stdout={} stderr={}", common::stdout(out), common::stderr(out)))
 }
 

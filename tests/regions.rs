@@ -1,6 +1,6 @@
 //! The region table as users see it: `regions`, name resolution, VPC eligibility for every region,
 //! and strict loading of `--regions-file`.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 mod common;
 
 use common::{fixture, run, stderr, stdout};
@@ -83,7 +83,7 @@ fn vpc_eligible(args: &[&str]) -> (i32, Value) {
     let mut all = vec!["--only", "region", "--format", "json"];
     all.extend_from_slice(args);
     let o = run(&all);
-    let report: Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    let report: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
     let check = report["checks"]
         .as_array()
         .expect("checks")
@@ -142,7 +142,7 @@ fn region_names_resolve_in_every_spelling() {
     for spelling in ["华东1(杭州)", "华东1（杭州）", "China (Hangzhou)", "CN-HANGZHOU", "cn-hangzhou"] {
         let o = run(&["--region", spelling, "--only", "region.known", "--format", "json"]);
         assert_eq!(o.status.code(), Some(0), "{spelling}: {}", stderr(&o));
-        let report: Value = serde_json::from_str(&stdout(&o)).expect("json");
+        let report: Value = common::report_json(&o.stdout).expect("json");
         assert_eq!(report["target"]["region"], "cn-hangzhou", "{spelling}");
         assert_eq!(report["target"]["region_name"], "华东1(杭州)");
     }
@@ -164,7 +164,7 @@ fn unknown_region_exits_2_with_did_you_mean() {
 fn missing_region_fails_region_known() {
     let o = run(&["--only", "region.known", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
-    let report: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let report: Value = common::report_json(&o.stdout).expect("json");
     assert_eq!(report["checks"][0]["status"], "fail");
     assert!(report["checks"][0]["message"].as_str().is_some_and(|m| m.contains("--region")));
 }

@@ -1,6 +1,6 @@
 //! The run's outputs: JSON report against the published schema, JUnit, Markdown, the table
 //! (snapshot), exit codes and the gate, `--report`, `--only`/`--skip`, `explain`, `schema`.
-#![allow(clippy::expect_used, clippy::unwrap_used)] // in tests a panic is the failure report
+#![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 mod common;
 
 use common::{run, stderr, stdout};
@@ -36,7 +36,7 @@ fn run_owned(args: &[String]) -> std::process::Output {
 
 fn json_report(args: &[&str]) -> (i32, Value) {
     let o = run_owned(&with(args, &["--format", "json"]));
-    let v = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    let v = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
     (o.status.code().expect("exit code"), v)
 }
 
@@ -82,7 +82,7 @@ fn report_file_is_the_complete_json_report() {
     let path = dir.path().join("report.json");
     let o = run_owned(&with(FAILING, &["--format", "markdown", "--report", path.to_str().expect("utf-8")]));
     assert_eq!(o.status.code(), Some(1));
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("report written")).expect("json");
+    let report: Value = common::report_json(&std::fs::read(&path).expect("report written")).expect("json");
     common::assert_valid_report(&report);
     assert_eq!(report["checks"].as_array().map(Vec::len), Some(5));
     let o = run_owned(&with(FAILING, &["--report", "/nonexistent-dir/report.json"]));
@@ -238,4 +238,60 @@ fn every_catalogue_check_is_explained_in_the_readme() {
     for id in k8sjoin_check::checks::CATALOGUE.iter().map(|d| d.id) {
         assert!(readme.contains(&format!("`{id}`")), "README.md does not list {id}");
     }
+}
+
+/// The report knows only the model: one read back from its JSON renders exactly as the run did.
+#[test]
+fn every_format_renders_from_a_report_read_back_from_json() {
+    use k8sjoin_check::cli::OutputFormat;
+    use k8sjoin_check::report::{Report, table};
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (flag, format) in [
+        ("table", OutputFormat::Table),
+        ("json", OutputFormat::Json),
+        ("junit", OutputFormat::Junit),
+        ("markdown", OutputFormat::Markdown),
+    ] {
+        let path = dir.path().join(format!("{flag}.json"));
+        let mut cmd = common::bin();
+        cmd.env("COLUMNS", "120").args(FAILING).args(["--format", flag, "--report", path.to_str().expect("utf-8")]);
+        let o = cmd.output().expect("runs");
+        let text = std::fs::read_to_string(&path).expect("report written");
+        let report: Report = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        let rendered = match format {
+            OutputFormat::Table => table::render(&report, table::Style { color: false, width: 120 }),
+            other => k8sjoin_check::render(&report, other),
+        };
+        assert_eq!(rendered, stdout(&o), "{flag} from the read-back report");
+    }
+}
+
+const README_BEGIN: &str = "<!-- checks:begin (generated: k8sjoin-check list --format markdown) -->\n";
+const README_END: &str = "<!-- checks:end -->";
+
+/// The README's check table is `list --format markdown`, so it cannot drift from the catalogue.
+#[test]
+fn readme_check_table_is_generated_from_the_catalogue() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let start = readme.find(README_BEGIN).expect("README has the checks:begin marker") + README_BEGIN.len();
+    let end = readme[start..].find(README_END).expect("README has the checks:end marker") + start;
+    let generated = stdout(&run(&["list", "--format", "markdown"]));
+    assert!(
+        readme[start..end] == generated,
+        "README.md's check table differs from the catalogue; replace it with the output of \
+         `k8sjoin-check list --format markdown`:\n{generated}"
+    );
+}
+
+#[test]
+fn list_prints_the_catalogue() {
+    let o = run(&["list", "--format", "json"]);
+    assert!(o.status.success());
+    let list: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let ids: Vec<&str> = list.as_array().expect("array").iter().filter_map(|c| c["id"].as_str()).collect();
+    let catalogue: Vec<&str> = k8sjoin_check::checks::CATALOGUE.iter().map(|d| d.id).collect();
+    assert_eq!(ids, catalogue);
+    assert!(list.as_array().expect("array").iter().all(|c| c["summary"].as_str().is_some_and(|s| !s.is_empty())));
+    let table = stdout(&run(&["list"]));
+    assert!(table.contains("firewall.allowlist") && table.contains("checks; `k8sjoin-check explain ID`"), "{table}");
 }

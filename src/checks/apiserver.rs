@@ -9,20 +9,21 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use crate::check::{BoxFuture, Category, CheckDef, Env, Outcome, Run, always};
-use crate::context::{Context, Resolved};
+use crate::check::{BoxFuture, Category, CheckDef, Checked, Early, Env, Fact, FactKind, Outcome, Run, always};
+use crate::context::Resolved;
 use crate::endpoint::{Endpoint, Host};
 use crate::probe::dns::{self, DnsFailure};
 use crate::probe::http::{self, Exchange};
 use crate::probe::icmp::{self, IcmpError};
 use crate::probe::tcp::{self, TcpFailure};
 use crate::probe::{ms, tls};
-use crate::report::human_duration;
+use crate::units::human_duration;
 
 pub const ENDPOINT: CheckDef = CheckDef {
     id: "apiserver.endpoint",
     category: Category::Apiserver,
     title: "API server endpoint",
+    summary: "which API server address is probed and where it came from: `--apiserver`, or the kubeconfig (file, context, cluster, how the file was found: `--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`, `<root>/etc/kubernetes/admin.conf`); the CA / `tls-server-name` / insecure settings; a proxy is reported as not used; skip says where it looked",
     explain: "Reports which API server address the other checks probe and where it came from: --apiserver, \
 else the kubeconfig as kubectl finds it (--kubeconfig, $KUBECONFIG merged in order, ~/.kube/config, \
 <root>/etc/kubernetes/admin.conf) and its --context or current-context. The kubeconfig's CA, tls-server-name \
@@ -31,6 +32,8 @@ but not used, because the security center connects directly. Skipped, saying whe
 endpoint is known. Fix: pass --apiserver https://HOST:PORT with the address the security center will use.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: always,
     run: Run::Sync(endpoint),
 };
@@ -39,6 +42,7 @@ pub const DNS: CheckDef = CheckDef {
     id: "apiserver.dns",
     category: Category::Apiserver,
     title: "API server name resolves",
+    summary: "A and AAAA through the system's DNS (or `--dns-server IP:PORT`), with timing; NXDOMAIN, no data, server error and no answer are distinct failures; warns when the OS resolver disagrees; skip for an IP literal",
     explain: "Resolves the API server's host name (A and AAAA, in parallel) with a DNS stub resolver (the \
 system's servers, or --dns-server) and times it; also asks the OS resolver and reports when it disagrees. \
 NXDOMAIN, a server error and no answer are told apart. Skipped for an IP literal. A name that does not \
@@ -46,6 +50,8 @@ resolve in public DNS cannot be resolved by the security center. Fix: publish th
 IP address in the join configuration.",
     needs: &["apiserver.endpoint"],
     after: &[],
+    produces: &[FactKind::Addresses],
+    reads: &[],
     applies: always,
     run: Run::Async(dns),
 };
@@ -54,6 +60,7 @@ pub const TCP: CheckDef = CheckDef {
     id: "apiserver.tcp",
     category: Category::Apiserver,
     title: "TCP connect to every address",
+    summary: "TCP connect to every resolved address at once: pass when all connect, warn when some do, fail when none; refused / timed out / unreachable told apart, with a fix for each",
     explain: "Connects to the API server port on every resolved address at once (so silent addresses cost one \
 --timeout, not one each) and tells the failures apart: refused (nothing listens, or a REJECT rule), timed out \
 (a firewall drops the SYN, or the host is down), unreachable (no route, or an ICMP error). Warns when only \
@@ -61,6 +68,8 @@ some addresses answer: clients that pick a dead one fail. Fix: start the API ser
 firewall on the path; remove dead addresses from DNS.",
     needs: &["apiserver.endpoint"],
     after: &["apiserver.dns"],
+    produces: &[FactKind::Reachable],
+    reads: &[FactKind::Addresses],
     applies: always,
     run: Run::Async(tcp),
 };
@@ -69,6 +78,7 @@ pub const TLS: CheckDef = CheckDef {
     id: "apiserver.tls",
     category: Category::Apiserver,
     title: "TLS handshake and certificate",
+    summary: "handshake: protocol, cipher and the chain (subject, issuer, SANs, not-after, SHA-256) recorded even when verification fails; fails on a wrong name, expired or not-yet-valid certificate or an untrusted CA (only the kubeconfig CA when it has one, else system roots); warns when it expires within 30 days or when `insecure-skip-tls-verify` hides a failure",
     explain: "Performs the TLS handshake and records the protocol, the cipher and the presented chain (subject, \
 issuer, SANs, validity, SHA-256 fingerprint), even when verification fails. The certificate must be issued by \
 the kubeconfig's CA (only that CA is trusted when one is given; system roots otherwise), cover the name or IP \
@@ -78,6 +88,8 @@ within 30 days. insecure-skip-tls-verify turns a failure into a warning. Fix: re
 cluster's CA in the kubeconfig.",
     needs: &["apiserver.tcp"],
     after: &[],
+    produces: &[FactKind::DirectLeaf],
+    reads: &[FactKind::Reachable],
     applies: always,
     run: Run::Async(tls_check),
 };
@@ -86,6 +98,7 @@ pub const HEALTH: CheckDef = CheckDef {
     id: "apiserver.health",
     category: Category::Apiserver,
     title: "API server answers /readyz",
+    summary: "anonymous `GET /readyz` (fallback `/healthz`): 200 passes; 401/403 pass as \"anonymous access disabled, server reachable\"; 5xx fails with the body",
     explain: "Sends an anonymous GET /readyz (falling back to /healthz on servers without it) over a verified \
 TLS connection and times processing and transfer. 200 ok passes; 401/403 also passes: anonymous access is \
 disabled, but the server is reachable and answering; 5xx fails with the body, which names the failing \
@@ -93,6 +106,8 @@ component. No credential is ever sent. Fix: for 5xx, look at the failing checks 
 (`kubectl get --raw='/readyz?verbose'`) and the kube-apiserver logs.",
     needs: &["apiserver.tls"],
     after: &[],
+    produces: &[],
+    reads: &[FactKind::Reachable],
     applies: always,
     run: Run::Async(health),
 };
@@ -101,12 +116,15 @@ pub const VERSION: CheckDef = CheckDef {
     id: "apiserver.version",
     category: Category::Apiserver,
     title: "Kubernetes version",
+    summary: "anonymous `GET /version`: gitVersion, major/minor (feeds `audit.k8s-version`); 401/403 skip (use `--k8s-version`)",
     explain: "Sends an anonymous GET /version over a verified TLS connection and reads gitVersion, major and \
 minor. Audit-log threat detection needs Kubernetes 1.16 or later. Skipped when anonymous access is disabled \
 (401/403): the version is then unknown; give it with --k8s-version. Fix: upgrade the cluster to 1.16 or \
 later to use audit detection.",
     needs: &["apiserver.tls"],
     after: &[],
+    produces: &[FactKind::ServerVersion],
+    reads: &[FactKind::Reachable],
     applies: always,
     run: Run::Async(version),
 };
@@ -115,26 +133,29 @@ pub const ICMP: CheckDef = CheckDef {
     id: "apiserver.icmp",
     category: Category::Apiserver,
     title: "Ping round-trip time",
+    summary: "ping RTT; warns when echoes are filtered (ICMP often is); skips naming the missing privilege (CAP_NET_RAW or `net.ipv4.ping_group_range`), or with `--no-icmp`",
     explain: "Pings every API server address (3 echo requests, 100 ms apart) and reports the round-trip times. Warn only: \
 ICMP is often filtered and the security center does not need it. Tries an unprivileged ICMP socket, then a \
 raw one; skipped, naming the missing privilege (a group inside net.ipv4.ping_group_range, or CAP_NET_RAW), \
 when neither may be opened, and with --no-icmp.",
     needs: &[],
-    after: &["apiserver.dns"],
+    after: &[],
+    produces: &[],
+    reads: &[FactKind::Addresses],
     applies: always,
     run: Run::Async(icmp_check),
 };
 
-fn endpoint(env: &Env) -> Outcome {
+fn endpoint(env: &Env) -> Checked {
     let ctx = &env.ctx;
     let Some(ep) = &ctx.endpoint else {
-        return Outcome::skip(format!(
+        return Ok(Outcome::skip(format!(
             "no API server endpoint: no --apiserver, and no kubeconfig ({})",
             ctx.endpoint_search.join("; ")
         ))
         .evidence(json!({"looked": ctx.endpoint_search}))
         .fix("pass --apiserver https://HOST:PORT with the address the security center will connect to")
-        .fix("or pass --kubeconfig PATH (kubeadm writes /etc/kubernetes/admin.conf on control-plane nodes)");
+        .fix("or pass --kubeconfig PATH (kubeadm writes /etc/kubernetes/admin.conf on control-plane nodes)"));
     };
     let mut notes = Vec::new();
     if let Some(name) = &ctx.tls.server_name {
@@ -150,7 +171,7 @@ fn endpoint(env: &Env) -> Outcome {
         ));
     }
     let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join("; ")) };
-    Outcome::pass(format!("{} (from {}){notes}", ep.url(), ep.source)).evidence(json!({
+    Ok(Outcome::pass(format!("{} (from {}){notes}", ep.url(), ep.source)).evidence(json!({
         "url": ep.url(),
         "host": ep.host.bare(),
         "port": ep.port,
@@ -161,7 +182,7 @@ fn endpoint(env: &Env) -> Outcome {
             "insecure_skip_tls_verify": ctx.tls.insecure,
         },
         "proxies": ctx.proxies.iter().map(|p| json!({"source": p.source, "url": p.url, "used": false})).collect::<Vec<_>>(),
-    }))
+    })))
 }
 
 fn family(result: &Result<Vec<IpAddr>, DnsFailure>) -> Value {
@@ -174,9 +195,9 @@ fn family(result: &Result<Vec<IpAddr>, DnsFailure>) -> Value {
 fn dns(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
+        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
         let name = match &ep.host {
-            Host::Ip(ip) => return Outcome::skip(format!("{ip} is an IP literal: nothing to resolve")),
+            Host::Ip(ip) => return Ok(Outcome::skip(format!("{ip} is an IP literal: nothing to resolve"))),
             Host::Name(name) => name.clone(),
         };
         // The OS resolver is asked only when the system's DNS is: with --dns-server the user chose
@@ -204,12 +225,12 @@ fn dns(env: &Env) -> BoxFuture<'_> {
         }
         let list = |ips: &[IpAddr]| ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
         if !addresses.is_empty() {
-            let _ = ctx
-                .facts
-                .addresses
-                .set(Resolved { addresses: addresses.clone(), how: format!("DNS via {}", answer.server) });
+            env.produce(Fact::Addresses(Resolved {
+                addresses: addresses.clone(),
+                how: format!("DNS via {}", answer.server),
+            }));
             let message = format!("{name} → {} (via {}, {took} ms)", list(&addresses), answer.server);
-            return match &system {
+            return Ok(match &system {
                 Some(Ok(os)) if os.iter().all(|ip| !addresses.contains(ip)) => Outcome::warn(format!(
                     "{message}; but this host's OS resolver says {}: /etc/hosts or a local resolver overrides DNS, so this host's view is not the security center's",
                     list(os)
@@ -221,13 +242,13 @@ fn dns(env: &Env) -> BoxFuture<'_> {
                 Some(Err(e)) => Outcome::pass(format!("{message}; the OS resolver failed: {e}")),
                 _ => Outcome::pass(message),
             }
-            .evidence(evidence);
+            .evidence(evidence));
         }
         if let Some(Ok(os)) = &system
             && !os.is_empty()
         {
-            let _ = ctx.facts.addresses.set(Resolved { addresses: os.clone(), how: "the OS resolver".into() });
-            return Outcome::warn(format!(
+            env.produce(Fact::Addresses(Resolved { addresses: os.clone(), how: "the OS resolver".into() }));
+            return Ok(Outcome::warn(format!(
                 "DNS ({}) has no address for {name} (A: {}; AAAA: {}), but this host's OS resolver says {}: a local override the security center cannot see",
                 answer.server,
                 answer.a.as_ref().err().map(ToString::to_string).unwrap_or_default(),
@@ -235,7 +256,7 @@ fn dns(env: &Env) -> BoxFuture<'_> {
                 list(os)
             ))
             .evidence(evidence)
-            .fix(format!("publish {name} in public DNS, or use the API server's IP address"));
+            .fix(format!("publish {name} in public DNS, or use the API server's IP address")));
         }
         let (a, aaaa) = (answer.a.as_ref().err(), answer.aaaa.as_ref().err());
         let outcome = if a == Some(&DnsFailure::NxDomain) || aaaa == Some(&DnsFailure::NxDomain) {
@@ -256,21 +277,8 @@ fn dns(env: &Env) -> BoxFuture<'_> {
             Outcome::fail(format!("{name} could not be resolved via {}: {why}", answer.server))
                 .fix("check the DNS server and /etc/resolv.conf, or pass --dns-server IP:PORT")
         };
-        outcome.evidence(evidence)
+        Ok(outcome.evidence(evidence))
     })
-}
-
-/// The name the certificate must be valid for: `tls-server-name`, else the host dialled.
-pub(crate) fn verify_name(ctx: &Context, ep: &Endpoint) -> String {
-    ctx.tls.server_name.clone().unwrap_or_else(|| ep.host.bare())
-}
-
-/// The roots to verify against, and how to say so.
-pub(crate) fn trust(ctx: &Context) -> (tls::Trust, String) {
-    match &ctx.tls.ca {
-        Some(ca) => (tls::Trust::Ca(ca.certs.clone()), format!("the kubeconfig CA ({})", ca.origin)),
-        None => (tls::Trust::System, "the system's CA certificates".into()),
-    }
 }
 
 fn tcp_fix(failure: &TcpFailure, addr: SocketAddr) -> String {
@@ -292,19 +300,19 @@ fn tcp_fix(failure: &TcpFailure, addr: SocketAddr) -> String {
 fn tcp(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
-        let Some(resolved) = ctx.facts.addresses.get() else {
+        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
+        let Some(resolved) = env.addresses() else {
             let why = env
                 .result("apiserver.dns")
                 .map_or_else(|| "apiserver.dns did not run".to_string(), |c| c.message.clone());
-            return Outcome::skip(format!("no address to connect to ({why})"));
+            return Ok(Outcome::skip(format!("no address to connect to ({why})")));
         };
         let addrs: Vec<SocketAddr> = resolved.addresses.iter().map(|ip| SocketAddr::new(*ip, ep.port)).collect();
         let started = Instant::now();
         let attempts = tcp::connect_all(&addrs, ctx.timeout).await;
         let wall = ms(started.elapsed());
         let ok: Vec<SocketAddr> = attempts.iter().filter(|a| a.result.is_ok()).map(|a| a.addr).collect();
-        let _ = ctx.facts.reachable.set(ok.clone());
+        env.produce(Fact::Reachable(ok.clone()));
         let evidence = json!({
             "port": ep.port,
             "timeout_ms": ms(ctx.timeout),
@@ -336,7 +344,7 @@ fn tcp(env: &Env) -> BoxFuture<'_> {
             ))
             .fixes(fixes)
         };
-        outcome.evidence(evidence)
+        Ok(outcome.evidence(evidence))
     })
 }
 
@@ -361,19 +369,19 @@ fn tls_fix(kind: &str, name: &str) -> Vec<String> {
 fn tls_check(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
-        let Some(addr) = ctx.facts.reachable.get().and_then(|r| r.first().copied()) else {
-            return Outcome::skip("no address accepted a TCP connection");
+        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
+        let Some(addr) = env.reachable().and_then(|r| r.first().copied()) else {
+            return Ok(Outcome::skip("no address accepted a TCP connection"));
         };
-        let name = verify_name(ctx, ep);
-        let (trust, trusted) = trust(ctx);
+        let name = ctx.tls.name_for(&ep.host);
+        let (trust, trusted) = ctx.tls.trust();
         let target = match tls::Target::new(&name, trust, false) {
             Ok(t) => t,
-            Err(e) => return Outcome::fail(e),
+            Err(e) => return Ok(Outcome::fail(e)),
         };
         let stream = match tcp::connect(addr, ctx.timeout).await {
             Ok((s, _)) => s,
-            Err(e) => return Outcome::fail(format!("{addr}: {e} on the second connect")),
+            Err(e) => return Ok(Outcome::fail(format!("{addr}: {e} on the second connect"))),
         };
         let mut evidence = json!({
             "address": addr.to_string(),
@@ -390,12 +398,12 @@ fn tls_check(env: &Env) -> BoxFuture<'_> {
                 if let Some(v) = &f.verdict {
                     evidence["verification"] = json!(v);
                 }
-                return Outcome::fail(format!("TLS handshake with {addr} failed: {}", f.reason)).evidence(evidence);
+                return Ok(Outcome::fail(format!("TLS handshake with {addr} failed: {}", f.reason)).evidence(evidence));
             }
             Ok((_, hs)) => hs,
         };
         if let Some(leaf) = hs.chain.first() {
-            let _ = ctx.facts.direct_leaf.set(leaf.sha256.clone());
+            env.produce(Fact::DirectLeaf(leaf.sha256.clone()));
         }
         let days_left = hs.chain.first().map(|l| tls::seconds_until(l.not_after_unix).div_euclid(86_400));
         evidence["protocol"] = json!(hs.protocol);
@@ -410,39 +418,39 @@ fn tls_check(env: &Env) -> BoxFuture<'_> {
             let kind = hs.verdict.kind.unwrap_or("other");
             let reason = hs.verdict.reason.clone().unwrap_or_default();
             if ctx.tls.insecure {
-                return Outcome::warn(format!(
+                return Ok(Outcome::warn(format!(
                     "{summary}; the certificate is NOT verified (insecure-skip-tls-verify), and verification against {trusted} would fail: {reason}"
                 ))
                 .evidence(evidence)
                 .fixes(tls_fix(kind, &name))
-                .fix("set certificate-authority-data in the kubeconfig instead of insecure-skip-tls-verify");
+                .fix("set certificate-authority-data in the kubeconfig instead of insecure-skip-tls-verify"));
             }
-            return Outcome::fail(format!("certificate of {addr} rejected ({kind}): {reason}; trusted: {trusted}"))
+            return Ok(Outcome::fail(format!("certificate of {addr} rejected ({kind}): {reason}; trusted: {trusted}"))
                 .evidence(evidence)
-                .fixes(tls_fix(kind, &name));
+                .fixes(tls_fix(kind, &name)));
         }
         match days_left {
-            Some(days) if days < 30 => Outcome::warn(format!(
+            Some(days) if days < 30 => Ok(Outcome::warn(format!(
                 "{summary}; certificate valid for {name}, but it expires in {days} day{} ({leaf_expiry})",
                 if days == 1 { "" } else { "s" }
             ))
             .evidence(evidence)
-            .fixes(tls_fix("expired", &name)),
-            _ => Outcome::pass(format!(
+            .fixes(tls_fix("expired", &name))),
+            _ => Ok(Outcome::pass(format!(
                 "{summary}; certificate valid for {name}, verified against {trusted}, expires {leaf_expiry} ({} days)",
                 days_left.unwrap_or_default()
             ))
-            .evidence(evidence),
+            .evidence(evidence)),
         }
     })
 }
 
 /// A verified TLS connection to the first reachable address, with its setup timings.
-async fn open_verified(ctx: &Context, ep: &Endpoint) -> Result<(TlsStream<TcpStream>, Value), String> {
-    let addr =
-        ctx.facts.reachable.get().and_then(|r| r.first().copied()).ok_or("no address accepted a TCP connection")?;
-    let (trust, _) = trust(ctx);
-    let target = tls::Target::new(&verify_name(ctx, ep), trust, !ctx.tls.insecure)?;
+async fn open_verified(env: &Env, ep: &Endpoint) -> Result<(TlsStream<TcpStream>, Value), String> {
+    let ctx = &env.ctx;
+    let addr = env.reachable().and_then(|r| r.first().copied()).ok_or("no address accepted a TCP connection")?;
+    let (trust, _) = ctx.tls.trust();
+    let target = tls::Target::new(&ctx.tls.name_for(&ep.host), trust, !ctx.tls.insecure)?;
     let (stream, connect) = tcp::connect(addr, ctx.timeout).await.map_err(|e| format!("{addr}: {e}"))?;
     let (tls_stream, hs) =
         tls::handshake(stream, &target, ctx.timeout).await.map_err(|f| format!("TLS with {addr}: {}", f.reason))?;
@@ -450,10 +458,10 @@ async fn open_verified(ctx: &Context, ep: &Endpoint) -> Result<(TlsStream<TcpStr
 }
 
 /// An HTTP/1.1 client over a fresh verified connection, or the outcome that says why there is none.
-async fn http_client(ctx: &Context) -> Result<(http::Client, Value), Outcome> {
-    let Some(ep) = &ctx.endpoint else { return Err(Outcome::skip("no API server endpoint")) };
+async fn http_client(env: &Env) -> Result<(http::Client, Value), Early> {
+    let Some(ep) = &env.ctx.endpoint else { return Err(Outcome::skip("no API server endpoint").into()) };
     let (stream, evidence) =
-        open_verified(ctx, ep).await.map_err(|e| Outcome::fail(format!("cannot open a verified connection: {e}")))?;
+        open_verified(env, ep).await.map_err(|e| Outcome::fail(format!("cannot open a verified connection: {e}")))?;
     let client = http::Client::start(stream, format!("{}:{}", ep.host, ep.port)).await.map_err(Outcome::fail)?;
     Ok((client, evidence))
 }
@@ -471,10 +479,7 @@ fn exchange_json(x: &Exchange) -> Value {
 fn health(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let (mut client, mut evidence) = match http_client(ctx).await {
-            Ok(opened) => opened,
-            Err(outcome) => return outcome,
-        };
+        let (mut client, mut evidence) = http_client(env).await?;
         let mut exchanges = Vec::new();
         for path in ["/readyz", "/healthz"] {
             match client.get(path, ctx.timeout).await {
@@ -487,15 +492,15 @@ fn health(env: &Env) -> BoxFuture<'_> {
                 }
                 Err(e) => {
                     evidence["requests"] = json!(exchanges.iter().map(exchange_json).collect::<Vec<_>>());
-                    return Outcome::fail(e.to_string()).evidence(evidence);
+                    return Ok(Outcome::fail(e.to_string()).evidence(evidence));
                 }
             }
         }
         evidence["requests"] = json!(exchanges.iter().map(exchange_json).collect::<Vec<_>>());
-        let Some(last) = exchanges.last() else { return Outcome::fail("no request was sent").evidence(evidence) };
+        let Some(last) = exchanges.last() else { return Ok(Outcome::fail("no request was sent").evidence(evidence)) };
         let timing = format!("processing {} ms, transfer {} ms", last.processing_ms, last.transfer_ms);
         let body = http::excerpt(&last.body, 200);
-        match last.status {
+        Ok(match last.status {
             200 => Outcome::pass(format!("{}: {} ({timing})", last.path, if body.is_empty() { "200" } else { &body })),
             401 | 403 => Outcome::pass(format!(
                 "{} answered {}: anonymous access disabled, server reachable ({timing})",
@@ -509,7 +514,7 @@ fn health(env: &Env) -> BoxFuture<'_> {
             ))
             .fix("check that the endpoint is the API server and not a proxy or another service"),
         }
-        .evidence(evidence)
+        .evidence(evidence))
     })
 }
 
@@ -522,27 +527,24 @@ fn major_minor(major: &str, minor: &str) -> Option<(u32, u32)> {
 fn version(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let (mut client, mut evidence) = match http_client(ctx).await {
-            Ok(opened) => opened,
-            Err(outcome) => return outcome,
-        };
+        let (mut client, mut evidence) = http_client(env).await?;
         let x = match client.get("/version", ctx.timeout).await {
             Ok(x) => x,
-            Err(e) => return Outcome::fail(e.to_string()).evidence(evidence),
+            Err(e) => return Ok(Outcome::fail(e.to_string()).evidence(evidence)),
         };
         evidence["request"] = exchange_json(&x);
         match x.status {
             200 => {}
             401 | 403 => {
-                return Outcome::skip(format!(
+                return Ok(Outcome::skip(format!(
                     "/version answered {}: anonymous access is disabled, so the version is unknown; pass --k8s-version",
                     x.status
                 ))
-                .evidence(evidence);
+                .evidence(evidence));
             }
             status => {
-                return Outcome::fail(format!("/version answered {status}: {}", http::excerpt(&x.body, 200)))
-                    .evidence(evidence);
+                return Ok(Outcome::fail(format!("/version answered {status}: {}", http::excerpt(&x.body, 200)))
+                    .evidence(evidence));
             }
         }
         let parsed: Result<Value, _> = serde_json::from_str(&x.body);
@@ -550,18 +552,18 @@ fn version(env: &Env) -> BoxFuture<'_> {
         let Some((git, major, minor)) =
             parsed.ok().and_then(|v| Some((field(&v, "gitVersion")?, field(&v, "major")?, field(&v, "minor")?)))
         else {
-            return Outcome::fail(format!(
+            return Ok(Outcome::fail(format!(
                 "/version did not return a Kubernetes version document: {}",
                 http::excerpt(&x.body, 200)
             ))
-            .evidence(evidence);
+            .evidence(evidence));
         };
-        let _ = ctx.facts.server_version.set(git.clone());
+        env.produce(Fact::ServerVersion(git.clone()));
         evidence["git_version"] = json!(git);
         evidence["major"] = json!(major);
         evidence["minor"] = json!(minor);
         let timing = format!("processing {} ms, transfer {} ms", x.processing_ms, x.transfer_ms);
-        match major_minor(&major, &minor) {
+        Ok(match major_minor(&major, &minor) {
             Some(v) if v < (1, 16) && ctx.audit => {
                 Outcome::warn(format!("{git} (major {major}, minor {minor}): audit-log detection needs Kubernetes 1.16 or later ({timing})"))
                     .fix("upgrade the cluster to Kubernetes 1.16 or later to use audit-log threat detection")
@@ -571,7 +573,7 @@ fn version(env: &Env) -> BoxFuture<'_> {
             )),
             _ => Outcome::pass(format!("{git} (major {major}, minor {minor}) ({timing})")),
         }
-        .evidence(evidence)
+        .evidence(evidence))
     })
 }
 
@@ -579,10 +581,10 @@ fn icmp_check(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
         if !ctx.icmp {
-            return Outcome::skip("--no-icmp given");
+            return Ok(Outcome::skip("--no-icmp given"));
         }
-        let Some(resolved) = ctx.facts.addresses.get() else {
-            return Outcome::skip("no API server address known");
+        let Some(resolved) = env.addresses() else {
+            return Ok(Outcome::skip("no API server address known"));
         };
         let mut set = tokio::task::JoinSet::new();
         for ip in resolved.addresses.iter().copied() {
@@ -593,9 +595,9 @@ fn icmp_check(env: &Env) -> BoxFuture<'_> {
         while let Some(joined) = set.join_next().await {
             match joined {
                 Ok(Ok(p)) => results.push(p),
-                Ok(Err(IcmpError::NoPrivilege(hint))) => return Outcome::skip(hint),
-                Ok(Err(IcmpError::Other(e))) => return Outcome::warn(format!("ping could not run: {e}")),
-                Err(e) => return Outcome::warn(format!("ping could not run: {e}")),
+                Ok(Err(IcmpError::NoPrivilege(hint))) => return Ok(Outcome::skip(hint)),
+                Ok(Err(IcmpError::Other(e))) => return Ok(Outcome::warn(format!("ping could not run: {e}"))),
+                Err(e) => return Ok(Outcome::warn(format!("ping could not run: {e}"))),
             }
         }
         results.sort_by_key(|p| p.address);
@@ -627,7 +629,7 @@ fn icmp_check(env: &Env) -> BoxFuture<'_> {
                 if lines.is_empty() { String::new() } else { format!("; {}", lines.join("; ")) }
             ))
         };
-        outcome.evidence(evidence)
+        Ok(outcome.evidence(evidence))
     })
 }
 

@@ -16,7 +16,8 @@ use crate::audit::policy::{Level, SENSITIVE};
 use crate::audit::process::find_kube_apiservers;
 use crate::audit::version::{self, AUDIT_MINIMUM, AUDIT_V1, KubeVersion, Support};
 use crate::audit::{AuditFiles, PolicyFile};
-use crate::check::{Category, CheckDef, Env, Outcome, Run, Status};
+use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, Run, Status};
+use crate::checks::words::Findings;
 use crate::context::Context;
 use crate::hostfs::Found;
 use crate::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount, last_flag};
@@ -29,13 +30,16 @@ pub const K8S_VERSION: CheckDef = CheckDef {
     id: "audit.k8s-version",
     category: Category::Audit,
     title: "Kubernetes version for audit detection",
+    summary: "with `--audit`: Kubernetes ≥ 1.16, from `/version`, else the kube-apiserver image tag, else `--k8s-version` (says which)",
     explain: "Verifies that the cluster runs Kubernetes 1.16 or later, which threat detection from audit logs \
 requires. The version comes from the API server's /version when it was reachable, else from the tag of the \
 kube-apiserver image in /etc/kubernetes/manifests/kube-apiserver.yaml, else from --k8s-version; the result \
 says which. The same version decides which audit policy apiVersion kube-apiserver accepts. Fix: upgrade the \
 cluster to 1.16 or later; when the version cannot be found, pass --k8s-version.",
     needs: &[],
-    after: &["apiserver.version"],
+    after: &[],
+    produces: &[],
+    reads: &[FactKind::ServerVersion],
     applies: with_audit,
     run: Run::Sync(k8s_version),
 };
@@ -44,6 +48,7 @@ pub const POLICY_FILE: CheckDef = CheckDef {
     id: "audit.policy-file",
     category: Category::Audit,
     title: "Audit policy file loads",
+    summary: "the audit policy exists under `--root`, is non-empty (hostPath `FileOrCreate` makes an empty one), YAML, `kind: Policy`, and its apiVersion is accepted (v1beta1 on ≥ 1.24 fails: the API server would not start; before, warns)",
     explain: "Verifies that kube-apiserver will load the audit policy: the file --audit-policy-file names (seen \
 on the host through its hostPath mount; /etc/kubernetes/audit-policy.yaml by default) exists, is not empty \
 (a hostPath of type FileOrCreate silently creates an empty file), is a kind: Policy, and uses an apiVersion \
@@ -54,7 +59,9 @@ validation rejects, and a policy without rules, fail too. The apiVersion is judg
 is known (API server, image tag, --k8s-version), so an upgrade written into the manifest counts. Fix: \
 `k8sjoin-check audit-policy --k8s-version V > /etc/kubernetes/audit-policy.yaml` writes a correct file.",
     needs: &[],
-    after: &["audit.k8s-version"],
+    after: &[],
+    produces: &[],
+    reads: &[FactKind::ServerVersion],
     applies: with_audit,
     run: Run::Sync(policy_file),
 };
@@ -63,6 +70,7 @@ pub const POLICY_CONTENT: CheckDef = CheckDef {
     id: "audit.policy-content",
     category: Category::Audit,
     title: "Audit policy content",
+    summary: "`omitStages: [RequestReceived]`; secrets, configmaps, tokenreviews at `Metadata` or `None` (a Request/RequestResponse rule reaching them fails, naming the rule); a final catch-all; not everything `None`",
     explain: "Verifies what the policy logs, rule by rule as kube-apiserver matches them (first match wins): \
 omitStages contains RequestReceived (else every request is logged twice: warn); Secrets, ConfigMaps and \
 TokenReviews reach no rule at level Request or RequestResponse before a rule that keeps all of their requests \
@@ -72,6 +80,8 @@ everything None (warn). Fix: put the vendor's Metadata rule for secrets, configm
 any Request/RequestResponse rule, and end with `- level: Metadata`.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: with_audit,
     run: Run::Sync(policy_content),
 };
@@ -80,6 +90,7 @@ pub const APISERVER_FLAGS: CheckDef = CheckDef {
     id: "audit.apiserver-flags",
     category: Category::Audit,
     title: "kube-apiserver audit flags",
+    summary: "`--audit-log-path`, `--audit-policy-file`, `--audit-log-maxage/maxbackup/maxsize` in the kube-apiserver manifest, numeric; below the vendor's 30/10/100 warns",
     explain: "Verifies the audit flags in /etc/kubernetes/manifests/kube-apiserver.yaml: --audit-log-path (a \
 file, not `-`), --audit-policy-file, and --audit-log-maxage, --audit-log-maxbackup, --audit-log-maxsize \
 present and whole numbers (the vendor's values are 30, 10 and 100; lower values warn, since logs rotate away \
@@ -88,6 +99,8 @@ json and --audit-log-version audit.k8s.io/v1, which the collector parses. Fix: a
 container's command exactly as in the vendor's sample.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: with_audit,
     run: Run::Sync(apiserver_flags),
 };
@@ -96,6 +109,7 @@ pub const APISERVER_MOUNTS: CheckDef = CheckDef {
     id: "audit.apiserver-mounts",
     category: Category::Audit,
     title: "Audit hostPath mounts",
+    summary: "hostPath volumes and mounts cover the log directory (writable) and the policy file (read-only), names matching",
     explain: "Verifies that the kube-apiserver pod sees the policy and writes the log on the host: a \
 volumeMount covers the directory of --audit-log-path and is writable, another covers --audit-policy-file \
 and is readOnly, each names a hostPath volume that exists (a name that matches no volume makes the kubelet \
@@ -104,6 +118,8 @@ container, where the collector never sees it and a restart loses it. Fix: add th
 volumes of the vendor's sample (k8s-audit for /var/log/kubernetes, audit-policy readOnly).",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: with_audit,
     run: Run::Sync(apiserver_mounts),
 };
@@ -112,6 +128,7 @@ pub const COLLECTOR_ENV: CheckDef = CheckDef {
     id: "audit.collector-env",
     category: Category::Audit,
     title: "Log collector env vars",
+    summary: "`aliyun_logs_audit-<cluster_id>` = the log path, `_tags` = `audit=apiserver`, `_product` = `k8s-audit`, `_jsonfile` = `\"true\"`; a placeholder left or an id other than `--cluster-id` fails",
     explain: "Verifies the env vars Logtail reads from the kube-apiserver container: \
 aliyun_logs_audit-<cluster_id> = the --audit-log-path value, aliyun_logs_audit-<cluster_id>_tags = \
 audit=apiserver, _product = k8s-audit, _jsonfile = \"true\" (quoted: an unquoted true is a boolean and the \
@@ -120,6 +137,8 @@ id other than --cluster-id. Without --cluster-id the id cannot be compared with 
 copy the Cluster ID from Security Center → 容器资产 → 集群 and write it into the four names.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: with_audit,
     run: Run::Sync(collector_env),
 };
@@ -128,6 +147,7 @@ pub const APISERVER_RUNNING: CheckDef = CheckDef {
     id: "audit.apiserver-running",
     category: Category::Audit,
     title: "Running kube-apiserver has the flags",
+    summary: "the running kube-apiserver (`<root>/proc/*/cmdline`) has the manifest's audit flags; differing warns (edited, not yet restarted); no process skips",
     explain: "Compares the --audit-* flags of the running kube-apiserver (<root>/proc/*/cmdline) with the \
 manifest's. A difference means the manifest was edited but the kubelet has not restarted the pod yet, or \
 the new pod does not start (warn); no running kube-apiserver is a skip. Fix: wait a minute for the kubelet \
@@ -135,6 +155,8 @@ to restart the static pod; if it does not come back, read its logs (`crictl logs
 kube-apiserver container): a refused policy or a bad flag keeps it down.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: with_audit,
     run: Run::Sync(apiserver_running),
 };
@@ -143,6 +165,7 @@ pub const LOG_WRITTEN: CheckDef = CheckDef {
     id: "audit.log-written",
     category: Category::Audit,
     title: "Audit log is being written",
+    summary: "the audit log exists, was written in the last 10 minutes, and its last lines are `audit.k8s.io/v1` Events",
     explain: "Verifies that kube-apiserver writes the audit log: the file --audit-log-path names, found on the \
 host through its hostPath mount, exists, was modified in the last 10 minutes (a busy API server writes \
 several events a second), and its last lines parse as audit.k8s.io/v1 Event objects in JSON. Fix: restart \
@@ -150,6 +173,8 @@ kube-apiserver with the audit flags (the kubelet does it when the manifest chang
 mounts and policy checks above.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: with_audit,
     run: Run::Sync(log_written),
 };
@@ -158,6 +183,7 @@ pub const COLLECTOR_INSTALLED: CheckDef = CheckDef {
     id: "audit.collector-installed",
     category: Category::Audit,
     title: "Logtail and the audit logstore",
+    summary: "with `--audit`, manual: Logtail installed, the SLS project and logstore configured, and what to look for",
     explain: "Manual step: the log collector (Logtail, installed per the vendor's 安装Logtail组件 procedure) \
 must run on the masters, and the Log Service project must hold the logstore that the env var key names \
 (audit-<cluster_id>); Security Center is then pointed at that project and logstore (开启日志 tab). None of \
@@ -165,63 +191,26 @@ this is visible from the host's files. Fix: install Logtail, confirm that the lo
 tagged audit=apiserver, and enter its region, project and logstore in the Security Center console.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: with_audit,
     run: Run::Sync(collector_installed),
 };
 
-/// `max(a, b)` in gate order: pass < warn < fail.
-fn worse(a: Status, b: Status) -> Status {
-    let rank = |s: Status| match s {
-        Status::Fail => 3,
-        Status::Warn => 2,
-        _ => 1,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
-/// Findings of a check with several parts: each with its status; the worst decides.
-#[derive(Default)]
-struct Findings {
-    status: Option<Status>,
-    problems: Vec<String>,
-    fixes: Vec<String>,
-}
-
-impl Findings {
-    fn add(&mut self, status: Status, problem: impl Into<String>) {
-        self.status = Some(self.status.map_or(status, |s| worse(s, status)));
-        self.problems.push(problem.into());
-    }
-    fn fix(&mut self, fix: impl Into<String>) {
-        let fix = fix.into();
-        if !self.fixes.contains(&fix) {
-            self.fixes.push(fix);
-        }
-    }
-    /// The outcome: the problems joined, or `ok` when there are none.
-    fn outcome(self, ok: String, evidence: Value) -> Outcome {
-        match self.status {
-            None => Outcome::pass(ok),
-            Some(status) => Outcome::new(status, self.problems.join("; ")).fixes(self.fixes),
-        }
-        .evidence(evidence)
-    }
-}
-
-fn files(env: &Env) -> Result<&AuditFiles, Box<Outcome>> {
+fn files(env: &Env) -> Result<&AuditFiles, Early> {
     env.ctx
         .audit_files
         .as_ref()
-        .ok_or_else(|| Box::new(Outcome::skip("the audit files were not read (run with --audit)")))
+        .ok_or_else(|| Early::from(Outcome::skip("the audit files were not read (run with --audit)")))
 }
 
 /// The manifest, or the skip every manifest-based check gives without one.
 /// (Boxed: an `Outcome` is large and this is the rare path.)
-fn manifest(env: &Env) -> Result<(&AuditFiles, &Manifest), Box<Outcome>> {
+fn manifest(env: &Env) -> Result<(&AuditFiles, &Manifest), Early> {
     let files = files(env)?;
     match &files.manifest {
         Some(m) => Ok((files, m)),
-        None => Err(Box::new(
+        None => Err(Early::from(
             Outcome::skip(format!(
                 "no kube-apiserver static pod manifest at {}: run on a master node, or pass --root with a copy of one",
                 files.manifest_path.display()
@@ -251,10 +240,10 @@ struct VersionSource {
 fn version_sources(env: &Env) -> Vec<VersionSource> {
     let ctx = &env.ctx;
     let mut out = Vec::new();
-    if let Some(text) = ctx.facts.server_version.get()
+    if let Some(text) = env.server_version()
         && let Ok(version) = text.parse()
     {
-        out.push(VersionSource { version, source: "API server /version", detail: text.clone() });
+        out.push(VersionSource { version, source: "API server /version", detail: text.to_string() });
     }
     if let Some(image) = ctx.audit_files.as_ref().and_then(|f| f.manifest.as_ref()).and_then(|m| m.image.as_ref())
         && let Some(version) = version::from_image(image)
@@ -271,9 +260,9 @@ fn sources_evidence(sources: &[VersionSource]) -> Value {
     sources.iter().map(|s| json!({"version": s.version.to_string(), "source": s.source, "detail": s.detail})).collect()
 }
 
-fn k8s_version(env: &Env) -> Outcome {
+fn k8s_version(env: &Env) -> Checked {
     let sources = version_sources(env);
-    let unparsed = env.ctx.facts.server_version.get().filter(|t| t.parse::<KubeVersion>().is_err());
+    let unparsed = env.server_version().filter(|t| t.parse::<KubeVersion>().is_err());
     let evidence = json!({
         "version": sources.first().map(|s| s.version.to_string()),
         "source": sources.first().map(|s| s.source),
@@ -286,11 +275,11 @@ fn k8s_version(env: &Env) -> Outcome {
             Some(text) => format!("/version said {text:?}, which is not a version"),
             None => "/version was not reached".to_string(),
         };
-        return Outcome::skip(format!(
+        return Ok(Outcome::skip(format!(
             "the Kubernetes version is unknown: {server}, the manifest's image tag has no version, and no --k8s-version was given"
         ))
         .evidence(evidence)
-        .fix("pass --k8s-version V (`kubectl version` shows the server version)");
+        .fix("pass --k8s-version V (`kubectl version` shows the server version)"));
     };
     let others: Vec<String> = sources
         .iter()
@@ -301,17 +290,17 @@ fn k8s_version(env: &Env) -> Outcome {
     let disagree = if others.is_empty() { String::new() } else { format!(" (but {})", others.join(", ")) };
     let from = format!("from the {} {}", chosen.source, chosen.detail);
     if chosen.version.at_least(AUDIT_MINIMUM) {
-        Outcome::pass(format!("Kubernetes {} {from}: {AUDIT_MINIMUM} or later{disagree}", chosen.version))
-            .evidence(evidence)
+        Ok(Outcome::pass(format!("Kubernetes {} {from}: {AUDIT_MINIMUM} or later{disagree}", chosen.version))
+            .evidence(evidence))
     } else {
-        Outcome::fail(format!(
+        Ok(Outcome::fail(format!(
             "Kubernetes {} {from}: audit-log threat detection needs {AUDIT_MINIMUM} or later{disagree}",
             chosen.version
         ))
         .evidence(evidence)
         .fix(format!(
             "upgrade the cluster to Kubernetes {AUDIT_MINIMUM} or later before turning on audit-log threat detection"
-        ))
+        )))
     }
 }
 
@@ -321,11 +310,8 @@ fn policy_fix(files: &AuditFiles, sources: &[VersionSource]) -> String {
     format!("write a correct policy: k8sjoin-check audit-policy{flag} > {}", files.policy.host_path)
 }
 
-fn policy_file(env: &Env) -> Outcome {
-    let files = match files(env) {
-        Ok(f) => f,
-        Err(skip) => return *skip,
-    };
+fn policy_file(env: &Env) -> Checked {
+    let files = files(env)?;
     let sources = version_sources(env);
     let where_ = format!("{} ({})", files.policy.host_path, files.policy.how);
     let mut evidence = json!({
@@ -336,27 +322,27 @@ fn policy_file(env: &Env) -> Outcome {
     });
     let policy = match &files.policy_file {
         PolicyFile::Missing => {
-            return Outcome::fail(format!(
+            return Ok(Outcome::fail(format!(
                 "no audit policy at {where_}: kube-apiserver with --audit-policy-file pointing at a missing file does not start"
             ))
             .evidence(evidence)
-            .fix(policy_fix(files, &sources));
+            .fix(policy_fix(files, &sources)));
         }
         PolicyFile::NotAFile => {
-            return Outcome::fail(format!(
+            return Ok(Outcome::fail(format!(
                 "{where_} is a directory: a hostPath mount created it because the file did not exist; kube-apiserver cannot read a policy from it"
             ))
             .evidence(evidence)
             .fix(format!("rmdir {} and write the policy file in its place", files.policy.host_path))
             .fix(policy_fix(files, &sources))
-            .fix("give the policy's hostPath volume `type: File` so that a missing file stops the pod instead of turning into a directory");
+            .fix("give the policy's hostPath volume `type: File` so that a missing file stops the pod instead of turning into a directory"));
         }
         PolicyFile::Empty => {
-            return Outcome::fail(format!(
+            return Ok(Outcome::fail(format!(
                 "{where_} is empty: a hostPath volume of type FileOrCreate creates an empty file when the policy is missing, and kube-apiserver refuses an empty policy"
             ))
             .evidence(evidence)
-            .fix(policy_fix(files, &sources));
+            .fix(policy_fix(files, &sources)));
         }
         PolicyFile::Parsed(policy) => policy,
     };
@@ -455,18 +441,15 @@ fn policy_file(env: &Env) -> Outcome {
             policy.rules.len()
         )
     };
-    findings.outcome(ok, evidence)
+    Ok(findings.outcome(ok, evidence))
 }
 
 const SENSITIVE_RULE: &str = "- level: Metadata\n  resources:\n  - group: \"\"\n    resources: [\"secrets\", \"configmaps\"]\n  - group: authentication.k8s.io\n    resources: [\"tokenreviews\"]";
 
-fn policy_content(env: &Env) -> Outcome {
-    let files = match files(env) {
-        Ok(f) => f,
-        Err(skip) => return *skip,
-    };
+fn policy_content(env: &Env) -> Checked {
+    let files = files(env)?;
     let PolicyFile::Parsed(policy) = &files.policy_file else {
-        return Outcome::skip(format!("no policy to read at {}: see audit.policy-file", files.policy.host_path));
+        return Ok(Outcome::skip(format!("no policy to read at {}: see audit.policy-file", files.policy.host_path)));
     };
     let path = files.policy.host_path.as_str();
     let mut findings = Findings::default();
@@ -533,7 +516,7 @@ fn policy_content(env: &Env) -> Outcome {
         catch_all.map_or(0, |r| r.number),
         catch_all.and_then(|r| r.level()).unwrap_or(Level::None)
     );
-    findings.outcome(ok, evidence)
+    Ok(findings.outcome(ok, evidence))
 }
 
 /// The vendor's values for the rotation flags.
@@ -543,11 +526,8 @@ fn flags_evidence(flags: &[Flag], prefix: &str) -> Value {
     flags.iter().filter(|f| f.name.starts_with(prefix)).map(|f| json!({"flag": f.text(), "line": f.line})).collect()
 }
 
-fn apiserver_flags(env: &Env) -> Outcome {
-    let (files, m) = match manifest(env) {
-        Ok(found) => found,
-        Err(skip) => return *skip,
-    };
+fn apiserver_flags(env: &Env) -> Checked {
+    let (files, m) = manifest(env)?;
     let mut findings = Findings::default();
     let add_flag = |findings: &mut Findings, flag: String| {
         findings.fix(format!("add to the kube-apiserver command in {}: - {flag}", files.manifest_path.display()))
@@ -622,7 +602,7 @@ fn apiserver_flags(env: &Env) -> Outcome {
         value("audit-log-maxbackup"),
         value("audit-log-maxsize")
     );
-    findings.outcome(ok, evidence)
+    Ok(findings.outcome(ok, evidence))
 }
 
 /// The directory a file is in (`/var/log/kubernetes` for `/var/log/kubernetes/kubernetes.audit`).
@@ -708,17 +688,14 @@ fn misplaced_mount<'a>(m: &'a Manifest, path: &str) -> Option<&'a VolumeMount> {
     })
 }
 
-fn apiserver_mounts(env: &Env) -> Outcome {
-    let (files, m) = match manifest(env) {
-        Ok(found) => found,
-        Err(skip) => return *skip,
-    };
+fn apiserver_mounts(env: &Env) -> Checked {
+    let (files, m) = manifest(env)?;
     let log_path = m.flag("audit-log-path").and_then(|f| f.value.clone()).filter(|p| !p.is_empty() && p != "-");
     let policy_path = m.flag("audit-policy-file").and_then(|f| f.value.clone()).filter(|p| !p.is_empty());
     if log_path.is_none() && policy_path.is_none() {
-        return Outcome::skip(
+        return Ok(Outcome::skip(
             "the manifest names neither an audit log file nor a policy file: see audit.apiserver-flags",
-        );
+        ));
     }
     let mut findings = Findings::default();
     let mut evidence = json!({"manifest": files.manifest_path});
@@ -817,7 +794,7 @@ fn apiserver_mounts(env: &Env) -> Outcome {
             }
         }
     }
-    findings.outcome(ok.join("; "), evidence)
+    Ok(findings.outcome(ok.join("; "), evidence))
 }
 
 const COLLECTOR_PREFIX: &str = "aliyun_logs_audit-";
@@ -836,11 +813,8 @@ fn is_placeholder(id: &str) -> bool {
     id.is_empty() || id.contains(['{', '}', '$', '<', '>']) || id.eq_ignore_ascii_case("cluster_id")
 }
 
-fn collector_env(env: &Env) -> Outcome {
-    let (files, m) = match manifest(env) {
-        Ok(found) => found,
-        Err(skip) => return *skip,
-    };
+fn collector_env(env: &Env) -> Checked {
+    let (files, m) = manifest(env)?;
     let vars: Vec<_> =
         m.env.iter().filter_map(|e| collector_key(&e.name).map(|(id, suffix)| (id, suffix, e))).collect();
     let evidence = json!({
@@ -860,14 +834,14 @@ fn collector_env(env: &Env) -> Outcome {
         ("_jsonfile", "true".into()),
     ];
     if vars.is_empty() {
-        return Outcome::fail(format!(
+        return Ok(Outcome::fail(format!(
             "the {} container has no {COLLECTOR_PREFIX}<cluster_id> env vars: Logtail does not collect the audit log",
             m.container
         ))
         .evidence(evidence)
         .fixes(expected.iter().map(|(suffix, value)| {
             format!("add to the container's env: - name: {COLLECTOR_PREFIX}{id_hint}{suffix}\n  value: \"{value}\"")
-        }));
+        })));
     }
     let mut findings = Findings::default();
     let mut ids: Vec<&str> = vars.iter().map(|(id, _, _)| *id).collect();
@@ -962,10 +936,10 @@ fn collector_env(env: &Env) -> Outcome {
         findings.add(Status::Warn, format!("cluster id {id} not compared with the console's (no --cluster-id given)"));
         findings.fix(format!("rerun with --cluster-id ID (Security Center → 容器资产 → 集群) to compare it with {id}"));
     }
-    findings.outcome(
+    Ok(findings.outcome(
         format!("{COLLECTOR_PREFIX}{id}, _tags, _product and _jsonfile are set as the vendor requires"),
         evidence,
-    )
+    ))
 }
 
 /// The last value of every `--audit-*` flag.
@@ -977,24 +951,21 @@ fn audit_flags(flags: &[Flag]) -> BTreeMap<String, Option<String>> {
         .collect()
 }
 
-fn apiserver_running(env: &Env) -> Outcome {
-    let (files, m) = match manifest(env) {
-        Ok(found) => found,
-        Err(skip) => return *skip,
-    };
+fn apiserver_running(env: &Env) -> Checked {
+    let (files, m) = manifest(env)?;
     let proc_dir = env.ctx.root.join("/proc");
     let processes = match find_kube_apiservers(&env.ctx.root) {
         Ok(Some(p)) if p.is_empty() => {
-            return Outcome::skip(format!("no kube-apiserver process runs (looked in {})", proc_dir.display()));
+            return Ok(Outcome::skip(format!("no kube-apiserver process runs (looked in {})", proc_dir.display())));
         }
         Ok(Some(p)) => p,
         Ok(None) => {
-            return Outcome::skip(format!(
+            return Ok(Outcome::skip(format!(
                 "cannot list processes in {}: No such file or directory (os error 2)",
                 proc_dir.display()
-            ));
+            )));
         }
-        Err(e) => return Outcome::skip(format!("cannot list processes: {e}")),
+        Err(e) => return Ok(Outcome::skip(format!("cannot list processes: {e}"))),
     };
     let wanted = audit_flags(&m.flags);
     let show = |name: &str, v: &Option<String>| match v {
@@ -1028,20 +999,20 @@ fn apiserver_running(env: &Env) -> Outcome {
     });
     let pids: Vec<String> = processes.iter().map(|p| p.pid.to_string()).collect();
     if differences.is_empty() {
-        return Outcome::pass(format!(
+        return Ok(Outcome::pass(format!(
             "kube-apiserver (pid {}) runs with the manifest's {} audit flags",
             pids.join(", "),
             wanted.len()
         ))
-        .evidence(evidence);
+        .evidence(evidence));
     }
-    Outcome::warn(format!(
+    Ok(Outcome::warn(format!(
         "the running kube-apiserver has not picked up the manifest's audit flags: {}",
         differences.join("; ")
     ))
     .evidence(evidence)
     .fix("the kubelet restarts a static pod when its manifest changes: wait a minute and check again")
-    .fix("if it does not come back: `crictl ps -a --name kube-apiserver` then `crictl logs <id>` (or `docker ps -a` / `docker logs`) show why it does not start")
+    .fix("if it does not come back: `crictl ps -a --name kube-apiserver` then `crictl logs <id>` (or `docker ps -a` / `docker logs`) show why it does not start"))
 }
 
 /// The log must have been written this recently.
@@ -1049,14 +1020,11 @@ const LOG_FRESH: Duration = Duration::from_secs(600);
 /// This many of the last lines must parse as events.
 const LOG_LINES: usize = 10;
 
-fn log_written(env: &Env) -> Outcome {
-    let (_, m) = match manifest(env) {
-        Ok(found) => found,
-        Err(skip) => return *skip,
-    };
+fn log_written(env: &Env) -> Checked {
+    let (_, m) = manifest(env)?;
     let Some(log_path) = m.flag("audit-log-path").and_then(|f| f.value.clone()).filter(|p| !p.is_empty() && p != "-")
     else {
-        return Outcome::skip("the manifest names no audit log file: see audit.apiserver-flags");
+        return Ok(Outcome::skip("the manifest names no audit log file: see audit.apiserver-flags"));
     };
     let host = match m.host_location(&parent_dir(&log_path)) {
         Mapping::HostPath { host, .. } => {
@@ -1064,9 +1032,9 @@ fn log_written(env: &Env) -> Outcome {
             format!("{}/{name}", host.trim_end_matches('/'))
         }
         _ => {
-            return Outcome::skip(format!(
+            return Ok(Outcome::skip(format!(
                 "the directory of {log_path} is not on a hostPath volume, so the log is not on the host: see audit.apiserver-mounts"
-            ));
+            )));
         }
     };
     let path = env.ctx.root.join(&host);
@@ -1074,31 +1042,31 @@ fn log_written(env: &Env) -> Outcome {
     let tail = match read_tail(&env.ctx.root, &host, LOG_LINES) {
         Ok(Found::File(tail)) => tail,
         Ok(Found::Directory) => {
-            return Outcome::skip(format!("cannot read {}: is a directory", path.display())).evidence(evidence);
+            return Ok(Outcome::skip(format!("cannot read {}: is a directory", path.display())).evidence(evidence));
         }
         Ok(Found::Missing) => {
-            return Outcome::fail(format!("no audit log at {host}: kube-apiserver has not written one (not restarted with the audit flags yet, or it does not start)"))
+            return Ok(Outcome::fail(format!("no audit log at {host}: kube-apiserver has not written one (not restarted with the audit flags yet, or it does not start)"))
                 .evidence(evidence)
-                .fix("make the other audit checks pass, then let the kubelet restart kube-apiserver (it does when the manifest changes)");
+                .fix("make the other audit checks pass, then let the kubelet restart kube-apiserver (it does when the manifest changes)"));
         }
-        Err(e) => return Outcome::skip(format!("cannot read the audit log: {e}")).evidence(evidence),
+        Err(e) => return Ok(Outcome::skip(format!("cannot read the audit log: {e}")).evidence(evidence)),
     };
     let age = SystemTime::now().duration_since(tail.modified).unwrap_or_default();
     evidence["size"] = json!(tail.size);
     evidence["age_seconds"] = json!(age.as_secs());
     evidence["lines_checked"] = json!(tail.lines.len());
     if age > LOG_FRESH {
-        return Outcome::fail(format!(
+        return Ok(Outcome::fail(format!(
             "{host} was last written {} minutes ago: a running kube-apiserver writes audit events every few seconds (a copied node's log is always old)",
             age.as_secs() / 60
         ))
         .evidence(evidence)
-        .fix("check that kube-apiserver runs with the audit flags (audit.apiserver-running) and that the log mount is writable");
+        .fix("check that kube-apiserver runs with the audit flags (audit.apiserver-running) and that the log mount is writable"));
     }
     if tail.lines.is_empty() {
-        return Outcome::fail(format!("{host} holds no complete event"))
+        return Ok(Outcome::fail(format!("{host} holds no complete event"))
             .evidence(evidence)
-            .fix("check the policy: it may log nothing (audit.policy-content)");
+            .fix("check the policy: it may log nothing (audit.policy-content)"));
     }
     let count = tail.lines.len();
     let mut last = None;
@@ -1108,20 +1076,23 @@ fn log_written(env: &Env) -> Outcome {
             Err(why) => {
                 let shown: String = line.chars().take(120).collect();
                 evidence["bad_line"] = json!(shown);
-                return Outcome::fail(format!("{host}: line {} of the last {count} is not an {AUDIT_V1} event: {why}", i + 1))
+                return Ok(Outcome::fail(format!("{host}: line {} of the last {count} is not an {AUDIT_V1} event: {why}", i + 1))
                     .evidence(evidence)
-                    .fix(format!("kube-apiserver must write JSON events: remove --audit-log-format=legacy and any --audit-log-version other than {AUDIT_V1}"));
+                    .fix(format!("kube-apiserver must write JSON events: remove --audit-log-format=legacy and any --audit-log-version other than {AUDIT_V1}")));
             }
         }
     }
     if let Some(event) = &last {
         evidence["last_event"] = json!({"auditID": event.audit_id, "stage": event.stage, "level": event.level, "verb": event.verb, "requestURI": event.request_uri});
     }
-    Outcome::pass(format!("{host} was written {}s ago; its last {count} lines are {AUDIT_V1} events", age.as_secs()))
-        .evidence(evidence)
+    Ok(Outcome::pass(format!(
+        "{host} was written {}s ago; its last {count} lines are {AUDIT_V1} events",
+        age.as_secs()
+    ))
+    .evidence(evidence))
 }
 
-fn collector_installed(env: &Env) -> Outcome {
+fn collector_installed(env: &Env) -> Checked {
     let from_env = env
         .ctx
         .audit_files
@@ -1131,7 +1102,7 @@ fn collector_installed(env: &Env) -> Outcome {
         .filter(|id| !is_placeholder(id));
     let id = env.ctx.cluster_id.clone().or(from_env);
     let logstore = id.as_ref().map_or_else(|| "audit-<cluster_id>".to_string(), |id| format!("audit-{id}"));
-    Outcome::manual(format!(
+    Ok(Outcome::manual(format!(
         "confirm that Logtail runs on every master and that the Log Service logstore {logstore} receives entries tagged audit=apiserver"
     ))
     .evidence(json!({
@@ -1142,7 +1113,7 @@ fn collector_installed(env: &Env) -> Outcome {
     }))
     .fix("install Logtail as the vendor's 安装Logtail组件 (自建Kubernetes集群) procedure says; `kubectl -n kube-system get daemonset logtail-ds` shows it")
     .fix(format!("Log Service console: open the project, then the logstore {logstore}, and look for recent entries"))
-    .fix(format!("Security Center console → 容器资产 → 集群 → 自建集群接入 → 编辑 → 开启日志: enter the audit log region, project and logstore {logstore}"))
+    .fix(format!("Security Center console → 容器资产 → 集群 → 自建集群接入 → 编辑 → 开启日志: enter the audit log region, project and logstore {logstore}")))
 }
 
 #[cfg(test)]
@@ -1164,12 +1135,5 @@ mod tests {
         assert_eq!(parent_dir("/var/log/kubernetes/kubernetes.audit"), "/var/log/kubernetes");
         assert_eq!(parent_dir("/audit.log"), "/");
         assert_eq!(parent_dir("audit.log"), "/");
-    }
-
-    #[test]
-    fn worst_status_wins() {
-        assert_eq!(worse(Status::Warn, Status::Fail), Status::Fail);
-        assert_eq!(worse(Status::Fail, Status::Warn), Status::Fail);
-        assert_eq!(worse(Status::Pass, Status::Warn), Status::Warn);
     }
 }

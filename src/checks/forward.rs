@@ -14,11 +14,12 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde_json::{Value, json};
 
-use crate::check::{Category, CheckDef, Env, Outcome, Run};
-use crate::checks::firewall::judge_pool;
-use crate::context::{Context, FirewallFacts, Forwarding};
-use crate::firewall::analysis::{Deciding, Request};
-use crate::firewall::eval::{Flow, Packet};
+use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, Run};
+use crate::checks::pool;
+use crate::checks::words::{dedup, join, plural};
+use crate::context::{Context, FirewallFacts, Forwarded, Forwarding};
+use crate::firewall::analysis::Deciding;
+use crate::firewall::eval::Packet;
 use crate::firewall::model::NatAddr;
 use crate::firewall::nat::{NatResult, judge_nat};
 use crate::firewall::ranges::{Family, Spans};
@@ -37,6 +38,7 @@ pub const IP_FORWARD_CHECK: CheckDef = CheckDef {
     id: "forward.ip-forward",
     category: Category::Forward,
     title: "IP forwarding on",
+    summary: "with `--forward`: forwarding is on for the interface the pool arrives on (`--interface`, else the route back to the pool, assuming a symmetric path) and the one towards HOST (the route to it; no route fails); `net.ipv4.ip_forward` = 0 with both interfaces on warns (the next write turns them off); IPv6: `net.ipv6.conf.all.forwarding`; fix: `sysctl -w` and an `/etc/sysctl.d` line",
     explain: "On the forwarder (--forward A:HOST:PORT), the kernel forwards a packet only when forwarding is on for \
 the interface it arrives on: the pool's SYN arrives on the inbound interface (--interface, else the one the route \
 back to the pool leaves by, assuming a symmetric path), the API server's answers on the interface of the route to \
@@ -47,6 +49,8 @@ fails when there is no route to HOST. IPv6 targets need net.ipv6.conf.all.forwar
 net.ipv4.ip_forward=1 now, and the same line in /etc/sysctl.d/ for the next boot.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: forwarding,
     run: Run::Sync(ip_forward),
 };
@@ -55,6 +59,7 @@ pub const DNAT: CheckDef = CheckDef {
     id: "forward.dnat",
     category: Category::Forward,
     title: "Port A translated to the API server",
+    summary: "with `--forward`: the pool's connection to port A is translated to exactly HOST:PORT, judged over every nat chain of every layer in kernel order (iptables DNAT/REDIRECT, nft dnat, firewalld forward-port; the first translation wins); a translation elsewhere fails naming the rule and where it goes; with `netsh:FILE`, a port proxy from port A to HOST:PORT instead",
     explain: "Judges the pool's SYN to port A on this host against every nat chain of the prerouting hook, of every \
 layer together (iptables nat PREROUTING DNAT/REDIRECT, nftables dnat, firewalld forward-port) in the kernel's \
 order: the first translation wins. Passes when every pool entry is translated to exactly HOST:PORT; fails when \
@@ -63,7 +68,9 @@ range), naming the rule and where it sends the connection. With --firewall netsh
 checks the port proxy instead: a v4tov4 rule listening on port A and connecting to HOST:PORT. Fix: the printed \
 iptables, firewall-cmd or netsh command, immediate and permanent.",
     needs: &[],
-    after: &["firewall.sources"],
+    after: &[],
+    produces: &[],
+    reads: &[FactKind::Firewall],
     applies: forwarding,
     run: Run::Sync(dnat),
 };
@@ -72,6 +79,7 @@ pub const FILTER: CheckDef = CheckDef {
     id: "forward.filter",
     category: Category::Forward,
     title: "FORWARD chain admits the pool",
+    summary: "with `--forward`: the forwarded connection (translated SYN with DNAT status, later packets, the answers, and what security groups, raw and mangle see of port A before the translation) passes every filter, per pool entry and range as in `firewall.allowlist`, with the deciding rule and an insert that fixes it",
     explain: "Judges the forwarded connection for every address of the pool, exactly over ranges, like \
 firewall.allowlist: the translated SYN (conntrack NEW with DNAT status) and the client's later packets on the \
 forward path to HOST:PORT, the API server's answers coming back, and ahead of the translation what the security \
@@ -80,7 +88,9 @@ with no rule for the flow, or a REJECT before the rule that admits it, stops the
 iptables -I FORWARD / nft insert rule, placed before the first rule that denies and checked by judging the fixed \
 rules again.",
     needs: &[],
-    after: &["firewall.sources"],
+    after: &[],
+    produces: &[],
+    reads: &[FactKind::Firewall],
     applies: forwarding,
     run: Run::Sync(filter),
 };
@@ -89,6 +99,7 @@ pub const RETURN_PATH: CheckDef = CheckDef {
     id: "forward.return-path",
     category: Category::Forward,
     title: "Answers find their way back",
+    summary: "with `--forward`: the answers come back: SNAT/MASQUERADE to an address of this host on the way to HOST (or `--assume-return-route`), a route back to every pool address, and no strict `rp_filter` (1) on the inbound interface while the route back leaves by another one (loose, 2, is fine); a port proxy skips the three kernel checks",
     explain: "The API server answers the address the forwarded SYN came from. Unless that is this host, the answers \
 go by the IDC's own routes and never reach the client: a SNAT or MASQUERADE on the way to HOST (judged like the \
 DNAT, over the nat chains of the postrouting hook) makes it this host; --assume-return-route says the IDC routes \
@@ -98,7 +109,9 @@ route leaves by another interface than it arrived on; loose mode (2) does not. F
 … -j MASQUERADE or firewall-cmd --add-masquerade (immediate and --permanent); sysctl -w \
 net.ipv4.conf.IF.rp_filter=2 and the same line in /etc/sysctl.d/.",
     needs: &[],
-    after: &["firewall.sources"],
+    after: &[],
+    produces: &[],
+    reads: &[FactKind::Firewall],
     applies: forwarding,
     run: Run::Sync(return_path),
 };
@@ -106,61 +119,18 @@ net.ipv4.conf.IF.rp_filter=2 and the same line in /etc/sysctl.d/.",
 /// Where the persistent sysctl fixes go.
 const SYSCTL_FILE: &str = "/etc/sysctl.d/99-k8sjoin-forward.conf";
 
-/// The connection a forwarder forwards, worked out for this run's pool: what the firewall checks
-/// judge with `--forward`, and what the forwarding checks read.
-#[derive(Debug, Clone)]
-pub struct Forwarded {
-    pub spec: ForwardSpec,
-    pub path: ForwardPath,
-    target: [IpAddr; 1],
-}
-
-impl Forwarded {
-    /// `None` without `--forward`, or for a port proxy (no kernel path).
-    pub fn of(ctx: &Context) -> Option<Forwarded> {
-        let fwd = ctx.forward.as_ref()?;
-        let host = fwd.host.as_ref()?;
-        let entries: Vec<IpNet> =
-            ctx.region.as_ref().map(|r| r.pool(ctx.pool).iter().map(|e| e.entry).collect()).unwrap_or_default();
-        let path = ForwardPath::of(host, &fwd.spec, &entries, ctx.interface.as_deref());
-        Some(Forwarded { spec: fwd.spec, path, target: [fwd.spec.target] })
-    }
-
-    pub fn flow(&self) -> Flow<'_> {
-        Flow {
-            listen_port: self.spec.listen_port,
-            port: self.spec.target_port,
-            arrival: &self.path.arrival,
-            in_iface: self.path.inbound.as_deref(),
-            out_iface: self.path.outbound.as_deref(),
-        }
-    }
-
-    pub fn request(&self) -> Request<'_> {
-        Request {
-            port: self.spec.target_port,
-            destinations: &self.target,
-            interface: self.path.inbound.as_deref(),
-            flow: Some(self.flow()),
-        }
-    }
-
-    fn family(&self) -> Family {
-        Family::of(self.spec.target)
-    }
-
-    fn path_evidence(&self) -> Value {
-        json!({
-            "forward": self.spec.to_string(),
-            "inbound": self.path.inbound,
-            "inbound_from": self.path.inbound_from,
-            "inbound_note": inbound_note(&self.path),
-            "outbound": self.path.outbound,
-            "outbound_gateway": self.path.outbound_gateway,
-            "arrival": self.path.arrival,
-            "routes_back": self.path.back,
-        })
-    }
+/// Where the forwarded connection goes, for the evidence.
+fn path_evidence(f: &Forwarded) -> Value {
+    json!({
+        "forward": f.spec.to_string(),
+        "inbound": f.path.inbound,
+        "inbound_from": f.path.inbound_from,
+        "inbound_note": inbound_note(&f.path),
+        "outbound": f.path.outbound,
+        "outbound_gateway": f.path.outbound_gateway,
+        "arrival": f.path.arrival,
+        "routes_back": f.path.back,
+    })
 }
 
 fn inbound_note(path: &ForwardPath) -> &'static str {
@@ -176,14 +146,14 @@ fn inbound_note(path: &ForwardPath) -> &'static str {
 }
 
 /// The forwarder, or the outcome to report (a port proxy needs no kernel settings).
-fn kernel(env: &Env) -> Result<(&Forwarding, &HostState, Forwarded), Box<Outcome>> {
+fn kernel(env: &Env) -> Result<(&Forwarding, &HostState, Forwarded), Early> {
     let ctx = &env.ctx;
     let Some(fwd) = ctx.forward.as_ref() else {
-        return Err(Box::new(Outcome::skip("no --forward: this host is not a forwarder")));
+        return Err(Early::from(Outcome::skip("no --forward: this host is not a forwarder")));
     };
     let (Some(host), Some(forwarded)) = (fwd.host.as_ref(), Forwarded::of(ctx)) else {
         let files: Vec<&str> = ctx.firewall.portproxies.iter().map(|(n, _)| n.as_str()).collect();
-        return Err(Box::new(
+        return Err(Early::from(
             Outcome::skip(format!(
                 "not needed for a portproxy: the forwarder relays in user space ({}), so the kernel's forwarding, filtering and NAT are not involved",
                 files.join(", ")
@@ -195,20 +165,24 @@ fn kernel(env: &Env) -> Result<(&Forwarding, &HostState, Forwarded), Box<Outcome
 }
 
 /// The pool entries of the target's family (the others cannot be forwarded there by the kernel).
-fn pool_entries(ctx: &Context, family: Family) -> Result<Vec<PoolEntry>, Box<Outcome>> {
+fn pool_entries(ctx: &Context, family: Family) -> Result<Vec<PoolEntry>, Early> {
     let Some(region) = &ctx.region else {
-        return Err(Box::new(Outcome::skip("no --region: the pool is unknown (see region.known)")));
+        return Err(Early::from(Outcome::skip("no --region: the pool is unknown (see region.known)")));
     };
     let entries: Vec<PoolEntry> =
         region.pool(ctx.pool).into_iter().filter(|e| Family::of_net(&e.entry) == family).collect();
     if entries.is_empty() {
-        return Err(Box::new(Outcome::skip(format!("{} has no {} pool entry to forward", region.id, family.name()))));
+        return Err(Early::from(Outcome::skip(format!(
+            "{} has no {} pool entry to forward",
+            region.id,
+            family.name()
+        ))));
     }
     Ok(entries)
 }
 
 fn loaded_layers(env: &Env) -> Result<&FirewallFacts, String> {
-    match env.ctx.facts.firewall.get() {
+    match env.firewall() {
         None => Err("firewall.sources did not run, so no firewall layer is loaded".into()),
         Some(f) if f.layers.is_empty() => {
             Err(format!("no firewall layer loaded: {}", f.none_because.as_deref().unwrap_or("none given")))
@@ -226,23 +200,16 @@ fn sysctl_fix(key: &str, value: i64) -> [String; 2] {
     ]
 }
 
-fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
-}
-
 // ---------------------------------------------------------------------------------------------
 // forward.ip-forward
 
-fn ip_forward(env: &Env) -> Outcome {
-    let (_, host, fwd) = match kernel(env) {
-        Ok(k) => k,
-        Err(o) => return *o,
-    };
-    let mut evidence = fwd.path_evidence();
+fn ip_forward(env: &Env) -> Checked {
+    let (_, host, fwd) = kernel(env)?;
+    let mut evidence = path_evidence(&fwd);
     evidence["sysctls"] = json!(host.sysctls);
     evidence["root"] = json!(host.root);
     if fwd.family() == Family::V6 {
-        return match host.sysctl(IPV6_FORWARDING) {
+        return Ok(match host.sysctl(IPV6_FORWARDING) {
             Some(1) => Outcome::pass("net.ipv6.conf.all.forwarding = 1").evidence(evidence),
             Some(v) => Outcome::fail(format!("net.ipv6.conf.all.forwarding = {v}: this host does not forward IPv6"))
                 .evidence(evidence)
@@ -252,7 +219,7 @@ fn ip_forward(env: &Env) -> Outcome {
                 host.sysctl_path(IPV6_FORWARDING).display()
             ))
             .evidence(evidence),
-        };
+        });
     }
     let spec = fwd.spec;
     let ip_fwd = host.sysctl(IP_FORWARD);
@@ -320,7 +287,7 @@ fn ip_forward(env: &Env) -> Outcome {
             Some(v) => format!("net.ipv4.ip_forward = {v}; "),
             None => String::new(),
         };
-        return Outcome::fail(format!("{state}{}", problems.join("; "))).evidence(evidence).fixes(fixes);
+        return Ok(Outcome::fail(format!("{state}{}", problems.join("; "))).evidence(evidence).fixes(fixes));
     }
     if !unknown.is_empty() {
         let fix = if fwd.path.inbound.is_none() {
@@ -328,26 +295,26 @@ fn ip_forward(env: &Env) -> Outcome {
         } else {
             vec![]
         };
-        return Outcome::warn(format!("cannot tell whether forwarding is on for {}", unknown.join("; ")))
+        return Ok(Outcome::warn(format!("cannot tell whether forwarding is on for {}", unknown.join("; ")))
             .evidence(evidence)
-            .fixes(fix);
+            .fixes(fix));
     }
     match ip_fwd {
-        Some(0) => Outcome::warn(format!(
+        Some(0) => Ok(Outcome::warn(format!(
             "net.ipv4.ip_forward = 0, but forwarding is on for {}: connections are forwarded now, and the next write of net.ipv4.ip_forward (a reboot, sysctl --system, another tool) turns it off on every interface",
             checked.join(" and ")
         ))
         .evidence(evidence)
-        .fixes(sysctl_fix(IP_FORWARD, 1)),
-        None => Outcome::warn(format!(
+        .fixes(sysctl_fix(IP_FORWARD, 1))),
+        None => Ok(Outcome::warn(format!(
             "forwarding is on for {}, but {} does not exist",
             checked.join(" and "),
             host.sysctl_path(IP_FORWARD).display()
         ))
-        .evidence(evidence),
+        .evidence(evidence)),
         Some(_) => {
-            Outcome::pass(format!("net.ipv4.ip_forward = 1 and forwarding is on for {}", checked.join(" and ")))
-                .evidence(evidence)
+            Ok(Outcome::pass(format!("net.ipv4.ip_forward = 1 and forwarding is on for {}", checked.join(" and ")))
+                .evidence(evidence))
         }
     }
 }
@@ -355,27 +322,23 @@ fn ip_forward(env: &Env) -> Outcome {
 // ---------------------------------------------------------------------------------------------
 // forward.dnat
 
-fn dnat(env: &Env) -> Outcome {
+fn dnat(env: &Env) -> Checked {
     let ctx = &env.ctx;
     let Some(fwd) = ctx.forward.as_ref() else {
-        return Outcome::skip("no --forward: this host is not a forwarder");
+        return Ok(Outcome::skip("no --forward: this host is not a forwarder"));
     };
     if !ctx.firewall.portproxies.is_empty() {
-        return portproxy(&fwd.spec, &ctx.firewall.portproxies);
+        return Ok(portproxy(&fwd.spec, &ctx.firewall.portproxies));
     }
-    let (_, _, forwarded) = match kernel(env) {
-        Ok(k) => k,
-        Err(o) => return *o,
-    };
+    let (_, _, forwarded) = kernel(env)?;
     let spec = forwarded.spec;
-    let entries = match pool_entries(ctx, forwarded.family()) {
-        Ok(e) => e,
-        Err(o) => return *o,
-    };
+    let entries = pool_entries(ctx, forwarded.family())?;
     let facts = match loaded_layers(env) {
         Ok(f) => f,
         Err(why) => {
-            return Outcome::skip(format!("{why}: the DNAT rules cannot be seen")).fixes(dnat_fixes(&[], &forwarded));
+            return Ok(
+                Outcome::skip(format!("{why}: the DNAT rules cannot be seen")).fixes(dnat_fixes(&[], &forwarded))
+            );
         }
     };
     let layers = &facts.layers;
@@ -402,7 +365,7 @@ fn dnat(env: &Env) -> Outcome {
     let chosen = judged.iter().find(|(_, pieces)| pieces.iter().all(|(_, r)| right(r))).unwrap_or(&judged[0]);
     let (arrival, pieces) = chosen;
     let at = arrival.map_or_else(|| format!("port {}", spec.listen_port), |a| sock(&a, spec.listen_port));
-    let mut evidence = forwarded.path_evidence();
+    let mut evidence = path_evidence(&forwarded);
     evidence["layers"] = json!(layers.iter().map(|l| &l.name).collect::<Vec<_>>());
     evidence["arrival_address"] = json!(arrival);
     evidence["translations"] = json!(
@@ -448,18 +411,21 @@ fn dnat(env: &Env) -> Outcome {
             parts.push(format!("no rule translates tcp/{} from {}", spec.listen_port, missing.join(", ")));
             fixes.extend(dnat_fixes(layers, &forwarded));
         }
-        return Outcome::fail(format!("{at} is not forwarded to {target}: {}", parts.join("; ")))
+        return Ok(Outcome::fail(format!("{at} is not forwarded to {target}: {}", parts.join("; ")))
             .evidence(evidence)
-            .fixes(dedup(fixes));
+            .fixes(dedup(fixes)));
     }
     if !unknown.is_empty() {
-        return Outcome::warn(format!("cannot tell whether {at} is forwarded to {target} for {}", unknown.join("; ")))
-            .evidence(evidence)
-            .fixes(if forwarded.path.inbound.is_none() {
-                vec!["pass --interface IF (where the pool's traffic arrives)"]
-            } else {
-                vec![]
-            });
+        return Ok(Outcome::warn(format!(
+            "cannot tell whether {at} is forwarded to {target} for {}",
+            unknown.join("; ")
+        ))
+        .evidence(evidence)
+        .fixes(if forwarded.path.inbound.is_none() {
+            vec!["pass --interface IF (where the pool's traffic arrives)"]
+        } else {
+            vec![]
+        }));
     }
     let rules: BTreeSet<String> = pieces
         .iter()
@@ -468,13 +434,13 @@ fn dnat(env: &Env) -> Outcome {
             _ => None,
         })
         .collect();
-    Outcome::pass(format!(
+    Ok(Outcome::pass(format!(
         "{at} is translated to {target} for all {} pool entr{} by {}",
         entries.len(),
         plural(entries.len(), "y", "ies"),
         rules.into_iter().collect::<Vec<_>>().join(", ")
     ))
-    .evidence(evidence)
+    .evidence(evidence))
 }
 
 /// Why a nat rule leaves the pool's fate open, in words.
@@ -498,11 +464,6 @@ fn pool_spans(entries: &[PoolEntry]) -> Spans {
         v.extend_from_slice(Spans::net(&e.entry).intervals());
     }
     Spans::from_intervals(v)
-}
-
-fn dedup(list: Vec<String>) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    list.into_iter().filter(|s| seen.insert(s.clone())).collect()
 }
 
 /// `iptables:rules.txt nat PREROUTING rule 1 (-A PREROUTING … -j DNAT …)`
@@ -755,38 +716,27 @@ fn portproxy(spec: &ForwardSpec, files: &[(String, Vec<PortProxy>)]) -> Outcome 
 // ---------------------------------------------------------------------------------------------
 // forward.filter
 
-fn filter(env: &Env) -> Outcome {
+fn filter(env: &Env) -> Checked {
     let ctx = &env.ctx;
-    let (_, _, forwarded) = match kernel(env) {
-        Ok(k) => k,
-        Err(o) => return *o,
-    };
-    let entries = match pool_entries(ctx, forwarded.family()) {
-        Ok(e) => e,
-        Err(o) => return *o,
-    };
+    let (_, _, forwarded) = kernel(env)?;
+    let entries = pool_entries(ctx, forwarded.family())?;
     let facts = match loaded_layers(env) {
         Ok(f) => f,
         Err(why) => {
-            return Outcome::skip(format!("{why}: the FORWARD chain cannot be judged")).fix(
+            return Ok(Outcome::skip(format!("{why}: the FORWARD chain cannot be judged")).fix(
                 "run as root on the forwarder (the live rules are read), or pass --firewall iptables:FILE / nft:FILE",
-            );
+            ));
         }
     };
     let req = forwarded.request();
-    let mut o = judge_pool(env, &facts.layers, &entries, &req);
+    let judged = pool::judge(ctx, &facts.layers, &entries, &req)?;
+    let mut o = judged.outcome();
     if let Value::Object(map) = &mut o.evidence {
-        map.insert("path".into(), forwarded.path_evidence());
+        map.insert("path".into(), path_evidence(&forwarded));
     }
     // The commands change the running rules; say how each fixed layer keeps them.
-    let fixed: Vec<String> = o.evidence["fixes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["commands"].as_array().is_some_and(|c| !c.is_empty()))
-        .filter_map(|f| f["layer"].as_str().map(str::to_string))
-        .collect();
-    for layer in facts.layers.iter().filter(|l| fixed.contains(&l.name)) {
+    let fixed: Vec<&str> = judged.fixed_layers().collect();
+    for layer in facts.layers.iter().filter(|l| fixed.contains(&l.name.as_str())) {
         match &layer.kind {
             LayerKind::Iptables(info) => {
                 o.remediation.push(persist_iptables(info.backend.command(info.family), info.family));
@@ -798,26 +748,20 @@ fn filter(env: &Env) -> Outcome {
             _ => {}
         }
     }
-    o
+    Ok(o)
 }
 
 // ---------------------------------------------------------------------------------------------
 // forward.return-path
 
-fn return_path(env: &Env) -> Outcome {
+fn return_path(env: &Env) -> Checked {
     let ctx = &env.ctx;
-    let (fwd, host, forwarded) = match kernel(env) {
-        Ok(k) => k,
-        Err(o) => return *o,
-    };
-    let entries = match pool_entries(ctx, forwarded.family()) {
-        Ok(e) => e,
-        Err(o) => return *o,
-    };
+    let (fwd, host, forwarded) = kernel(env)?;
+    let entries = pool_entries(ctx, forwarded.family())?;
     let family = forwarded.family();
     let spec = forwarded.spec;
     let path = &forwarded.path;
-    let mut evidence = forwarded.path_evidence();
+    let mut evidence = path_evidence(&forwarded);
     let mut problems: Vec<String> = Vec::new();
     let mut unknown: Vec<String> = Vec::new();
     let mut fixes: Vec<String> = Vec::new();
@@ -855,7 +799,7 @@ fn return_path(env: &Env) -> Outcome {
                     .back
                     .iter()
                     .filter(|b| b.iface.as_ref().is_some_and(|i| i != inb))
-                    .map(|b| format!("{} by {}", join_nets(&b.addresses), b.iface.as_deref().unwrap_or_default()))
+                    .map(|b| format!("{} by {}", join(&b.addresses), b.iface.as_deref().unwrap_or_default()))
                     .collect();
                 match value {
                     _ if asymmetric.is_empty() => {}
@@ -905,6 +849,8 @@ fn return_path(env: &Env) -> Outcome {
     // 3. Source translation on the way to HOST, or the IDC's route back.
     let layers = loaded_layers(env);
     let mut snat = Vec::new();
+    // Whether some source translation makes this host the answers' destination.
+    let mut translated = false;
     match &layers {
         Ok(facts) => {
             let flow = forwarded.flow();
@@ -916,6 +862,7 @@ fn return_path(env: &Env) -> Outcome {
                 let mut v = json!(r);
                 v["addresses"] = json!(s.cidrs(family));
                 snat.push(v);
+                translated |= matches!(r, NatResult::Translated { .. });
                 match &r {
                     NatResult::Translated { to, rule } => match (&to.addr, &local) {
                         (NatAddr::Local, _) => {}
@@ -964,7 +911,7 @@ fn return_path(env: &Env) -> Outcome {
     evidence["assume_return_route"] = json!(fwd.assume_return_route);
     evidence["notes"] = json!(notes);
     if !problems.is_empty() {
-        return Outcome::fail(problems.join("; ")).evidence(evidence).fixes(dedup(fixes));
+        return Ok(Outcome::fail(problems.join("; ")).evidence(evidence).fixes(dedup(fixes)));
     }
     if !unknown.is_empty() {
         let mut o = Outcome::warn(format!("cannot tell {}", unknown.join("; "))).evidence(evidence);
@@ -976,18 +923,14 @@ fn return_path(env: &Env) -> Outcome {
         if path.inbound.is_none() {
             o = o.fix("pass --interface IF (where the pool's traffic arrives)");
         }
-        return o;
+        return Ok(o);
     }
-    let how = if fwd.assume_return_route && snat.iter().all(|v| v["result"] != "translated") {
+    let how = if fwd.assume_return_route && !translated {
         "the IDC routes the answers back through this host (--assume-return-route)".to_string()
     } else {
         format!("the source is translated to this host on the way to {}", spec.target)
     };
-    Outcome::pass(format!("answers come back: {how}; this host routes the pool back")).evidence(evidence)
-}
-
-fn join_nets(nets: &[IpNet]) -> String {
-    nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    Ok(Outcome::pass(format!("answers come back: {how}; this host routes the pool back")).evidence(evidence))
 }
 
 /// MASQUERADE on the way to the API server, in each syntax.
@@ -1073,9 +1016,9 @@ mod tests {
             reason: None,
         };
         let spec = ForwardSpec::parse("16443:192.0.2.50:6443").expect("spec");
-        let f = Forwarded {
+        let f = Forwarded::new(
             spec,
-            path: ForwardPath {
+            ForwardPath {
                 inbound: None,
                 inbound_from: InboundFrom::Unknown,
                 outbound: None,
@@ -1084,8 +1027,7 @@ mod tests {
                 arrival: vec![],
                 routes_known: false,
             },
-            target: [spec.target],
-        };
+        );
         let fix = replace_nat(&[layer], &rule, &f, Nat::Dnat);
         assert_eq!(
             fix[0],

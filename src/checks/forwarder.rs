@@ -5,8 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde_json::json;
 
-use crate::check::{BoxFuture, Category, CheckDef, Env, Outcome, Run, always};
-use crate::checks::apiserver::{trust, verify_name};
+use crate::check::{BoxFuture, Category, CheckDef, Env, FactKind, Outcome, Run, always};
 use crate::endpoint::Host;
 use crate::probe::{dns, ms, tcp, tls};
 
@@ -14,6 +13,7 @@ pub const REACH: CheckDef = CheckDef {
     id: "forwarder.reach",
     category: Category::Forwarder,
     title: "API server through the forwarder",
+    summary: "hybrid cloud: TCP + TLS through `--forwarder HOST:PORT`; passes when the forwarder presents the API server's own leaf certificate (same SHA-256), or, when the direct path is not reachable from here, a certificate valid for the API server's name; skip without `--forwarder`",
     explain: "With --forwarder HOST:PORT (the ECS host whose port A forwards to the IDC's API server), connects \
 through it and performs the TLS handshake as the security center would. Passes only when the forwarder \
 presents the same leaf certificate (SHA-256 fingerprint) as the API server does directly; when the direct \
@@ -22,7 +22,9 @@ certificate means the forwarder ends somewhere else or terminates TLS. Skipped w
 hybrid-cloud clusters need one. Fix: on the forwarder, check the DNAT / forward-port / portproxy rule, \
 ip_forward and the return path (run this tool there with --forward A:HOST:PORT).",
     needs: &[],
-    after: &["apiserver.tls"],
+    after: &[],
+    produces: &[],
+    reads: &[FactKind::DirectLeaf],
     applies: always,
     run: Run::Async(reach),
 };
@@ -31,7 +33,7 @@ fn reach(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
         let Some((host, port)) = &ctx.forwarder else {
-            return Outcome::skip("no --forwarder given; only hybrid-cloud clusters need one");
+            return Ok(Outcome::skip("no --forwarder given; only hybrid-cloud clusters need one"));
         };
         let shown = format!("{host}:{port}");
         let addresses: Vec<IpAddr> = match host {
@@ -41,10 +43,10 @@ fn reach(env: &Env) -> BoxFuture<'_> {
                 let found = answer.addresses();
                 if found.is_empty() {
                     let why = answer.a.err().map(|e| e.to_string()).unwrap_or_default();
-                    return Outcome::fail(format!(
+                    return Ok(Outcome::fail(format!(
                         "the forwarder's name {name} does not resolve via {}: {why}",
                         answer.server
-                    ));
+                    )));
                 }
                 found
             }
@@ -61,37 +63,37 @@ fn reach(env: &Env) -> BoxFuture<'_> {
         let Some(addr) = attempts.iter().find(|a| a.result.is_ok()).map(|a| a.addr) else {
             let failed: Vec<String> =
                 attempts.iter().filter_map(|a| a.result.as_ref().err().map(|e| format!("{} {e}", a.addr))).collect();
-            return Outcome::fail(format!("no TCP connection to the forwarder: {}", failed.join("; ")))
+            return Ok(Outcome::fail(format!("no TCP connection to the forwarder: {}", failed.join("; ")))
                 .evidence(evidence)
-                .fix(format!("on the forwarder, check that port {port} is open to the region's pool and forwarded (firewall-cmd --list-forward-ports, iptables -t nat -S PREROUTING)"));
+                .fix(format!("on the forwarder, check that port {port} is open to the region's pool and forwarded (firewall-cmd --list-forward-ports, iptables -t nat -S PREROUTING)")));
         };
         // Through a forwarder the TLS session is the API server's, so it is verified for the API
         // server's name; without a known endpoint only the forwarder's own name is left.
-        let name = ctx.endpoint.as_ref().map_or_else(|| host.bare(), |ep| verify_name(ctx, ep));
-        let (trust, trusted) = trust(ctx);
+        let name = ctx.endpoint.as_ref().map_or_else(|| host.bare(), |ep| ctx.tls.name_for(&ep.host));
+        let (trust, trusted) = ctx.tls.trust();
         let target = match tls::Target::new(&name, trust, false) {
             Ok(t) => t,
-            Err(e) => return Outcome::fail(e).evidence(evidence),
+            Err(e) => return Ok(Outcome::fail(e).evidence(evidence)),
         };
         let stream = match tcp::connect(addr, ctx.timeout).await {
             Ok((s, _)) => s,
-            Err(e) => return Outcome::fail(format!("{addr}: {e} on the second connect")).evidence(evidence),
+            Err(e) => return Ok(Outcome::fail(format!("{addr}: {e} on the second connect")).evidence(evidence)),
         };
         let hs = match tls::handshake(stream, &target, ctx.timeout).await {
             Ok((_, hs)) => hs,
             Err(f) => {
                 evidence["error"] = json!({"kind": f.kind, "reason": f.reason});
                 evidence["chain"] = json!(f.chain);
-                return Outcome::fail(format!(
+                return Ok(Outcome::fail(format!(
                     "TCP to the forwarder {addr} works, but the TLS handshake through it failed: {}",
                     f.reason
                 ))
                 .evidence(evidence)
-                .fix("the forwarder must pass the TCP stream through untouched (DNAT / forward-port / portproxy), not terminate it");
+                .fix("the forwarder must pass the TCP stream through untouched (DNAT / forward-port / portproxy), not terminate it"));
             }
         };
         let leaf = hs.chain.first().map(|l| l.sha256.clone()).unwrap_or_default();
-        let direct = ctx.facts.direct_leaf.get().cloned();
+        let direct = env.direct_leaf().map(str::to_string);
         evidence["server_name"] = json!(name);
         evidence["protocol"] = json!(hs.protocol);
         evidence["handshake_ms"] = json!(ms(hs.elapsed));
@@ -123,6 +125,6 @@ fn reach(env: &Env) -> BoxFuture<'_> {
             ))
             .fix("pass --apiserver or a kubeconfig so the forwarder's certificate can be compared with the API server's"),
         };
-        outcome.evidence(evidence)
+        Ok(outcome.evidence(evidence))
     })
 }

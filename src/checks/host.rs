@@ -2,13 +2,14 @@
 
 use serde_json::json;
 
-use crate::check::{Category, CheckDef, Env, Outcome, Run, always};
-use crate::runtime::{Runtime, detect};
+use crate::check::{Category, CheckDef, Checked, Env, Outcome, Run, always};
+use crate::container_runtime::{Runtime, detect};
 
 pub const CONTAINER_RUNTIME: CheckDef = CheckDef {
     id: "host.container-runtime",
     category: Category::Host,
     title: "Container runtime",
+    summary: "Docker installed (socket or binary under `--root`, or on PATH): pass; only containerd/CRI-O: warn (the vendor requires Docker); none: fail",
     explain: "Looks for Docker (its socket or the docker/dockerd binary under --root, and on PATH on the live \
 host). The vendor's procedure lists Docker as a prerequisite (前提条件: 已安装Docker), so Docker passes; a host \
 with only containerd or CRI-O warns (the join may work, but it is outside what the vendor states); no runtime \
@@ -16,11 +17,13 @@ at all fails. Fix: install Docker on the cluster's nodes, or confirm with the ve
 supported.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: always,
     run: Run::Sync(container_runtime),
 };
 
-fn container_runtime(env: &Env) -> Outcome {
+fn container_runtime(env: &Env) -> Checked {
     let ctx = &env.ctx;
     let path = std::env::var("PATH").ok();
     let found = detect(&ctx.root, path.as_deref());
@@ -51,5 +54,5 @@ fn container_runtime(env: &Env) -> Outcome {
         .fix("install Docker (the vendor's prerequisite), e.g. https://docs.docker.com/engine/install/")
         .fix("checking a copied node? pass its root directory with --root")
     };
-    outcome.evidence(evidence)
+    Ok(outcome.evidence(evidence))
 }

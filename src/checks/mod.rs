@@ -9,7 +9,9 @@ pub mod firewall;
 pub mod forward;
 pub mod forwarder;
 pub mod host;
+mod pool;
 pub mod region;
+mod words;
 
 use crate::check::CheckDef;
 
@@ -56,6 +58,7 @@ pub fn find(id: &str) -> Option<&'static CheckDef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::FactKind;
     use std::collections::HashSet;
 
     #[test]
@@ -75,9 +78,60 @@ mod tests {
     }
 
     #[test]
-    fn dependencies_exist_and_come_without_cycles() {
+    fn each_fact_has_one_producer_and_every_read_has_one() {
+        for kind in FactKind::ALL {
+            let producers: Vec<&str> = CATALOGUE.iter().filter(|d| d.produces.contains(&kind)).map(|d| d.id).collect();
+            assert_eq!(producers.len(), 1, "{kind:?} is produced by {producers:?}");
+        }
         for def in CATALOGUE {
-            for dep in def.needs.iter().chain(def.after) {
+            for kind in def.reads {
+                assert!(!def.produces.contains(kind), "{} reads what it produces", def.id);
+            }
+            assert!(!def.summary.is_empty() && !def.summary.contains('\n'), "{}: one line of summary", def.id);
+        }
+    }
+
+    /// Every check of the catalogue runs in some configuration; together these make every check
+    /// read and produce what it touches, so an undeclared read shows up as a bug in the results.
+    #[test]
+    fn the_catalogue_runs_without_misusing_the_model() {
+        use crate::cli::Cli;
+        use clap::Parser;
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().expect("tempdir");
+        for args in [
+            vec!["--region", "cn-hangzhou", "--apiserver", "https://127.0.0.1:1", "--no-icmp"],
+            vec!["--region", "cn-hangzhou", "--audit", "--k8s-version", "1.28", "--apiserver", "127.0.0.1:1"],
+            vec!["--region", "cn-hangzhou", "--forward", "16443:192.0.2.50:6443", "--apiserver", "127.0.0.1:1"],
+        ] {
+            let mut argv = vec!["k8sjoin-check", "--root", dir.path().to_str().expect("utf-8"), "--timeout", "200ms"];
+            argv.extend(args);
+            let cli = Cli::try_parse_from(argv).expect("arguments");
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            let ctx = Arc::new(
+                crate::setup::context(&cli.run, crate::region::RegionTable::embedded().expect("table"), until)
+                    .expect("context"),
+            );
+            let plan = crate::runner::plan(CATALOGUE, &ctx, &[], &[]).expect("plan");
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            let r = rt.block_on(crate::runner::execute(ctx, &plan, std::future::pending()));
+            assert!(r.internal_errors.is_empty(), "{:?}", r.internal_errors);
+        }
+    }
+
+    #[test]
+    fn dependencies_exist_and_come_without_cycles() {
+        let producers = crate::runner::producers(CATALOGUE);
+        let deps = |def: &CheckDef| -> Vec<&'static str> {
+            def.needs
+                .iter()
+                .chain(def.after)
+                .copied()
+                .chain(def.reads.iter().filter_map(|k| producers.get(k).copied()))
+                .collect()
+        };
+        for def in CATALOGUE {
+            for dep in deps(def) {
                 assert!(find(dep).is_some(), "{} depends on unknown {dep}", def.id);
             }
         }
@@ -86,7 +140,14 @@ mod tests {
             assert!(!stack.iter().any(|s| s == id), "dependency cycle: {stack:?} -> {id}");
             stack.push(id.to_string());
             let def = find(id).expect("known id");
-            for dep in def.needs.iter().chain(def.after) {
+            let producers = crate::runner::producers(CATALOGUE);
+            for dep in def
+                .needs
+                .iter()
+                .chain(def.after)
+                .copied()
+                .chain(def.reads.iter().filter_map(|k| producers.get(k).copied()))
+            {
                 visit(dep, stack);
             }
             stack.pop();

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::addressplan::{PlannedRange, overlaps};
-use crate::check::{Category, CheckDef, Env, Outcome, Run, always};
+use crate::check::{Category, CheckDef, Checked, Env, FactKind, Outcome, Run, always};
 use crate::context::{Context, NetworkType};
 use crate::endpoint::private_range;
 use crate::region::Region;
@@ -12,12 +12,15 @@ pub const KNOWN: CheckDef = CheckDef {
     id: "region.known",
     category: Category::Region,
     title: "Region is known",
+    summary: "`--region` resolves in the table (fails when no region is given)",
     explain: "Verifies that --region names a region of the security center's table (by id, Chinese or English \
 name). The region decides which address pool connects to the API server, so every firewall verdict depends \
 on it. Fix: pass --region with a name from `k8sjoin-check regions`; if the vendor added a region, pass an \
 updated table with --regions-file.",
     needs: &[],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: always,
     run: Run::Sync(known),
 };
@@ -26,6 +29,7 @@ pub const VPC_ELIGIBLE: CheckDef = CheckDef {
     id: "region.vpc-eligible",
     category: Category::Region,
     title: "Network type allowed in region",
+    summary: "a VPC-type cluster joins one of the 5 VPC regions; fails otherwise, naming them and the public-network alternative; with `auto` and no known address: pass in the 5, warn elsewhere",
     explain: "Verifies that a VPC-type cluster joins one of the five regions that accept VPC-type clusters \
 (cn-hangzhou, cn-beijing, cn-shanghai, cn-shenzhen, cn-hongkong); over the public network every region works. \
 The network type is --network, or inferred from the API server address (private = vpc). With --network auto \
@@ -33,7 +37,9 @@ and no known address it passes in the five regions and warns elsewhere. Fix: joi
 (the API server reachable on a public address that admits the region's public IPs), or choose one of the \
 five regions.",
     needs: &["region.known"],
-    after: &["apiserver.dns"],
+    after: &[],
+    produces: &[],
+    reads: &[FactKind::Addresses],
     applies: always,
     run: Run::Sync(vpc_eligible),
 };
@@ -42,6 +48,7 @@ pub const NETWORK_TYPE: CheckDef = CheckDef {
     id: "region.network-type",
     category: Category::Region,
     title: "API server address fits network type",
+    summary: "the API server address fits the network type (a private address over `public` needs a forwarder; loopback warns)",
     explain: "Verifies that the API server's address fits the network type: a private address (RFC 1918, \
 100.64.0.0/10, loopback, link-local, fc00::/7) cannot be reached by the security center over the public \
 network unless a forwarder with a public address relays it; a loopback address cannot be reached at all. \
@@ -49,6 +56,8 @@ Fix: give the address the security center will use (--apiserver), expose the API
 a VPC-type cluster in a VPC region, or set up a forwarder (--forwarder).",
     needs: &[],
     after: &["apiserver.endpoint", "apiserver.dns"],
+    produces: &[],
+    reads: &[FactKind::Addresses],
     applies: always,
     run: Run::Sync(network_type),
 };
@@ -57,6 +66,7 @@ pub const CIDR_CONFLICT: CheckDef = CheckDef {
     id: "region.cidr-conflict",
     category: Category::Region,
     title: "Cluster CIDRs clear of the private pool",
+    summary: "the cluster's service CIDRs, pod CIDRs and node addresses (from the static pod manifests under `--root`) do not overlap the region's private pool; overlap warns naming both ranges and the manifest line; no manifests: skip",
     explain: "Compares the cluster's service CIDRs (--service-cluster-ip-range), pod CIDRs (--cluster-cidr of \
 kube-controller-manager) and node addresses (--advertise-address, etcd's advertised URLs), read from the static \
 pod manifests under --root, with the region's private pool. The security center connects from that pool; when \
@@ -65,18 +75,20 @@ security center, and the connection hangs. Overlap warns, naming both ranges. Fi
 range (pod and service CIDRs are set when the cluster is created), or join over the public network.",
     needs: &["region.known"],
     after: &[],
+    produces: &[],
+    reads: &[],
     applies: always,
     run: Run::Sync(cidr_conflict),
 };
 
-fn known(env: &Env) -> Outcome {
+fn known(env: &Env) -> Checked {
     let ctx = &env.ctx;
     let Some(region) = &ctx.region else {
-        return Outcome::fail(format!(
+        return Ok(Outcome::fail(format!(
             "no --region given: the region decides which address pool must reach the API server ({} regions in the table)",
             ctx.table.regions.len()
         ))
-        .fix("pass --region ID, e.g. --region cn-hangzhou; `k8sjoin-check regions` lists every region");
+        .fix("pass --region ID, e.g. --region cn-hangzhou; `k8sjoin-check regions` lists every region"));
     };
     let shared: Vec<String> = ctx
         .table
@@ -92,7 +104,7 @@ fn known(env: &Env) -> Outcome {
             }
         })
         .collect();
-    Outcome::pass(format!(
+    Ok(Outcome::pass(format!(
         "{} ({}): {} public address{}, {} private CIDR{}",
         region.id,
         region.display_name(),
@@ -105,7 +117,7 @@ fn known(env: &Env) -> Outcome {
         "region": region,
         "table": {"origin": ctx.table.origin, "source": ctx.table.source, "updated": ctx.table.updated},
         "shared_private_cidrs": shared,
-    }))
+    })))
 }
 
 /// `cn-hangzhou (华东1(杭州)), cn-shanghai (…), …`
@@ -122,10 +134,11 @@ fn public_alternative(region: &Region) -> String {
     )
 }
 
-fn vpc_eligible(env: &Env) -> Outcome {
+fn vpc_eligible(env: &Env) -> Checked {
     let ctx = &env.ctx;
-    let Some(region) = &ctx.region else { return Outcome::skip("no region") };
-    let decision = ctx.network_decision();
+    let Some(region) = &ctx.region else { return Ok(Outcome::skip("no region")) };
+    let addresses = env.addresses();
+    let decision = ctx.network_decision(addresses.as_ref().map(|r| r.addresses.as_slice()));
     let evidence = json!({
         "region": region.id,
         "vpc_supported": region.vpc_supported,
@@ -164,12 +177,12 @@ fn vpc_eligible(env: &Env) -> Outcome {
         .fix("pass --network vpc|public, or --apiserver so the type can be inferred")
         .fix(public_alternative(region)),
     };
-    outcome.evidence(evidence)
+    Ok(outcome.evidence(evidence))
 }
 
-fn network_type(env: &Env) -> Outcome {
+fn network_type(env: &Env) -> Checked {
     let ctx = &env.ctx;
-    let Some(resolved) = ctx.facts.addresses.get() else {
+    let Some(resolved) = env.addresses() else {
         // Name the first link of the chain that broke: no endpoint, else the failed resolution.
         let broken = ["apiserver.endpoint", "apiserver.dns"]
             .iter()
@@ -179,9 +192,9 @@ fn network_type(env: &Env) -> Outcome {
             Some(c) => format!("{}: {}", c.id, c.message),
             None => "pass --apiserver https://HOST:PORT or a kubeconfig".into(),
         };
-        return Outcome::skip(format!("no API server address known ({why})"));
+        return Ok(Outcome::skip(format!("no API server address known ({why})")));
     };
-    let decision = ctx.network_decision();
+    let decision = ctx.network_decision(Some(&resolved.addresses));
     let classes: Vec<serde_json::Value> = resolved
         .addresses
         .iter()
@@ -238,20 +251,20 @@ fn network_type(env: &Env) -> Outcome {
             None => Outcome::skip(format!("network type unknown: {}", decision.reason)),
         }
     };
-    outcome.evidence(evidence)
+    Ok(outcome.evidence(evidence))
 }
 
-fn cidr_conflict(env: &Env) -> Outcome {
+fn cidr_conflict(env: &Env) -> Checked {
     let ctx = &env.ctx;
-    let Some(region) = &ctx.region else { return Outcome::skip("no region") };
+    let Some(region) = &ctx.region else { return Ok(Outcome::skip("no region")) };
     let plan = &ctx.address_plan;
     if plan.ranges.is_empty() {
         let dir = ctx.root.join("/etc/kubernetes/manifests");
-        return Outcome::skip(format!(
+        return Ok(Outcome::skip(format!(
             "no service or pod CIDR or node address found in the control-plane manifests under {} (not a kubeadm control-plane node? pass --root with a copy of one)",
             dir.display()
         ))
-        .evidence(json!({ "manifests": plan.files }));
+        .evidence(json!({ "manifests": plan.files })));
     }
     let overlapping: Vec<(&PlannedRange, &ipnet::IpNet)> = plan
         .ranges
@@ -266,23 +279,23 @@ fn cidr_conflict(env: &Env) -> Outcome {
     if overlapping.is_empty() {
         let listed: Vec<String> = plan.ranges.iter().map(|r| format!("{} {}", r.role.as_str(), r.range)).collect();
         let pool: Vec<String> = region.private_cidrs.iter().map(ToString::to_string).collect();
-        return Outcome::pass(format!(
+        return Ok(Outcome::pass(format!(
             "{} clear of {}'s private pool {}",
             listed.join(", "),
             region.id,
             pool.join(", ")
         ))
-        .evidence(evidence);
+        .evidence(evidence));
     }
     let named: Vec<String> = overlapping
         .iter()
         .map(|(r, p)| format!("{} {} ({}) overlaps the private pool {p}", r.role.as_str(), r.range, r.source))
         .collect();
-    Outcome::warn(format!(
+    Ok(Outcome::warn(format!(
         "{}: replies to the security center's private addresses would be routed into the cluster network",
         named.join("; ")
     ))
     .evidence(evidence)
     .fix(format!("check where replies go: ip route get {}", region.private_cidrs.first().map(|n| n.network().to_string()).unwrap_or_default()))
-    .fix("re-plan the overlapping range (pod and service CIDRs are chosen when the cluster is created), or join over the public network (--network public) so the private pool is not used")
+    .fix("re-plan the overlapping range (pod and service CIDRs are chosen when the cluster is created), or join over the public network (--network public) so the private pool is not used"))
 }

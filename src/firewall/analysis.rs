@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::firewall::Layer;
 use crate::firewall::eval::{
-    Decider, Flow, Judged, Options, Outcome, Packet, PacketKind, judge, judge_with, rule_catches,
+    Decider, Fate, Flow, Judged, Options, Packet, PacketKind, judge, judge_with, rule_catches,
 };
 use crate::firewall::model::{Action, Side, Undecidable, Verdict};
 use crate::firewall::ranges::{AddrSet, Family, Spans};
@@ -77,7 +77,7 @@ pub fn judge_packets(layers: &[Layer], family: Family, addrs: &Spans, packets: &
                 layer: None,
                 chain: None,
                 rule: None,
-                outcome: Outcome::Unknown,
+                outcome: Fate::Unknown,
                 packet: PacketKind::New,
                 reason: Some(Undecidable::NoLayer(family)),
             },
@@ -267,15 +267,15 @@ pub fn describe(layers: &[Layer], d: &Decider, range: String) -> Deciding {
         _ => (None, None),
     };
     let action = match (d.outcome, d.rule, d.chain) {
-        (Outcome::Unknown, _, _) => DecidingAction::Unknown,
+        (Fate::Unknown, _, _) => DecidingAction::Unknown,
         (_, None, Some(_)) => DecidingAction::Policy,
-        (Outcome::Accept | Outcome::Deny(Verdict::Accept), _, _) => DecidingAction::Accept,
-        (Outcome::Deny(Verdict::Drop), _, _) => DecidingAction::Drop,
-        (Outcome::Deny(Verdict::Reject), _, _) => DecidingAction::Reject,
+        (Fate::Accept | Fate::Deny(Verdict::Accept), _, _) => DecidingAction::Accept,
+        (Fate::Deny(Verdict::Drop), _, _) => DecidingAction::Drop,
+        (Fate::Deny(Verdict::Reject), _, _) => DecidingAction::Reject,
     };
     let text = match (origin, d.chain) {
         (Some(o), _) if !o.text.is_empty() => Some(o.text.to_string()),
-        (_, None) if d.outcome == Outcome::Accept => Some("(no rule of this layer filters this packet)".into()),
+        (_, None) if d.outcome == Fate::Accept => Some("(no rule of this layer filters this packet)".into()),
         _ => None,
     };
     Deciding {

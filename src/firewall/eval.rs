@@ -265,7 +265,7 @@ pub struct Flow<'a> {
 
 /// What finally happened to some addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Fate {
     Accept,
     Deny(Verdict),
     Unknown,
@@ -281,9 +281,9 @@ pub struct Decider {
     pub chain: Option<ChainId>,
     /// Index into the chain's rules; `None` is the chain's policy.
     pub rule: Option<usize>,
-    pub outcome: Outcome,
+    pub outcome: Fate,
     pub packet: PacketKind,
-    /// Why the addresses are undecidable (for `Outcome::Unknown`).
+    /// Why the addresses are undecidable (for `Fate::Unknown`).
     pub reason: Option<Undecidable>,
 }
 
@@ -311,9 +311,9 @@ impl Judged {
     pub fn all(addrs: Spans, decider: Decider) -> Judged {
         let mut j = Judged::default();
         let list = match decider.outcome {
-            Outcome::Accept => &mut j.admitted,
-            Outcome::Deny(_) => &mut j.denied,
-            Outcome::Unknown => &mut j.unknown,
+            Fate::Accept => &mut j.admitted,
+            Fate::Deny(_) => &mut j.denied,
+            Fate::Unknown => &mut j.unknown,
         };
         if !addrs.is_empty() {
             list.push((addrs, decider));
@@ -397,7 +397,7 @@ struct Class {
 #[derive(Debug, Clone)]
 struct Emission {
     addrs: Spans,
-    outcome: Outcome,
+    outcome: Fate,
     decider: Decider,
     assumed: Option<Arc<Uncertainty>>,
     state: State,
@@ -487,7 +487,7 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
             }
         } else {
             for c in returned {
-                ev.emit(c, Outcome::Accept, base.chain, None, None, true);
+                ev.emit(c, Fate::Accept, base.chain, None, None, true);
             }
         }
         let mut next: Vec<Class> = Vec::new();
@@ -499,7 +499,7 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
                     assumed: e.assumed,
                     accepted_by: Some(e.decider),
                 });
-            } else if e.outcome == Outcome::Accept {
+            } else if e.outcome == Fate::Accept {
                 let accepted_by = match (&e.accepted_by, e.weak) {
                     (Some(prev), true) => Some(prev.clone()),
                     _ => Some(e.decider.clone()),
@@ -553,12 +553,12 @@ fn split_translations(
             });
             finals.push(Emission {
                 addrs: lost,
-                outcome: Outcome::Unknown,
+                outcome: Fate::Unknown,
                 decider: Decider {
                     layer: None,
                     chain: c.assumed.as_ref().map(|u| u.chain),
                     rule: c.assumed.as_ref().map(|u| u.rule),
-                    outcome: Outcome::Unknown,
+                    outcome: Fate::Unknown,
                     packet: kind,
                     reason: Some(reason),
                 },
@@ -599,10 +599,10 @@ pub fn rule_catches(rule: &crate::firewall::model::Rule, packet: &Packet, addrs:
 
 static EMPTY: Ruleset = Ruleset { chains: Vec::new(), bases: Vec::new() };
 
-fn policy_outcome(v: Verdict) -> Outcome {
+fn policy_outcome(v: Verdict) -> Fate {
     match v {
-        Verdict::Accept => Outcome::Accept,
-        v => Outcome::Deny(v),
+        Verdict::Accept => Fate::Accept,
+        v => Fate::Deny(v),
     }
 }
 
@@ -617,7 +617,7 @@ fn conclude(addrs: &Spans, accepted: Vec<Class>, finals: Vec<Emission>, kind: Pa
     let mut unk = Vec::new();
     for e in &finals {
         match e.outcome {
-            Outcome::Deny(_) => den.extend_from_slice(e.addrs.intervals()),
+            Fate::Deny(_) => den.extend_from_slice(e.addrs.intervals()),
             _ => unk.extend_from_slice(e.addrs.intervals()),
         }
     }
@@ -639,7 +639,7 @@ fn conclude(addrs: &Spans, accepted: Vec<Class>, finals: Vec<Emission>, kind: Pa
                 layer: None,
                 chain: None,
                 rule: None,
-                outcome: Outcome::Accept,
+                outcome: Fate::Accept,
                 packet: kind,
                 reason: None,
             });
@@ -649,7 +649,7 @@ fn conclude(addrs: &Spans, accepted: Vec<Class>, finals: Vec<Emission>, kind: Pa
     let mut finals = finals;
     finals.sort_by_key(|e| e.seq);
     let mut taken = Spans::new();
-    for e in finals.iter().filter(|e| matches!(e.outcome, Outcome::Deny(_))) {
+    for e in finals.iter().filter(|e| matches!(e.outcome, Fate::Deny(_))) {
         let part = e.addrs.intersect(&denied).difference(&taken);
         if !part.is_empty() {
             taken = taken.union(&part);
@@ -670,7 +670,7 @@ fn conclude(addrs: &Spans, accepted: Vec<Class>, finals: Vec<Emission>, kind: Pa
     for e in &finals {
         match (&e.assumed, e.outcome) {
             (Some(u), _) => attribute(&e.addrs, uncertain_decider(u, kind), &mut taken),
-            (None, Outcome::Unknown) => attribute(&e.addrs, e.decider.clone(), &mut taken),
+            (None, Fate::Unknown) => attribute(&e.addrs, e.decider.clone(), &mut taken),
             _ => {}
         }
     }
@@ -686,7 +686,7 @@ fn conclude(addrs: &Spans, accepted: Vec<Class>, finals: Vec<Emission>, kind: Pa
                 layer: None,
                 chain: None,
                 rule: None,
-                outcome: Outcome::Unknown,
+                outcome: Fate::Unknown,
                 packet: kind,
                 reason: Some(Undecidable::PathsDisagree { nat: false }),
             },
@@ -700,7 +700,7 @@ fn uncertain_decider(u: &Uncertainty, kind: PacketKind) -> Decider {
         layer: None,
         chain: Some(u.chain),
         rule: Some(u.rule),
-        outcome: Outcome::Unknown,
+        outcome: Fate::Unknown,
         packet: kind,
         reason: Some(u.reason.clone()),
     }
@@ -745,7 +745,7 @@ impl Evaluator<'_> {
     fn emit(
         &mut self,
         c: Class,
-        outcome: Outcome,
+        outcome: Fate,
         chain: ChainId,
         rule: Option<usize>,
         reason: Option<Undecidable>,
@@ -777,7 +777,7 @@ impl Evaluator<'_> {
             for c in input {
                 self.emit(
                     c,
-                    Outcome::Unknown,
+                    Fate::Unknown,
                     id,
                     None,
                     Some(Undecidable::Limitation("chains nest deeper than 128 (a loop?)")),
@@ -872,7 +872,7 @@ impl Evaluator<'_> {
                     }
                     Action::Dnat(_) | Action::Snat(_) if self.pkt.chains == Chains::Nat => {
                         for m in matched.into_iter().filter(|m| !m.addrs.is_empty()) {
-                            self.emit(m, Outcome::Accept, id, Some(ri), None, false);
+                            self.emit(m, Fate::Accept, id, Some(ri), None, false);
                             if let Some(e) = self.emissions.last_mut() {
                                 e.translated = true;
                             }
@@ -883,17 +883,17 @@ impl Evaluator<'_> {
                             "destination NAT on this path: the evaluator does not follow the translated address",
                         );
                         for m in matched {
-                            self.emit(m, Outcome::Unknown, id, Some(ri), Some(why.clone()), false);
+                            self.emit(m, Fate::Unknown, id, Some(ri), Some(why.clone()), false);
                         }
                     }
                     Action::Snat(_) => {
                         for m in matched {
-                            self.emit(m, Outcome::Accept, id, Some(ri), None, true);
+                            self.emit(m, Fate::Accept, id, Some(ri), None, true);
                         }
                     }
                     Action::Unknown(why) => {
                         for m in matched {
-                            self.emit(m, Outcome::Unknown, id, Some(ri), Some(why.clone()), false);
+                            self.emit(m, Fate::Unknown, id, Some(ri), Some(why.clone()), false);
                         }
                     }
                 }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::firewall::analysis::{Request, judge_family};
-use crate::firewall::eval::{Decider, Outcome, PacketKind};
+use crate::firewall::eval::{Decider, Fate, PacketKind};
 use crate::firewall::model::{
     Action, ChainId, Hook, Match, Origin, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
 };
@@ -323,7 +323,7 @@ impl Step<'_> {
     /// Applies the step to `sim` and returns its commands. A policy decision is fixed by appending
     /// to the chain, or with `top` by inserting at its top.
     fn apply(&self, sim: &mut Layer, top: bool) -> Result<Vec<String>, String> {
-        debug_assert!(matches!(self.decider.outcome, Outcome::Deny(_)));
+        debug_assert!(matches!(self.decider.outcome, Fate::Deny(_)));
         let Some(chain_id) = self.decider.chain else {
             return Err("the denial does not come from a rule: nothing to insert before".into());
         };

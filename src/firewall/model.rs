@@ -257,7 +257,6 @@ impl Protos {
             let mut few = [0u8; 6];
             few[..list.len()].copy_from_slice(list);
             // At most 6: the length fits.
-            #[allow(clippy::cast_possible_truncation)]
             let len = list.len() as u8;
             Protos::Few { len, list: few }
         } else {

@@ -50,7 +50,6 @@ impl Family {
     pub fn addr(self, n: u128) -> IpAddr {
         match self {
             // Truncation is the documented behaviour: IPv4 numbers always fit in 32 bits here.
-            #[allow(clippy::cast_possible_truncation)]
             Family::V4 => IpAddr::V4(Ipv4Addr::from(n as u32)),
             Family::V6 => IpAddr::V6(Ipv6Addr::from(n)),
         }
@@ -274,7 +273,6 @@ impl Spans {
             .into_iter()
             .map(|(base, len)| {
                 // The prefix length never exceeds the family's width, so the CIDR is valid.
-                #[allow(clippy::cast_possible_truncation)]
                 let len = len as u8;
                 match family.addr(base) {
                     IpAddr::V4(a) => IpNet::V4(Ipv4Net::new(a, len).unwrap_or_default()),

@@ -16,6 +16,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use serde::Serialize;
 use tokio::net::TcpStream;
+
+use crate::units::rfc3339_unix;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -354,8 +356,8 @@ pub fn cert_info(der: &CertificateDer<'_>) -> CertInfo {
                 subject: cert.subject().to_string(),
                 issuer: cert.issuer().to_string(),
                 sans,
-                not_before: rfc3339(validity.not_before.timestamp()),
-                not_after: rfc3339(validity.not_after.timestamp()),
+                not_before: rfc3339_unix(validity.not_before.timestamp()),
+                not_after: rfc3339_unix(validity.not_after.timestamp()),
                 not_after_unix: validity.not_after.timestamp(),
                 sha256,
                 self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
@@ -372,13 +374,6 @@ pub fn cert_info(der: &CertificateDer<'_>) -> CertInfo {
             self_signed: false,
         },
     }
-}
-
-fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| unix.to_string())
 }
 
 /// Seconds from now until `unix` (negative when it is past).

@@ -10,8 +10,7 @@ use crate::report::Report;
 use crate::report::table::grouped;
 
 pub fn render(report: &Report) -> String {
-    let warn_fails = report.summary.fail_on == "warn";
-    let is_failure = |c: &Check| c.status == Status::Fail || (warn_fails && c.status == Status::Warn);
+    let is_failure = |c: &Check| report.summary.fail_on.trips(c.status);
     let is_skipped = |c: &Check| matches!(c.status, Status::Skip | Status::Manual);
     let checks = grouped(&report.checks);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -42,7 +41,7 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "    <testcase classname=\"k8sjoin-check.{category}\" name=\"{}\" time=\"{}\">",
-                escape(c.id),
+                escape(&c.id),
                 seconds(c.duration_ms)
             );
             let body = body(c);

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
-use crate::check::{Check, Status};
+use crate::check::{Check, Gate, Status};
 use crate::report::Report;
 
 /// Rendering choices that depend on where the output goes.
@@ -56,7 +56,7 @@ pub fn render(report: &Report, style: Style) -> String {
         (Some(id), Some(name)) => format!("{id} ({name})"),
         _ => "no region".into(),
     };
-    let network = match t.network {
+    let network = match &t.network {
         Some(n) => format!("{n} ({}: {})", t.network_source, t.network_reason),
         None => format!("unknown ({})", t.network_reason),
     };
@@ -68,11 +68,11 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         out.push('\n');
     }
-    let addrs: Vec<String> = report.vantage.host.addresses.iter().map(ToString::to_string).collect();
+    let addrs: Vec<String> = report.vantage.addresses.iter().map(ToString::to_string).collect();
     let _ = writeln!(
         out,
         "vantage: {}{} (results are true from this host)",
-        report.vantage.host.hostname,
+        report.vantage.hostname,
         if addrs.is_empty() { String::new() } else { format!(" [{}]", addrs.join(", ")) }
     );
 
@@ -97,7 +97,7 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         table.add_row(vec![
             Cell::new(category),
-            Cell::new(check.id),
+            Cell::new(&check.id),
             status,
             Cell::new(&check.message),
             Cell::new(format!("{:>5} ms", check.duration_ms)).set_alignment(CellAlignment::Right),
@@ -127,16 +127,23 @@ pub fn render(report: &Report, style: Style) -> String {
         }
     }
     let s = &report.summary;
+    let gate = s.gate.as_str().to_uppercase();
     let gate = if style.color {
-        let code = if s.gate == "pass" { "32" } else { "31" };
-        format!("\x1b[1;{code}m{}\x1b[0m", s.gate.to_uppercase())
+        let code = if s.gate == Gate::Pass { "32" } else { "31" };
+        format!("\x1b[1;{code}m{gate}\x1b[0m")
     } else {
-        s.gate.to_uppercase()
+        gate
     };
     let _ = writeln!(
         out,
         "\n{} pass, {} warn, {} fail, {} skip, {} manual · gate {gate} (--fail-on {}) · exit {}",
-        s.pass, s.warn, s.fail, s.skip, s.manual, s.fail_on, s.exit_code
+        s.pass,
+        s.warn,
+        s.fail,
+        s.skip,
+        s.manual,
+        s.fail_on.as_str(),
+        s.exit_code
     );
     if let Some(stopped) = &s.stopped {
         let _ = writeln!(out, "stopped early: {stopped}");

@@ -32,13 +32,22 @@ pub fn stderr(o: &Output) -> String {
 /// Checks a report against the JSON Schema the binary publishes (`k8sjoin-check schema`); `Err`
 /// carries the validator's explanation.
 pub fn schema_check(report: &serde_json::Value) -> Result<(), String> {
-    let o = run(&["schema"]);
-    let schema: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("schema is JSON");
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let schema =
+        SCHEMA.get_or_init(|| serde_json::from_str(&stdout(&run(&["schema"]))).expect("schema is JSON")).clone();
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     compiler.add_resource("report-schema.json", schema).expect("schema loads");
     let index = compiler.compile("report-schema.json", &mut schemas).expect("schema compiles");
     schemas.validate(report, index).map_err(|e| format!("{e:#}"))
+}
+
+/// A report as a run printed or wrote it, checked against the published schema: every report a
+/// test reads goes through here, so the schema cannot fall behind what the tool writes.
+pub fn report_json(bytes: &[u8]) -> Result<serde_json::Value, serde_json::Error> {
+    let v: serde_json::Value = serde_json::from_slice(bytes)?;
+    assert_valid_report(&v);
+    Ok(v)
 }
 
 /// The check with this id in a JSON report; panics (showing the report) when it is not there.

@@ -86,6 +86,8 @@ pub struct Answers {
     /// `false`: /readyz is unknown (404), as on Kubernetes < 1.16.
     pub has_readyz: bool,
     pub version: (u16, String),
+    /// How long `/version` takes to answer (a slow API server, for ordering tests).
+    pub version_delay: std::time::Duration,
 }
 
 impl Default for Answers {
@@ -98,6 +100,7 @@ impl Default for Answers {
                 r#"{"major":"1","minor":"28","gitVersion":"v1.28.3","gitCommit":"a8a1abc25cad87333840cd7d54be2efaf31a3177","platform":"linux/amd64"}"#
                     .into(),
             ),
+            version_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -182,7 +185,10 @@ async fn serve_http<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         let (status, body, content_type) = match path.as_str() {
             "/readyz" if answers.has_readyz => (answers.readyz.0, answers.readyz.1.clone(), "text/plain"),
             "/healthz" => (200, "ok".to_string(), "text/plain"),
-            "/version" => (answers.version.0, answers.version.1.clone(), "application/json"),
+            "/version" => {
+                tokio::time::sleep(answers.version_delay).await;
+                (answers.version.0, answers.version.1.clone(), "application/json")
+            }
             _ => (404, "404 page not found".to_string(), "text/plain"),
         };
         let response = format!(

@@ -1,0 +1,109 @@
+//! Wording shared by the check files: plurals, lists, and the findings of a check with several
+//! parts. Here so that no check file imports another.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::check::{Outcome, Status};
+
+/// `one` or `many` by `n`: `plural(n, "y", "ies")`, `plural(n, "", "s")`.
+pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// Items joined with `, `.
+pub fn join<T: ToString>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// The first `n` items as text.
+pub fn first<T: ToString>(items: &[T], n: usize) -> Vec<String> {
+    items.iter().take(n).map(ToString::to_string).collect()
+}
+
+/// `a, b, c and 12 more`
+pub fn shorten<T: ToString>(items: &[T], n: usize) -> String {
+    let (head, more) = (first(items, n), items.len().saturating_sub(n));
+    if more == 0 { head.join(", ") } else { format!("{} and {more} more", head.join(", ")) }
+}
+
+/// The list without repeats, first occurrence kept.
+pub fn dedup(list: Vec<String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    list.into_iter().filter(|s| seen.insert(s.clone())).collect()
+}
+
+/// `max(a, b)` in gate order: pass < warn < fail.
+fn worse(a: Status, b: Status) -> Status {
+    let rank = |s: Status| match s {
+        Status::Fail => 3,
+        Status::Warn => 2,
+        _ => 1,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// Findings of a check with several parts: each with its status; the worst decides.
+#[derive(Debug, Default)]
+pub struct Findings {
+    status: Option<Status>,
+    problems: Vec<String>,
+    fixes: Vec<String>,
+}
+
+impl Findings {
+    pub fn add(&mut self, status: Status, problem: impl Into<String>) {
+        self.status = Some(self.status.map_or(status, |s| worse(s, status)));
+        self.problems.push(problem.into());
+    }
+
+    /// A fix step, once.
+    pub fn fix(&mut self, fix: impl Into<String>) {
+        let fix = fix.into();
+        if !self.fixes.contains(&fix) {
+            self.fixes.push(fix);
+        }
+    }
+
+    /// The outcome: the problems joined, or `ok` when there are none.
+    pub fn outcome(self, ok: String, evidence: Value) -> Outcome {
+        match self.status {
+            None => Outcome::pass(ok),
+            Some(status) => Outcome::new(status, self.problems.join("; ")).fixes(self.fixes),
+        }
+        .evidence(evidence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_and_plurals() {
+        assert_eq!((plural(1, "", "s"), plural(2, "", "s"), plural(3, "y", "ies")), ("", "s", "ies"));
+        assert_eq!(join(&[1, 2]), "1, 2");
+        assert_eq!(shorten(&[1, 2, 3], 2), "1, 2 and 1 more");
+        assert_eq!(dedup(vec!["a".into(), "b".into(), "a".into()]), ["a", "b"]);
+    }
+
+    #[test]
+    fn worst_status_wins() {
+        assert_eq!(worse(Status::Warn, Status::Fail), Status::Fail);
+        assert_eq!(worse(Status::Fail, Status::Warn), Status::Fail);
+        assert_eq!(worse(Status::Pass, Status::Warn), Status::Warn);
+    }
+
+    #[test]
+    fn the_worst_finding_decides() {
+        let mut f = Findings::default();
+        f.add(Status::Warn, "w");
+        f.add(Status::Fail, "f");
+        f.fix("x");
+        f.fix("x");
+        let o = f.outcome("fine".into(), Value::Null);
+        assert_eq!((o.status, o.message.as_str(), o.remediation.len()), (Status::Fail, "w; f", 1));
+        assert_eq!(Findings::default().outcome("fine".into(), Value::Null).status, Status::Pass);
+    }
+}

@@ -1,0 +1,291 @@
+//! From the command line to a [`Context`]: everything read from the arguments and the host, once,
+//! before any check runs. Errors here are usage or input errors (exit 2): a malformed file stops the
+//! run instead of making every check that reads it report on half of it.
+//!
+//! Also what the report says about the run as a whole: its target and what it could not see.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::addressplan::AddressPlan;
+use crate::audit::AuditFiles;
+use crate::cli::RunArgs;
+use crate::context::{Context, FirewallInput, Forwarding, LiveMode};
+use crate::endpoint::{DEFAULT_APISERVER_PORT, Endpoint, EndpointSource, ProxySetting, TlsSettings, parse_server};
+use crate::error::{Error, InputError};
+use crate::firewall::ipset::IpsetDb;
+use crate::firewall::ranges::Family;
+use crate::firewall::{self, Spec, live};
+use crate::forward::ForwardSpec;
+use crate::forward::host::HostState;
+use crate::forward::portproxy;
+use crate::hostfs::{self, HostRoot};
+use crate::kubeconfig::{self, Located};
+use crate::region::RegionTable;
+use crate::report::Target;
+
+/// Builds the context the checks read.
+/// `until` is when the run's `--deadline` passes: input that is still arriving then (standard input)
+/// is an error.
+pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Context, Error> {
+    let region = match &args.region {
+        Some(q) => Some(table.resolve(q).map_err(|e| Error::Usage(e.to_string()))?.clone()),
+        None => None,
+    };
+    let root = HostRoot::new(&args.root);
+    let found = find_endpoint(args, &kubeconfig::Search::from_env(args.kubeconfig.clone(), root.clone()))?;
+    let FoundEndpoint { endpoint, tls, endpoint_search, mut proxies } = found;
+    for var in ["HTTPS_PROXY", "https_proxy"] {
+        if let Some(url) = std::env::var(var).ok().filter(|u| !u.trim().is_empty()) {
+            proxies.push(ProxySetting { source: format!("${var}"), url: kubeconfig::redact_url(url.trim()) });
+            break;
+        }
+    }
+    let dns_server = match &args.dns_server {
+        Some(text) => Some(parse_dns_server(text).map_err(|e| Error::Usage(format!("--dns-server: {e}")))?),
+        None => None,
+    };
+    let forwarder = match &args.forwarder {
+        Some(text) => Some(parse_server(text).map_err(|e| Error::Usage(format!("--forwarder: {e}")))?),
+        None => None,
+    };
+    if args.port == Some(0) {
+        return Err(Error::Usage("--port 0 is not a port; expected 1-65535".into()));
+    }
+    let spec = match &args.forward {
+        Some(text) => Some(ForwardSpec::parse(text).map_err(|e| Error::Usage(format!("--forward {e}")))?),
+        None => None,
+    };
+    // On a forwarder the firewall checks judge the forwarded connection to HOST:PORT.
+    let port = match (spec, args.port) {
+        (Some(s), Some(p)) if p != s.target_port => {
+            return Err(Error::Usage(format!(
+                "--port {p} contradicts --forward {}: the API server port is {} (port A, {}, is where this host listens)",
+                args.forward.as_deref().unwrap_or_default(),
+                s.target_port,
+                s.listen_port
+            )));
+        }
+        (Some(s), _) => s.target_port,
+        (None, p) => p.or(endpoint.as_ref().map(|e| e.port)).unwrap_or(DEFAULT_APISERVER_PORT),
+    };
+    let k8s_version = match &args.k8s_version {
+        Some(text) => Some(text.parse().map_err(|e| Error::Usage(format!("--k8s-version: {e}")))?),
+        None => None,
+    };
+    // Read once, before any check: a malformed manifest or policy stops the run (exit 2) instead
+    // of making every audit check report on half of it.
+    let audit_files = if args.audit { Some(AuditFiles::load(&root)?) } else { None };
+    let address_plan = AddressPlan::read(&root)?;
+    if spec.is_none() && args.firewall.iter().any(|t| matches!(Spec::parse(t), Ok(Spec::PortProxy { .. }))) {
+        return Err(Error::Usage(
+            "--firewall netsh:FILE is a Windows forwarder's port proxies: give --forward A:HOST:PORT too, so that the forwarding checks read it".into(),
+        ));
+    }
+    let firewall = firewall_input(&args.firewall, &args.ipset, &root, until)?;
+    let forward = match spec {
+        None => None,
+        Some(spec) => Some(Forwarding {
+            spec,
+            host: if firewall.portproxies.is_empty() {
+                Some(HostState::read(&root, Family::of(spec.target))?)
+            } else {
+                None
+            },
+            assume_return_route: args.assume_return_route,
+        }),
+    };
+    Ok(Context {
+        table,
+        region,
+        network: args.network,
+        pool: args.pool,
+        endpoint,
+        tls,
+        endpoint_search,
+        proxies,
+        dns_server,
+        icmp: !args.no_icmp,
+        forwarder,
+        port,
+        root,
+        timeout: args.timeout,
+        audit: args.audit,
+        k8s_version,
+        cluster_id: args.cluster_id.clone(),
+        audit_files,
+        address_plan,
+        interface: args.interface.clone(),
+        firewall,
+        forward,
+    })
+}
+
+/// The endpoint and what the kubeconfig says about trusting it.
+struct FoundEndpoint {
+    endpoint: Option<Endpoint>,
+    tls: TlsSettings,
+    endpoint_search: Vec<String>,
+    proxies: Vec<ProxySetting>,
+}
+
+/// `--apiserver` wins for the address; with `--kubeconfig` or `--context` too, the kubeconfig's
+/// context still gives the CA and TLS settings, as with `kubectl --server`. Without `--apiserver`,
+/// kubectl's kubeconfig search.
+fn find_endpoint(args: &RunArgs, search: &kubeconfig::Search) -> Result<FoundEndpoint, Error> {
+    let flag = match &args.apiserver {
+        Some(text) => Some(parse_server(text).map_err(|e| Error::Usage(format!("--apiserver: {e}")))?),
+        None => None,
+    };
+    if flag.is_some() && args.kubeconfig.is_none() && args.context.is_none() {
+        let endpoint = flag.map(|(host, port)| Endpoint { host, port, source: EndpointSource::Flag });
+        return Ok(FoundEndpoint { endpoint, tls: TlsSettings::default(), endpoint_search: vec![], proxies: vec![] });
+    }
+    let files = match kubeconfig::locate(search)? {
+        Located::Found { via, files } => (via, files),
+        Located::NotFound { looked } => {
+            if let Some(name) = &args.context {
+                return Err(Error::Usage(format!("--context {name}: no kubeconfig found ({})", looked.join("; "))));
+            }
+            return Ok(FoundEndpoint {
+                endpoint: None,
+                tls: TlsSettings::default(),
+                endpoint_search: looked,
+                proxies: vec![],
+            });
+        }
+    };
+    let (via, files) = files;
+    let selected = kubeconfig::load(&files, args.context.as_deref())?;
+    let tls = TlsSettings {
+        ca: selected.ca.clone(),
+        server_name: selected.tls_server_name.clone(),
+        insecure: selected.insecure,
+    };
+    let proxies = selected
+        .proxy_url
+        .iter()
+        .map(|url| ProxySetting { source: "kubeconfig proxy-url".into(), url: url.clone() })
+        .collect();
+    let endpoint = match flag {
+        Some((host, port)) => Endpoint { host, port, source: EndpointSource::Flag },
+        None => {
+            let (host, port) = parse_server(&selected.server).map_err(|e| {
+                InputError::at(
+                    &selected.cluster_file,
+                    None,
+                    format!("cluster {:?}: field server: {e}", selected.cluster),
+                )
+            })?;
+            let source = EndpointSource::Kubeconfig {
+                file: selected.file.display().to_string(),
+                context: selected.context.clone(),
+                cluster: selected.cluster.clone(),
+                via: via.as_str().to_string(),
+            };
+            Endpoint { host, port, source }
+        }
+    };
+    Ok(FoundEndpoint { endpoint: Some(endpoint), tls, endpoint_search: vec![], proxies })
+}
+
+/// `IP:PORT`, `[IPv6]:PORT`, or a bare IP (port 53).
+fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
+    let t = text.trim();
+    if let Ok(sa) = t.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    t.trim_matches(['[', ']'])
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("{t:?} is not IP:PORT (e.g. 127.0.0.1:53 or [::1]:53)"))
+}
+
+/// Reads `--ipset` dumps first (iptables layers resolve `-m set` with them), then each `--firewall`.
+/// `live` is the default only for root checking this very host: with `--root` the node under
+/// check is a copy, and this host's rules say nothing about it.
+fn firewall_input(
+    specs: &[String],
+    ipset_files: &[PathBuf],
+    root: &HostRoot,
+    stdin_deadline: Instant,
+) -> Result<FirewallInput, Error> {
+    let mut ipsets = IpsetDb::default();
+    for path in ipset_files {
+        let text = firewall::read_text(path, hostfs::Kind::FirewallDump)?;
+        ipsets.parse_into(&text, &path.display().to_string())?;
+    }
+    let mut layers = Vec::new();
+    let mut portproxies = Vec::new();
+    let mut live = LiveMode::Off;
+    let mut stdin_used = false;
+    for text in specs {
+        match Spec::parse(text).map_err(Error::Usage)? {
+            Spec::Live => live = LiveMode::Requested,
+            Spec::PortProxy { path } => portproxies.push((format!("netsh:{path}"), portproxy::load(Path::new(&path))?)),
+            Spec::File { kind, path } => {
+                if path == "-" {
+                    if stdin_used {
+                        return Err(Error::Usage("only one --firewall may read standard input (-)".into()));
+                    }
+                    stdin_used = true;
+                }
+                layers.push(firewall::load(kind, &path, &ipsets, stdin_deadline)?);
+            }
+        }
+    }
+    if specs.is_empty() && live::is_root() && root.is_live() {
+        live = LiveMode::Default;
+    }
+    firewall::drop_double_counted(&mut layers);
+    Ok(FirewallInput { layers, live, ipsets, portproxies })
+}
+
+/// What the report names as the run's target: the region, the network type and why, the endpoint.
+pub fn target(ctx: &Context, addresses: Option<&[IpAddr]>) -> Target {
+    let decision = ctx.network_decision(addresses);
+    Target {
+        region: ctx.region.as_ref().map(|r| r.id.clone()),
+        region_name: ctx.region.as_ref().map(|r| r.name_zh.clone()),
+        network: decision.network.map(|n| n.as_str().to_string()),
+        network_source: decision.source.to_string(),
+        network_reason: decision.reason,
+        apiserver: ctx.endpoint.as_ref().map(Endpoint::url),
+        forwarder: ctx.forwarder_text(),
+    }
+}
+
+/// What a result from this host cannot tell, so nobody reads more into a pass than it says.
+pub fn cannot_see(ctx: &Context) -> Vec<String> {
+    let given = |kind: &str| ctx.firewall.layers.iter().any(|l| l.kind_name() == kind);
+    let mut blind = vec![
+        "network results are true from this host only: a firewall, NAT or IDC gateway between the security center and this host is not visible from here".to_string(),
+    ];
+    if !ctx.root.is_live() {
+        blind.push(format!(
+            "host files (manifests, sysctls, routes, audit log) come from the copy under --root {}; network probes still run from this host",
+            ctx.root.display()
+        ));
+    }
+    if !given("ecs-sg") {
+        blind.push("the ECS security group was not given (--firewall ecs-sg:FILE from DescribeSecurityGroupAttribute), so it is not judged".into());
+    }
+    if !given("cidrs") {
+        blind.push("no load balancer ACL was given (--firewall cidrs:FILE), so an SLB in front of the API server is not judged".into());
+    }
+    blind
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_server_forms() {
+        assert_eq!(parse_dns_server("127.0.0.1:5353"), Ok("127.0.0.1:5353".parse().expect("addr")));
+        assert_eq!(parse_dns_server("[::1]:53"), Ok("[::1]:53".parse().expect("addr")));
+        assert_eq!(parse_dns_server("192.0.2.53"), Ok("192.0.2.53:53".parse().expect("addr")));
+        assert!(parse_dns_server("dns.example").is_err());
+    }
+}
