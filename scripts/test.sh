@@ -15,6 +15,9 @@ command -v iptables-restore >/dev/null 2>&1 || packages+=(iptables)
 command -v nft >/dev/null 2>&1 || packages+=(nftables)
 command -v ipset >/dev/null 2>&1 || packages+=(ipset)
 command -v sysctl >/dev/null 2>&1 || packages+=(procps)
+command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
+command -v man >/dev/null 2>&1 || packages+=(man-db)
+command -v script >/dev/null 2>&1 || packages+=(bsdutils)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "scripts/test.sh: installing ${packages[*]}"

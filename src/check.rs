@@ -87,6 +87,8 @@ pub struct Outcome {
     pub message: String,
     pub evidence: Value,
     pub remediation: Vec<String>,
+    /// For a skip: the input that would let the check run (`--apiserver URL or --kubeconfig PATH`).
+    pub input: Option<String>,
 }
 
 impl Outcome {
@@ -96,6 +98,7 @@ impl Outcome {
             message: message.into(),
             evidence: Value::Object(Default::default()),
             remediation: Vec::new(),
+            input: None,
         }
     }
     pub fn pass(message: impl Into<String>) -> Self {
@@ -125,6 +128,11 @@ impl Outcome {
         self.remediation.extend(steps.into_iter().map(Into::into));
         self
     }
+    /// Says what input would let a skipped check run.
+    pub fn needing(mut self, input: impl Into<String>) -> Self {
+        self.input = Some(input.into());
+        self
+    }
 }
 
 /// An outcome a check body decided before it had gathered everything (no input, a failed
@@ -152,6 +160,12 @@ pub struct Check {
     pub evidence: Value,
     pub remediation: Vec<String>,
     pub duration_ms: u64,
+    /// For a skip: the input that would let the check run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// An accepted risk: the check keeps its status but does not trip the gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waived: Option<Waived>,
 }
 
 impl Check {
@@ -165,14 +179,32 @@ impl Check {
             evidence: outcome.evidence,
             remediation: outcome.remediation,
             duration_ms,
+            input: outcome.input,
+            waived: None,
         }
+    }
+
+    /// Whether this check fails the gate: its status trips it and no waiver accepts it.
+    pub fn trips(&self, fail_on: FailOn) -> bool {
+        self.waived.is_none() && fail_on.trips(self.status)
     }
 }
 
+/// The waiver that accepts a check's risk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waived {
+    pub reason: String,
+    /// `YYYY-MM-DD`; the waiver holds until 23:59:59 UTC of that day.
+    pub expires: String,
+    /// `--waive`, or `FILE:LINE`.
+    pub source: String,
+}
+
 /// The statuses that fail the gate: `fail`, or `warn` and `fail` (`--fail-on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
+    #[default]
     Fail,
     Warn,
 }
@@ -203,13 +235,44 @@ pub enum Gate {
 
 impl Gate {
     pub fn of(checks: &[Check], fail_on: FailOn) -> Gate {
-        if checks.iter().any(|c| fail_on.trips(c.status)) { Gate::Fail } else { Gate::Pass }
+        if checks.iter().any(|c| c.trips(fail_on)) { Gate::Fail } else { Gate::Pass }
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Gate::Pass => "pass",
             Gate::Fail => "fail",
+        }
+    }
+}
+
+/// The one-word answer of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// No check trips the gate and every required check ran.
+    Ready,
+    /// A check trips the gate.
+    NotReady,
+    /// Nothing trips the gate, but a required check did not run, or the run was stopped.
+    Incomplete,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::NotReady => "not-ready",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
+
+    /// How the last line of the table starts.
+    pub fn shout(self) -> &'static str {
+        match self {
+            Verdict::Ready => "READY",
+            Verdict::NotReady => "NOT READY",
+            Verdict::Incomplete => "INCOMPLETE",
         }
     }
 }
@@ -270,8 +333,17 @@ pub struct Results {
 #[derive(Debug, Default)]
 struct Slot {
     check: OnceLock<Check>,
-    /// Set when the check was skipped because a check it needs failed or was skipped.
-    blocked: OnceLock<bool>,
+    cause: OnceLock<Cause>,
+}
+
+/// Why a finished check has the outcome it has: it ran, or it was skipped for a check it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    Ran,
+    /// A check it needs failed or was skipped.
+    Blocked,
+    /// A check it needs was left out of the run on request (`--skip`), perhaps through others.
+    OnRequest,
 }
 
 impl Results {
@@ -294,13 +366,13 @@ impl Results {
         self.checks.get(id).and_then(|s| s.check.get())
     }
 
-    /// Whether a finished check was skipped for a check it needs.
-    pub fn blocked(&self, id: &str) -> bool {
-        self.checks.get(id).and_then(|s| s.blocked.get()).copied().unwrap_or(false)
+    /// Why a finished check has its outcome (`Ran` for one that has not finished).
+    pub fn cause(&self, id: &str) -> Cause {
+        self.checks.get(id).and_then(|s| s.cause.get()).copied().unwrap_or(Cause::Ran)
     }
 
-    /// Records a finished check; `blocked` when it was skipped for a check it needs.
-    pub fn finish(&self, check: Check, blocked: bool) {
+    /// Records a finished check and why it has its outcome.
+    pub fn finish(&self, check: Check, cause: Cause) {
         let Some(slot) = self.checks.get(check.id.as_str()) else {
             self.bug(format!("{} finished but is not part of the run", check.id));
             return;
@@ -309,7 +381,7 @@ impl Results {
         if slot.check.set(check).is_err() {
             self.bug(format!("{id} finished twice"));
         }
-        let _ = slot.blocked.set(blocked);
+        let _ = slot.cause.set(cause);
     }
 
     /// A fact, when its producer has produced it.
@@ -460,12 +532,32 @@ pub struct CheckDef {
     pub produces: &'static [FactKind],
     /// The facts this check reads; it runs after their producers.
     pub reads: &'static [FactKind],
+    /// Whether the run's verdict needs this check: `ready` only when every required check ran.
+    pub required: fn(&Context) -> bool,
     /// Whether the check is part of this run at all (audit checks only with `--audit`, …).
     pub applies: fn(&Context) -> bool,
     pub run: Run,
 }
 
-/// For checks that are part of every run.
+/// Does a dotted pattern (`--only`, `--skip`, a waiver's id) select this check id? Patterns match
+/// whole dotted segments: `apiserver` and `apiserver.tls` match `apiserver.tls`; `apiserver.t`
+/// matches nothing.
+pub fn selects(pattern: &str, id: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.');
+    id == pattern || id.strip_prefix(pattern).is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// For checks that are part of every run (or required in every run they are part of).
 pub fn always(_: &Context) -> bool {
     true
+}
+
+/// For checks the verdict can do without.
+pub fn never(_: &Context) -> bool {
+    false
+}
+
+/// Required when there is a forwarder to check (`--forwarder`).
+pub fn with_forwarder(ctx: &Context) -> bool {
+    ctx.forwarder.is_some()
 }

@@ -60,6 +60,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on standard output.
+    Man,
     /// Print a correct audit policy (the vendor's sample) for a Kubernetes version.
     AuditPolicy {
         /// The cluster's Kubernetes version (e.g. 1.28); decides the policy's apiVersion.
@@ -159,12 +166,13 @@ pub struct RunArgs {
     pub k8s_version: Option<String>,
 
     /// An access-control layer: iptables:FILE, nft:FILE, firewalld:PATH, ecs-sg:FILE, cidrs:FILE,
-    /// netsh:FILE, or live. Repeatable; layers are in series.
+    /// netsh:FILE, or live. Repeatable, or a comma list (iptables:a.txt,nft:b.json); layers are in
+    /// series.
     #[arg(long, value_name = "SPEC")]
     pub firewall: Vec<String>,
 
-    /// `ipset save` output, so that `-m set` matches can be decided. Repeatable.
-    #[arg(long, value_name = "FILE")]
+    /// `ipset save` output, so that `-m set` matches can be decided. Repeatable, or a comma list.
+    #[arg(long, value_name = "FILE", value_delimiter = ',')]
     pub ipset: Vec<PathBuf>,
 
     /// The API server port the firewall checks evaluate (default: the endpoint's port, else 6443).
@@ -207,12 +215,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_icmp: bool,
 
-    /// Skip checks whose id is or starts with ID. (e.g. `apiserver.icmp`, `audit`). Repeatable.
-    #[arg(long, value_name = "ID")]
+    /// Skip checks whose id is or starts with ID. (e.g. `apiserver.icmp`, `audit`). Repeatable, or a
+    /// comma list.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub skip: Vec<String>,
 
-    /// Run only checks whose id is or starts with ID. (plus what they need). Repeatable.
-    #[arg(long, value_name = "ID")]
+    /// Run only checks whose id is or starts with ID. (plus what they need). Repeatable, or a comma
+    /// list.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub only: Vec<String>,
 
     /// Output format on stdout.
@@ -226,6 +236,30 @@ pub struct RunArgs {
     /// Which statuses fail the gate (exit code 1).
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
+
+    /// Accepted risks: a YAML or JSON list of {id, reason, expires: YYYY-MM-DD, node}.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Vec<PathBuf>,
+
+    /// An accepted risk: ID=REASON@YYYY-MM-DD (expires at most 365 days ahead). Repeatable.
+    #[arg(long, value_name = "ID=REASON@DATE")]
+    pub waive: Vec<String>,
+
+    /// An incomplete verdict exits 0 instead of 4 (the report still says incomplete).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+
+    /// List every check in the table, passes included.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// No progress line on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// The name the report gives the host it ran on (default: its host name).
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
 }
 
 #[cfg(test)]

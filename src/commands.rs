@@ -7,12 +7,12 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::json;
 
 use crate::check::CheckDef;
+use crate::check::selects;
 use crate::checks::CATALOGUE;
 use crate::cli::{AllowlistFormat, ListFormat, RegionsFormat};
 use crate::error::Error;
 use crate::firewall::fix::{self, Admit};
 use crate::region::{PoolPart, RegionTable};
-use crate::runner::pattern_matches;
 
 pub fn regions(table: &RegionTable, format: RegionsFormat) -> String {
     match format {
@@ -113,6 +113,24 @@ pub fn audit_policy(k8s_version: Option<&str>) -> Result<String, Error> {
     Ok(crate::audit::policy::recommended(version))
 }
 
+/// `completions SHELL`: the shell's completion script.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "k8sjoin-check", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `man`: the man page, roff on stdout.
+pub fn man() -> Result<String, Error> {
+    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .map_err(|e| Error::Internal(format!("cannot render the man page: {e}")))?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// `list`: the catalogue, one line a check.
 pub fn list(format: ListFormat) -> String {
     match format {
@@ -157,7 +175,7 @@ pub fn explain(id: &str) -> Result<String, Error> {
     if let Some(def) = CATALOGUE.iter().find(|d| d.id == id) {
         return Ok(explain_one(def));
     }
-    let in_category: Vec<&CheckDef> = CATALOGUE.iter().filter(|d| pattern_matches(id, d.id)).collect();
+    let in_category: Vec<&CheckDef> = CATALOGUE.iter().filter(|d| selects(id, d.id)).collect();
     if !in_category.is_empty() {
         return Ok(in_category.iter().map(|d| explain_one(d)).collect::<Vec<_>>().join("\n"));
     }

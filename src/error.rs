@@ -15,6 +15,8 @@ pub const EXIT_GATE_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code for internal errors (bugs).
 pub const EXIT_INTERNAL: i32 = 3;
+/// Exit code of a run that could not answer the question: a required check did not run.
+pub const EXIT_INCOMPLETE: i32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -18,12 +18,15 @@ pub mod hostfs;
 pub mod kubeconfig;
 pub mod manifest;
 pub(crate) mod probe;
+mod progress;
 pub mod region;
 pub mod report;
 pub(crate) mod runner;
 pub(crate) mod setup;
+mod signals;
 pub(crate) mod units;
 pub(crate) mod vantage;
+pub mod waivers;
 pub(crate) mod yaml;
 
 use std::io::Write;
@@ -33,9 +36,8 @@ use std::time::{Instant, SystemTime};
 use cli::{Cli, Command, OutputFormat, RunArgs};
 use error::Error;
 use region::RegionTable;
-use report::{Report, Summary, VantageReport};
+use report::{Ending, Report, Summary, VantageReport};
 use runner::StopReason;
-use units::human_duration;
 
 /// Runs the command line and returns the exit code; errors are printed to stderr here.
 pub fn run(cli: Cli) -> i32 {
@@ -65,6 +67,8 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Some(Command::Schema) => report::schema::REPORT_SCHEMA.to_string(),
         Some(Command::AuditPolicy { k8s_version }) => commands::audit_policy(k8s_version.as_deref())?,
         Some(Command::List { format }) => commands::list(format),
+        Some(Command::Completions { shell }) => commands::completions(shell),
+        Some(Command::Man) => commands::man()?,
     };
     print_stdout(&text)?;
     Ok(error::EXIT_PASS)
@@ -73,6 +77,15 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
 fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
     let started_at = SystemTime::now();
     let started = Instant::now();
+    // Waivers are read first: a malformed one must not cost a run.
+    let today = units::Date::of(started_at);
+    let mut waivers = Vec::new();
+    for path in &args.waivers {
+        waivers.extend(waivers::read_file(path, today)?);
+    }
+    for text in &args.waive {
+        waivers.push(waivers::parse_flag(text, today)?);
+    }
     let ctx = Arc::new(setup::context(args, table, started + args.deadline)?);
     let plan = runner::plan(checks::CATALOGUE, &ctx, &args.only, &args.skip)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -82,43 +95,99 @@ fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
     // The deadline counts from the start of the process: reading the input was part of the run.
     let remaining = args.deadline.saturating_sub(started.elapsed());
     let deadline = args.deadline;
-    let result = runtime.block_on(runner::execute(ctx.clone(), &plan, async move {
-        tokio::select! {
-            () = tokio::time::sleep(remaining) => StopReason::Deadline(deadline),
-            Ok(()) = tokio::signal::ctrl_c() => StopReason::Interrupted,
-        }
-    }));
+    let progress = progress::Line::start(args.quiet);
+    let result = runtime.block_on(async {
+        let stop = async move {
+            tokio::select! {
+                () = tokio::time::sleep(remaining) => StopReason::Deadline(deadline),
+                signal = signals::first() => StopReason::Signal(signal),
+            }
+        };
+        runner::execute(ctx.clone(), &plan, stop, |p| progress.show(p)).await
+    });
+    progress.clear();
     // Probes that outlived a deadline are abandoned, not awaited.
     runtime.shutdown_background();
     for e in &result.internal_errors {
         eprintln!("k8sjoin-check: internal error: {e}");
     }
-    let stopped = result.stopped.map(|s| match s {
-        StopReason::Deadline(d) => format!("--deadline {} reached", human_duration(d)),
-        StopReason::Interrupted => "interrupted (Ctrl-C)".to_string(),
-    });
     let this_host = vantage::Vantage::of_this_host();
-    let vantage = VantageReport {
-        hostname: this_host.hostname,
-        addresses: this_host.addresses,
-        cannot_see: setup::cannot_see(&ctx),
-    };
-    let target = setup::target(&ctx, result.addresses.as_deref());
-    let summary = Summary::of(&result.checks, args.fail_on, !result.internal_errors.is_empty(), stopped);
-    let report = Report::new(target, vantage, result.checks, summary, started_at, started.elapsed());
-    let json = report.to_json();
-    if let Some(path) = &args.report {
-        std::fs::write(path, format!("{json}\n"))
-            .map_err(|e| Error::Output { what: format!("the report {}", path.display()), source: e })?;
+    let node = args.node.clone().unwrap_or_else(|| this_host.hostname.clone());
+    let mut checks = result.checks;
+    let waiver_uses = waivers::apply(&mut checks, &waivers, &node, SystemTime::now());
+    for u in &waiver_uses {
+        if u.expired {
+            eprintln!(
+                "k8sjoin-check: warning: the waiver for {} ({}) expired on {}: ignored",
+                u.id, u.source, u.expires
+            );
+        } else if u.stale() {
+            eprintln!(
+                "k8sjoin-check: warning: the waiver for {} ({}) matches no check of this run (stale)",
+                u.id, u.source
+            );
+        }
     }
-    print_stdout(&render(&report, args.format))?;
-    Ok(report.summary.exit_code)
+    let vantage = VantageReport { hostname: node, addresses: this_host.addresses, cannot_see: setup::cannot_see(&ctx) };
+    let target = setup::target(&ctx, result.addresses.as_deref());
+    let ending = Ending {
+        fail_on: args.fail_on,
+        required: plan.required.iter().map(|id| (*id).to_string()).collect(),
+        on_request: result.on_request,
+        stopped: result.stopped.map(|s| {
+            let code = match s {
+                StopReason::Signal(signal) => Some(signal.exit_code()),
+                StopReason::Deadline(_) => None,
+            };
+            (s.describe(), code)
+        }),
+        internal_error: !result.internal_errors.is_empty(),
+        allow_incomplete: args.allow_incomplete,
+        waivers: waiver_uses,
+    };
+    let summary = Summary::of(&checks, ending);
+    let report = Report::new(target, vantage, checks, summary, started_at, started.elapsed());
+    let code = report.summary.exit_code;
+    if let Some(path) = &args.report {
+        write_report(path, &format!("{}\n", report.to_json()))?;
+    }
+    match print_stdout(&render(&report, args.format, args.verbose)) {
+        // A closed pipe (`| head`) does not change the answer.
+        Err(Error::Output { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => Err(e),
+        Ok(()) => Ok(code),
+    }
 }
 
-/// The report in a stdout format.
-pub fn render(report: &Report, format: OutputFormat) -> String {
+/// Writes the report to a new file beside `path` and renames it over `path`: a symlink at `path`
+/// is replaced, not followed, a reader never sees half a report, and the file is the owner's
+/// alone (0600: it names hosts, addresses and rules).
+fn write_report(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    let failed = |e: std::io::Error| Error::Output { what: format!("the report {}", path.display()), source: e };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&temp)
+        .map_err(failed)?;
+    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+    if let Err(e) = written.and_then(|()| std::fs::rename(&temp, path)) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(failed(e));
+    }
+    Ok(())
+}
+
+/// The report in a stdout format; `verbose` lists every check in the table.
+pub fn render(report: &Report, format: OutputFormat, verbose: bool) -> String {
     match format {
-        OutputFormat::Table => report::table::render(report, report::table::Style::detect()),
+        OutputFormat::Table => report::table::render(report, report::table::Style::detect(verbose)),
         OutputFormat::Json => format!("{}\n", report.to_json()),
         OutputFormat::Junit => report::junit::render(report),
         OutputFormat::Markdown => report::markdown::render(report),

@@ -9,13 +9,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::check::{Check, CheckDef, Env, Fact, FactKind, Outcome, Results, Run, Status};
+use crate::check::{Cause, Check, CheckDef, Env, Fact, FactKind, Outcome, Results, Run, Status, selects};
 use crate::context::Context;
 use crate::error::Error;
 use crate::units::human_duration;
@@ -27,32 +27,27 @@ pub struct Plan {
     pub run: Vec<&'static CheckDef>,
     /// Ids the report shows: the selected checks, not the dependencies pulled in for them.
     pub reported: BTreeSet<&'static str>,
+    /// The reported checks the verdict needs (DESIGN §2.1; `--only` narrows them).
+    pub required: BTreeSet<&'static str>,
     /// For each check, the checks of the run it starts after: its `needs` and `after`, and the
     /// producers of the facts it reads.
     waits_for: HashMap<&'static str, Vec<&'static str>>,
-}
-
-/// Does a `--only`/`--skip` pattern select this id? Patterns match whole dotted segments:
-/// `apiserver` and `apiserver.tls` match `apiserver.tls`; `apiserver.t` matches nothing.
-pub fn pattern_matches(pattern: &str, id: &str) -> bool {
-    let pattern = pattern.trim_end_matches('.');
-    id == pattern || id.strip_prefix(pattern).is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// Chooses the checks for this run from the catalogue.
 pub fn plan(catalogue: &'static [CheckDef], ctx: &Context, only: &[String], skip: &[String]) -> Result<Plan, Error> {
     for (flag, patterns) in [("--only", only), ("--skip", skip)] {
         for p in patterns {
-            if !catalogue.iter().any(|d| pattern_matches(p, d.id)) {
+            if !catalogue.iter().any(|d| selects(p, d.id)) {
                 return Err(Error::Usage(unknown_check_message(catalogue, flag, p)));
             }
         }
     }
-    let skipped = |id: &str| skip.iter().any(|p| pattern_matches(p, id));
+    let skipped = |id: &str| skip.iter().any(|p| selects(p, id));
     let applicable: Vec<&'static CheckDef> = catalogue.iter().filter(|d| (d.applies)(ctx)).collect();
     let reported: BTreeSet<&'static str> = applicable
         .iter()
-        .filter(|d| only.is_empty() || only.iter().any(|p| pattern_matches(p, d.id)))
+        .filter(|d| only.is_empty() || only.iter().any(|p| selects(p, d.id)))
         .filter(|d| !skipped(d.id))
         .map(|d| d.id)
         .collect();
@@ -83,12 +78,13 @@ pub fn plan(catalogue: &'static [CheckDef], ctx: &Context, only: &[String], skip
             }
         }
     }
+    let required = applicable.iter().filter(|d| reported.contains(d.id) && (d.required)(ctx)).map(|d| d.id).collect();
     let run: Vec<&'static CheckDef> = applicable.into_iter().filter(|d| wanted.contains(d.id)).collect();
     // A reader waits for the producers of what it reads whenever they are part of the run, also
     // when `--only` did not pull them in (they were selected themselves).
     let waits_for =
         run.iter().map(|def| (def.id, deps(def).into_iter().filter(|d| wanted.contains(d)).collect())).collect();
-    Ok(Plan { run, reported, waits_for })
+    Ok(Plan { run, reported, required, waits_for })
 }
 
 /// The check that produces each kind of fact.
@@ -126,16 +122,60 @@ fn common_prefix(a: &str, b: &str) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
     Deadline(std::time::Duration),
-    Interrupted,
+    /// A signal asked the run to end: Ctrl-C (SIGINT), SIGTERM (CI runners, `timeout`) or SIGHUP.
+    Signal(Signal),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Interrupt,
+    Terminate,
+    HangUp,
+}
+
+impl Signal {
+    /// The exit code of a process ended by this signal: 128 + its number.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+            Signal::HangUp => 129,
+        }
+    }
+
+    /// How the report names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "interrupted (Ctrl-C)",
+            Signal::Terminate => "terminated (SIGTERM)",
+            Signal::HangUp => "hung up (SIGHUP)",
+        }
+    }
 }
 
 impl StopReason {
+    /// The summary's `stopped`.
+    pub fn describe(self) -> String {
+        match self {
+            StopReason::Deadline(d) => format!("--deadline {} reached", human_duration(d)),
+            StopReason::Signal(s) => s.describe().to_string(),
+        }
+    }
+
     fn message(self) -> String {
         match self {
             StopReason::Deadline(d) => {
                 format!("the run's --deadline of {} passed before this check finished", human_duration(d))
             }
-            StopReason::Interrupted => "interrupted (Ctrl-C) before this check finished".into(),
+            StopReason::Signal(s) => format!("{} before this check finished", s.describe()),
+        }
+    }
+
+    /// What would let an unfinished check finish.
+    fn input(self) -> &'static str {
+        match self {
+            StopReason::Deadline(_) => "a longer --deadline (or fix what stalls: see the checks it waits for)",
+            StopReason::Signal(_) => "a run that is not interrupted",
         }
     }
 }
@@ -151,11 +191,32 @@ pub struct RunResult {
     pub internal_errors: Vec<String>,
     /// The API server's addresses as the run found them (for the report's network type).
     pub addresses: Option<Vec<IpAddr>>,
+    /// Reported checks skipped because a check they need was left out on request (`--skip`).
+    pub on_request: BTreeSet<String>,
 }
 
-/// Runs the plan until every check has finished or `stop` resolves.
-pub async fn execute(ctx: Arc<Context>, plan: &Plan, stop: impl std::future::Future<Output = StopReason>) -> RunResult {
+/// Which checks are running, for a progress line.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// The checks running now, with how long each has run.
+    pub running: Vec<(&'static str, Duration)>,
+    pub finished: usize,
+    pub total: usize,
+}
+
+/// How often the progress callback is called.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Runs the plan until every check has finished or `stop` resolves; `tick` sees the progress every
+/// 100 ms.
+pub async fn execute(
+    ctx: Arc<Context>,
+    plan: &Plan,
+    stop: impl std::future::Future<Output = StopReason>,
+    tick: impl Fn(&Progress),
+) -> RunResult {
     let results = Arc::new(Results::new(plan.run.iter().map(|d| d.id)));
+    let running: Arc<Mutex<Vec<(&'static str, Instant)>>> = Arc::new(Mutex::new(Vec::new()));
     let (finished, _) = watch::channel(0usize);
     let finished = Arc::new(finished);
     let mut tasks = JoinSet::new();
@@ -163,13 +224,19 @@ pub async fn execute(ctx: Arc<Context>, plan: &Plan, stop: impl std::future::Fut
         let def: &'static CheckDef = def;
         let env = Env::new(ctx.clone(), results.clone(), def);
         let waits_for = plan.waits_for.get(def.id).cloned().unwrap_or_default();
-        let (results, finished) = (results.clone(), finished.clone());
+        let (results, finished, running) = (results.clone(), finished.clone(), running.clone());
         tasks.spawn(async move {
             let mut notified = finished.subscribe();
             // The sender lives as long as this task holds it, so waiting cannot fail.
             let _ = notified.wait_for(|_| waits_for.iter().all(|d| results.get(d).is_some())).await;
-            let (check, blocked) = run_one(def, &env, &results).await;
-            results.finish(check, blocked);
+            if let Ok(mut r) = running.lock() {
+                r.push((def.id, Instant::now()));
+            }
+            let (check, cause) = run_one(def, &env, &results).await;
+            if let Ok(mut r) = running.lock() {
+                r.retain(|(id, _)| *id != def.id);
+            }
+            results.finish(check, cause);
             finished.send_modify(|n| *n += 1);
         });
     }
@@ -181,9 +248,19 @@ pub async fn execute(ctx: Arc<Context>, plan: &Plan, stop: impl std::future::Fut
             }
         }
     };
+    let total = plan.run.len();
+    let ticker = async {
+        loop {
+            tokio::time::sleep(TICK).await;
+            let now = Instant::now();
+            let active = running.lock().map(|r| r.iter().map(|(id, t)| (*id, now - *t)).collect()).unwrap_or_default();
+            tick(&Progress { running: active, finished: *finished.borrow(), total });
+        }
+    };
     let stopped = tokio::select! {
         () = all_finished => None,
         reason = stop => Some(reason),
+        () = ticker => None,
     };
     let checks = plan
         .run
@@ -192,8 +269,11 @@ pub async fn execute(ctx: Arc<Context>, plan: &Plan, stop: impl std::future::Fut
         .map(|def| match results.get(def.id) {
             Some(check) => check.clone(),
             None => {
-                let why = stopped.map_or_else(|| "the check did not finish".to_string(), StopReason::message);
-                Check::from_outcome(def, Outcome::skip(why), 0)
+                let outcome = match stopped {
+                    Some(s) => Outcome::skip(s.message()).needing(s.input()),
+                    None => Outcome::skip("the check did not finish"),
+                };
+                Check::from_outcome(def, outcome, 0)
             }
         })
         .collect::<Vec<_>>();
@@ -207,14 +287,14 @@ pub async fn execute(ctx: Arc<Context>, plan: &Plan, stop: impl std::future::Fut
         Some(Fact::Addresses(r)) => Some(r.addresses.clone()),
         _ => ctx.literal_addresses().map(|r| r.addresses),
     };
-    RunResult { checks, stopped, internal_errors, addresses }
+    let on_request = checks.iter().filter(|c| results.cause(&c.id) == Cause::OnRequest).map(|c| c.id.clone()).collect();
+    RunResult { checks, stopped, internal_errors, addresses, on_request }
 }
 
-/// Runs one check whose dependencies have finished; `true` with it when it was skipped for a
-/// check it needs.
-async fn run_one(def: &'static CheckDef, env: &Env, results: &Results) -> (Check, bool) {
-    if let Some(outcome) = blocked_by_needs(def, results) {
-        return (Check::from_outcome(def, outcome, 0), true);
+/// Runs one check whose dependencies have finished.
+async fn run_one(def: &'static CheckDef, env: &Env, results: &Results) -> (Check, Cause) {
+    if let Some((outcome, cause)) = blocked_by_needs(def, results) {
+        return (Check::from_outcome(def, outcome, 0), cause);
     }
     let started = Instant::now();
     let outcome = match def.run {
@@ -228,7 +308,7 @@ async fn run_one(def: &'static CheckDef, env: &Env, results: &Results) -> (Check
         }
     };
     let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    (Check::from_outcome(def, outcome, ms), false)
+    (Check::from_outcome(def, outcome, ms), Cause::Ran)
 }
 
 /// Both arms of a check body's result are its outcome.
@@ -236,23 +316,30 @@ fn flatten(checked: crate::check::Checked) -> Outcome {
     checked.unwrap_or_else(|early| *early.0)
 }
 
-/// A check whose required input failed or is missing is skipped with that reason.
-fn blocked_by_needs(def: &CheckDef, results: &Results) -> Option<Outcome> {
+/// A check whose required input failed or is missing is skipped with that reason, and with what
+/// would let the root cause run.
+fn blocked_by_needs(def: &CheckDef, results: &Results) -> Option<(Outcome, Cause)> {
+    let with_input = |o: Outcome, c: &Check| match &c.input {
+        Some(input) => o.needing(input.clone()),
+        None => o,
+    };
     for need in def.needs {
         match results.get(need) {
             // A need that was itself skipped for a need of its own already names the root cause.
-            Some(c) if c.status == Status::Skip && results.blocked(need) => {
-                return Some(Outcome::skip(c.message.clone()));
+            Some(c) if c.status == Status::Skip && results.cause(need) != Cause::Ran => {
+                return Some((with_input(Outcome::skip(c.message.clone()), c), results.cause(need)));
             }
             Some(c) if matches!(c.status, Status::Fail | Status::Skip) => {
                 let how = if c.status == Status::Fail { "failed" } else { "was skipped" };
-                return Some(
-                    Outcome::skip(format!("needs {need}, which {how}: {}", headline(&c.message)))
-                        .evidence(serde_json::json!({ "blocked_by": need })),
-                );
+                let o = Outcome::skip(format!("needs {need}, which {how}: {}", headline(&c.message)))
+                    .evidence(serde_json::json!({ "blocked_by": need }));
+                return Some((with_input(o, c), Cause::Blocked));
             }
             Some(_) => {}
-            None => return Some(Outcome::skip(format!("needs {need}, which was not run in this selection"))),
+            None => {
+                let o = Outcome::skip(format!("needs {need}, which was not run in this selection"));
+                return Some((o, Cause::OnRequest));
+            }
         }
     }
     None
@@ -297,6 +384,7 @@ mod tests {
             after: &[],
             produces: &[],
             reads: &[],
+            required: always,
             applies: always,
             run,
         }
@@ -375,10 +463,15 @@ mod tests {
         let only: Vec<String> = only.iter().map(|s| (*s).to_string()).collect();
         let skip: Vec<String> = skip.iter().map(|s| (*s).to_string()).collect();
         let plan = plan(catalogue, &ctx, &only, &skip).expect("plan");
-        execute(ctx, &plan, async move {
-            tokio::time::sleep(stop_after).await;
-            StopReason::Deadline(stop_after)
-        })
+        execute(
+            ctx,
+            &plan,
+            async move {
+                tokio::time::sleep(stop_after).await;
+                StopReason::Deadline(stop_after)
+            },
+            |_| {},
+        )
         .await
     }
 
@@ -475,11 +568,11 @@ mod tests {
 
     #[test]
     fn patterns_match_whole_segments() {
-        assert!(pattern_matches("apiserver", "apiserver.tls"));
-        assert!(pattern_matches("apiserver.tls", "apiserver.tls"));
-        assert!(pattern_matches("apiserver.", "apiserver.tls"));
-        assert!(!pattern_matches("apiserver.t", "apiserver.tls"));
-        assert!(!pattern_matches("api", "apiserver.tls"));
-        assert!(!pattern_matches("forward", "forwarder.reach"));
+        assert!(selects("apiserver", "apiserver.tls"));
+        assert!(selects("apiserver.tls", "apiserver.tls"));
+        assert!(selects("apiserver.", "apiserver.tls"));
+        assert!(!selects("apiserver.t", "apiserver.tls"));
+        assert!(!selects("api", "apiserver.tls"));
+        assert!(!selects("forward", "forwarder.reach"));
     }
 }

@@ -78,12 +78,19 @@ pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Con
     // of making every audit check report on half of it.
     let audit_files = if args.audit { Some(AuditFiles::load(&root)?) } else { None };
     let address_plan = AddressPlan::read(&root)?;
-    if spec.is_none() && args.firewall.iter().any(|t| matches!(Spec::parse(t), Ok(Spec::PortProxy { .. }))) {
+    if spec.is_none()
+        && args
+            .firewall
+            .iter()
+            .flat_map(|t| Spec::split_list(t))
+            .any(|t| matches!(Spec::parse(t), Ok(Spec::PortProxy { .. })))
+    {
         return Err(Error::Usage(
             "--firewall netsh:FILE is a Windows forwarder's port proxies: give --forward A:HOST:PORT too, so that the forwarding checks read it".into(),
         ));
     }
-    let firewall = firewall_input(&args.firewall, &args.ipset, &root, until)?;
+    let specs: Vec<String> = args.firewall.iter().flat_map(|t| Spec::split_list(t)).map(str::to_string).collect();
+    let firewall = firewall_input(&specs, &args.ipset, &root, until)?;
     let forward = match spec {
         None => None,
         Some(spec) => Some(Forwarding {

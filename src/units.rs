@@ -1,6 +1,6 @@
 //! Durations and timestamps as the tool reads and writes them: `3s`/`500ms` on the command line and
-//! in messages, RFC 3339 UTC in reports. No date crate: the civil calendar conversion is a dozen
-//! lines and the tool needs nothing else of one.
+//! in messages, RFC 3339 UTC in reports, `YYYY-MM-DD` dates for waivers. No date crate: the civil
+//! calendar conversion is a dozen lines and the tool needs nothing else of one.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -60,6 +60,62 @@ pub fn rfc3339_unix(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// A calendar date, as waivers write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// `YYYY-MM-DD`, a real day of the Gregorian calendar.
+    pub fn parse(text: &str) -> Result<Date, String> {
+        let bad = || format!("{text:?} is not a date; expected YYYY-MM-DD (e.g. 2027-03-31)");
+        let parts: Vec<&str> = text.trim().split('-').collect();
+        let [y, m, d] = parts.as_slice() else { return Err(bad()) };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return Err(bad());
+        }
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if !(all_digits(y) && all_digits(m) && all_digits(d)) {
+            return Err(bad());
+        }
+        let date = Date {
+            year: y.parse().map_err(|_| bad())?,
+            month: m.parse().map_err(|_| bad())?,
+            day: d.parse().map_err(|_| bad())?,
+        };
+        // A day that does not exist (02-30) comes back as another one.
+        if civil_from_days(date.days()) != (date.year, date.month, date.day) || date.month == 0 || date.day == 0 {
+            return Err(format!("{text:?} is not a day of the calendar"));
+        }
+        Ok(date)
+    }
+
+    /// The UTC date of an instant.
+    pub fn of(t: SystemTime) -> Date {
+        let (year, month, day) = civil_from_days(unix_seconds(t).div_euclid(86_400));
+        Date { year, month, day }
+    }
+
+    /// Days since 1970-01-01.
+    pub fn days(self) -> i64 {
+        days_from_civil(self.year, self.month, self.day)
+    }
+
+    /// The instant this day ends: 23:59:59 UTC.
+    pub fn end_unix(self) -> i64 {
+        self.days() * 86_400 + 86_399
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -72,6 +128,18 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, u32::try_from(m).unwrap_or(1), u32::try_from(d).unwrap_or(1))
+}
+
+/// The inverse of [`civil_from_days`].
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -105,5 +173,24 @@ mod tests {
         assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_824_000)), "2026-11-28T00:00:00Z");
         assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400 + 3661)), "2000-02-29T01:01:01Z");
         assert_eq!(rfc3339_unix(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn dates_round_trip_and_refuse_what_is_not_a_day() {
+        let d = Date::parse("2027-03-31").expect("date");
+        assert_eq!(d.to_string(), "2027-03-31");
+        assert_eq!(rfc3339_unix(d.end_unix()), "2027-03-31T23:59:59Z");
+        assert_eq!(Date::of(UNIX_EPOCH + Duration::from_secs(951_782_400)), Date::parse("2000-02-29").expect("leap"));
+        for bad in ["2027-02-30", "2027-13-01", "2027-00-10", "27-03-01", "2027-3-1", "tomorrow", "2027-03-31x", ""] {
+            assert!(Date::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn days_and_civil_dates_are_inverse(days in -1_000_000i64..1_000_000) {
+            let (y, m, d) = civil_from_days(days);
+            proptest::prop_assert_eq!(days_from_civil(y, m, d), days);
+        }
     }
 }

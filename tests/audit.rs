@@ -89,7 +89,8 @@ impl Node {
         let mut args = vec!["--cluster-id", CLUSTER];
         args.extend_from_slice(extra);
         let (out, report) = self.run(&args);
-        assert!(matches!(out.status.code(), Some(0 | 1)), "exit {:?}: {}", out.status.code(), stderr(&out));
+        // 4: some required audit check could not run on this fixture (an incomplete verdict).
+        assert!(matches!(out.status.code(), Some(0 | 1 | 4)), "exit {:?}: {}", out.status.code(), stderr(&out));
         report["checks"]
             .as_array()
             .expect("checks")

@@ -408,9 +408,11 @@ fn live_reads_both_iptables_backends_and_native_nft_without_double_counting() {
     assert!(fixes.iter().any(|f| f.starts_with("nft 'insert rule inet native input position")), "{fixes:#?}");
 }
 
+/// A live reading that worked and found no rules is a result: the host admits everything, so the
+/// pool is admitted and the port is open to the whole Internet (DESIGN §3).
 #[test]
-fn an_empty_live_firewall_is_a_skip_with_the_reason() {
-    if !prerequisites("an_empty_live_firewall_is_a_skip_with_the_reason", &[Need::Root]) {
+fn an_empty_live_firewall_admits_everything() {
+    if !prerequisites("an_empty_live_firewall_admits_everything", &[Need::Root]) {
         return;
     }
     let ns = Netns::new("empty");
@@ -433,8 +435,12 @@ fn an_empty_live_firewall_is_a_skip_with_the_reason() {
         .expect("runs");
     let r: Value = common::report_json(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
     let s = check(&r, "firewall.sources");
-    assert_eq!(s["status"], "skip", "{s}");
+    assert_eq!(s["status"], "pass", "{s}");
     assert!(s["message"].as_str().unwrap().contains("found no iptables, nftables or ipset rules"), "{s}");
+    let allowlist = check(&r, "firewall.allowlist");
+    assert_eq!(allowlist["status"], "pass", "{allowlist}");
+    assert_eq!(check(&r, "firewall.exposure")["status"], "warn");
+    assert_eq!((r["summary"]["verdict"].as_str(), o.status.code()), (Some("ready"), Some(0)));
 }
 
 /// The live rules are this host's: when the API server's address is not one of this host's, the

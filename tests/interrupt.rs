@@ -44,7 +44,8 @@ fn the_deadline_ends_the_run_with_a_complete_report() {
     let health = check(&report, "apiserver.health");
     assert_eq!(health["status"], "skip", "{health}");
     assert_eq!(report["summary"]["stopped"], "--deadline 1s reached");
-    assert_eq!(code, 0, "nothing failed: the gate passes, the report says what was not checked");
+    assert_eq!(code, 4, "nothing failed, but the question was not answered: incomplete");
+    assert_eq!(report["summary"]["verdict"], "incomplete");
 }
 
 #[test]
@@ -59,5 +60,6 @@ fn ctrl_c_ends_the_run_with_a_complete_report() {
     assert_eq!(tls["status"], "skip", "{report:#}");
     assert!(tls["message"].as_str().is_some_and(|m| m.contains("interrupted (Ctrl-C)")), "{tls}");
     assert_eq!(report["summary"]["stopped"], "interrupted (Ctrl-C)");
-    assert_eq!(code, 0);
+    assert_eq!(code, 130, "interrupted: 128 + SIGINT");
+    assert_eq!(report["summary"]["exit_code"], 130);
 }

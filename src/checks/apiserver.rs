@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use crate::check::{BoxFuture, Category, CheckDef, Checked, Early, Env, Fact, FactKind, Outcome, Run, always};
+use crate::check::{BoxFuture, Category, CheckDef, Checked, Early, Env, Fact, FactKind, Outcome, Run, always, never};
 use crate::context::Resolved;
 use crate::endpoint::{Endpoint, Host};
 use crate::probe::dns::{self, DnsFailure};
@@ -34,6 +34,7 @@ endpoint is known. Fix: pass --apiserver https://HOST:PORT with the address the 
     after: &[],
     produces: &[],
     reads: &[],
+    required: always,
     applies: always,
     run: Run::Sync(endpoint),
 };
@@ -52,6 +53,7 @@ IP address in the join configuration.",
     after: &[],
     produces: &[FactKind::Addresses],
     reads: &[],
+    required: never,
     applies: always,
     run: Run::Async(dns),
 };
@@ -70,6 +72,7 @@ firewall on the path; remove dead addresses from DNS.",
     after: &["apiserver.dns"],
     produces: &[FactKind::Reachable],
     reads: &[FactKind::Addresses],
+    required: always,
     applies: always,
     run: Run::Async(tcp),
 };
@@ -90,6 +93,7 @@ cluster's CA in the kubeconfig.",
     after: &[],
     produces: &[FactKind::DirectLeaf],
     reads: &[FactKind::Reachable],
+    required: always,
     applies: always,
     run: Run::Async(tls_check),
 };
@@ -108,6 +112,7 @@ component. No credential is ever sent. Fix: for 5xx, look at the failing checks 
     after: &[],
     produces: &[],
     reads: &[FactKind::Reachable],
+    required: always,
     applies: always,
     run: Run::Async(health),
 };
@@ -125,6 +130,7 @@ later to use audit detection.",
     after: &[],
     produces: &[FactKind::ServerVersion],
     reads: &[FactKind::Reachable],
+    required: never,
     applies: always,
     run: Run::Async(version),
 };
@@ -142,6 +148,7 @@ when neither may be opened, and with --no-icmp.",
     after: &[],
     produces: &[],
     reads: &[FactKind::Addresses],
+    required: never,
     applies: always,
     run: Run::Async(icmp_check),
 };
@@ -154,6 +161,7 @@ fn endpoint(env: &Env) -> Checked {
             ctx.endpoint_search.join("; ")
         ))
         .evidence(json!({"looked": ctx.endpoint_search}))
+        .needing("--apiserver https://HOST:PORT, or --kubeconfig PATH")
         .fix("pass --apiserver https://HOST:PORT with the address the security center will connect to")
         .fix("or pass --kubeconfig PATH (kubeadm writes /etc/kubernetes/admin.conf on control-plane nodes)"));
     };
@@ -305,7 +313,8 @@ fn tcp(env: &Env) -> BoxFuture<'_> {
             let why = env
                 .result("apiserver.dns")
                 .map_or_else(|| "apiserver.dns did not run".to_string(), |c| c.message.clone());
-            return Ok(Outcome::skip(format!("no address to connect to ({why})")));
+            return Ok(Outcome::skip(format!("no address to connect to ({why})"))
+                .needing("--apiserver with the API server's IP address, or a host name that resolves"));
         };
         let addrs: Vec<SocketAddr> = resolved.addresses.iter().map(|ip| SocketAddr::new(*ip, ep.port)).collect();
         let started = Instant::now();

@@ -16,7 +16,7 @@ use crate::audit::policy::{Level, SENSITIVE};
 use crate::audit::process::find_kube_apiservers;
 use crate::audit::version::{self, AUDIT_MINIMUM, AUDIT_V1, KubeVersion, Support};
 use crate::audit::{AuditFiles, PolicyFile};
-use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, Run, Status};
+use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, Run, Status, always, never};
 use crate::checks::words::Findings;
 use crate::context::Context;
 use crate::hostfs::Found;
@@ -40,6 +40,7 @@ cluster to 1.16 or later; when the version cannot be found, pass --k8s-version."
     after: &[],
     produces: &[],
     reads: &[FactKind::ServerVersion],
+    required: always,
     applies: with_audit,
     run: Run::Sync(k8s_version),
 };
@@ -62,6 +63,7 @@ is known (API server, image tag, --k8s-version), so an upgrade written into the 
     after: &[],
     produces: &[],
     reads: &[FactKind::ServerVersion],
+    required: always,
     applies: with_audit,
     run: Run::Sync(policy_file),
 };
@@ -82,6 +84,7 @@ any Request/RequestResponse rule, and end with `- level: Metadata`.",
     after: &[],
     produces: &[],
     reads: &[],
+    required: always,
     applies: with_audit,
     run: Run::Sync(policy_content),
 };
@@ -101,6 +104,7 @@ container's command exactly as in the vendor's sample.",
     after: &[],
     produces: &[],
     reads: &[],
+    required: always,
     applies: with_audit,
     run: Run::Sync(apiserver_flags),
 };
@@ -120,6 +124,7 @@ volumes of the vendor's sample (k8s-audit for /var/log/kubernetes, audit-policy 
     after: &[],
     produces: &[],
     reads: &[],
+    required: always,
     applies: with_audit,
     run: Run::Sync(apiserver_mounts),
 };
@@ -139,6 +144,7 @@ copy the Cluster ID from Security Center → 容器资产 → 集群 and write i
     after: &[],
     produces: &[],
     reads: &[],
+    required: always,
     applies: with_audit,
     run: Run::Sync(collector_env),
 };
@@ -157,6 +163,7 @@ kube-apiserver container): a refused policy or a bad flag keeps it down.",
     after: &[],
     produces: &[],
     reads: &[],
+    required: never,
     applies: with_audit,
     run: Run::Sync(apiserver_running),
 };
@@ -175,6 +182,7 @@ mounts and policy checks above.",
     after: &[],
     produces: &[],
     reads: &[],
+    required: always,
     applies: with_audit,
     run: Run::Sync(log_written),
 };
@@ -193,6 +201,7 @@ tagged audit=apiserver, and enter its region, project and logstore in the Securi
     after: &[],
     produces: &[],
     reads: &[],
+    required: never,
     applies: with_audit,
     run: Run::Sync(collector_installed),
 };
@@ -215,7 +224,8 @@ fn manifest(env: &Env) -> Result<(&AuditFiles, &Manifest), Early> {
                 "no kube-apiserver static pod manifest at {}: run on a master node, or pass --root with a copy of one",
                 files.manifest_path.display()
             ))
-            .evidence(json!({"manifest": files.manifest_path})),
+            .evidence(json!({"manifest": files.manifest_path}))
+            .needing("a run on a control-plane node, or --root with a copy of one"),
         )),
     }
 }
@@ -279,6 +289,7 @@ fn k8s_version(env: &Env) -> Checked {
             "the Kubernetes version is unknown: {server}, the manifest's image tag has no version, and no --k8s-version was given"
         ))
         .evidence(evidence)
+        .needing("--k8s-version V, or a reachable API server")
         .fix("pass --k8s-version V (`kubectl version` shows the server version)"));
     };
     let others: Vec<String> = sources

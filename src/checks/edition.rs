@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::check::{Category, CheckDef, Checked, Env, Outcome, Run, always};
+use crate::check::{Category, CheckDef, Checked, Env, Outcome, Run, always, never};
 
 pub const REQUIREMENT: CheckDef = CheckDef {
     id: "edition.requirement",
@@ -17,6 +17,7 @@ the edition in the Security Center console before generating the join command.",
     after: &[],
     produces: &[],
     reads: &[],
+    required: never,
     applies: always,
     run: Run::Sync(requirement),
 };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::check::{Category, CheckDef, Checked, Early, Env, Fact, FactKind, Outcome, Run, always};
+use crate::check::{Category, CheckDef, Checked, Early, Env, Fact, FactKind, Outcome, Run, always, never};
 use crate::checks::pool;
 use crate::checks::words::{first, join, plural, shorten};
 use crate::context::{FirewallFacts, Forwarded, LiveMode};
@@ -33,6 +33,7 @@ server only when this host is the API server behind NAT (an EIP).",
     after: &[],
     produces: &[FactKind::Firewall],
     reads: &[FactKind::Addresses],
+    required: never,
     applies: always,
     run: Run::Sync(sources),
 };
@@ -55,6 +56,7 @@ each was checked by judging the fixed rules again.",
     after: &[],
     produces: &[],
     reads: &[FactKind::Firewall, FactKind::Addresses],
+    required: always,
     applies: always,
     run: Run::Sync(allowlist),
 };
@@ -72,6 +74,7 @@ the ACCEPT above the rule that shadows it, or narrow that rule.",
     after: &[],
     produces: &[],
     reads: &[FactKind::Firewall, FactKind::Addresses],
+    required: never,
     applies: always,
     run: Run::Sync(shadowed),
 };
@@ -90,9 +93,13 @@ the rest.",
     after: &[],
     produces: &[],
     reads: &[FactKind::Firewall, FactKind::Addresses],
+    required: never,
     applies: always,
     run: Run::Sync(exposure),
 };
+
+/// How the report names a live reading that found no rules.
+const NO_RULES: &str = "live:none (no iptables, nftables or ipset rules)";
 
 fn sources(env: &Env) -> Checked {
     let ctx = &env.ctx;
@@ -110,12 +117,21 @@ fn sources(env: &Env) -> Checked {
         }
     }
     drop_double_counted(&mut layers);
+    // A live reading that worked and found nothing is a result: this host filters nothing.
+    let read_nothing = ctx.firewall.live != LiveMode::Off
+        && blocked.is_none()
+        && layers.is_empty()
+        && !live_sources.is_empty()
+        && live_sources.iter().all(|s| s.outcome != "failed");
+    if read_nothing {
+        layers.push(Layer::empty_kernel(NO_RULES));
+    }
     let none_because = if !layers.is_empty() {
         None
     } else if let Some(why) = &blocked {
         Some(why.clone())
     } else if ctx.firewall.live != LiveMode::Off {
-        Some("the live reading found no iptables, nftables or ipset rules on this host".to_string())
+        Some("the live reading could not read this host's iptables or nftables rules".to_string())
     } else {
         Some(if ctx.root.is_live() {
             "no --firewall given, and the live firewall is read only as root (or with --firewall live)".to_string()
@@ -145,13 +161,21 @@ fn sources(env: &Env) -> Checked {
         none_because: none_because.clone(),
     })));
     if let Some(why) = none_because {
-        let mut o = Outcome::skip(format!("no firewall layer loaded: {why}")).evidence(evidence);
+        let mut o = Outcome::skip(format!("no firewall layer loaded: {why}"))
+            .evidence(evidence)
+            .needing(layers_input(ctx, blocked.is_some()));
         if blocked.is_some() {
             o = o.fix("run as root (sudo) on the API server host, so that the live rules can be read");
         }
         return Ok(o.fix(
             "or pass each layer: --firewall iptables:FILE (iptables-save), nft:FILE (nft -j list ruleset), firewalld:/etc/firewalld, ecs-sg:FILE (DescribeSecurityGroupAttribute), cidrs:FILE",
         ));
+    }
+    if read_nothing {
+        return Ok(Outcome::pass(
+            "the live reading found no iptables, nftables or ipset rules: nothing on this host filters the API server's port",
+        )
+        .evidence(evidence));
     }
     let mut message =
         format!("{} layer{} in series: {}", summary.len(), plural(summary.len(), "", "s"), summary.join(", "));
@@ -200,13 +224,31 @@ fn layer_json(l: &Layer) -> Value {
     })
 }
 
+/// What would give the firewall checks a layer to judge.
+fn layers_input(ctx: &crate::context::Context, no_privilege: bool) -> String {
+    if no_privilege {
+        "root (sudo) to read this host's live rules, or --firewall KIND:FILE".into()
+    } else if ctx.root.is_live() {
+        "--firewall KIND:FILE (iptables-save, nft -j list ruleset, firewalld, ecs-sg, cidrs), or root for the live rules".into()
+    } else {
+        "--firewall KIND:FILE with the dumps of the node under --root".into()
+    }
+}
+
 /// The loaded layers, or the outcome to report when there are none.
 fn loaded(env: &Env) -> Result<&FirewallFacts, Early> {
     match env.firewall() {
-        None => Err(Early::from(Outcome::skip("firewall.sources did not run, so no layer is loaded (it was skipped)"))),
+        None => Err(Early::from(
+            Outcome::skip("firewall.sources did not run, so no layer is loaded (it was skipped)")
+                .needing("firewall.sources in the run (do not --skip it)"),
+        )),
         Some(f) if f.layers.is_empty() => Err(Early::from(
             Outcome::skip(format!("no firewall layer loaded: {}", f.none_because.as_deref().unwrap_or("none given")))
-                .fix("pass --firewall KIND:FILE, or run as root for the live rules (see firewall.sources)"),
+                .fix("pass --firewall KIND:FILE, or run as root for the live rules (see firewall.sources)")
+                .needing(layers_input(
+                    &env.ctx,
+                    live::privilege_problem().is_some() && env.ctx.firewall.live != LiveMode::Off,
+                )),
         )),
         Some(f) => Ok(f),
     }

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde_json::{Value, json};
 
-use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, Run};
+use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, Run, always};
 use crate::checks::pool;
 use crate::checks::words::{dedup, join, plural};
 use crate::context::{Context, FirewallFacts, Forwarded, Forwarding};
@@ -34,6 +34,11 @@ fn forwarding(ctx: &Context) -> bool {
     ctx.forward.is_some()
 }
 
+/// The kernel's part of forwarding is needed unless a Windows port proxy relays in user space.
+fn kernel_forwards(ctx: &Context) -> bool {
+    ctx.forward.as_ref().is_some_and(|f| f.host.is_some())
+}
+
 pub const IP_FORWARD_CHECK: CheckDef = CheckDef {
     id: "forward.ip-forward",
     category: Category::Forward,
@@ -51,6 +56,7 @@ net.ipv4.ip_forward=1 now, and the same line in /etc/sysctl.d/ for the next boot
     after: &[],
     produces: &[],
     reads: &[],
+    required: kernel_forwards,
     applies: forwarding,
     run: Run::Sync(ip_forward),
 };
@@ -71,6 +77,7 @@ iptables, firewall-cmd or netsh command, immediate and permanent.",
     after: &[],
     produces: &[],
     reads: &[FactKind::Firewall],
+    required: always,
     applies: forwarding,
     run: Run::Sync(dnat),
 };
@@ -91,6 +98,7 @@ rules again.",
     after: &[],
     produces: &[],
     reads: &[FactKind::Firewall],
+    required: kernel_forwards,
     applies: forwarding,
     run: Run::Sync(filter),
 };
@@ -112,9 +120,13 @@ net.ipv4.conf.IF.rp_filter=2 and the same line in /etc/sysctl.d/.",
     after: &[],
     produces: &[],
     reads: &[FactKind::Firewall],
+    required: kernel_forwards,
     applies: forwarding,
     run: Run::Sync(return_path),
 };
+
+/// What gives the forwarding checks the forwarder's rules.
+const FORWARDER_RULES: &str = "root on the forwarder (the live rules), or --firewall iptables:FILE / nft:FILE";
 
 /// Where the persistent sysctl fixes go.
 const SYSCTL_FILE: &str = "/etc/sysctl.d/99-k8sjoin-forward.conf";
@@ -336,9 +348,9 @@ fn dnat(env: &Env) -> Checked {
     let facts = match loaded_layers(env) {
         Ok(f) => f,
         Err(why) => {
-            return Ok(
-                Outcome::skip(format!("{why}: the DNAT rules cannot be seen")).fixes(dnat_fixes(&[], &forwarded))
-            );
+            return Ok(Outcome::skip(format!("{why}: the DNAT rules cannot be seen"))
+                .needing(FORWARDER_RULES)
+                .fixes(dnat_fixes(&[], &forwarded)));
         }
     };
     let layers = &facts.layers;
@@ -723,7 +735,7 @@ fn filter(env: &Env) -> Checked {
     let facts = match loaded_layers(env) {
         Ok(f) => f,
         Err(why) => {
-            return Ok(Outcome::skip(format!("{why}: the FORWARD chain cannot be judged")).fix(
+            return Ok(Outcome::skip(format!("{why}: the FORWARD chain cannot be judged")).needing(FORWARDER_RULES).fix(
                 "run as root on the forwarder (the live rules are read), or pass --firewall iptables:FILE / nft:FILE",
             ));
         }

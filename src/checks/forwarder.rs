@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde_json::json;
 
-use crate::check::{BoxFuture, Category, CheckDef, Env, FactKind, Outcome, Run, always};
+use crate::check::{BoxFuture, Category, CheckDef, Env, FactKind, Outcome, Run, always, with_forwarder};
 use crate::endpoint::Host;
 use crate::probe::{dns, ms, tcp, tls};
 
@@ -25,6 +25,7 @@ ip_forward and the return path (run this tool there with --forward A:HOST:PORT).
     after: &[],
     produces: &[],
     reads: &[FactKind::DirectLeaf],
+    required: with_forwarder,
     applies: always,
     run: Run::Async(reach),
 };

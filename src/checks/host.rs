@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::check::{Category, CheckDef, Checked, Env, Outcome, Run, always};
+use crate::check::{Category, CheckDef, Checked, Env, Outcome, Run, always, never};
 use crate::container_runtime::{Runtime, detect};
 
 pub const CONTAINER_RUNTIME: CheckDef = CheckDef {
@@ -19,6 +19,7 @@ supported.",
     after: &[],
     produces: &[],
     reads: &[],
+    required: never,
     applies: always,
     run: Run::Sync(container_runtime),
 };

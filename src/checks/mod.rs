@@ -114,7 +114,7 @@ mod tests {
             );
             let plan = crate::runner::plan(CATALOGUE, &ctx, &[], &[]).expect("plan");
             let rt = tokio::runtime::Runtime::new().expect("runtime");
-            let r = rt.block_on(crate::runner::execute(ctx, &plan, std::future::pending()));
+            let r = rt.block_on(crate::runner::execute(ctx, &plan, std::future::pending(), |_| {}));
             assert!(r.internal_errors.is_empty(), "{:?}", r.internal_errors);
         }
     }

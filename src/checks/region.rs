@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::addressplan::{PlannedRange, overlaps};
-use crate::check::{Category, CheckDef, Checked, Env, FactKind, Outcome, Run, always};
+use crate::check::{Category, CheckDef, Checked, Env, FactKind, Outcome, Run, always, never};
 use crate::context::{Context, NetworkType};
 use crate::endpoint::private_range;
 use crate::region::Region;
@@ -21,6 +21,7 @@ updated table with --regions-file.",
     after: &[],
     produces: &[],
     reads: &[],
+    required: always,
     applies: always,
     run: Run::Sync(known),
 };
@@ -40,6 +41,7 @@ five regions.",
     after: &[],
     produces: &[],
     reads: &[FactKind::Addresses],
+    required: always,
     applies: always,
     run: Run::Sync(vpc_eligible),
 };
@@ -58,6 +60,7 @@ a VPC-type cluster in a VPC region, or set up a forwarder (--forwarder).",
     after: &["apiserver.endpoint", "apiserver.dns"],
     produces: &[],
     reads: &[FactKind::Addresses],
+    required: never,
     applies: always,
     run: Run::Sync(network_type),
 };
@@ -77,6 +80,7 @@ range (pod and service CIDRs are set when the cluster is created), or join over 
     after: &[],
     produces: &[],
     reads: &[],
+    required: never,
     applies: always,
     run: Run::Sync(cidr_conflict),
 };

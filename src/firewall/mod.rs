@@ -68,6 +68,19 @@ impl Layer {
     pub fn rules(&self) -> usize {
         self.ruleset.rule_count()
     }
+
+    /// A kernel with no ruleset at all: what a live reading that found no iptables, nftables or
+    /// ipset rules stands for. It filters nothing, so it admits everything (and the evaluator
+    /// judges it so: no base chain sees the packet).
+    pub fn empty_kernel(name: &str) -> Layer {
+        Layer {
+            name: name.to_string(),
+            kind: LayerKind::Nft(nft::Info::default()),
+            families: Families::BOTH,
+            ruleset: Ruleset::default(),
+            notes: vec!["the kernel has no iptables or nftables rules: nothing filters this host's traffic".into()],
+        }
+    }
 }
 
 /// The kinds `--firewall` accepts, for messages.
@@ -112,6 +125,34 @@ impl FileKind {
 }
 
 impl Spec {
+    /// Splits a comma list of specs (`iptables:a.txt,nft:b.json`). A comma ends a spec only where
+    /// the next one starts with a kind or is `live`, so a path may hold commas.
+    pub fn split_list(text: &str) -> Vec<&str> {
+        const KINDS: &[&str] = &[
+            "iptables:",
+            "ip6tables:",
+            "nft:",
+            "nftables:",
+            "firewalld:",
+            "ecs-sg:",
+            "cidrs:",
+            "netsh:",
+            "portproxy:",
+        ];
+        let starts_spec =
+            |rest: &str| rest == "live" || rest.starts_with("live,") || KINDS.iter().any(|k| rest.starts_with(k));
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, _) in text.match_indices(',') {
+            if starts_spec(&text[i + 1..]) {
+                out.push(&text[start..i]);
+                start = i + 1;
+            }
+        }
+        out.push(&text[start..]);
+        out
+    }
+
     /// Parses `KIND:PATH` or `live`; the error lists the kinds.
     pub fn parse(text: &str) -> Result<Spec, String> {
         if text == "live" {
@@ -197,5 +238,16 @@ pub fn drop_double_counted(layers: &mut [Layer]) {
         if let LayerKind::Nft(_) = &l.kind {
             nft::exclude_iptables_tables(l, &owned);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comma_lists_split_before_each_kind() {
+        assert_eq!(Spec::split_list("iptables:a,b.txt,nft:c.json,live"), ["iptables:a,b.txt", "nft:c.json", "live"]);
+        assert_eq!(Spec::split_list("cidrs:acl.txt"), ["cidrs:acl.txt"]);
     }
 }

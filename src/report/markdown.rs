@@ -16,7 +16,8 @@ pub fn render(report: &Report) -> String {
     };
     let _ = writeln!(
         out,
-        "**k8sjoin-check {}**: gate **{}** (--fail-on {}) · {} pass, {} warn, {} fail, {} skip, {} manual · region {region} · network {} · vantage `{}` · {}",
+        "**{}** · **k8sjoin-check {}**: gate **{}** (--fail-on {}) · {} pass, {} warn, {} fail, {} skip, {} manual · region {region} · network {} · vantage `{}` · {}",
+        s.verdict.shout(),
         report.tool.version,
         s.gate.as_str().to_uppercase(),
         s.fail_on.as_str(),
@@ -39,8 +40,22 @@ pub fn render(report: &Report) -> String {
             Status::Skip => "⏭️ skip",
             Status::Manual => "👤 manual",
         };
+        let status = match &c.waived {
+            Some(w) => format!("{status} (waived until {}: {})", w.expires, cell(&w.reason)),
+            None => status.to_string(),
+        };
         let fixes: Vec<String> = c.remediation.iter().map(|r| cell(r)).collect();
         let _ = writeln!(out, "| {status} | `{}` | {} | {} |", c.id, cell(&c.message), fixes.join("<br>"));
+    }
+    out.push('\n');
+    let _ = writeln!(out, "**{}**: {}", s.verdict.shout(), cell(&s.because(&report.checks)));
+    for i in &s.incomplete {
+        let _ = writeln!(out, "- `{}` did not run: {} — give {}", i.id, cell(&i.reason), cell(&i.needs));
+    }
+    for u in s.waivers.iter().filter(|u| u.expired || u.stale()) {
+        let what =
+            if u.expired { format!("expired on {}: ignored", u.expires) } else { "matches no check: stale".into() };
+        let _ = writeln!(out, "- waiver `{}` ({}) {what}", u.id, cell(&u.source));
     }
     out
 }

@@ -7,14 +7,16 @@ pub mod junit;
 pub mod markdown;
 pub mod schema;
 pub mod table;
+pub mod text;
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Check, FailOn, Gate, Status};
-use crate::error::{EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_PASS};
+use crate::check::{Check, FailOn, Gate, Status, Verdict};
+use crate::error::{EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_INTERNAL, EXIT_PASS};
 use crate::units::{millis, rfc3339};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -67,6 +69,38 @@ pub struct Target {
     pub forwarder: Option<String>,
 }
 
+/// What became of a waiver in a run: the report's `summary.waivers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverUse {
+    pub id: String,
+    pub reason: String,
+    pub expires: String,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// The checks it accepted (or would have, when expired).
+    pub matched: Vec<String>,
+    pub expired: bool,
+    /// For another host than this one: not applied, and not stale.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub other_node: bool,
+}
+
+impl WaiverUse {
+    /// A waiver that applies to this host but names no check of the run.
+    pub fn stale(&self) -> bool {
+        self.matched.is_empty() && !self.other_node
+    }
+}
+
+/// A required check that did not run, why, and what input would let it run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incomplete {
+    pub id: String,
+    pub reason: String,
+    pub needs: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub pass: usize,
@@ -76,22 +110,69 @@ pub struct Summary {
     pub manual: usize,
     pub gate: Gate,
     pub fail_on: FailOn,
+    pub verdict: Verdict,
+    /// The required checks that did not run (what makes the verdict `incomplete`).
+    pub incomplete: Vec<Incomplete>,
+    /// Reported checks skipped only because a check they need was left out with `--skip`: they do
+    /// not make the run incomplete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_on_request: Vec<String>,
+    /// Every waiver given, and what became of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverUse>,
     pub exit_code: i32,
-    /// Set when the run stopped before every check finished (deadline or Ctrl-C).
+    /// Set when the run stopped before every check finished (deadline or a signal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
 }
 
+/// How a run ended, besides its checks: what the summary is judged from.
+#[derive(Debug, Clone, Default)]
+pub struct Ending {
+    pub fail_on: FailOn,
+    /// The reported checks the verdict needs.
+    pub required: BTreeSet<String>,
+    /// Reported checks skipped only because of `--skip`.
+    pub on_request: BTreeSet<String>,
+    /// Why the run stopped early, and the exit code a signal asks for.
+    pub stopped: Option<(String, Option<i32>)>,
+    pub internal_error: bool,
+    /// `--allow-incomplete`: an incomplete verdict exits 0.
+    pub allow_incomplete: bool,
+    pub waivers: Vec<WaiverUse>,
+}
+
 impl Summary {
-    pub fn of(checks: &[Check], fail_on: FailOn, internal_error: bool, stopped: Option<String>) -> Summary {
+    pub fn of(checks: &[Check], ending: Ending) -> Summary {
+        let fail_on = ending.fail_on;
         let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
         let gate = Gate::of(checks, fail_on);
-        let exit_code = if internal_error {
-            EXIT_INTERNAL
-        } else if gate == Gate::Fail {
-            EXIT_GATE_FAILED
+        let incomplete: Vec<Incomplete> = checks
+            .iter()
+            .filter(|c| ending.required.contains(&c.id) && c.status == Status::Skip)
+            .filter(|c| !ending.on_request.contains(&c.id) && c.waived.is_none())
+            .map(|c| Incomplete {
+                id: c.id.clone(),
+                reason: c.message.clone(),
+                needs: c
+                    .input
+                    .clone()
+                    .unwrap_or_else(|| format!("what the message says (k8sjoin-check explain {})", c.id)),
+            })
+            .collect();
+        let verdict = if gate == Gate::Fail {
+            Verdict::NotReady
+        } else if !incomplete.is_empty() || ending.stopped.is_some() {
+            Verdict::Incomplete
         } else {
-            EXIT_PASS
+            Verdict::Ready
+        };
+        let exit_code = match (&ending.stopped, verdict) {
+            _ if ending.internal_error => EXIT_INTERNAL,
+            (Some((_, Some(signal))), _) => *signal,
+            (_, Verdict::NotReady) => EXIT_GATE_FAILED,
+            (_, Verdict::Incomplete) if !ending.allow_incomplete => EXIT_INCOMPLETE,
+            _ => EXIT_PASS,
         };
         Summary {
             pass: count(Status::Pass),
@@ -101,8 +182,54 @@ impl Summary {
             manual: count(Status::Manual),
             gate,
             fail_on,
+            verdict,
+            incomplete,
+            skipped_on_request: checks
+                .iter()
+                .filter(|c| ending.on_request.contains(&c.id))
+                .map(|c| c.id.clone())
+                .collect(),
+            waivers: ending.waivers,
             exit_code,
-            stopped,
+            stopped: ending.stopped.map(|(why, _)| why),
+        }
+    }
+
+    /// One sentence: what decided the verdict.
+    pub fn because(&self, checks: &[Check]) -> String {
+        match self.verdict {
+            Verdict::NotReady => {
+                let tripping: Vec<&str> =
+                    checks.iter().filter(|c| c.trips(self.fail_on)).map(|c| c.id.as_str()).collect();
+                format!(
+                    "{} check{} {} the gate (--fail-on {}): {}",
+                    tripping.len(),
+                    if tripping.len() == 1 { "" } else { "s" },
+                    if tripping.len() == 1 { "fails" } else { "fail" },
+                    self.fail_on.as_str(),
+                    tripping.join(", ")
+                )
+            }
+            Verdict::Incomplete if self.incomplete.is_empty() => {
+                format!("nothing failed, but the run stopped early ({})", self.stopped.as_deref().unwrap_or("stopped"))
+            }
+            Verdict::Incomplete => {
+                let mut needs: Vec<&str> = Vec::new();
+                for i in &self.incomplete {
+                    if !needs.contains(&i.needs.as_str()) {
+                        needs.push(&i.needs);
+                    }
+                }
+                let ids: Vec<&str> = self.incomplete.iter().map(|i| i.id.as_str()).collect();
+                format!(
+                    "nothing failed, but {} required check{} did not run ({}); give {}",
+                    ids.len(),
+                    if ids.len() == 1 { "" } else { "s" },
+                    ids.join(", "),
+                    needs.join("; ")
+                )
+            }
+            Verdict::Ready => "every required check ran and nothing trips the gate".to_string(),
         }
     }
 }

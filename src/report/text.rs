@@ -1,0 +1,144 @@
+//! Text for terminals: display widths (a CJK character takes two columns), word wrapping that
+//! breaks a word only when it is wider than the line, and shell commands wrapped with `\` so that
+//! they still paste.
+
+use unicode_width::UnicodeWidthStr;
+
+/// Columns a string takes on a terminal.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// `s` padded with spaces to `w` columns.
+pub fn pad(s: &str, w: usize) -> String {
+    let mut out = s.to_string();
+    out.push_str(&" ".repeat(w.saturating_sub(width(s))));
+    out
+}
+
+/// Splits a word wider than `w` into pieces of at most `w` columns.
+fn split_word(word: &str, w: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut piece = String::new();
+    for c in word.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if !piece.is_empty() && width(&piece) + cw > w {
+            out.push(std::mem::take(&mut piece));
+        }
+        piece.push(c);
+    }
+    if !piece.is_empty() {
+        out.push(piece);
+    }
+    out
+}
+
+/// Wraps `text` into lines of at most `w` columns, at spaces; a word wider than `w` is the only
+/// thing ever cut. Line breaks in `text` are kept.
+pub fn wrap(text: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let pieces = if width(word) > w { split_word(word, w) } else { vec![word.to_string()] };
+            for piece in pieces {
+                if line.is_empty() {
+                    line = piece;
+                } else if width(&line) + 1 + width(&piece) <= w {
+                    line.push(' ');
+                    line.push_str(&piece);
+                } else {
+                    lines.push(std::mem::take(&mut line));
+                    line = piece;
+                }
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Wraps `text` after `first` (the first line's prefix), continuing lines with `rest`, all within
+/// `w` columns.
+pub fn hanging(text: &str, w: usize, first: &str, rest: &str) -> Vec<String> {
+    let inner = w.saturating_sub(width(first).max(width(rest))).max(20);
+    wrap(text, inner)
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| format!("{}{l}", if i == 0 { first } else { rest }))
+        .collect()
+}
+
+/// The programs whose command lines the fixes print: wrapped with a trailing ` \` so the wrapped
+/// form still runs when pasted.
+const COMMANDS: &[&str] = &[
+    "iptables",
+    "ip6tables",
+    "iptables-legacy",
+    "ip6tables-legacy",
+    "iptables-nft",
+    "ip6tables-nft",
+    "iptables-save",
+    "ip6tables-save",
+    "iptables-restore",
+    "nft",
+    "firewall-cmd",
+    "ufw",
+    "aliyun",
+    "sysctl",
+    "echo",
+    "ip",
+    "kubeadm",
+    "kubectl",
+    "crictl",
+    "netsh",
+    "k8sjoin-check",
+    "netfilter-persistent",
+    "rmdir",
+    "systemctl",
+];
+
+/// A fix step wrapped after `first`/`rest`: shell commands with ` \` continuations, prose at words.
+pub fn step(text: &str, w: usize, first: &str, rest: &str) -> Vec<String> {
+    let program = text.split_whitespace().next().unwrap_or_default();
+    if !COMMANDS.contains(&program) || width(first) + width(text) <= w {
+        return hanging(text, w, first, rest);
+    }
+    // Two columns for the ` \` on every line but the last.
+    let mut lines = hanging(text, w.saturating_sub(2), first, rest);
+    let last = lines.len().saturating_sub(1);
+    for line in &mut lines[..last] {
+        line.push_str(" \\");
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_words_and_cuts_only_wide_words() {
+        assert_eq!(wrap("kubernetes-admin is here", 20), ["kubernetes-admin is", "here"]);
+        assert_eq!(wrap("kubernetes-admin is here", 10), ["kubernetes", "-admin is", "here"]);
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("one\ntwo", 80), ["one", "two"]);
+    }
+
+    #[test]
+    fn display_width_counts_double_width_characters() {
+        assert_eq!(width("华东1(杭州)"), 11);
+        assert!(wrap("华东1(杭州) 华北2(北京) 华南1(深圳)", 12).iter().all(|l| width(l) <= 12));
+        assert_eq!(pad("杭州", 6), "杭州  ");
+    }
+
+    #[test]
+    fn commands_wrap_with_continuations() {
+        let lines = step("iptables -I INPUT 3 -s 198.51.100.0/26 -p tcp --dport 6443 -j ACCEPT", 40, "  - ", "    ");
+        assert!(lines.len() > 1 && lines[..lines.len() - 1].iter().all(|l| l.ends_with(" \\")), "{lines:?}");
+        assert!(lines.iter().all(|l| width(l) <= 40), "{lines:?}");
+        let prose = step("pass --interface IF (the interface the pool's traffic arrives on)", 30, "- ", "  ");
+        assert!(prose.iter().all(|l| !l.ends_with('\\')));
+    }
+}
