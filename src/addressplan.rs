@@ -78,7 +78,10 @@ impl AddressPlan {
                     return Err(InputError::at(
                         &path,
                         None,
-                        format!("is a directory; expected the {component} manifest"),
+                        format!(
+                            "is a directory; expected the {component} manifest ({})",
+                            hostfs::Kind::Manifest.described()
+                        ),
                     ));
                 }
             };
@@ -102,7 +105,8 @@ impl AddressPlan {
         for (_, flag, role, kind) in SOURCES.iter().filter(|(c, ..)| *c == component) {
             let Some(f) = m.flag(flag) else { continue };
             let Some(value) = f.value.as_deref().filter(|v| !v.is_empty()) else { continue };
-            let bad = |what: String| InputError::at(path, f.line, format!("--{flag}={value}: {what}"));
+            let shown = crate::sanitize::excerpt(value);
+            let bad = |what: String| InputError::at(path, f.line, format!("--{flag}={shown}: {what}"));
             for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 let range = match kind {
                     Kind::Cidrs => item

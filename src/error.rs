@@ -21,7 +21,7 @@ pub const EXIT_INCOMPLETE: i32 = 4;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The command line asks for something that cannot be done (unknown region, unknown check id).
-    #[error("{0}")]
+    #[error("{}", crate::sanitize::excerpt_of(.0, 2 * MESSAGE_CHARS))]
     Usage(String),
     /// An input file (region table, kubeconfig, firewall dump, manifest) is unreadable or malformed.
     #[error("{0}")]
@@ -81,11 +81,17 @@ impl InputError {
     }
 }
 
+/// How long a message about an input may be: enough for what was expected, too short to carry a
+/// file's content (a message is one line; a reader that quotes too much is cut here).
+const MESSAGE_CHARS: usize = 400;
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = crate::sanitize::excerpt_of(&self.what, MESSAGE_CHARS);
+        let file = crate::sanitize::excerpt_of(&self.file, MESSAGE_CHARS);
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.what),
-            None => write!(f, "{}: {}", self.file, self.what),
+            Some(line) => write!(f, "{file}:{line}: {what}"),
+            None => write!(f, "{file}: {what}"),
         }
     }
 }

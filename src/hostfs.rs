@@ -75,6 +75,14 @@ impl Kind {
         }
     }
 
+    /// `a sysctl value: a regular file of at most 4 KiB`: what a refusal says was expected.
+    pub fn described(self) -> String {
+        match self.limit() {
+            u64::MAX => format!("{}: a regular file", self.what()),
+            n => format!("{}: a regular file of at most {}", self.what(), human_bytes(n)),
+        }
+    }
+
     /// What a file of this kind is, for messages: "expected {what}".
     pub fn what(self) -> &'static str {
         match self {
@@ -247,9 +255,17 @@ impl HostRoot {
         Ok(Walk::Found(at))
     }
 
+    /// `resolve`, with a refusal that also says what kind of file was expected there.
+    fn resolve_for(&self, host_path: &str, kind: Kind) -> Result<Option<PathBuf>, InputError> {
+        self.resolve(host_path).map_err(|mut e| {
+            e.what = format!("{}; expected {}", e.what, kind.described());
+            e
+        })
+    }
+
     /// Reads a regular file at `host_path` within `kind`'s limit.
     pub fn read(&self, host_path: &str, kind: Kind) -> Result<Found<Vec<u8>>, InputError> {
-        let Some(path) = self.resolve(host_path)? else { return Ok(Found::Missing) };
+        let Some(path) = self.resolve_for(host_path, kind)? else { return Ok(Found::Missing) };
         match open_regular(&path, kind, !self.is_live())? {
             Opened::File(file, meta) => read_bounded(file, meta.len(), &path, kind).map(Found::File),
             Opened::Directory => Ok(Found::Directory),
@@ -258,7 +274,7 @@ impl HostRoot {
 
     /// A regular file opened for reading (for readers that seek, like the audit log's tail).
     pub fn open(&self, host_path: &str, kind: Kind) -> Result<Found<(File, Metadata)>, InputError> {
-        let Some(path) = self.resolve(host_path)? else { return Ok(Found::Missing) };
+        let Some(path) = self.resolve_for(host_path, kind)? else { return Ok(Found::Missing) };
         Ok(match open_regular(&path, kind, !self.is_live())? {
             Opened::File(file, meta) => Found::File((file, meta)),
             Opened::Directory => Found::Directory,
@@ -344,7 +360,7 @@ fn open_regular(path: &Path, kind: Kind, no_follow: bool) -> Result<Opened, Inpu
         } else if ft.is_socket() {
             "a socket"
         } else {
-            "not a regular file"
+            "a special file"
         };
         return Err(not_a_file(path, what, kind));
     }
@@ -360,7 +376,7 @@ fn not_a_file(path: &Path, what: &str, kind: Kind) -> InputError {
     } else {
         ""
     };
-    InputError::at(path, None, format!("is {what}, not a regular file; expected {}{hint}", kind.what()))
+    InputError::at(path, None, format!("is {what}; expected {}{hint}", kind.described()))
 }
 
 fn too_large(path: &Path, kind: Kind) -> InputError {

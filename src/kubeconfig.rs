@@ -80,7 +80,9 @@ pub enum Located {
 /// else `<root>/etc/kubernetes/admin.conf`.
 pub fn locate(search: &Search) -> Result<Located, InputError> {
     if let Some(flag) = &search.flag {
-        if !flag.is_file() {
+        // Anything that is there is read (and refused when it is not a regular file); only a
+        // missing file is "no such file".
+        if flag.symlink_metadata().is_err() {
             return Err(InputError::at(flag, None, "--kubeconfig: no such file"));
         }
         return Ok(Located::Found { via: Via::Flag, files: vec![flag.clone()] });
@@ -196,25 +198,7 @@ fn plain_message(e: &serde_saphyr::Error) -> String {
     let first = rendered.lines().next().unwrap_or("malformed YAML").trim();
     // Drop the parser's own " at line L column C" suffix: the line is reported separately.
     let first = first.split(" at line ").next().unwrap_or(first);
-    redact_quoted(first)
-}
-
-/// `invalid type: string "x", expected a boolean` → `invalid type: string, expected a boolean`.
-fn redact_quoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut in_quote = false;
-    for c in message.chars() {
-        match (c, in_quote) {
-            ('"', false) => {
-                in_quote = true;
-                out.push_str("(value)");
-            }
-            ('"', true) => in_quote = false,
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-    }
-    out.replace(" (value)", "").replace("(value)", "")
+    crate::yaml::quoting_nothing(first)
 }
 
 /// Keys a kubeconfig may hold. Only these are ever named in an error: any other text on the
@@ -418,17 +402,9 @@ pub fn load(files: &[PathBuf], context: Option<&str>) -> Result<Selected, InputE
     select(&parsed, context)
 }
 
-/// A proxy URL with any `user:password@` replaced, so it can be shown.
+/// A proxy URL as it may be shown: without userinfo and query, whatever they hold.
 pub fn redact_url(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((s, r)) => (format!("{s}://"), r),
-        None => (String::new(), url),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
-        None => url.to_string(),
-    }
+    crate::sanitize::url(url)
 }
 
 #[cfg(test)]

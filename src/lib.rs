@@ -22,6 +22,7 @@ mod progress;
 pub mod region;
 pub mod report;
 pub(crate) mod runner;
+pub(crate) mod sanitize;
 pub(crate) mod setup;
 mod signals;
 pub(crate) mod units;

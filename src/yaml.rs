@@ -20,9 +20,7 @@ pub fn text<'a>(bytes: &'a [u8], file: &Path) -> Result<&'a str, InputError> {
 pub fn yaml_error(file: &Path, err: &serde_saphyr::Error, expected: &str) -> InputError {
     let err = err.without_snippet();
     let message = serde_saphyr::UserMessageFormatter.format_message(err);
-    // The message may quote the input; control characters must not reach the terminal.
-    let message: String = message.chars().flat_map(char::escape_debug).collect();
-    let message = developer_hint_removed(&message);
+    let message = quoting_nothing(&message);
     match err.location().filter(|l| l.line() > 0) {
         Some(l) => InputError::at(
             file,
@@ -31,6 +29,36 @@ pub fn yaml_error(file: &Path, err: &serde_saphyr::Error, expected: &str) -> Inp
         ),
         None => InputError::at(file, None, format!("{message}; expected {expected}")),
     }
+}
+
+/// A parser's message without what it quotes of the input (a duplicate key, a value of the wrong
+/// type: the input may be an env value or a token) and without hints meant for the programmer.
+pub fn quoting_nothing(message: &str) -> String {
+    let message = developer_hint_removed(message);
+    // `duplicate mapping key: KEY` names the key unquoted.
+    let message = match message.find("duplicate mapping key") {
+        Some(at) => Cow::Borrowed(&message[..at + "duplicate mapping key".len()]),
+        None => message,
+    };
+    crate::sanitize::excerpt(&redact_quoted(&message))
+}
+
+/// `invalid type: string "x", expected a boolean` → `invalid type: string, expected a boolean`.
+pub fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_quote = false;
+    for c in message.chars() {
+        match (c, in_quote) {
+            ('"' | '`', false) => {
+                in_quote = true;
+                out.push_str("(value)");
+            }
+            ('"' | '`', true) => in_quote = false,
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out.replace(" (value)", "").replace("(value)", "")
 }
 
 /// serde-saphyr addresses some messages to the programmer ("set DuplicateKeyPolicy in Options");
@@ -72,9 +100,10 @@ mod tests {
         assert_eq!(e.file, "f.yaml");
         assert_eq!(e.line, Some(1), "{e}");
         assert!(e.what.contains("column"), "{e}");
-        let e = err("a: x\na: y\n");
-        assert_eq!(e.line, Some(2), "{e}");
+        let e = err("a: x\nSECRET-KEY: y\nSECRET-KEY: z\n");
+        assert_eq!(e.line, Some(3), "{e}");
         assert!(e.what.contains("duplicate") && !e.what.contains("Options"), "{e}");
+        assert!(!e.to_string().contains("SECRET"), "{e}");
         let e = err("a: x\n---\nb: y\n");
         assert!(!e.what.contains("from_str"), "{e}");
     }

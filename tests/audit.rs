@@ -38,7 +38,7 @@ struct Node {
 impl Node {
     fn from_fixture(name: &str) -> Node {
         let dir = tempfile::tempdir().expect("tempdir");
-        copy_tree(&fixture(&format!("audit/{name}")), dir.path());
+        common::copy_tree(&fixture(&format!("audit/{name}")), dir.path());
         Node { dir }
     }
 
@@ -100,19 +100,6 @@ impl Node {
                 (field("id"), (field("status"), field("message")))
             })
             .collect()
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
     }
 }
 

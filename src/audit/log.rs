@@ -62,14 +62,27 @@ pub struct Event {
     pub request_uri: String,
 }
 
-/// One log line as an `audit.k8s.io/v1` Event, or why it is not one.
+/// One log line as an `audit.k8s.io/v1` Event, or why it is not one. The reason quotes nothing
+/// of the line: audit events carry request URIs, user names and, at higher levels, bodies.
 pub fn parse_event(line: &str) -> Result<Event, String> {
-    let event: Event = serde_json::from_str(line).map_err(|e| format!("not an audit event in JSON: {e}"))?;
+    let event: Event = serde_json::from_str(line).map_err(|e| {
+        let why = crate::yaml::redact_quoted(&e.to_string());
+        format!("not an audit event in JSON: {}", crate::sanitize::excerpt(&why))
+    })?;
+    let named = |v: &str| {
+        crate::sanitize::address_like(v).map(str::to_string).unwrap_or_else(|| {
+            if v.chars().all(|c| c.is_ascii_alphanumeric() || "./-".contains(c)) && v.len() <= 40 {
+                v.to_string()
+            } else {
+                format!("a value of {} characters", v.chars().count())
+            }
+        })
+    };
     if event.kind != "Event" {
-        return Err(format!("kind is {:?}, expected Event", event.kind));
+        return Err(format!("kind is {:?}, expected Event", named(&event.kind)));
     }
     if event.api_version != AUDIT_V1 {
-        return Err(format!("apiVersion is {:?}, expected {AUDIT_V1}", event.api_version));
+        return Err(format!("apiVersion is {:?}, expected {AUDIT_V1}", named(&event.api_version)));
     }
     if event.audit_id.is_empty() {
         return Err("auditID is empty".into());

@@ -69,7 +69,10 @@ impl AuditFiles {
                 return Err(InputError::at(
                     &manifest_path,
                     None,
-                    "is a directory; expected the kube-apiserver static pod manifest",
+                    format!(
+                        "is a directory; expected the kube-apiserver static pod manifest ({})",
+                        Kind::Manifest.described()
+                    ),
                 ));
             }
         };

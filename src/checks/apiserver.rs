@@ -479,7 +479,8 @@ fn exchange_json(x: &Exchange) -> Value {
     json!({
         "path": x.path,
         "status": x.status,
-        "body": http::excerpt(&x.body, 500),
+        "body": http::Body::of(&x.body).to_string(),
+        "body_bytes": x.body.len(),
         "processing_ms": x.processing_ms,
         "transfer_ms": x.transfer_ms,
     })
@@ -508,9 +509,13 @@ fn health(env: &Env) -> BoxFuture<'_> {
         evidence["requests"] = json!(exchanges.iter().map(exchange_json).collect::<Vec<_>>());
         let Some(last) = exchanges.last() else { return Ok(Outcome::fail("no request was sent").evidence(evidence)) };
         let timing = format!("processing {} ms, transfer {} ms", last.processing_ms, last.transfer_ms);
-        let body = http::excerpt(&last.body, 200);
+        let body = http::Body::of(&last.body);
         Ok(match last.status {
-            200 => Outcome::pass(format!("{}: {} ({timing})", last.path, if body.is_empty() { "200" } else { &body })),
+            200 => Outcome::pass(format!(
+                "{}: {} ({timing})",
+                last.path,
+                if matches!(body, http::Body::Ok) { "ok".to_string() } else { format!("200, {body}") }
+            )),
             401 | 403 => Outcome::pass(format!(
                 "{} answered {}: anonymous access disabled, server reachable ({timing})",
                 last.path, last.status
@@ -552,18 +557,18 @@ fn version(env: &Env) -> BoxFuture<'_> {
                 .evidence(evidence));
             }
             status => {
-                return Ok(Outcome::fail(format!("/version answered {status}: {}", http::excerpt(&x.body, 200)))
+                return Ok(Outcome::fail(format!("/version answered {status}: {}", http::Body::of(&x.body)))
                     .evidence(evidence));
             }
         }
         let parsed: Result<Value, _> = serde_json::from_str(&x.body);
-        let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(|s| crate::sanitize::excerpt_of(s, 64));
         let Some((git, major, minor)) =
             parsed.ok().and_then(|v| Some((field(&v, "gitVersion")?, field(&v, "major")?, field(&v, "minor")?)))
         else {
             return Ok(Outcome::fail(format!(
-                "/version did not return a Kubernetes version document: {}",
-                http::excerpt(&x.body, 200)
+                "/version did not return a Kubernetes version document ({})",
+                http::Body::of(&x.body)
             ))
             .evidence(evidence));
         };

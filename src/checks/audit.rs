@@ -1085,8 +1085,8 @@ fn log_written(env: &Env) -> Checked {
         match parse_event(line) {
             Ok(event) => last = Some(event),
             Err(why) => {
-                let shown: String = line.chars().take(120).collect();
-                evidence["bad_line"] = json!(shown);
+                // Where, not what: the line may hold a request's URI or body.
+                evidence["bad_line"] = json!({"index": i + 1, "bytes": line.len()});
                 return Ok(Outcome::fail(format!("{host}: line {} of the last {count} is not an {AUDIT_V1} event: {why}", i + 1))
                     .evidence(evidence)
                     .fix(format!("kube-apiserver must write JSON events: remove --audit-log-format=legacy and any --audit-log-version other than {AUDIT_V1}")));
@@ -1094,7 +1094,15 @@ fn log_written(env: &Env) -> Checked {
         }
     }
     if let Some(event) = &last {
-        evidence["last_event"] = json!({"auditID": event.audit_id, "stage": event.stage, "level": event.level, "verb": event.verb, "requestURI": event.request_uri});
+        // The URI without its query: a token in a query string must not reach the report.
+        let path = event.request_uri.split(['?', '#']).next().unwrap_or_default();
+        evidence["last_event"] = json!({
+            "auditID": crate::sanitize::excerpt(&event.audit_id),
+            "stage": crate::sanitize::excerpt(&event.stage),
+            "level": crate::sanitize::excerpt(&event.level),
+            "verb": crate::sanitize::excerpt(&event.verb),
+            "requestURI": crate::sanitize::excerpt(path),
+        });
     }
     Ok(Outcome::pass(format!(
         "{host} was written {}s ago; its last {count} lines are {AUDIT_V1} events",

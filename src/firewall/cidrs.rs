@@ -48,8 +48,13 @@ fn parse_entry(word: &str) -> Result<IpNet, String> {
     if let Ok(ip) = word.parse::<std::net::IpAddr>() {
         return Ok(IpNet::from(ip));
     }
-    let net: IpNet =
-        word.parse().map_err(|_| format!("{word:?} is not an IP address or CIDR (expected e.g. 198.51.100.0/24)"))?;
+    let net: IpNet = word.parse().map_err(|_| match crate::sanitize::address_like(word) {
+        Some(w) => format!("{w:?} is not an IP address or CIDR (expected e.g. 198.51.100.0/24)"),
+        None => format!(
+            "a word of {} characters that is not an IP address or CIDR (expected e.g. 198.51.100.0/24; is this an address list?)",
+            word.chars().count()
+        ),
+    })?;
     if net.trunc() != net {
         return Err(format!("{word} has host bits set; expected {}", net.trunc()));
     }

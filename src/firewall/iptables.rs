@@ -144,7 +144,10 @@ pub fn parse(text: impl Into<String>, name: &str, ipsets: &IpsetDb) -> Result<La
             continue;
         }
         let Some(t) = table.as_mut() else {
-            return Err(err(line, format!("{:?} outside a table; expected `*filter`, `*nat`, … first", clip(l))));
+            // Quote only what looks like a rule: a file given by mistake must not be printed.
+            let shown =
+                if l.starts_with('-') || l.starts_with(':') { format!("{:?}", clip(l)) } else { "a line".into() };
+            return Err(err(line, format!("{shown} outside a table; expected `*filter`, `*nat`, … first")));
         };
         if let Some(decl) = l.strip_prefix(':') {
             let mut parts = decl.split_whitespace();

@@ -57,13 +57,14 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Finds a program on PATH or in the sbin directories a non-root PATH may lack.
+/// Where the firewall tools are looked for, in this order. Not `$PATH`: the tool runs as root on
+/// control planes, and a directory early in someone's `PATH` must not decide what "the live rules"
+/// are.
+pub const PROGRAM_DIRS: [&str; 4] = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+
+/// Finds a firewall tool in the system directories.
 pub fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].iter().map(PathBuf::from))
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
+    PROGRAM_DIRS.iter().map(|d| Path::new(d).join(name)).find(|p| p.is_file())
 }
 
 /// Why a command gave no output.

@@ -83,14 +83,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<PortProxy>, InputError> {
         }
         let port = |s: &str| match s.parse::<u16>() {
             Ok(p) if p > 0 => Ok(p),
-            _ => Err(InputError::at(path, Some(i + 1), format!("{s:?} is not a port (1-65535)"))),
+            _ => Err(InputError::at(
+                path,
+                Some(i + 1),
+                format!("{:?} is not a port (1-65535)", crate::sanitize::excerpt_of(s, 12)),
+            )),
         };
         if f.len() != 4 || !is_port(f[1]) || !is_port(f[3]) {
             return Err(InputError::at(
                 path,
                 Some(i + 1),
                 format!(
-                    "{line:?}: expected four columns \"LISTEN-ADDRESS LISTEN-PORT CONNECT-ADDRESS CONNECT-PORT\" as netsh prints them"
+                    "{} columns; expected four columns \"LISTEN-ADDRESS LISTEN-PORT CONNECT-ADDRESS CONNECT-PORT\" as netsh prints them",
+                    f.len()
                 ),
             ));
         }

@@ -1,6 +1,6 @@
 //! Kernel settings under `<root>/proc/sys`: read live (root `/`) or from a copied node.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
 use crate::hostfs::{HostRoot, Kind};
@@ -15,11 +15,15 @@ pub fn read_int(root: &HostRoot, key: &str) -> Result<Option<i64>, InputError> {
     let Some(bytes) = root.read(&host_path, Kind::Sysctl)?.file_or_missing(&path, Kind::Sysctl)? else {
         return Ok(None);
     };
-    std::str::from_utf8(&bytes)
+    parse_int(&bytes, &path).map(Some)
+}
+
+/// An integer sysctl value, or an error that says what was expected and quotes nothing.
+pub fn parse_int(bytes: &[u8], path: &Path) -> Result<i64, InputError> {
+    std::str::from_utf8(bytes)
         .ok()
         .and_then(|t| t.trim().parse::<i64>().ok())
-        .map(Some)
-        .ok_or_else(|| InputError::at(&path, Some(1), "is not an integer; expected a sysctl value such as 0 or 1"))
+        .ok_or_else(|| InputError::at(path, Some(1), "is not an integer; expected a sysctl value such as 0 or 1"))
 }
 
 /// `/proc/sys/<key>`; interface names may contain dots, so callers pass slash-separated keys

@@ -110,12 +110,71 @@ impl Client {
     }
 }
 
-/// The first `max` characters of a body, on one line, for messages.
-pub fn excerpt(body: &str, max: usize) -> String {
-    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= max {
-        one_line
-    } else {
-        format!("{}…", one_line.chars().take(max).collect::<String>())
+/// What an answer's body says, in words the tool can vouch for. The body itself is never shown:
+/// anything can answer at the API server's address, and messages go to terminals and tickets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Empty,
+    /// kube-apiserver's plain `ok`.
+    Ok,
+    /// The failing checks of a health answer (`[-]etcd failed: reason withheld`).
+    Failing(Vec<String>),
+    /// Something else, of this many bytes.
+    Other(usize),
+}
+
+impl Body {
+    pub fn of(body: &str) -> Body {
+        let trimmed = body.trim();
+        if trimmed.is_empty() {
+            return Body::Empty;
+        }
+        if trimmed == "ok" {
+            return Body::Ok;
+        }
+        let is_name = |n: &str| {
+            !n.is_empty()
+                && n.len() <= 64
+                && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_/:.".contains(c))
+        };
+        let failing: Vec<String> = trimmed
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("[-]"))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|n| is_name(n))
+            .map(str::to_string)
+            .collect();
+        if failing.is_empty() { Body::Other(body.len()) } else { Body::Failing(failing) }
+    }
+}
+
+impl std::fmt::Display for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Empty => f.write_str("an empty body"),
+            Body::Ok => f.write_str("ok"),
+            // In kube-apiserver's own words, names only: `[-]etcd failed`.
+            Body::Failing(names) => {
+                f.write_str(&names.iter().map(|n| format!("[-]{n} failed")).collect::<Vec<_>>().join(", "))
+            }
+            Body::Other(n) => write!(f, "a body of {n} bytes (not shown)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_summarised_never_echoed() {
+        assert_eq!(Body::of("ok").to_string(), "ok");
+        assert_eq!(
+            Body::of("[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed").to_string(),
+            "[-]etcd failed"
+        );
+        let hostile = "\x1b]0;CANARY\x07<html>CANARY</html>";
+        assert_eq!(Body::of(hostile).to_string(), format!("a body of {} bytes (not shown)", hostile.len()));
+        assert_eq!(Body::of("[-]\x1b[2JCANARY failed").to_string(), format!("a body of {} bytes (not shown)", 20));
     }
 }

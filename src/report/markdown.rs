@@ -62,7 +62,11 @@ pub fn render(report: &Report) -> String {
 
 /// Makes text safe inside one table cell: no pipes or line breaks that would end the row.
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>")
+    crate::sanitize::terminal(text)
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace('\n', "<br>")
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use crate::check::{Category, Check, Status, Verdict};
 use crate::report::Report;
 use crate::report::text::{hanging, pad, step, width, wrap};
+use crate::sanitize::terminal;
 
 /// Rendering choices that depend on where the output goes.
 #[derive(Debug, Clone, Copy)]
@@ -70,9 +71,11 @@ pub fn grouped(checks: &[Check]) -> Vec<&Check> {
     order.iter().flat_map(|cat| checks.iter().filter(move |c| c.category == *cat)).collect()
 }
 
+/// Appends lines; whatever they quote (a server's answer, a rule's comment) cannot drive the
+/// terminal: control characters are shown escaped.
 fn push_lines(out: &mut String, lines: Vec<String>) {
     for line in lines {
-        out.push_str(line.trim_end());
+        out.push_str(terminal(&line).trim_end());
         out.push('\n');
     }
 }
@@ -124,7 +127,7 @@ pub fn render(report: &Report, style: Style) -> String {
     if !to_fix.is_empty() {
         out.push_str("\nWhat to do:\n");
         for check in to_fix {
-            let _ = writeln!(out, "  {} [{}]", check.id, status_label(check).to_lowercase());
+            let _ = writeln!(out, "  {} [{}]", terminal(&check.id), status_label(check).to_lowercase());
             for fix in &check.remediation {
                 push_lines(&mut out, step(fix, w, "    - ", "      "));
             }
@@ -254,7 +257,7 @@ fn rows(out: &mut String, checks: &[&Check], style: Style) {
         let label = status_label(c);
         let status =
             format!("{}{}", paint(&label, status_code(c.status), style), " ".repeat(status_w + GAP - width(&label)));
-        let lines = wrap(&c.message, message_w);
+        let lines = wrap(&terminal(&c.message), message_w);
         if below {
             let _ = writeln!(out, "{status}{}{}", c.id, time(c));
             for l in lines {
