@@ -11,6 +11,7 @@ pub mod context;
 pub mod endpoint;
 pub mod error;
 pub mod firewall;
+pub mod fleet;
 pub mod forward;
 pub mod kubeconfig;
 pub mod manifest;
@@ -35,7 +36,8 @@ use runner::StopReason;
 
 /// Runs the command line and returns the exit code; errors are printed to stderr here.
 pub fn run(cli: Cli) -> i32 {
-    match dispatch(cli) {
+    let then_sleep = cli.run.then_sleep;
+    let code = match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
             if e.exit_code() != error::EXIT_PASS {
@@ -43,13 +45,18 @@ pub fn run(cli: Cli) -> i32 {
             }
             e.exit_code()
         }
+    };
+    if then_sleep {
+        fleet::wait_for_termination();
     }
+    code
 }
 
 fn dispatch(cli: Cli) -> Result<i32, Error> {
     let table = match &cli.regions_file {
-        Some(path) => RegionTable::from_file(path)?,
-        None => RegionTable::embedded()?,
+        // fleet's --regions-file names a file on the nodes, for the pods to read.
+        Some(path) if !matches!(cli.command, Some(Command::Fleet { .. })) => RegionTable::from_file(path)?,
+        _ => RegionTable::embedded()?,
     };
     let text = match cli.command {
         None => return run_checks(&cli.run, table),
@@ -60,6 +67,9 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Some(Command::Explain { check_id }) => commands::explain(&check_id)?,
         Some(Command::Schema) => report::schema::REPORT_SCHEMA.to_string(),
         Some(Command::AuditPolicy { k8s_version }) => commands::audit_policy(k8s_version.as_deref())?,
+        Some(Command::Fleet { image, namespace, given, .. }) => {
+            fleet::manifests(&fleet::Fleet { image: &image, namespace: &namespace, options: &given })?
+        }
     };
     print_stdout(&text)?;
     Ok(error::EXIT_PASS)
@@ -90,8 +100,11 @@ fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
         StopReason::Deadline(d) => format!("--deadline {} reached", report::human_duration(d)),
         StopReason::Interrupted => "interrupted (Ctrl-C)".to_string(),
     });
-    let report =
+    let mut report =
         Report::new(&ctx, result.checks, started_at, started.elapsed(), !result.internal_errors.is_empty(), stopped);
+    if let Some(node) = &args.node {
+        report.vantage.host.hostname.clone_from(node);
+    }
     let json = report.to_json();
     if let Some(path) = &args.report {
         std::fs::write(path, format!("{json}\n"))
@@ -100,6 +113,10 @@ fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
     let text = match args.format {
         OutputFormat::Table => report::table::render(&report, report::table::Style::detect()),
         OutputFormat::Json => format!("{json}\n"),
+        OutputFormat::JsonLine => format!(
+            "{}\n",
+            serde_json::to_string(&report).map_err(|e| Error::Internal(format!("cannot write the report: {e}")))?
+        ),
         OutputFormat::Junit => report::junit::render(&report),
         OutputFormat::Markdown => report::markdown::render(&report),
     };
