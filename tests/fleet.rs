@@ -82,7 +82,7 @@ fn args_of(ds: &Value) -> Vec<String> {
 
 #[test]
 fn the_manifests_are_a_namespace_a_token_less_service_account_and_a_control_plane_daemonset() {
-    let docs = objects(&fleet(&["--region", "cn-hangzhou", "--audit", "--only", "audit,region"]));
+    let docs = objects(&fleet(&["--region", "cn-hangzhou", "--audit", "--only", "audit", "--only", "region"]));
     let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["Namespace", "ServiceAccount", "DaemonSet"]);
     let label = json!({"app.kubernetes.io/name": "k8sjoin-check"});
@@ -135,7 +135,9 @@ fn the_manifests_are_a_namespace_a_token_less_service_account_and_a_control_plan
     );
     // The run options as given, between what the DaemonSet sets; no default is spelled out.
     let mut expected: Vec<String> = SET_BY_THE_DAEMONSET.map(str::to_string).to_vec();
-    expected.extend(["--region=cn-hangzhou", "--audit", "--only=audit,region", "--then-sleep"].map(str::to_string));
+    expected.extend(
+        ["--region=cn-hangzhou", "--audit", "--only=audit", "--only=region", "--then-sleep"].map(str::to_string),
+    );
     assert_eq!(args_of(ds), expected);
 
     let custom =
