@@ -65,8 +65,9 @@ pub enum Command {
     /// Namespace, a ServiceAccount and a DaemonSet. Run options given here are passed to every pod;
     /// paths are as the pod sees them (the node's / is at /host).
     Fleet {
+        // Boxed: the variant would otherwise be the size of every run option.
         #[command(flatten)]
-        run: RunArgs,
+        run: Box<RunArgs>,
         /// The image with the static binary as its entrypoint (built from the Containerfile).
         #[arg(long, value_name = "IMAGE", default_value = concat!("k8sjoin-check:", env!("CARGO_PKG_VERSION")))]
         image: String,
