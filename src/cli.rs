@@ -61,9 +61,10 @@ pub enum Command {
         #[arg(long, value_name = "V")]
         k8s_version: Option<String>,
     },
-    /// Print Kubernetes manifests (YAML) that run the checks on every control-plane node: a
-    /// Namespace, a ServiceAccount and a DaemonSet. Run options given here are passed to every pod;
-    /// paths are as the pod sees them (the node's / is at /host).
+    /// Print Kubernetes manifests that run the checks on every control-plane node.
+    ///
+    /// A Namespace, a ServiceAccount and a DaemonSet, in YAML. The run options given here go to every
+    /// pod as given; paths are as the pod sees them (the node's / is at /host).
     Fleet {
         // Boxed: the variant would otherwise be the size of every run option.
         #[command(flatten)]
@@ -295,6 +296,17 @@ pub fn parse_from_env() -> Cli {
     if invoked_as.as_deref().and_then(Path::file_name).is_some_and(|name| name == KUBECTL_PLUGIN_FILE) {
         command = command.bin_name("kubectl k8sjoin-check");
     }
+    // fleet refuses what the DaemonSet sets itself, so its help does not offer it.
+    command = command.mut_subcommand("fleet", |mut fleet| {
+        for (long, _) in crate::fleet::SET_BY_THE_DAEMONSET {
+            let ids: Vec<clap::Id> =
+                fleet.get_arguments().filter(|a| a.get_long() == Some(long)).map(|a| a.get_id().clone()).collect();
+            for id in ids {
+                fleet = fleet.mut_arg(id, |arg| arg.hide(true));
+            }
+        }
+        fleet
+    });
     let matches = command.try_get_matches_from_mut(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command)).unwrap_or_else(|e| e.exit());
     if let Some(Command::Fleet { given, .. }) = &mut cli.command

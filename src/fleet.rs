@@ -27,7 +27,7 @@ pub struct Fleet<'a> {
 const NAME: &str = "k8sjoin-check";
 
 /// Run options the DaemonSet sets itself, with why a user's own value cannot go to the pods.
-const SET_BY_THE_DAEMONSET: &[(&str, &str)] = &[
+pub const SET_BY_THE_DAEMONSET: &[(&str, &str)] = &[
     ("root", "the DaemonSet mounts the node's / at /host and runs with --root /host"),
     ("format", "each pod prints its report as one JSON line (--format json-line) for `k8sjoin-check merge`"),
     ("report", "a pod's report is its log (`kubectl logs`), not a file in the pod"),

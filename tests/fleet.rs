@@ -181,11 +181,15 @@ fn options_the_daemonset_sets_and_bad_names_are_usage_errors() {
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
         assert!(o.stdout.is_empty(), "{args:?}: no manifests on an error");
     }
-    // The waiting is for the DaemonSet, not for people: no help lists it.
-    for help in [run(&["--help"]), run(&["fleet", "--help"])] {
-        assert!(!stdout(&help).contains("then-sleep"), "{}", stdout(&help));
+    // The waiting is for the DaemonSet, not for people: no help lists it; and fleet's help does not
+    // offer what fleet refuses.
+    assert!(!stdout(&run(&["--help"])).contains("then-sleep"));
+    assert!(stdout(&run(&["--help"])).contains("--node <NAME>"));
+    let fleet_help = stdout(&run(&["fleet", "--help"]));
+    for hidden in ["--then-sleep", "--root", "--format", "--report", "--node"] {
+        assert!(!fleet_help.contains(hidden), "{hidden}: {fleet_help}");
     }
-    assert!(stdout(&run(&["fleet", "--help"])).contains("--node <NAME>"));
+    assert!(fleet_help.contains("--audit") && fleet_help.contains("--image <IMAGE>"), "{fleet_help}");
 }
 
 #[test]
