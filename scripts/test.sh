@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The project's one test command: what the README tells you to run and what CI (.ci/run) runs.
 #
-# 1. Installs the system packages the kernel-oracle tests drive (when root and missing).
-# 2. cargo fmt --check, clippy on all targets with warnings as errors, cargo test --locked.
+# 1. Installs the system packages the kernel-oracle and distribution tests drive (when root and
+#    missing), and kubernetes-validate (PyPI) into a venv under target/.
+# 2. cargo fmt --check, clippy on all targets with warnings as errors.
+# 3. scripts/dist.sh: the static binary, which tests/dist.rs and tests/fleet.rs use (they find the
+#    build fresh; as its own step, its minutes of LTO show here and not inside a test).
+# 4. cargo test --locked.
 #
 # Tests that need root or a system package skip with a printed reason on a laptop; under CI=true
 # they must run, so a missing package or privilege fails them instead of skipping.
@@ -18,6 +22,13 @@ command -v sysctl >/dev/null 2>&1 || packages+=(procps)
 command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
 command -v man >/dev/null 2>&1 || packages+=(man-db)
 command -v script >/dev/null 2>&1 || packages+=(bsdutils)
+command -v readelf >/dev/null 2>&1 || packages+=(binutils)
+# podman needs runc here (Debian's crun refuses this kernel's hybrid cgroups) and catatonit for the
+# infra container of `podman kube play` (a Recommends, which --no-install-recommends leaves out).
+command -v podman >/dev/null 2>&1 || packages+=(podman)
+command -v runc >/dev/null 2>&1 || packages+=(runc)
+command -v catatonit >/dev/null 2>&1 || [ -x /usr/libexec/podman/catatonit ] || packages+=(catatonit)
+command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-venv)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "scripts/test.sh: installing ${packages[*]}"
@@ -29,8 +40,23 @@ if [ ${#packages[@]} -gt 0 ]; then
   fi
 fi
 
+# The strict schema check of the fleet manifests (tests/fleet.rs): kubernetes-validate bundles
+# Kubernetes' JSON schemas and validates offline. A venv keeps the machine's Python as it is; only
+# its one command goes on the PATH.
+tools="$PWD/target/tools"
+if ! "$tools/bin/kubernetes-validate" --version >/dev/null 2>&1; then
+  echo "scripts/test.sh: installing kubernetes-validate into $tools"
+  { python3 -m venv "$tools/kubernetes-validate" &&
+    "$tools/kubernetes-validate/bin/pip" install -q kubernetes-validate==1.37.0 &&
+    mkdir -p "$tools/bin" &&
+    ln -sf ../kubernetes-validate/bin/kubernetes-validate "$tools/bin/kubernetes-validate"; } ||
+    echo "scripts/test.sh: cannot install kubernetes-validate: the schema test will skip outside CI"
+fi
+export PATH="$tools/bin:$PATH"
+
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+time scripts/dist.sh
 cargo test --locked
 # The fuzz targets are their own crate (cargo-fuzz layout); make sure they keep compiling.
 cargo check --locked --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-check

@@ -1,12 +1,14 @@
 //! The command line (clap definitions only; meaning is given in `context.rs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::check::FailOn;
 use crate::context::NetworkChoice;
+use crate::fleet::GivenOption;
 use crate::region::PoolPart;
 use crate::units::parse_duration;
 
@@ -14,7 +16,7 @@ use crate::units::parse_duration;
 /// (云安全中心 接入K8s自建集群): will the security center reach and admit this cluster, and if not,
 /// exactly what must change?
 #[derive(Debug, Parser)]
-#[command(name = "k8sjoin-check", version, max_term_width = 110)]
+#[command(name = "k8sjoin-check", version, long_version = LONG_VERSION, max_term_width = 110)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -73,6 +75,24 @@ pub enum Command {
         #[arg(long, value_name = "V")]
         k8s_version: Option<String>,
     },
+    /// Print Kubernetes manifests that run the checks on every control-plane node.
+    ///
+    /// A Namespace, a ServiceAccount and a DaemonSet, in YAML. The run options given here go to every
+    /// pod as given; paths are as the pod sees them (the node's / is at /host).
+    Fleet {
+        // Boxed: the variant would otherwise be the size of every run option.
+        #[command(flatten)]
+        run: Box<RunArgs>,
+        /// The image with the static binary as its entrypoint (built from the Containerfile).
+        #[arg(long, value_name = "IMAGE", default_value = concat!("k8sjoin-check:", env!("CARGO_PKG_VERSION")))]
+        image: String,
+        /// The namespace the DaemonSet runs in (created by the manifests).
+        #[arg(long, value_name = "NS", default_value = "k8sjoin-check")]
+        namespace: String,
+        /// The run options as given on the command line (filled in by `parse_from_env`).
+        #[arg(skip)]
+        given: Vec<GivenOption>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -103,6 +123,8 @@ pub enum AllowlistFormat {
 pub enum OutputFormat {
     Table,
     Json,
+    /// The JSON report on one line (JSON Lines), as each fleet pod prints it for `merge`.
+    JsonLine,
     Junit,
     Markdown,
 }
@@ -237,6 +259,11 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
 
+    /// After the output, wait for SIGTERM or SIGINT instead of exiting: a fleet pod's image has no
+    /// shell and no sleep, and its log must outlive the run (set by the fleet DaemonSet only).
+    #[arg(long, hide = true)]
+    pub then_sleep: bool,
+
     /// Accepted risks: a YAML or JSON list of {id, reason, expires: YYYY-MM-DD, node}.
     #[arg(long, value_name = "FILE")]
     pub waivers: Vec<PathBuf>,
@@ -260,6 +287,86 @@ pub struct RunArgs {
     /// The name the report gives the host it ran on (default: its host name).
     #[arg(long, value_name = "NAME")]
     pub node: Option<String>,
+}
+
+/// `--version`: what a bug report needs to name the build (commit and target from build.rs).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("K8SJOIN_CHECK_COMMIT"),
+    "\ntarget: ",
+    env!("K8SJOIN_CHECK_TARGET")
+);
+
+/// The file name kubectl looks for on the PATH to run `kubectl k8sjoin-check` (a dash in a plugin's
+/// command becomes an underscore in its file name).
+pub const KUBECTL_PLUGIN_FILE: &str = "kubectl-k8sjoin_check";
+
+/// Parses the process's command line, as `Cli::parse` does, and adds what only the raw command
+/// line knows: invoked as `kubectl-k8sjoin_check`, help and usage name `kubectl k8sjoin-check`;
+/// for `fleet`, the run options exactly as the user gave them, for the pods.
+pub fn parse_from_env() -> Cli {
+    let mut command = Cli::command();
+    let invoked_as = std::env::args_os().next().map(PathBuf::from);
+    if invoked_as.as_deref().and_then(Path::file_name).is_some_and(|name| name == KUBECTL_PLUGIN_FILE) {
+        command = command.bin_name("kubectl k8sjoin-check");
+    }
+    // fleet refuses what the DaemonSet sets itself, so its help does not offer it.
+    command = command.mut_subcommand("fleet", |mut fleet| {
+        for (long, _) in crate::fleet::SET_BY_THE_DAEMONSET {
+            let ids: Vec<clap::Id> =
+                fleet.get_arguments().filter(|a| a.get_long() == Some(long)).map(|a| a.get_id().clone()).collect();
+            for id in ids {
+                fleet = fleet.mut_arg(id, |arg| arg.hide(true));
+            }
+        }
+        fleet
+    });
+    let matches = command.try_get_matches_from_mut(std::env::args_os()).unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command)).unwrap_or_else(|e| e.exit());
+    if let Some(Command::Fleet { given, .. }) = &mut cli.command
+        && let Some((fleet, fleet_matches)) = command.find_subcommand("fleet").zip(matches.subcommand_matches("fleet"))
+    {
+        *given = given_options(&command, &matches, false)
+            .into_iter()
+            .chain(given_options(fleet, fleet_matches, true))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| e.exit());
+    }
+    cli
+}
+
+/// The run options given on the command line at one level (`k8sjoin-check … fleet …`), in their
+/// long form; defaults and environment values are left out, since the pods decide those on the
+/// node. Global options are counted at the subcommand only (clap copies them to both levels).
+fn given_options(
+    command: &clap::Command,
+    matches: &clap::ArgMatches,
+    with_globals: bool,
+) -> Vec<Result<GivenOption, clap::Error>> {
+    let run_ids: Vec<clap::Id> =
+        RunArgs::augment_args(clap::Command::new("run")).get_arguments().map(|a| a.get_id().clone()).collect();
+    let mut given = Vec::new();
+    for arg in command.get_arguments() {
+        let id = arg.get_id();
+        let wanted = run_ids.contains(id) || (with_globals && arg.is_global_set());
+        if !wanted || matches.value_source(id.as_str()) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let Some(long) = arg.get_long() else { continue };
+        if !arg.get_action().takes_values() {
+            given.push(Ok(GivenOption { long: long.to_string(), value: None }));
+            continue;
+        }
+        for raw in matches.get_raw(id.as_str()).into_iter().flatten() {
+            given.push(
+                raw.to_str().map(|v| GivenOption { long: long.to_string(), value: Some(v.to_string()) }).ok_or_else(
+                    || clap::Error::raw(clap::error::ErrorKind::InvalidUtf8, format!("--{long} is not UTF-8\n")),
+                ),
+            );
+        }
+    }
+    given
 }
 
 #[cfg(test)]

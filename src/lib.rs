@@ -13,6 +13,7 @@ pub mod context;
 pub mod endpoint;
 pub mod error;
 pub mod firewall;
+pub mod fleet;
 pub mod forward;
 pub mod hostfs;
 pub mod kubeconfig;
@@ -42,7 +43,8 @@ use runner::StopReason;
 
 /// Runs the command line and returns the exit code; errors are printed to stderr here.
 pub fn run(cli: Cli) -> i32 {
-    match dispatch(cli) {
+    let then_sleep = cli.run.then_sleep;
+    let code = match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
             if e.exit_code() != error::EXIT_PASS {
@@ -50,13 +52,19 @@ pub fn run(cli: Cli) -> i32 {
             }
             e.exit_code()
         }
+    };
+    // A fleet pod: its log must outlive the run (there is no shell in the image to sleep with).
+    if then_sleep {
+        fleet::wait_for_termination();
     }
+    code
 }
 
 fn dispatch(cli: Cli) -> Result<i32, Error> {
     let table = match &cli.regions_file {
-        Some(path) => RegionTable::from_file(path)?,
-        None => RegionTable::embedded()?,
+        // fleet's --regions-file names a file on the nodes, for the pods to read.
+        Some(path) if !matches!(cli.command, Some(Command::Fleet { .. })) => RegionTable::from_file(path)?,
+        _ => RegionTable::embedded()?,
     };
     let text = match cli.command {
         None => return run_checks(&cli.run, table),
@@ -70,6 +78,9 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Some(Command::List { format }) => commands::list(format),
         Some(Command::Completions { shell }) => commands::completions(shell),
         Some(Command::Man) => commands::man()?,
+        Some(Command::Fleet { image, namespace, given, .. }) => {
+            fleet::manifests(&fleet::Fleet { image: &image, namespace: &namespace, options: &given })?
+        }
     };
     print_stdout(&text)?;
     Ok(error::EXIT_PASS)
@@ -190,6 +201,8 @@ pub fn render(report: &Report, format: OutputFormat, verbose: bool) -> String {
     match format {
         OutputFormat::Table => report::table::render(report, report::table::Style::detect(verbose)),
         OutputFormat::Json => format!("{}\n", report.to_json()),
+        // One line, so that `kubectl logs` of a fleet pod holds the whole report on one line.
+        OutputFormat::JsonLine => format!("{}\n", report.to_json_line()),
         OutputFormat::Junit => report::junit::render(report),
         OutputFormat::Markdown => report::markdown::render(report),
     }

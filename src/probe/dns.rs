@@ -159,6 +159,16 @@ fn classify(e: &NetError) -> DnsFailure {
 
 /// What the OS resolver (getaddrinfo) returns for `name`, bounded by `timeout`.
 pub async fn system_lookup(name: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {
+    if cfg!(target_feature = "crt-static") {
+        let services =
+            services_loaded_from_libraries(&std::fs::read_to_string("/etc/nsswitch.conf").unwrap_or_default());
+        if !services.is_empty() {
+            return Err(format!(
+                "not asked: /etc/nsswitch.conf names {} for hosts, which this statically linked build would load from the host's glibc libraries, and that can crash it (compare `getent ahosts {name}` by hand)",
+                services.join(", ")
+            ));
+        }
+    }
     match tokio::time::timeout(timeout, tokio::net::lookup_host((name, 0))).await {
         Err(_) => Err("timed out".into()),
         Ok(Err(e)) => Err(e.to_string()),
@@ -171,5 +181,59 @@ pub async fn system_lookup(name: &str, timeout: Duration) -> Result<Vec<IpAddr>,
             }
             Ok(out)
         }
+    }
+}
+
+/// The NSS services on the `hosts:` lines of an nsswitch.conf that glibc loads from shared
+/// libraries (`libnss_NAME.so.2`): all but `files` and `dns`, which it has built in.
+///
+/// This matters to the static build only (scripts/dist.sh): its glibc is linked in, but such a
+/// library belongs to the host's glibc, and loading one into a process that carries another
+/// version can crash it. Without the file glibc uses `dns` and `files`, and so does an empty
+/// chroot or a FROM-scratch container.
+pub fn services_loaded_from_libraries(nsswitch: &str) -> Vec<String> {
+    let mut services = Vec::new();
+    for line in nsswitch.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        let Some(("hosts", list)) = line.split_once(':').map(|(db, list)| (db.trim(), list)) else { continue };
+        // `[NOTFOUND=return]` and the like are actions, not services.
+        let mut depth = 0usize;
+        let words: String = list
+            .chars()
+            .map(|c| {
+                match c {
+                    '[' => depth += 1,
+                    ']' => depth = depth.saturating_sub(1),
+                    _ if depth == 0 => return c,
+                    _ => {}
+                }
+                ' '
+            })
+            .collect();
+        for service in words.split_whitespace() {
+            if service != "files" && service != "dns" && !services.iter().any(|s| s == service) {
+                services.push(service.to_string());
+            }
+        }
+    }
+    services
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nss_services_beyond_the_built_in_ones() {
+        let centos7 = "passwd: files sss\nhosts:      files dns myhostname\n";
+        assert_eq!(services_loaded_from_libraries(centos7), ["myhostname"]);
+        let ubuntu = "hosts: files mdns4_minimal [NOTFOUND=return] dns # mdns\n";
+        assert_eq!(services_loaded_from_libraries(ubuntu), ["mdns4_minimal"]);
+        let systemd = "hosts: mymachines resolve [ !UNAVAIL=return ] files myhostname dns\nhosts: resolve\n";
+        assert_eq!(services_loaded_from_libraries(systemd), ["mymachines", "resolve", "myhostname"]);
+        assert!(services_loaded_from_libraries("hosts: files dns\n").is_empty());
+        assert!(services_loaded_from_libraries("").is_empty());
+        assert!(services_loaded_from_libraries("# hosts: files sss\nhostsx: ldap\n").is_empty());
+        assert!(services_loaded_from_libraries("hosts files ldap\n]]]: [[[\n").is_empty());
     }
 }

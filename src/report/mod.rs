@@ -260,4 +260,9 @@ impl Report {
         // Serializing plain data into a String cannot fail: there are no maps with non-string keys.
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
+
+    /// The report on one line (what a fleet pod prints).
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
 }
