@@ -105,7 +105,7 @@ impl AddressPlan {
         for (_, flag, role, kind) in SOURCES.iter().filter(|(c, ..)| *c == component) {
             let Some(f) = m.flag(flag) else { continue };
             let Some(value) = f.value.as_deref().filter(|v| !v.is_empty()) else { continue };
-            let shown = crate::sanitize::excerpt(value);
+            let shown = crate::error::sanitize::excerpt(value);
             let bad = |what: String| InputError::at(path, f.line, format!("--{flag}={shown}: {what}"));
             for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 let range = match kind {

@@ -57,6 +57,8 @@ pub enum Category {
     Host,
     Audit,
     Edition,
+    /// What only a fleet report (`merge`) checks: the masters against each other.
+    Fleet,
 }
 
 impl Category {
@@ -70,6 +72,7 @@ impl Category {
             Category::Host => "host",
             Category::Audit => "audit",
             Category::Edition => "edition",
+            Category::Fleet => "fleet",
         }
     }
 }

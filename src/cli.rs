@@ -93,6 +93,24 @@ pub enum Command {
         #[arg(skip)]
         given: Vec<GivenOption>,
     },
+    /// Merge the nodes' reports into one fleet report (each node's status, the fleet's verdict,
+    /// and fleet.drift: what differs between the masters).
+    ///
+    /// Reads `kubectl logs --prefix` output of the fleet's pods, JSON lines, or report files.
+    Merge {
+        /// Reports to merge; `-` reads standard input.
+        #[arg(value_name = "FILE", default_value = "-")]
+        files: Vec<PathBuf>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Also write the fleet report (JSON) to PATH.
+        #[arg(long, value_name = "PATH")]
+        report: Option<PathBuf>,
+        /// List every check in the table, passes included.
+        #[arg(short, long)]
+        verbose: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,6 +13,7 @@ use crate::cli::{AllowlistFormat, ListFormat, RegionsFormat};
 use crate::error::Error;
 use crate::firewall::fix::{self, Admit};
 use crate::region::{PoolPart, RegionTable};
+use crate::report::fleet;
 
 pub fn regions(table: &RegionTable, format: RegionsFormat) -> String {
     match format {
@@ -147,6 +148,8 @@ pub fn list(format: ListFormat) -> String {
                     })
                 })
                 .collect();
+            let mut checks = checks;
+            checks.push(json!({"id": fleet::DRIFT, "category": "fleet", "title": fleet::DRIFT_TITLE, "summary": fleet::DRIFT_SUMMARY, "needs": []}));
             format!("{}\n", serde_json::to_string_pretty(&checks).unwrap_or_default())
         }
         ListFormat::Markdown => {
@@ -154,6 +157,7 @@ pub fn list(format: ListFormat) -> String {
             for d in CATALOGUE {
                 let _ = writeln!(out, "| `{}` | {} |", d.id, d.summary.replace('|', "\\|"));
             }
+            let _ = writeln!(out, "| `{}` | {} |", fleet::DRIFT, fleet::DRIFT_SUMMARY.replace('|', "\\|"));
             out
         }
         ListFormat::Table => {
@@ -166,7 +170,8 @@ pub fn list(format: ListFormat) -> String {
             for d in CATALOGUE {
                 t.add_row(vec![d.id, d.category.as_str(), d.summary]);
             }
-            format!("{t}\n{} checks; `k8sjoin-check explain ID` describes one.\n", CATALOGUE.len())
+            t.add_row(vec![fleet::DRIFT, "fleet", fleet::DRIFT_SUMMARY]);
+            format!("{t}\n{} checks; `k8sjoin-check explain ID` describes one.\n", CATALOGUE.len() + 1)
         }
     }
 }
@@ -174,6 +179,14 @@ pub fn list(format: ListFormat) -> String {
 pub fn explain(id: &str) -> Result<String, Error> {
     if let Some(def) = CATALOGUE.iter().find(|d| d.id == id) {
         return Ok(explain_one(def));
+    }
+    if selects(id, fleet::DRIFT) {
+        return Ok(format!(
+            "{} — {} (category fleet)\n\n{}",
+            fleet::DRIFT,
+            fleet::DRIFT_TITLE,
+            wrap(fleet::DRIFT_EXPLAIN, 100)
+        ));
     }
     let in_category: Vec<&CheckDef> = CATALOGUE.iter().filter(|d| selects(id, d.id)).collect();
     if !in_category.is_empty() {

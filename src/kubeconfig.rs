@@ -198,7 +198,7 @@ fn plain_message(e: &serde_saphyr::Error) -> String {
     let first = rendered.lines().next().unwrap_or("malformed YAML").trim();
     // Drop the parser's own " at line L column C" suffix: the line is reported separately.
     let first = first.split(" at line ").next().unwrap_or(first);
-    crate::yaml::quoting_nothing(first)
+    crate::error::sanitize::quoting_nothing(first)
 }
 
 /// Keys a kubeconfig may hold. Only these are ever named in an error: any other text on the
@@ -404,7 +404,7 @@ pub fn load(files: &[PathBuf], context: Option<&str>) -> Result<Selected, InputE
 
 /// A proxy URL as it may be shown: without userinfo and query, whatever they hold.
 pub fn redact_url(url: &str) -> String {
-    crate::sanitize::url(url)
+    crate::error::sanitize::url(url)
 }
 
 #[cfg(test)]

@@ -23,7 +23,6 @@ mod progress;
 pub mod region;
 pub mod report;
 pub(crate) mod runner;
-pub(crate) mod sanitize;
 pub(crate) mod setup;
 mod signals;
 pub(crate) mod units;
@@ -78,6 +77,9 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Some(Command::List { format }) => commands::list(format),
         Some(Command::Completions { shell }) => commands::completions(shell),
         Some(Command::Man) => commands::man()?,
+        Some(Command::Merge { files, format, report, verbose }) => {
+            return merge(&files, format, report.as_deref(), verbose);
+        }
         Some(Command::Fleet { image, namespace, given, .. }) => {
             fleet::manifests(&fleet::Fleet { image: &image, namespace: &namespace, options: &given })?
         }
@@ -158,13 +160,48 @@ fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
         waivers: waiver_uses,
     };
     let summary = Summary::of(&checks, ending);
-    let report = Report::new(target, vantage, checks, summary, started_at, started.elapsed());
+    let mut report = Report::new(target, vantage, checks, summary, started_at, started.elapsed());
+    let facts = setup::node_facts(&ctx, result.server_version.as_deref());
+    report.node = (!facts.is_empty()).then_some(facts);
     let code = report.summary.exit_code;
     if let Some(path) = &args.report {
         write_report(path, &format!("{}\n", report.to_json()))?;
     }
     match print_stdout(&render(&report, args.format, args.verbose)) {
         // A closed pipe (`| head`) does not change the answer.
+        Err(Error::Output { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => Err(e),
+        Ok(()) => Ok(code),
+    }
+}
+
+/// `merge`: one fleet report from the nodes' reports; exits with the fleet's verdict.
+fn merge(
+    files: &[std::path::PathBuf],
+    format: OutputFormat,
+    report_path: Option<&std::path::Path>,
+    verbose: bool,
+) -> Result<i32, Error> {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for path in files {
+        let (name, bytes) = if path.as_os_str() == "-" {
+            // `kubectl logs` of a large fleet may take a while to arrive.
+            let until = Instant::now() + std::time::Duration::from_secs(600);
+            ("<stdin>".to_string(), hostfs::read_stdin(hostfs::Kind::Report, until)?)
+        } else {
+            (path.display().to_string(), hostfs::read_file(path, hostfs::Kind::Report)?)
+        };
+        let text = hostfs::utf8(bytes, std::path::Path::new(&name), hostfs::Kind::Report)?;
+        texts.push((name, text));
+    }
+    let inputs: Vec<report::fleet::Input<'_>> =
+        texts.iter().map(|(name, text)| report::fleet::Input { name, text }).collect();
+    let fleet = report::fleet::merge(report::fleet::read(&inputs)?)?;
+    let code = fleet.summary.exit_code;
+    if let Some(path) = report_path {
+        write_report(path, &format!("{}\n", fleet.to_json()))?;
+    }
+    match print_stdout(&render(&fleet, format, verbose)) {
         Err(Error::Output { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
         Err(e) => Err(e),
         Ok(()) => Ok(code),

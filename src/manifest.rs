@@ -279,7 +279,7 @@ pub fn parse(bytes: &[u8], file: &Path, component: &str) -> Result<Manifest, Inp
             return Err(InputError::at(
                 file,
                 Some(line(&kind.referenced)),
-                format!("kind is {}, not Pod; expected {expected}", crate::sanitize::identifier(&kind.value)),
+                format!("kind is {}, not Pod; expected {expected}", crate::error::sanitize::identifier(&kind.value)),
             ));
         }
         None => return Err(InputError::at(file, None, format!("has no kind; expected {expected}"))),

@@ -193,6 +193,8 @@ pub struct RunResult {
     pub addresses: Option<Vec<IpAddr>>,
     /// Reported checks skipped because a check they need was left out on request (`--skip`).
     pub on_request: BTreeSet<String>,
+    /// The gitVersion `/version` reported, when it was reached.
+    pub server_version: Option<String>,
 }
 
 /// Which checks are running, for a progress line.
@@ -288,7 +290,11 @@ pub async fn execute(
         _ => ctx.literal_addresses().map(|r| r.addresses),
     };
     let on_request = checks.iter().filter(|c| results.cause(&c.id) == Cause::OnRequest).map(|c| c.id.clone()).collect();
-    RunResult { checks, stopped, internal_errors, addresses, on_request }
+    let server_version = match results.fact(FactKind::ServerVersion) {
+        Some(Fact::ServerVersion(v)) => Some(v.clone()),
+        _ => None,
+    };
+    RunResult { checks, stopped, internal_errors, addresses, on_request, server_version }
 }
 
 /// Runs one check whose dependencies have finished.

@@ -24,6 +24,7 @@ use crate::hostfs::{self, HostRoot};
 use crate::kubeconfig::{self, Located};
 use crate::region::RegionTable;
 use crate::report::Target;
+use crate::report::fleet::NodeFacts;
 
 /// Builds the context the checks read.
 /// `until` is when the run's `--deadline` passes: input that is still arriving then (standard input)
@@ -260,6 +261,32 @@ pub fn target(ctx: &Context, addresses: Option<&[IpAddr]>) -> Target {
         network_reason: decision.reason,
         apiserver: ctx.endpoint.as_ref().map(Endpoint::url),
         forwarder: ctx.forwarder_text(),
+    }
+}
+
+/// The settings of this node that every master must share, for `merge` to compare: the Kubernetes
+/// version (`/version`, else the image tag), the audit policy's hash, the kube-apiserver image and
+/// its `--audit-*` flags.
+pub fn node_facts(ctx: &Context, server_version: Option<&str>) -> NodeFacts {
+    let files = ctx.audit_files.as_ref();
+    let manifest = files.and_then(|f| f.manifest.as_ref());
+    let image = manifest.and_then(|m| m.image.clone());
+    let version = server_version
+        .map(str::to_string)
+        .or_else(|| image.as_deref().and_then(crate::audit::version::from_image).map(|v| v.to_string()));
+    NodeFacts {
+        kubernetes_version: version,
+        audit_policy_sha256: files.and_then(|f| f.policy_sha256.clone()),
+        apiserver_image: image,
+        audit_flags: manifest
+            .map(|m| {
+                m.flags
+                    .iter()
+                    .filter(|f| f.name.starts_with("audit-"))
+                    .map(|f| (f.name.clone(), f.value.clone().unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

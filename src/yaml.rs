@@ -1,7 +1,6 @@
 //! YAML configuration files (static pod manifests, audit policies): binary detection, and
 //! serde-saphyr errors turned into `file:line: what was expected`. (Files are read by `hostfs`.)
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use serde_saphyr::MessageFormatter as _;
@@ -20,7 +19,7 @@ pub fn text<'a>(bytes: &'a [u8], file: &Path) -> Result<&'a str, InputError> {
 pub fn yaml_error(file: &Path, err: &serde_saphyr::Error, expected: &str) -> InputError {
     let err = err.without_snippet();
     let message = serde_saphyr::UserMessageFormatter.format_message(err);
-    let message = quoting_nothing(&message);
+    let message = crate::error::sanitize::quoting_nothing(&message);
     match err.location().filter(|l| l.line() > 0) {
         Some(l) => InputError::at(
             file,
@@ -29,47 +28,6 @@ pub fn yaml_error(file: &Path, err: &serde_saphyr::Error, expected: &str) -> Inp
         ),
         None => InputError::at(file, None, format!("{message}; expected {expected}")),
     }
-}
-
-/// A parser's message without what it quotes of the input (a duplicate key, a value of the wrong
-/// type: the input may be an env value or a token) and without hints meant for the programmer.
-pub fn quoting_nothing(message: &str) -> String {
-    let message = developer_hint_removed(message);
-    // `duplicate mapping key: KEY` names the key unquoted.
-    let message = match message.find("duplicate mapping key") {
-        Some(at) => Cow::Borrowed(&message[..at + "duplicate mapping key".len()]),
-        None => message,
-    };
-    crate::sanitize::excerpt(&redact_quoted(&message))
-}
-
-/// `invalid type: string "x", expected a boolean` → `invalid type: string, expected a boolean`.
-pub fn redact_quoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut in_quote = false;
-    for c in message.chars() {
-        match (c, in_quote) {
-            ('"' | '`', false) => {
-                in_quote = true;
-                out.push_str("(value)");
-            }
-            ('"' | '`', true) => in_quote = false,
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-    }
-    out.replace(" (value)", "").replace("(value)", "")
-}
-
-/// serde-saphyr addresses some messages to the programmer ("set DuplicateKeyPolicy in Options");
-/// the user needs only the first half.
-fn developer_hint_removed(message: &str) -> Cow<'_, str> {
-    for marker in [", set DuplicateKeyPolicy", "; use from_str_multiple"] {
-        if let Some(at) = message.find(marker) {
-            return Cow::Owned(message[..at].to_string());
-        }
-    }
-    Cow::Borrowed(message)
 }
 
 /// Where truncation tests cut a document: around every line break, where a cut changes the

@@ -66,11 +66,11 @@ pub struct Event {
 /// of the line: audit events carry request URIs, user names and, at higher levels, bodies.
 pub fn parse_event(line: &str) -> Result<Event, String> {
     let event: Event = serde_json::from_str(line).map_err(|e| {
-        let why = crate::yaml::redact_quoted(&e.to_string());
-        format!("not an audit event in JSON: {}", crate::sanitize::excerpt(&why))
+        let why = crate::error::sanitize::redact_quoted(&e.to_string());
+        format!("not an audit event in JSON: {}", crate::error::sanitize::excerpt(&why))
     })?;
     let named = |v: &str| {
-        crate::sanitize::address_like(v).map(str::to_string).unwrap_or_else(|| {
+        crate::error::sanitize::address_like(v).map(str::to_string).unwrap_or_else(|| {
             if v.chars().all(|c| c.is_ascii_alphanumeric() || "./-".contains(c)) && v.len() <= 40 {
                 v.to_string()
             } else {

@@ -34,6 +34,9 @@ pub struct AuditFiles {
     pub manifest: Option<Manifest>,
     pub policy: PolicyLocation,
     pub policy_file: PolicyFile,
+    /// SHA-256 (hex) of the policy file's bytes, when there is one: what the masters of a fleet
+    /// must share.
+    pub policy_sha256: Option<String>,
 }
 
 /// Which file on the host is the audit policy, and why that one.
@@ -77,15 +80,20 @@ impl AuditFiles {
             }
         };
         let policy = locate_policy(root, manifest.as_ref());
+        let mut policy_sha256 = None;
         let policy_file = match root.read(&policy.host_path, Kind::AuditPolicy)? {
             Found::Missing => PolicyFile::Missing,
             Found::Directory => PolicyFile::NotAFile,
-            Found::File(bytes) => match policy::parse(&bytes, &policy.path)? {
-                Some(parsed) => PolicyFile::Parsed(parsed),
-                None => PolicyFile::Empty,
-            },
+            Found::File(bytes) => {
+                let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+                policy_sha256 = Some(digest.as_ref().iter().map(|b| format!("{b:02x}")).collect());
+                match policy::parse(&bytes, &policy.path)? {
+                    Some(parsed) => PolicyFile::Parsed(parsed),
+                    None => PolicyFile::Empty,
+                }
+            }
         };
-        Ok(AuditFiles { manifest_path, manifest, policy, policy_file })
+        Ok(AuditFiles { manifest_path, manifest, policy, policy_file, policy_sha256 })
     }
 }
 

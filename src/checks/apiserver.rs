@@ -562,7 +562,8 @@ fn version(env: &Env) -> BoxFuture<'_> {
             }
         }
         let parsed: Result<Value, _> = serde_json::from_str(&x.body);
-        let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(|s| crate::sanitize::excerpt_of(s, 64));
+        let field =
+            |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(|s| crate::error::sanitize::excerpt_of(s, 64));
         let Some((git, major, minor)) =
             parsed.ok().and_then(|v| Some((field(&v, "gitVersion")?, field(&v, "major")?, field(&v, "minor")?)))
         else {

@@ -1097,11 +1097,11 @@ fn log_written(env: &Env) -> Checked {
         // The URI without its query: a token in a query string must not reach the report.
         let path = event.request_uri.split(['?', '#']).next().unwrap_or_default();
         evidence["last_event"] = json!({
-            "auditID": crate::sanitize::excerpt(&event.audit_id),
-            "stage": crate::sanitize::excerpt(&event.stage),
-            "level": crate::sanitize::excerpt(&event.level),
-            "verb": crate::sanitize::excerpt(&event.verb),
-            "requestURI": crate::sanitize::excerpt(path),
+            "auditID": crate::error::sanitize::excerpt(&event.audit_id),
+            "stage": crate::error::sanitize::excerpt(&event.stage),
+            "level": crate::error::sanitize::excerpt(&event.level),
+            "verb": crate::error::sanitize::excerpt(&event.verb),
+            "requestURI": crate::error::sanitize::excerpt(path),
         });
     }
     Ok(Outcome::pass(format!(

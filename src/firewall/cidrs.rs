@@ -48,7 +48,7 @@ fn parse_entry(word: &str) -> Result<IpNet, String> {
     if let Ok(ip) = word.parse::<std::net::IpAddr>() {
         return Ok(IpNet::from(ip));
     }
-    let net: IpNet = word.parse().map_err(|_| match crate::sanitize::address_like(word) {
+    let net: IpNet = word.parse().map_err(|_| match crate::error::sanitize::address_like(word) {
         Some(w) => format!("{w:?} is not an IP address or CIDR (expected e.g. 198.51.100.0/24)"),
         None => format!(
             "a word of {} characters that is not an IP address or CIDR (expected e.g. 198.51.100.0/24; is this an address list?)",

@@ -86,7 +86,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<PortProxy>, InputError> {
             _ => Err(InputError::at(
                 path,
                 Some(i + 1),
-                format!("{:?} is not a port (1-65535)", crate::sanitize::excerpt_of(s, 12)),
+                format!("{:?} is not a port (1-65535)", crate::error::sanitize::excerpt_of(s, 12)),
             )),
         };
         if f.len() != 4 || !is_port(f[1]) || !is_port(f[3]) {

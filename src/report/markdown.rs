@@ -62,7 +62,7 @@ pub fn render(report: &Report) -> String {
 
 /// Makes text safe inside one table cell: no pipes or line breaks that would end the row.
 fn cell(text: &str) -> String {
-    crate::sanitize::terminal(text)
+    crate::error::sanitize::terminal(text)
         .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace("\r\n", "<br>")

@@ -3,6 +3,7 @@
 //! A [`Report`] is plain data built from checks, a target and a vantage; it knows nothing of how
 //! the run was set up, so a report read back from JSON renders the same as the one just made.
 
+pub mod fleet;
 pub mod junit;
 pub mod markdown;
 pub mod schema;
@@ -31,6 +32,12 @@ pub struct Report {
     pub target: Target,
     pub checks: Vec<Check>,
     pub summary: Summary,
+    /// The settings of this node that must be the same on every master (what `merge` compares).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<fleet::NodeFacts>,
+    /// In a fleet report (`merge`): the nodes it was made of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<fleet::Fleet>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,6 +260,8 @@ impl Report {
             target,
             checks,
             summary,
+            node: None,
+            fleet: None,
         }
     }
 

@@ -6,9 +6,9 @@
 use std::fmt::Write as _;
 
 use crate::check::{Category, Check, Status, Verdict};
+use crate::error::sanitize::terminal;
 use crate::report::Report;
 use crate::report::text::{hanging, pad, step, width, wrap};
-use crate::sanitize::terminal;
 
 /// Rendering choices that depend on where the output goes.
 #[derive(Debug, Clone, Copy)]
@@ -99,11 +99,17 @@ pub fn render(report: &Report, style: Style) -> String {
         push_lines(&mut out, hanging(&format!("API server {api}{via}"), w, "", "  "));
     }
     let addrs: Vec<String> = report.vantage.addresses.iter().map(ToString::to_string).collect();
-    let vantage = format!(
-        "vantage: {}{} (results are true from this host)",
-        report.vantage.hostname,
-        if addrs.is_empty() { String::new() } else { format!(" [{}]", addrs.join(", ")) }
-    );
+    let vantage = match &report.fleet {
+        Some(fleet) => {
+            let nodes: Vec<String> = fleet.nodes.iter().map(|n| format!("{} {}", n.node, n.verdict.shout())).collect();
+            format!("fleet of {} nodes (results are true from each node): {}", fleet.nodes.len(), nodes.join(", "))
+        }
+        None => format!(
+            "vantage: {}{} (results are true from this host)",
+            report.vantage.hostname,
+            if addrs.is_empty() { String::new() } else { format!(" [{}]", addrs.join(", ")) }
+        ),
+    };
     push_lines(&mut out, hanging(&vantage, w, "", "  "));
     out.push('\n');
 

@@ -4,6 +4,8 @@
 //! exit 2 with a message that names the input and what was expected; *internal* errors are bugs and
 //! exit 3. Check outcomes are never errors: a failing check is a result, reported with exit code 1.
 
+pub mod sanitize;
+
 use std::fmt;
 use std::path::Path;
 
@@ -21,7 +23,7 @@ pub const EXIT_INCOMPLETE: i32 = 4;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The command line asks for something that cannot be done (unknown region, unknown check id).
-    #[error("{}", crate::sanitize::excerpt_of(.0, 2 * MESSAGE_CHARS))]
+    #[error("{}", sanitize::excerpt_of(.0, 2 * MESSAGE_CHARS))]
     Usage(String),
     /// An input file (region table, kubeconfig, firewall dump, manifest) is unreadable or malformed.
     #[error("{0}")]
@@ -87,8 +89,8 @@ const MESSAGE_CHARS: usize = 400;
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = crate::sanitize::excerpt_of(&self.what, MESSAGE_CHARS);
-        let file = crate::sanitize::excerpt_of(&self.file, MESSAGE_CHARS);
+        let what = sanitize::excerpt_of(&self.what, MESSAGE_CHARS);
+        let file = sanitize::excerpt_of(&self.file, MESSAGE_CHARS);
         match self.line {
             Some(line) => write!(f, "{file}:{line}: {what}"),
             None => write!(f, "{file}: {what}"),

@@ -8,6 +8,8 @@
 //! - Text for a terminal has its control characters escaped, whoever wrote it (an API server's
 //!   `/readyz` body, a rule's comment).
 
+use std::borrow::Cow;
+
 /// How many characters of input a message may quote.
 pub const EXCERPT_CHARS: usize = 80;
 
@@ -111,6 +113,47 @@ pub fn excerpt_of(text: &str, max: usize) -> String {
         count += 1;
     }
     out
+}
+
+/// A parser's message without what it quotes of the input (a duplicate key, a value of the wrong
+/// type: the input may be an env value or a token) and without hints meant for the programmer.
+pub fn quoting_nothing(message: &str) -> String {
+    let message = developer_hint_removed(message);
+    // `duplicate mapping key: KEY` names the key unquoted.
+    let message = match message.find("duplicate mapping key") {
+        Some(at) => Cow::Borrowed(&message[..at + "duplicate mapping key".len()]),
+        None => message,
+    };
+    excerpt(&redact_quoted(&message))
+}
+
+/// `invalid type: string "x", expected a boolean` → `invalid type: string, expected a boolean`.
+pub fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_quote = false;
+    for c in message.chars() {
+        match (c, in_quote) {
+            ('"' | '`', false) => {
+                in_quote = true;
+                out.push_str("(value)");
+            }
+            ('"' | '`', true) => in_quote = false,
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out.replace(" (value)", "").replace("(value)", "")
+}
+
+/// serde-saphyr addresses some messages to the programmer ("set DuplicateKeyPolicy in Options");
+/// the user needs only the first half.
+fn developer_hint_removed(message: &str) -> Cow<'_, str> {
+    for marker in [", set DuplicateKeyPolicy", "; use from_str_multiple"] {
+        if let Some(at) = message.find(marker) {
+            return Cow::Owned(message[..at].to_string());
+        }
+    }
+    Cow::Borrowed(message)
 }
 
 #[cfg(test)]

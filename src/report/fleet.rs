@@ -1,0 +1,465 @@
+//! The fleet report: the reports of every control-plane node made one (`k8sjoin-check merge`). It
+//! is a [`Report`] like a run's, so every format renders it: one check per id with each node's
+//! status, the fleet's verdict (`ready` only when every node is), and `fleet.drift`, what differs
+//! between masters that should not.
+//!
+//! The input is what `kubectl logs --prefix` prints for the fleet's pods (`[pod/NAME/CONTAINER]
+//! {…}`), JSON lines, or whole reports as `--report` writes them. Anything else is refused with its
+//! file and line: a line that is not a report is a pod that did not run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::check::{Category, Check, FailOn, Gate, Status, Verdict};
+use crate::error::sanitize::{excerpt, excerpt_of, quoting_nothing};
+use crate::error::{EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_PASS, InputError};
+use crate::report::{Incomplete, Report, SCHEMA_VERSION, Summary, Target, Tool, VantageReport};
+
+/// What a node's report says about the settings that must be the same on every master.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeFacts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<String>,
+    /// SHA-256 of the audit policy file the kube-apiserver manifest names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_policy_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apiserver_image: Option<String>,
+    /// The manifest's `--audit-*` flags, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub audit_flags: BTreeMap<String, String>,
+}
+
+impl NodeFacts {
+    pub fn is_empty(&self) -> bool {
+        *self == NodeFacts::default()
+    }
+}
+
+/// One node of a fleet report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetNode {
+    pub node: String,
+    pub verdict: Verdict,
+    pub exit_code: i32,
+    pub started_at: String,
+    /// Where its report was read: `FILE:LINE`.
+    pub source: String,
+}
+
+/// The fleet part of a fleet report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fleet {
+    pub nodes: Vec<FleetNode>,
+}
+
+/// One input of `merge`: a name for messages and its text.
+#[derive(Debug)]
+pub struct Input<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+/// The id of the drift check, which only a fleet report has.
+pub const DRIFT: &str = "fleet.drift";
+pub const DRIFT_TITLE: &str = "Masters configured alike";
+/// `list`'s line for it (it is not in the run's catalogue: one host has nothing to compare).
+pub const DRIFT_SUMMARY: &str = "with `merge`: the masters agree on the Kubernetes version, the audit policy (SHA-256), the kube-apiserver image and `--audit-*` flags, and the allowlist verdicts; fail naming the node and the difference";
+pub const DRIFT_EXPLAIN: &str = "Only in a fleet report (`k8sjoin-check merge` of the reports of every control-plane node, \
+e.g. from `k8sjoin-check fleet`): compares what must be the same on every master, node by node: the Kubernetes \
+version, the SHA-256 of the audit policy file, the kube-apiserver image and its --audit-* flags (from the static \
+pod manifest), and firewall.allowlist's verdict on every pool entry. The vendor's procedure has the audit \
+settings edited by hand on every master (依次登录所有Master节点), so one master that was missed, or edited \
+differently, is the common failure. Fails naming the node that differs and both values; skipped with one \
+node. Fix: make the differing node's manifest and policy the same as the others', then run the fleet again.";
+
+/// Reads every report in the inputs.
+pub fn read(inputs: &[Input<'_>]) -> Result<Vec<(Report, String)>, InputError> {
+    let mut out = Vec::new();
+    for input in inputs {
+        // A whole report as `--report` writes it (pretty JSON over many lines).
+        if input.text.trim_start().starts_with('{')
+            && let Ok(report) = serde_json::from_str::<Report>(input.text)
+        {
+            out.push((report, format!("{}:1", input.name)));
+            continue;
+        }
+        for (i, line) in input.text.lines().enumerate() {
+            let n = i + 1;
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            // `kubectl logs --prefix`: `[pod/NAME/CONTAINER] …`.
+            let json = match line.strip_prefix('[').and_then(|l| l.split_once("] ")) {
+                Some((prefix, rest)) if prefix.starts_with("pod/") => rest.trim(),
+                _ => line,
+            };
+            let at = |what: String| InputError::new(input.name, Some(n), what);
+            if !json.starts_with('{') {
+                return Err(at(
+                    "expected a k8sjoin-check report: a JSON line, or `kubectl logs --prefix` of the fleet's pods (a pod that prints anything else did not run its checks)".into(),
+                ));
+            }
+            let value: Value = serde_json::from_str(json)
+                .map_err(|e| at(format!("not a JSON report: {}", excerpt(&e.to_string()))))?;
+            let version = value.get("schema_version").and_then(Value::as_u64);
+            if version != Some(u64::from(SCHEMA_VERSION)) {
+                return Err(at(format!(
+                    "schema_version {}; this k8sjoin-check merges schema_version {SCHEMA_VERSION} (merge with the version that wrote them)",
+                    version.map_or_else(|| "missing".to_string(), |v| v.to_string())
+                )));
+            }
+            let report: Report = serde_json::from_value(value).map_err(|e| {
+                at(format!("not a k8sjoin-check report: {}", excerpt(&quoting_nothing(&e.to_string()))))
+            })?;
+            out.push((report, format!("{}:{n}", input.name)));
+        }
+    }
+    Ok(out)
+}
+
+/// Merges node reports into one fleet report. Reports of different regions are refused: a fleet
+/// is one cluster.
+pub fn merge(reports: Vec<(Report, String)>) -> Result<Report, InputError> {
+    let Some((first, first_source)) = reports.first() else {
+        return Err(InputError::new("<input>", None, "no report to merge; expected the fleet's pod logs"));
+    };
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (r, source) in &reports {
+        if r.target.region != first.target.region {
+            return Err(at_source(
+                source,
+                format!(
+                    "a report for region {}, but {first_source} is for {}: merge the reports of one cluster",
+                    r.target.region.as_deref().unwrap_or("(none)"),
+                    first.target.region.as_deref().unwrap_or("(none)")
+                ),
+            ));
+        }
+        if let Some(earlier) = seen.insert(&r.vantage.hostname, source) {
+            return Err(at_source(
+                source,
+                format!("a second report of node {} (the first is at {earlier})", r.vantage.hostname),
+            ));
+        }
+    }
+    let nodes: Vec<&str> = reports.iter().map(|(r, _)| r.vantage.hostname.as_str()).collect();
+    let fail_on = first.summary.fail_on;
+    let mut checks = merged_checks(&reports, fail_on);
+    checks.push(drift(&reports));
+    let node_verdicts: Vec<Verdict> = reports.iter().map(|(r, _)| r.summary.verdict).collect();
+    let gate = Gate::of(&checks, fail_on);
+    let verdict = if gate == Gate::Fail || node_verdicts.contains(&Verdict::NotReady) {
+        Verdict::NotReady
+    } else if node_verdicts.contains(&Verdict::Incomplete) {
+        Verdict::Incomplete
+    } else {
+        Verdict::Ready
+    };
+    let incomplete: Vec<Incomplete> = reports
+        .iter()
+        .flat_map(|(r, _)| {
+            r.summary.incomplete.iter().map(|i| Incomplete {
+                id: i.id.clone(),
+                reason: format!("{}: {}", r.vantage.hostname, i.reason),
+                needs: i.needs.clone(),
+            })
+        })
+        .collect();
+    let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
+    let summary = Summary {
+        pass: count(Status::Pass),
+        warn: count(Status::Warn),
+        fail: count(Status::Fail),
+        skip: count(Status::Skip),
+        manual: count(Status::Manual),
+        gate,
+        fail_on,
+        verdict,
+        incomplete,
+        skipped_on_request: Vec::new(),
+        waivers: Vec::new(),
+        exit_code: match verdict {
+            Verdict::Ready => EXIT_PASS,
+            Verdict::NotReady => EXIT_GATE_FAILED,
+            Verdict::Incomplete => EXIT_INCOMPLETE,
+        },
+        stopped: None,
+    };
+    let mut addresses: Vec<std::net::IpAddr> = reports.iter().flat_map(|(r, _)| r.vantage.addresses.clone()).collect();
+    addresses.sort();
+    addresses.dedup();
+    let mut cannot_see: Vec<String> = Vec::new();
+    for (r, _) in &reports {
+        for c in &r.vantage.cannot_see {
+            if !cannot_see.contains(c) {
+                cannot_see.push(c.clone());
+            }
+        }
+    }
+    let started_at = reports.iter().map(|(r, _)| r.started_at.clone()).min().unwrap_or_default();
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::this(),
+        started_at,
+        duration_ms: reports.iter().map(|(r, _)| r.duration_ms).max().unwrap_or(0),
+        vantage: VantageReport {
+            hostname: format!(
+                "fleet of {} node{}: {}",
+                nodes.len(),
+                if nodes.len() == 1 { "" } else { "s" },
+                nodes.join(", ")
+            ),
+            addresses,
+            cannot_see,
+        },
+        target: Target { apiserver: common(&reports, |r| r.target.apiserver.clone()), ..first.target.clone() },
+        checks,
+        summary,
+        node: None,
+        fleet: Some(Fleet {
+            nodes: reports
+                .iter()
+                .map(|(r, source)| FleetNode {
+                    node: r.vantage.hostname.clone(),
+                    verdict: r.summary.verdict,
+                    exit_code: r.summary.exit_code,
+                    started_at: r.started_at.clone(),
+                    source: source.clone(),
+                })
+                .collect(),
+        }),
+    })
+}
+
+/// `FILE:LINE` back into an error location.
+fn at_source(source: &str, what: String) -> InputError {
+    match source.rsplit_once(':').and_then(|(f, l)| Some((f, l.parse::<usize>().ok()?))) {
+        Some((file, line)) => InputError::new(file, Some(line), what),
+        None => InputError::new(source, None, what),
+    }
+}
+
+/// The value when every node has the same one.
+fn common<T: PartialEq + Clone>(reports: &[(Report, String)], f: impl Fn(&Report) -> Option<T>) -> Option<T> {
+    let first = f(&reports.first()?.0);
+    reports.iter().all(|(r, _)| f(r) == first).then_some(first).flatten()
+}
+
+/// How much a status needs attention, for the fleet's status of a check.
+fn weight(s: Status) -> u8 {
+    match s {
+        Status::Fail => 4,
+        Status::Warn => 3,
+        Status::Skip => 2,
+        Status::Manual => 1,
+        Status::Pass => 0,
+    }
+}
+
+/// One check per id, in the order the reports list them: the worst status of any node, each
+/// node's status and message in the evidence.
+fn merged_checks(reports: &[(Report, String)], fail_on: FailOn) -> Vec<Check> {
+    let mut ids: Vec<String> = Vec::new();
+    for (r, _) in reports {
+        for c in &r.checks {
+            if !ids.contains(&c.id) {
+                ids.push(c.id.clone());
+            }
+        }
+    }
+    ids.into_iter()
+        .map(|id| {
+            let per_node: Vec<(&str, &Check)> = reports
+                .iter()
+                .filter_map(|(r, _)| r.checks.iter().find(|c| c.id == id).map(|c| (r.vantage.hostname.as_str(), c)))
+                .collect();
+            let worst = per_node.iter().map(|(_, c)| c.status).max_by_key(|s| weight(*s)).unwrap_or(Status::Skip);
+            let same = per_node.iter().all(|(_, c)| c.status == worst && c.message == per_node[0].1.message);
+            let message = if same {
+                format!("{} on {}: {}", worst, plural_nodes(per_node.len()), per_node[0].1.message)
+            } else {
+                let differing: Vec<String> = per_node
+                    .iter()
+                    .filter(|(_, c)| c.status != Status::Pass)
+                    .map(|(n, c)| format!("{n} {}: {}", c.status, c.message))
+                    .collect();
+                let passing: Vec<&str> =
+                    per_node.iter().filter(|(_, c)| c.status == Status::Pass).map(|(n, _)| *n).collect();
+                let mut m = differing.join("; ");
+                if !passing.is_empty() {
+                    m.push_str(&format!("; pass on {}", passing.join(", ")));
+                }
+                m
+            };
+            let mut remediation: Vec<String> = Vec::new();
+            for (n, c) in &per_node {
+                for step in &c.remediation {
+                    let step = if per_node.len() > 1 && c.status != Status::Pass {
+                        format!("{n}: {step}")
+                    } else {
+                        step.clone()
+                    };
+                    if !remediation.contains(&step) {
+                        remediation.push(step);
+                    }
+                }
+            }
+            // Waived on the fleet only when every node that trips the gate has it waived.
+            let tripping: Vec<&&Check> = per_node.iter().map(|(_, c)| c).filter(|c| fail_on.trips(c.status)).collect();
+            let waived = if !tripping.is_empty() && tripping.iter().all(|c| c.waived.is_some()) {
+                tripping[0].waived.clone()
+            } else {
+                None
+            };
+            let first = per_node[0].1;
+            Check {
+                id: id.clone(),
+                category: first.category,
+                title: first.title.clone(),
+                status: worst,
+                message,
+                evidence: json!({"nodes": per_node.iter().map(|(n, c)| json!({
+                    "node": n, "status": c.status, "message": c.message, "waived": c.waived,
+                })).collect::<Vec<_>>()}),
+                remediation,
+                duration_ms: per_node.iter().map(|(_, c)| c.duration_ms).max().unwrap_or(0),
+                input: first.input.clone(),
+                waived,
+            }
+        })
+        .collect()
+}
+
+fn plural_nodes(n: usize) -> String {
+    if n == 1 { "1 node".into() } else { format!("all {n} nodes") }
+}
+
+/// `fleet.drift`: the settings that must be the same on every master, node by node.
+fn drift(reports: &[(Report, String)]) -> Check {
+    let mut differences: Vec<String> = Vec::new();
+    let mut evidence = serde_json::Map::new();
+    let facts: Vec<(&str, NodeFacts)> =
+        reports.iter().map(|(r, _)| (r.vantage.hostname.as_str(), r.node.clone().unwrap_or_default())).collect();
+    let mut compare = |what: &str, key: &str, values: Vec<(&str, Option<String>)>| {
+        evidence.insert(
+            key.to_string(),
+            json!(values.iter().map(|(n, v)| (n.to_string(), json!(v))).collect::<serde_json::Map<_, _>>()),
+        );
+        if let Some(d) = describe_difference(what, &values) {
+            differences.push(d);
+        }
+    };
+    compare(
+        "Kubernetes version",
+        "kubernetes_version",
+        facts.iter().map(|(n, f)| (*n, f.kubernetes_version.clone())).collect(),
+    );
+    compare(
+        "audit policy (SHA-256)",
+        "audit_policy_sha256",
+        facts.iter().map(|(n, f)| (*n, f.audit_policy_sha256.as_ref().map(|h| h.chars().take(12).collect()))).collect(),
+    );
+    compare(
+        "kube-apiserver image",
+        "apiserver_image",
+        facts.iter().map(|(n, f)| (*n, f.apiserver_image.clone())).collect(),
+    );
+    let flag_names: BTreeSet<&String> = facts.iter().flat_map(|(_, f)| f.audit_flags.keys()).collect();
+    for name in flag_names {
+        compare(
+            &format!("--{name}"),
+            &format!("flag --{name}"),
+            facts.iter().map(|(n, f)| (*n, f.audit_flags.get(name).cloned())).collect(),
+        );
+    }
+    // The allowlist's verdict on each pool entry (DESIGN §4's documented evidence).
+    let entries: BTreeSet<String> = reports.iter().flat_map(|(r, _)| allowlist(r).into_keys()).collect();
+    for entry in entries {
+        compare(
+            &format!("allowlist verdict for {entry}"),
+            &format!("allowlist {entry}"),
+            reports.iter().map(|(r, _)| (r.vantage.hostname.as_str(), allowlist(r).remove(&entry))).collect(),
+        );
+    }
+    let evidence = Value::Object(evidence);
+    let (status, message) = if reports.len() < 2 {
+        (Status::Skip, "one node: nothing to compare".to_string())
+    } else if differences.is_empty() {
+        (
+            Status::Pass,
+            format!(
+                "the {} nodes agree on the Kubernetes version, the audit policy, the kube-apiserver image and audit flags, and the allowlist verdicts",
+                reports.len()
+            ),
+        )
+    } else {
+        (Status::Fail, differences.join("; "))
+    };
+    let mut check = Check {
+        id: DRIFT.to_string(),
+        category: Category::Fleet,
+        title: DRIFT_TITLE.to_string(),
+        status,
+        message,
+        evidence,
+        remediation: Vec::new(),
+        duration_ms: 0,
+        input: None,
+        waived: None,
+    };
+    if status == Status::Fail {
+        check.remediation.push(
+            "make the differing node's manifest and policy the same as the others' (copy /etc/kubernetes/audit-policy.yaml and the audit lines of kube-apiserver.yaml), then run the fleet again".into(),
+        );
+    }
+    check
+}
+
+/// `master-3's audit policy (SHA-256) is 1a2b3c… where master-1, master-2 have 9f8e7d…`, or `None`
+/// when every node has the same value. The odd ones out are the nodes outside the largest group.
+fn describe_difference(what: &str, values: &[(&str, Option<String>)]) -> Option<String> {
+    let mut groups: BTreeMap<Option<&String>, Vec<&str>> = BTreeMap::new();
+    for (n, v) in values {
+        groups.entry(v.as_ref()).or_default().push(n);
+    }
+    if groups.len() < 2 {
+        return None;
+    }
+    let shown = |v: Option<&String>| v.map_or_else(|| "none".to_string(), |s| excerpt_of(s, 60));
+    let (major_value, major_nodes) =
+        groups.iter().max_by_key(|(_, nodes)| nodes.len()).map(|(v, n)| (*v, n.clone()))?;
+    let others: Vec<String> = groups
+        .iter()
+        .filter(|(v, _)| **v != major_value)
+        .map(|(v, nodes)| {
+            format!("{} {} {}", nodes.join(", "), if nodes.len() == 1 { "has" } else { "have" }, shown(*v))
+        })
+        .collect();
+    Some(format!(
+        "{what} differs: {} where {} {} {}",
+        others.join(" and "),
+        major_nodes.join(", "),
+        if major_nodes.len() == 1 { "has" } else { "have" },
+        shown(major_value)
+    ))
+}
+
+/// A report's `firewall.allowlist` verdicts by pool entry.
+fn allowlist(r: &Report) -> BTreeMap<String, String> {
+    r.checks
+        .iter()
+        .find(|c| c.id == "firewall.allowlist")
+        .and_then(|c| c.evidence.get("entries"))
+        .and_then(Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| Some((e.get("entry")?.as_str()?.to_string(), e.get("verdict")?.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
