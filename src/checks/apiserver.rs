@@ -127,6 +127,26 @@ when neither may be opened, and with --no-icmp.",
 
 fn endpoint(env: &Env) -> Outcome {
     let ctx = &env.ctx;
+    if let Some(failure) = &ctx.endpoint_failure {
+        let at = match (&failure.file, failure.line) {
+            (Some(file), Some(line)) => format!("{file}:{line}: "),
+            (Some(file), None) => format!("{file}: "),
+            _ => String::new(),
+        };
+        let mut outcome = Outcome::fail(format!("{at}{}", failure.why)).evidence(json!({
+            "refused_by_kubectl": failure.refused,
+            "file": failure.file,
+            "line": failure.line,
+            "kubectl_dials": failure.kubectl_dials,
+            "source": failure.source,
+        }));
+        if failure.refused {
+            outcome = outcome
+                .fix("fix the kubeconfig so that `kubectl version` connects with it (it prints the same reason)");
+        }
+        return outcome
+            .fix("or pass --apiserver https://HOST:PORT with the address the security center will connect to");
+    }
     let Some(ep) = &ctx.endpoint else {
         return Outcome::skip(format!(
             "no API server endpoint: no --apiserver, and no kubeconfig ({})",
@@ -136,7 +156,7 @@ fn endpoint(env: &Env) -> Outcome {
         .fix("pass --apiserver https://HOST:PORT with the address the security center will connect to")
         .fix("or pass --kubeconfig PATH (kubeadm writes /etc/kubernetes/admin.conf on control-plane nodes)");
     };
-    let mut notes = Vec::new();
+    let mut notes = ctx.endpoint_notes.clone();
     if let Some(name) = &ctx.tls.server_name {
         notes.push(format!("certificate checked for tls-server-name {name}"));
     }
@@ -149,11 +169,23 @@ fn endpoint(env: &Env) -> Outcome {
             proxy.source, proxy.url
         ));
     }
+    let plain_http = ep.kubectl_dials.as_deref().is_some_and(|u| u.starts_with("http://"));
+    let warned = !ep.path.is_empty() || plain_http;
     let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join("; ")) };
-    Outcome::pass(format!("{} (from {}){notes}", ep.url(), ep.source)).evidence(json!({
+    let message = format!("{} (from {}){notes}", ep.url(), ep.source);
+    let mut outcome = if warned { Outcome::warn(message) } else { Outcome::pass(message) };
+    if !ep.path.is_empty() {
+        outcome = outcome.fix("pass --apiserver https://HOST:PORT with the API server's own address (not the proxy's)");
+    }
+    if plain_http {
+        outcome = outcome.fix(format!("write the kubeconfig's server as https://{}:{}", ep.host, ep.port));
+    }
+    outcome.evidence(json!({
         "url": ep.url(),
         "host": ep.host.bare(),
         "port": ep.port,
+        "path": ep.path,
+        "kubectl_dials": ep.kubectl_dials,
         "source": ep.source,
         "tls": {
             "ca": ctx.tls.ca.as_ref().map(|c| c.origin.clone()),
@@ -475,9 +507,10 @@ fn health(env: &Env) -> BoxFuture<'_> {
             Ok(opened) => opened,
             Err(outcome) => return outcome,
         };
+        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
         let mut exchanges = Vec::new();
         for path in ["/readyz", "/healthz"] {
-            match client.get(path, ctx.timeout).await {
+            match client.get(&ep.request_path(path), ctx.timeout).await {
                 Ok(x) => {
                     let not_found = x.status == 404;
                     exchanges.push(x);
@@ -526,7 +559,8 @@ fn version(env: &Env) -> BoxFuture<'_> {
             Ok(opened) => opened,
             Err(outcome) => return outcome,
         };
-        let x = match client.get("/version", ctx.timeout).await {
+        let Some(ep) = &ctx.endpoint else { return Outcome::skip("no API server endpoint") };
+        let x = match client.get(&ep.request_path("/version"), ctx.timeout).await {
             Ok(x) => x,
             Err(e) => return Outcome::fail(e.to_string()).evidence(evidence),
         };
