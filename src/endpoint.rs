@@ -131,9 +131,10 @@ impl Endpoint {
 /// would connect somewhere the security center cannot (plain HTTP, its default localhost:8080).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointFailure {
-    /// kubectl refuses the configuration before it connects (`false`: it would connect, but not
-    /// to an API server over TLS).
-    pub refused: bool,
+    /// kubectl refuses the configuration before it connects, and where in client-go (`load`,
+    /// `context`, `validation`, `url`, `transport`, `ca-pem`, `stat`); `None`: it would connect,
+    /// but not to an API server over TLS.
+    pub refused: Option<&'static str>,
     /// Why, in kubectl's words where it has them.
     pub why: String,
     pub file: Option<String>,

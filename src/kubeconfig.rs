@@ -104,24 +104,57 @@ pub enum Resolution {
 /// kubectl's refusal, located in the file that causes it when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
+    pub kind: RefusalKind,
     pub reason: String,
     pub file: Option<String>,
     pub line: Option<usize>,
 }
 
-impl Refusal {
-    fn new(reason: impl Into<String>) -> Refusal {
-        Refusal { reason: reason.into(), file: None, line: None }
-    }
+/// Where in client-go the refusal comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// `--kubeconfig` names nothing (`os.Stat`).
+    Stat,
+    /// A file cannot be read or decoded (`LoadFromFile`).
+    Load,
+    /// `--context` or current-context names a context no file defines.
+    Context,
+    /// `ConfirmUsable`: the user's or cluster's settings contradict each other or name files
+    /// that do not open.
+    Validation,
+    /// The server is not a URL client-go can dial (`DefaultServerURL`).
+    Url,
+    /// The TLS transport: a CA with `insecure-skip-tls-verify`, a token file that does not open.
+    Transport,
+    /// The CA holds no certificate (`AppendCertsFromPEM`).
+    CaPem,
+}
 
-    fn at(file: &Path, line: Option<usize>, reason: impl Into<String>) -> Refusal {
-        Refusal { reason: reason.into(), file: Some(file.display().to_string()), line }
+impl RefusalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalKind::Stat => "stat",
+            RefusalKind::Load => "load",
+            RefusalKind::Context => "context",
+            RefusalKind::Validation => "validation",
+            RefusalKind::Url => "url",
+            RefusalKind::Transport => "transport",
+            RefusalKind::CaPem => "ca-pem",
+        }
     }
 }
 
-impl From<InputError> for Refusal {
-    fn from(e: InputError) -> Refusal {
-        Refusal { reason: e.what, file: Some(e.file), line: e.line }
+impl Refusal {
+    fn new(kind: RefusalKind, reason: impl Into<String>) -> Refusal {
+        Refusal { kind, reason: reason.into(), file: None, line: None }
+    }
+
+    fn at(kind: RefusalKind, file: &Path, line: Option<usize>, reason: impl Into<String>) -> Refusal {
+        Refusal { kind, reason: reason.into(), file: Some(file.display().to_string()), line }
+    }
+
+    fn load(e: InputError) -> Refusal {
+        Refusal { kind: RefusalKind::Load, reason: e.what, file: Some(e.file), line: e.line }
     }
 }
 
@@ -182,7 +215,9 @@ pub fn resolve(search: &Search, context: Option<&str>, server: Option<&str>) -> 
         }
         return match (context, server) {
             // kubectl with no kubeconfig: `--context` names a context that does not exist.
-            (Some(name), _) => Resolution::Refused(Refusal::new(format!("context {name:?} does not exist"))),
+            (Some(name), _) => {
+                Resolution::Refused(Refusal::new(RefusalKind::Context, format!("context {name:?} does not exist")))
+            }
             _ => Resolution::NotFound { looked },
         };
     };
@@ -222,7 +257,8 @@ fn locate(search: &Search) -> Result<(Option<Via>, Vec<Located>), Refusal> {
     let outside = |path: PathBuf| Located { in_root: in_root(&search.root, &search_path(&path)), path };
     if let Some(flag) = &search.flag {
         if std::fs::metadata(flag).is_err() && std::fs::symlink_metadata(flag).is_err() {
-            return Err(Refusal::at(flag, None, format!("stat {}: no such file or directory", flag.display())));
+            let why = format!("stat {}: no such file or directory", flag.display());
+            return Err(Refusal::at(RefusalKind::Stat, flag, None, why));
         }
         return Ok((Some(Via::Flag), vec![outside(flag.clone())]));
     }
@@ -661,21 +697,23 @@ struct ReadFile {
 /// cannot be read or parsed.
 fn read(root: &HostRoot, located: &Located) -> Result<Option<ReadFile>, Refusal> {
     let path = &located.path;
-    let shown = path.display();
+    let directory = || Refusal::at(RefusalKind::Load, path, None, format!("read {}: is a directory", path.display()));
     let bytes = match &located.in_root {
-        Some(host_path) if located.path == root.join(host_path) => match root.read(host_path, Kind::Kubeconfig)? {
-            Found::File(bytes) => bytes,
-            Found::Missing => return Ok(None),
-            Found::Directory => return Err(Refusal::at(path, None, format!("read {shown}: is a directory"))),
-        },
+        Some(host_path) if located.path == root.join(host_path) => {
+            match root.read(host_path, Kind::Kubeconfig).map_err(Refusal::load)? {
+                Found::File(bytes) => bytes,
+                Found::Missing => return Ok(None),
+                Found::Directory => return Err(directory()),
+            }
+        }
         _ => match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Ok(m) if m.is_dir() => return Err(Refusal::at(path, None, format!("read {shown}: is a directory"))),
-            _ => hostfs::read_file(path, Kind::Kubeconfig)?,
+            Ok(m) if m.is_dir() => return Err(directory()),
+            _ => hostfs::read_file(path, Kind::Kubeconfig).map_err(Refusal::load)?,
         },
     };
-    let text = hostfs::utf8(bytes, path, Kind::Kubeconfig)?;
-    let parsed = parse(&text, path)?;
+    let text = hostfs::utf8(bytes, path, Kind::Kubeconfig).map_err(Refusal::load)?;
+    let parsed = parse(&text, path).map_err(Refusal::load)?;
     Ok(Some(ReadFile { path: path.clone(), in_root: located.in_root.clone(), parsed }))
 }
 
@@ -774,12 +812,13 @@ fn client(
     let context_name = context_flag.or(m.current).unwrap_or_default();
     let context = m.contexts.get(context_name).copied();
     if context_flag.is_some() && context.is_none() {
-        return Err(Refusal::new(format!("context {context_name:?} does not exist")));
+        return Err(Refusal::new(RefusalKind::Context, format!("context {context_name:?} does not exist")));
     }
     let mut problems: Vec<Refusal> = Vec::new();
     if !context_name.is_empty() && context.is_none() {
         let file = files.iter().find(|f| f.parsed.current_context == context_name).map(|f| f.path.clone());
         problems.push(Refusal {
+            kind: RefusalKind::Context,
             reason: format!("context was not found for specified context: {context_name}"),
             file: file.map(|f| f.display().to_string()),
             line: None,
@@ -792,10 +831,11 @@ fn client(
     let cluster_name = context.map(|(_, c)| c.cluster.as_str()).unwrap_or_default();
     let found = m.clusters.get(cluster_name).copied();
     let cluster = found.map(|(_, c)| c.clone()).unwrap_or_default();
-    let in_cluster = |reason: String| match found {
-        Some((f, c)) => Refusal::at(&f.path, Some(c.line), reason),
-        None => Refusal::new(reason),
+    let in_cluster = |kind: RefusalKind, reason: String| match found {
+        Some((f, c)) => Refusal::at(kind, &f.path, Some(c.line), reason),
+        None => Refusal::new(kind, reason),
     };
+    let invalid = |reason: String| in_cluster(RefusalKind::Validation, reason);
     // `kubectl --server` replaces the server and drops the cluster's tls-server-name.
     let (server, server_defaulted, tls_server_name) = match server_flag {
         Some(s) => (s.to_string(), false, String::new()),
@@ -810,21 +850,21 @@ fn client(
             Err(_) => Some("could not parse it".to_string()),
         };
         if let Some(why) = why {
-            problems.push(in_cluster(format!("invalid 'proxy-url' for cluster {cluster_name:?}: {why}")));
+            problems.push(invalid(format!("invalid 'proxy-url' for cluster {cluster_name:?}: {why}")));
         }
     }
     let ca_file = found
         .filter(|_| !cluster.certificate_authority.is_empty())
         .map(|(f, _)| file_ref(root, f, &cluster.certificate_authority));
     if ca_file.is_some() && !cluster.certificate_authority_data.is_empty() {
-        problems.push(in_cluster(format!(
+        problems.push(invalid(format!(
             "certificate-authority-data and certificate-authority are both specified for {cluster_name}. certificate-authority-data will override."
         )));
     }
     if let Some(ca) = &ca_file
         && !ca.opens(root)
     {
-        problems.push(in_cluster(format!(
+        problems.push(invalid(format!(
             "unable to read certificate-authority {} for {cluster_name}: the file cannot be opened",
             ca.shown.display()
         )));
@@ -836,9 +876,9 @@ fn client(
             let all: Vec<&str> = problems.iter().map(|p| p.reason.as_str()).collect();
             format!("invalid configuration: [{}]", all.join(", "))
         };
-        return Err(Refusal { reason, file: first.file.clone(), line: first.line });
+        return Err(Refusal { kind: first.kind, reason, file: first.file.clone(), line: first.line });
     }
-    let target = kubectl_target(&server).map_err(&in_cluster)?;
+    let target = kubectl_target(&server).map_err(|e| in_cluster(RefusalKind::Url, e))?;
     let tls = if target.url.scheme == "https" {
         if let Some((file, user)) = m.users.get(user_name)
             && !user.token
@@ -847,6 +887,7 @@ fn client(
             let token_file = file_ref(root, file, &user.token_file);
             if !token_file.opens(root) {
                 return Err(Refusal::at(
+                    RefusalKind::Transport,
                     &file.path,
                     Some(user.line),
                     format!("open {}: the token file cannot be read", token_file.shown.display()),
@@ -855,16 +896,22 @@ fn client(
         }
         let has_ca = ca_file.is_some() || !cluster.certificate_authority_data.is_empty();
         if has_ca && cluster.insecure_skip_tls_verify {
-            return Err(in_cluster("specifying a root certificates file with the insecure flag is not allowed".into()));
+            return Err(in_cluster(
+                RefusalKind::Transport,
+                "specifying a root certificates file with the insecure flag is not allowed".into(),
+            ));
         }
         let ca = match (&ca_file, found) {
             (Some(file), _) => {
-                let pem = file.read(root).map_err(&in_cluster)?;
-                Some(ca_bundle(&pem, file.shown.display().to_string()).map_err(&in_cluster)?)
+                let pem = file.read(root).map_err(|e| in_cluster(RefusalKind::Transport, e))?;
+                Some(ca_bundle(&pem, file.shown.display().to_string()).map_err(|e| in_cluster(RefusalKind::CaPem, e))?)
             }
             (None, Some((f, _))) if !cluster.certificate_authority_data.is_empty() => {
                 let origin = format!("certificate-authority-data of cluster {cluster_name:?} in {}", f.path.display());
-                Some(ca_bundle(&cluster.certificate_authority_data, origin).map_err(&in_cluster)?)
+                Some(
+                    ca_bundle(&cluster.certificate_authority_data, origin)
+                        .map_err(|e| in_cluster(RefusalKind::CaPem, e))?,
+                )
             }
             _ => None,
         };
@@ -893,7 +940,7 @@ fn client(
 
 /// client-go's `validateAuthInfo`, on whether each credential is set.
 fn validate_user(root: &HostRoot, file: &ReadFile, name: &str, user: &User) -> Vec<Refusal> {
-    let at = |reason: String| Refusal::at(&file.path, Some(user.line), reason);
+    let at = |reason: String| Refusal::at(RefusalKind::Validation, &file.path, Some(user.line), reason);
     let mut problems = Vec::new();
     let mut methods = Vec::new();
     if user.token {
@@ -971,7 +1018,7 @@ impl Resolution {
             Resolution::NotFound { looked } => return Discovery::NotFound { looked },
             Resolution::Refused(r) => {
                 return Discovery::Failed(EndpointFailure {
-                    refused: true,
+                    refused: Some(r.kind.as_str()),
                     why: format!("kubectl refuses this kubeconfig: {}", r.reason),
                     file: r.file,
                     line: r.line,
@@ -995,7 +1042,7 @@ impl Resolution {
         let all_files = settings.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":");
         let fail = |why: String| {
             Discovery::Failed(EndpointFailure {
-                refused: false,
+                refused: None,
                 why,
                 file: Some(
                     settings

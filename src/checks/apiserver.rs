@@ -134,13 +134,14 @@ fn endpoint(env: &Env) -> Outcome {
             _ => String::new(),
         };
         let mut outcome = Outcome::fail(format!("{at}{}", failure.why)).evidence(json!({
-            "refused_by_kubectl": failure.refused,
+            "refused_by_kubectl": failure.refused.is_some(),
+            "kubectl_refusal": failure.refused,
             "file": failure.file,
             "line": failure.line,
             "kubectl_dials": failure.kubectl_dials,
             "source": failure.source,
         }));
-        if failure.refused {
+        if failure.refused.is_some() {
             outcome = outcome
                 .fix("fix the kubeconfig so that `kubectl version` connects with it (it prints the same reason)");
         }
