@@ -70,10 +70,11 @@ pub const TLS: CheckDef = CheckDef {
     category: Category::Apiserver,
     title: "TLS handshake and certificate",
     explain: "Performs the TLS handshake and records the protocol, the cipher and the presented chain (subject, \
-issuer, SANs, validity, SHA-256 fingerprint), even when verification fails. The certificate must be issued by \
-the kubeconfig's CA (only that CA is trusted when one is given; system roots otherwise), cover the name or IP \
-dialled (or tls-server-name), and be valid now: fail when expired or not yet valid, warn when it expires \
-within 30 days. insecure-skip-tls-verify turns a failure into a warning. Fix: renew the certificate \
+issuer, SANs, validity, SHA-256 fingerprint), even when verification fails. Trust is kubectl's (Go's \
+crypto/x509): the certificate must chain to the kubeconfig's CA (only that CA is trusted when one is given; \
+system roots otherwise) — or be that very certificate, as a self-signed server certificate listed as the \
+kubeconfig's certificate-authority is — cover the name or IP dialled (or tls-server-name), allow serverAuth, \
+and be valid now, its CA too: fail when expired or not yet valid, warn when it expires within 30 days. insecure-skip-tls-verify turns a failure into a warning. Fix: renew the certificate \
 (`kubeadm certs renew apiserver`), add the address to its SANs (kubeadm apiServer.certSANs), or give the \
 cluster's CA in the kubeconfig.",
     needs: &["apiserver.tcp"],
@@ -383,7 +384,14 @@ fn tls_fix(kind: &str, name: &str) -> Vec<String> {
             "add {name} to the API server certificate's SANs (kubeadm: apiServer.certSANs in the ClusterConfiguration, then `kubeadm init phase certs apiserver` after moving the old apiserver.crt/key away), or connect with a name it already covers"
         )],
         "expired" => vec!["renew the certificate: `kubeadm certs renew apiserver` and restart kube-apiserver; `kubeadm certs check-expiration` lists the others".into()],
-        "not-yet-valid" => vec!["check the clocks (`timedatectl`, chrony/ntpd) on this host and on the API server host".into()],
+        "not-yet-valid" | "ca-not-yet-valid" => vec!["check the clocks (`timedatectl`, chrony/ntpd) on this host and on the API server host".into()],
+        "ca-expired" => vec!["the cluster CA has expired: renew it (kubeadm: `kubeadm certs renew` does not renew the CA; rotate it as the Kubernetes docs' manual CA rotation describes) and give the kubeconfig the new CA".into()],
+        "not-the-trusted-certificate" => vec![
+            format!("the kubeconfig pins a server certificate; put the certificate {name} presents now (or the CA that issued it) in certificate-authority(-data): `openssl s_client -connect HOST:PORT -showcerts` prints it"),
+        ],
+        "wrong-usage" | "not-a-ca" | "insecure-signature" | "unhandled-extension" => vec![
+            "reissue the server certificate (kubeadm: move apiserver.crt/key away and run `kubeadm init phase certs apiserver`) so that kubectl accepts it".into(),
+        ],
         "unknown-ca" | "self-signed" | "bad-signature" | "no-roots" => vec![
             "verify against the cluster's CA: pass --kubeconfig with a kubeconfig whose certificate-authority(-data) is the cluster CA (/etc/kubernetes/pki/ca.crt on kubeadm clusters)".into(),
         ],
