@@ -366,7 +366,8 @@ impl<'a> Doc<'a> {
         }
     }
 
-    fn kind(&self, s: &Scalar) -> GoKind {
+    /// How go-yaml types `s`: a string, or the boolean, number or null it is when written plain.
+    pub fn kind(&self, s: &Scalar) -> GoKind {
         self.kind_at(s.span, || resolve_plain(&s.value))
     }
 

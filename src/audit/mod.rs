@@ -9,6 +9,7 @@
 //! of the live system, read by the checks themselves when they run.
 
 pub mod log;
+pub mod matcher;
 pub mod policy;
 pub mod process;
 pub mod version;

@@ -472,15 +472,19 @@ fn policy_content(env: &Env) -> Outcome {
     let mut findings = Findings::default();
     let leaks = policy.leaks();
     // One message per rule: a rule usually reaches all three resources at once.
-    let mut by_rule: BTreeMap<usize, (usize, Level, Vec<String>)> = BTreeMap::new();
+    let mut by_rule: BTreeMap<usize, (usize, Level, Vec<String>, String)> = BTreeMap::new();
     for leak in &leaks {
-        by_rule.entry(leak.rule).or_insert((leak.line, leak.level, Vec::new())).2.push(leak.resource.to_string());
+        by_rule
+            .entry(leak.rule)
+            .or_insert((leak.line, leak.level, Vec::new(), leak.example.to_string()))
+            .2
+            .push(leak.resource.to_string());
     }
-    for (rule, (line, level, resources)) in &by_rule {
+    for (rule, (line, level, resources, example)) in &by_rule {
         findings.add(
             Status::Fail,
             format!(
-                "{path}:{line}: rule {rule} logs {} at {level}: request/response bodies with secret values and tokens go into the audit log",
+                "{path}:{line}: rule {rule} logs {} at {level} (for example {example}): request/response bodies with secret values and tokens go into the audit log",
                 resources.join(", ")
             ),
         );
@@ -488,20 +492,30 @@ fn policy_content(env: &Env) -> Outcome {
     if let Some(first) = leaks.iter().map(|l| l.rule).min() {
         findings.fix(format!("insert before rule {first}:\n{SENSITIVE_RULE}"));
     }
-    if !policy.omit_stages.iter().any(|s| s == "RequestReceived") {
-        findings.add(Status::Warn, format!("{path}: omitStages lacks RequestReceived: every request is logged twice"));
+    let twice = policy.logs_twice();
+    if let Some(t) = &twice {
+        findings.add(
+            Status::Warn,
+            format!(
+                "{path}:{}: omitStages lacks RequestReceived for rule {} (neither the rule nor the policy omits it): the requests it logs at {}, for example {}, are written twice",
+                t.rule.line, t.rule.number, t.rule.level, t.example
+            ),
+        );
         findings.fix("add at the top level: omitStages: [\"RequestReceived\"]");
     }
     let catch_all = policy.catch_all();
-    match catch_all {
-        None => {
+    let unmatched = policy.unmatched();
+    match (catch_all, &unmatched) {
+        (None, Some(example)) => {
             findings.add(
                 Status::Warn,
-                format!("{path}: no catch-all rule: requests no rule matches are not logged at all"),
+                format!(
+                    "{path}: no catch-all rule: requests no rule matches are not logged at all (for example {example})"
+                ),
             );
             findings.fix("end the rules with `- level: Metadata`");
         }
-        Some(rule) if rule.number < policy.rules.len() => {
+        (Some(rule), _) if rule.number < policy.rules.len() => {
             findings.add(
                 Status::Warn,
                 format!(
@@ -513,7 +527,7 @@ fn policy_content(env: &Env) -> Outcome {
             );
             findings.fix(format!("move rule {} to the end", rule.number));
         }
-        Some(_) => {}
+        _ => {}
     }
     if policy.logs_nothing() {
         findings.add(Status::Warn, format!("{path}: every request ends at level None: the audit log stays empty"));
@@ -522,16 +536,20 @@ fn policy_content(env: &Env) -> Outcome {
     let evidence = json!({
         "path": files.policy.path,
         "omit_stages": policy.omit_stages,
-        "leaks": leaks.iter().map(|l| json!({"resource": l.resource.to_string(), "rule": l.rule, "line": l.line, "level": l.level.to_string()})).collect::<Vec<_>>(),
+        "leaks": leaks.iter().map(|l| json!({"resource": l.resource.to_string(), "rule": l.rule, "line": l.line, "level": l.level.to_string(), "example": l.example.to_string()})).collect::<Vec<_>>(),
+        "logged_twice": twice.as_ref().map(|t| json!({"rule": t.rule.number, "line": t.rule.line, "example": t.example.to_string()})),
+        "unmatched_example": unmatched.as_ref().map(ToString::to_string),
         "catch_all": catch_all.map(|r| json!({"rule": r.number, "line": r.line, "level": r.level})),
         "rules": policy.rules.len(),
     });
     let sensitive: Vec<String> = SENSITIVE.iter().map(ToString::to_string).collect();
+    let rest = match catch_all {
+        Some(r) => format!("rule {} catches the rest at {}", r.number, r.level().unwrap_or(Level::None)),
+        None => "every request matches a rule".to_string(),
+    };
     let ok = format!(
-        "omitStages has RequestReceived; {} never above Metadata; rule {} catches the rest at {}",
-        sensitive.join(", "),
-        catch_all.map_or(0, |r| r.number),
-        catch_all.and_then(|r| r.level()).unwrap_or(Level::None)
+        "no request is logged twice (RequestReceived omitted); {} never above Metadata; {rest}",
+        sensitive.join(", ")
     );
     findings.outcome(ok, evidence)
 }
