@@ -11,15 +11,17 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
-use crate::audit::log::{parse_event, read_tail};
+use crate::audit::image::{self, ComponentImage, Reach, Registry, Skew};
+use crate::audit::log::{POOL_SCAN_BYTES, parse_event, pool_requests, read_tail};
 use crate::audit::policy::{Level, SENSITIVE};
-use crate::audit::process::find_kube_apiservers;
+use crate::audit::process::{self, Running, audit_flags};
 use crate::audit::version::{self, AUDIT_MINIMUM, AUDIT_V1, KubeVersion, Support};
-use crate::audit::{AuditFiles, PolicyFile};
+use crate::audit::{AuditFiles, LogLocation, PolicyFile, ROTATION, Rotation, log_location, rotation};
 use crate::check::{Category, CheckDef, Env, Outcome, Run, Status};
 use crate::context::Context;
+use crate::context::NetworkType;
 use crate::hostfs::Found;
-use crate::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount, last_flag};
+use crate::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount};
 
 fn with_audit(ctx: &Context) -> bool {
     ctx.audit
@@ -154,6 +156,40 @@ mounts and policy checks above.",
     run: Run::Sync(log_written),
 };
 
+pub const APISERVER_IMAGE: CheckDef = CheckDef {
+    id: "audit.apiserver-image",
+    category: Category::Audit,
+    title: "kube-apiserver image matches the control plane",
+    explain: "Verifies that the kube-apiserver image in /etc/kubernetes/manifests/kube-apiserver.yaml is the \
+Kubernetes minor version of the other control-plane static pods there (kube-controller-manager, \
+kube-scheduler). The vendor's sample carries image registry-vpc.cn-shenzhen.aliyuncs.com/acs/kube-apiserver:\
+v1.20.4-aliyun.1: pasted into another cluster's manifest it downgrades the API server when the kubelet restarts \
+it. More than one minor version apart fails; one apart warns (the version skew policy allows the API server \
+to be one minor newer, never older). A registry-vpc.<region>.aliyuncs.com image answers only inside that \
+region's VPC: on a cluster in another region it fails (the kubelet cannot pull it and kube-apiserver does not \
+come back); without --region it warns. Fix: keep the image line the manifest had and add only the audit \
+flags, env vars and mounts.",
+    needs: &[],
+    after: &["apiserver.dns"],
+    applies: with_audit,
+    run: Run::Sync(apiserver_image),
+};
+
+pub const POOL_SEEN: CheckDef = CheckDef {
+    id: "audit.pool-seen",
+    category: Category::Audit,
+    title: "The security center's requests in the audit log",
+    explain: "After the join: the audit log (the file --audit-log-path names, on the host) holds requests whose \
+sourceIPs fall in the region's pool (--region, --pool), which shows the security center connects. Passes \
+naming how many, the last time and the address; reads the last 128 MiB of the log. None yet is a skip, \
+expected before the join. Fix: none before the join; after it, check the firewall checks and the \
+security center console.",
+    needs: &[],
+    after: &[],
+    applies: with_audit,
+    run: Run::Sync(pool_seen),
+};
+
 pub const COLLECTOR_INSTALLED: CheckDef = CheckDef {
     id: "audit.collector-installed",
     category: Category::Audit,
@@ -247,7 +283,8 @@ struct VersionSource {
     detail: String,
 }
 
-/// Every version that is known, in the order of trust: `/version`, the image tag, `--k8s-version`.
+/// Every version that is known, in the order of trust: `/version`, the other control-plane
+/// components' images, the kube-apiserver image tag, `--k8s-version`.
 fn version_sources(env: &Env) -> Vec<VersionSource> {
     let ctx = &env.ctx;
     let mut out = Vec::new();
@@ -255,6 +292,14 @@ fn version_sources(env: &Env) -> Vec<VersionSource> {
         && let Ok(version) = text.parse()
     {
         out.push(VersionSource { version, source: "API server /version", detail: text.clone() });
+    }
+    // The other components' images before the API server's own tag: a pasted image line must
+    // not outweigh the rest of the control plane.
+    if let Some((version, components)) =
+        ctx.audit_files.as_ref().and_then(|f| image::components_version(&f.control_plane))
+    {
+        let detail = components.iter().map(|c| c.image.as_str()).collect::<Vec<_>>().join(", ");
+        out.push(VersionSource { version, source: "control-plane static pods' images", detail });
     }
     if let Some(image) = ctx.audit_files.as_ref().and_then(|f| f.manifest.as_ref()).and_then(|m| m.image.as_ref())
         && let Some(version) = version::from_image(image)
@@ -554,9 +599,6 @@ fn policy_content(env: &Env) -> Outcome {
     findings.outcome(ok, evidence)
 }
 
-/// The vendor's values for the rotation flags.
-const ROTATION: [(&str, i64); 3] = [("audit-log-maxage", 30), ("audit-log-maxbackup", 10), ("audit-log-maxsize", 100)];
-
 fn flags_evidence(flags: &[Flag], prefix: &str) -> Value {
     flags.iter().filter(|f| f.name.starts_with(prefix)).map(|f| json!({"flag": f.text(), "line": f.line})).collect()
 }
@@ -593,29 +635,38 @@ fn apiserver_flags(env: &Env) -> Outcome {
         add_flag(&mut findings, "--audit-policy-file=/etc/kubernetes/audit-policy.yaml".into());
     }
     for (name, vendor) in ROTATION {
-        match m.flag(name) {
-            None => {
-                findings.add(Status::Fail, format!("--{name} is missing (the vendor's value is {vendor})"));
-                add_flag(&mut findings, format!("--{name}={vendor}"));
+        let Some(f) = m.flag(name) else {
+            findings.add(Status::Fail, format!("--{name} is missing (the vendor's value is {vendor})"));
+            add_flag(&mut findings, format!("--{name}={vendor}"));
+            continue;
+        };
+        let here = at(files, f.line);
+        match rotation(name, f.value.as_deref().unwrap_or_default(), vendor) {
+            Rotation::Enough | Rotation::NoLimit => {}
+            Rotation::Below => {
+                findings.add(
+                    Status::Warn,
+                    format!(
+                        "{here}: {} is below the vendor's {vendor}: logs may rotate away before they are collected",
+                        f.text()
+                    ),
+                );
+                findings.fix(format!("{here}: --{name}={vendor}"));
             }
-            Some(f) => match f.value.as_deref().map(str::parse::<i64>) {
-                Some(Ok(n)) if n >= vendor => {}
-                Some(Ok(n)) => {
-                    findings.add(Status::Warn, format!("{}: --{name}={n} is below the vendor's {vendor}: logs may rotate away before they are collected", at(files, f.line)));
-                    findings.fix(format!("{}: --{name}={vendor}", at(files, f.line)));
-                }
-                _ => {
-                    findings.add(
-                        Status::Fail,
-                        format!(
-                            "{}: {} is not a whole number: kube-apiserver does not start",
-                            at(files, f.line),
-                            f.text()
-                        ),
-                    );
-                    findings.fix(format!("{}: --{name}={vendor}", at(files, f.line)));
-                }
-            },
+            Rotation::NeverRotates => {
+                findings.add(
+                    Status::Warn,
+                    format!("{here}: {}: the log never rotates and grows until the disk is full", f.text()),
+                );
+                findings.fix(format!("{here}: --{name}={vendor}"));
+            }
+            Rotation::Refused => {
+                findings.add(
+                    Status::Fail,
+                    format!("{here}: {} is not a whole number of at least 0: kube-apiserver does not start", f.text()),
+                );
+                findings.fix(format!("{here}: --{name}={vendor}"));
+            }
         }
     }
     if let Some(f) = m.flag("audit-log-format").filter(|f| f.value.as_deref() != Some("json")) {
@@ -632,12 +683,16 @@ fn apiserver_flags(env: &Env) -> Outcome {
     }
     let evidence = json!({"manifest": files.manifest_path, "flags": flags_evidence(&m.flags, "audit-")});
     let value = |name: &str| m.flag(name).and_then(|f| f.value.clone()).unwrap_or_default();
+    let limit = |name: &str| {
+        let v = value(name);
+        if v == "0" { "0 (no limit)".to_string() } else { v }
+    };
     let ok = format!(
         "--audit-log-path={} --audit-policy-file={} maxage={} maxbackup={} maxsize={}",
         value("audit-log-path"),
         value("audit-policy-file"),
-        value("audit-log-maxage"),
-        value("audit-log-maxbackup"),
+        limit("audit-log-maxage"),
+        limit("audit-log-maxbackup"),
         value("audit-log-maxsize")
     );
     findings.outcome(ok, evidence)
@@ -770,7 +825,50 @@ fn apiserver_mounts(env: &Env) -> Outcome {
         }
     }
     let mut ok = Vec::new();
-    if let Some(log_path) = &log_path {
+    let file_mounted = matches!(log_location(m), LogLocation::OnHost { file_mount: true, .. });
+    if let (Some(log_path), true) = (&log_path, file_mounted) {
+        // GCE's way: the file itself is a hostPath (FileOrCreate). The log is on the host, but
+        // kube-apiserver rotates by renaming the file, which a mount point refuses.
+        let mapping = m.host_location(log_path);
+        evidence["log"] = mapping_evidence(log_path, &mapping);
+        if let Mapping::HostPath { mount, host, .. } = &mapping {
+            if mount.read_only {
+                findings.add(
+                    Status::Fail,
+                    format!(
+                        "{}: volumeMount {:?} for the log file is readOnly: kube-apiserver cannot write {log_path}",
+                        at(files, Some(mount.line)),
+                        mount.name
+                    ),
+                );
+                findings.fix(format!(
+                    "{}: remove readOnly from volumeMount {:?}",
+                    at(files, Some(mount.line)),
+                    mount.name
+                ));
+            } else {
+                ok.push(format!("log file {log_path} → host {host} (the file itself is mounted)"));
+            }
+            let rotates = m
+                .flag("audit-log-maxsize")
+                .and_then(|f| f.value.as_deref())
+                .is_some_and(|v| rotation("audit-log-maxsize", v, 1) == Rotation::Enough);
+            if rotates {
+                findings.add(
+                    Status::Warn,
+                    format!(
+                        "{}: volumeMount {:?} mounts the log file itself: when --audit-log-maxsize is reached kube-apiserver renames the file to rotate it, and a rename of a mount point fails",
+                        at(files, Some(mount.line)),
+                        mount.name
+                    ),
+                );
+                findings.fix(format!(
+                    "mount the log's directory ({}) instead, or rotate the file on the host (logrotate with copytruncate, as GCE does) with --audit-log-maxsize=0",
+                    parent_dir(log_path)
+                ));
+            }
+        }
+    } else if let Some(log_path) = &log_path {
         let dir = parent_dir(log_path);
         let mapping = m.host_location(&dir);
         evidence["log"] = mapping_evidence(&dir, &mapping);
@@ -986,27 +1084,18 @@ fn collector_env(env: &Env) -> Outcome {
     )
 }
 
-/// The last value of every `--audit-*` flag.
-fn audit_flags(flags: &[Flag]) -> BTreeMap<String, Option<String>> {
-    flags
-        .iter()
-        .filter(|f| f.name.starts_with("audit-"))
-        .map(|f| (f.name.clone(), last_flag(flags, &f.name).and_then(|l| l.value.clone())))
-        .collect()
-}
-
 fn apiserver_running(env: &Env) -> Outcome {
     let (files, m) = match manifest(env) {
         Ok(found) => found,
         Err(skip) => return *skip,
     };
     let proc_dir = env.ctx.root.join("/proc");
-    let processes = match find_kube_apiservers(&env.ctx.root) {
-        Ok(Some(p)) if p.is_empty() => {
+    let (processes, differences) = match process::compare(&env.ctx.root, &m.flags) {
+        Ok(Running::Running { processes, differences }) => (processes, differences),
+        Ok(Running::NotRunning) => {
             return Outcome::skip(format!("no kube-apiserver process runs (looked in {})", proc_dir.display()));
         }
-        Ok(Some(p)) => p,
-        Ok(None) => {
+        Ok(Running::NoProcessTable) => {
             return Outcome::skip(format!(
                 "cannot list processes in {}: No such file or directory (os error 2)",
                 proc_dir.display()
@@ -1019,25 +1108,17 @@ fn apiserver_running(env: &Env) -> Outcome {
         Some(v) => format!("--{name}={v}"),
         None => format!("--{name}"),
     };
-    let mut differences = Vec::new();
-    for p in &processes {
-        let running = audit_flags(&p.flags);
-        for (name, value) in &wanted {
-            match running.get(name) {
-                None => differences.push(format!("pid {} lacks {}", p.pid, show(name, value))),
-                Some(v) if v != value => differences.push(format!(
-                    "pid {} runs {} but the manifest says {}",
-                    p.pid,
-                    show(name, v),
-                    show(name, value)
-                )),
-                Some(_) => {}
+    let differences: Vec<String> = differences
+        .iter()
+        .map(|d| match (&d.running, &d.manifest) {
+            (None, Some(want)) => format!("pid {} lacks {}", d.pid, show(&d.flag, want)),
+            (Some(run), Some(want)) => {
+                format!("pid {} runs {} but the manifest says {}", d.pid, show(&d.flag, run), show(&d.flag, want))
             }
-        }
-        for (name, value) in running.iter().filter(|(n, _)| !wanted.contains_key(*n)) {
-            differences.push(format!("pid {} runs {}, which the manifest no longer has", p.pid, show(name, value)));
-        }
-    }
+            (Some(run), None) => format!("pid {} runs {}, which the manifest no longer has", d.pid, show(&d.flag, run)),
+            (None, None) => String::new(),
+        })
+        .collect();
     let evidence = json!({
         "manifest": files.manifest_path,
         "processes": processes.iter().map(|p| json!({"pid": p.pid, "program": p.program, "audit_flags": audit_flags(&p.flags)})).collect::<Vec<_>>(),
@@ -1072,21 +1153,26 @@ fn log_written(env: &Env) -> Outcome {
         Ok(found) => found,
         Err(skip) => return *skip,
     };
-    let Some(log_path) = m.flag("audit-log-path").and_then(|f| f.value.clone()).filter(|p| !p.is_empty() && p != "-")
-    else {
-        return Outcome::skip("the manifest names no audit log file: see audit.apiserver-flags");
-    };
-    let host = match m.host_location(&parent_dir(&log_path)) {
-        Mapping::HostPath { host, .. } => {
-            let name = log_path.rsplit('/').next().unwrap_or_default();
-            format!("{}/{name}", host.trim_end_matches('/'))
+    let (log_path, host) = match log_location(m) {
+        LogLocation::NoFlag | LogLocation::Stdout(_) => {
+            return Outcome::skip("the manifest names no audit log file: see audit.apiserver-flags");
         }
-        _ => {
+        LogLocation::InContainer { container_path } => {
             return Outcome::skip(format!(
-                "the directory of {log_path} is not on a hostPath volume, so the log is not on the host: see audit.apiserver-mounts"
+                "the directory of {container_path} is not on a hostPath volume, so the log is not on the host: see audit.apiserver-mounts"
             ));
         }
+        LogLocation::OnHost { container_path, host_path, .. } => (container_path, host_path),
     };
+    // Before the restart the log cannot exist yet: that is the expected state of an edited master.
+    if let Ok(running) = process::compare(&env.ctx.root, &m.flags)
+        && running.restart_pending()
+    {
+        return Outcome::skip(
+            "kube-apiserver has not been restarted with the manifest's audit flags yet (see audit.apiserver-running), so it writes no audit log: check again after the restart",
+        )
+        .evidence(json!({"container_path": log_path, "host_path": host}));
+    }
     let path = env.ctx.root.join(&host);
     let mut evidence = json!({"container_path": log_path, "host_path": host, "path": path});
     let tail = match read_tail(&env.ctx.root, &host, LOG_LINES) {
@@ -1137,6 +1223,155 @@ fn log_written(env: &Env) -> Outcome {
     }
     Outcome::pass(format!("{host} was written {}s ago; its last {count} lines are {AUDIT_V1} events", age.as_secs()))
         .evidence(evidence)
+}
+
+fn apiserver_image(env: &Env) -> Outcome {
+    let (files, m) = match manifest(env) {
+        Ok(found) => found,
+        Err(skip) => return *skip,
+    };
+    let Some(image) = &m.image else { return Outcome::skip("the kube-apiserver container names no image") };
+    let apiserver = ComponentImage {
+        component: "kube-apiserver".into(),
+        file: crate::audit::MANIFEST_PATH.into(),
+        image: image.clone(),
+        line: m.image_line,
+        version: version::from_image(image),
+    };
+    let region = env.ctx.region.as_ref().map(|r| r.id.as_str());
+    let vpc = env.ctx.network_decision().network.map(|n| n == NetworkType::Vpc);
+    let verdict = image::judge(apiserver, &files.control_plane, region, vpc);
+    let here = at(files, m.image_line);
+    let mut findings = Findings::default();
+    let mine = verdict.apiserver.version.map(|v| v.to_string()).unwrap_or_default();
+    let theirs = |o: &ComponentImage| {
+        let line = o.line.map(|l| format!(":{l}")).unwrap_or_default();
+        format!("{}'s {} ({}{line})", o.component, o.version.map(|v| v.to_string()).unwrap_or_default(), o.file)
+    };
+    // The other component's image with the API server's name: the image this manifest should keep.
+    let suggested = |o: &ComponentImage| o.image.replace(&o.component, "kube-apiserver");
+    let mut compared = String::new();
+    match &verdict.skew {
+        Skew::Same => compared = "the same minor version as the other control-plane static pods".into(),
+        Skew::OneMinor { other, apiserver_newer } => {
+            let why = if *apiserver_newer {
+                "allowed by the version skew policy during an upgrade, but the control plane should be upgraded together"
+            } else {
+                "the API server must never be older than the controller manager or scheduler"
+            };
+            findings.add(
+                Status::Warn,
+                format!("{here}: the image is Kubernetes {mine}, one minor version from {}: {why}", theirs(other)),
+            );
+            findings.fix(format!("{here}: image: {}", suggested(other)));
+        }
+        Skew::Far { other, minors } => {
+            findings.add(
+                Status::Fail,
+                format!(
+                    "{here}: the image {} is Kubernetes {mine}, {minors} minor versions from {}: when the kubelet restarts kube-apiserver it runs that version (a pasted image line — the vendor's sample carries v1.20.4)",
+                    verdict.apiserver.image,
+                    theirs(other)
+                ),
+            );
+            findings.fix(format!(
+                "{here}: image: {} (keep the image the manifest had; add only the audit settings)",
+                suggested(other)
+            ));
+        }
+        Skew::Unknown(why) => compared = format!("not compared: {why}"),
+    }
+    match &verdict.registry {
+        Registry::Anywhere => {}
+        Registry::Vpc { region: registry, reach } => {
+            let what = format!("{here}: registry-vpc.{registry}.aliyuncs.com answers only inside {registry}'s VPC");
+            match reach {
+                Reach::Inside => {}
+                Reach::OtherRegion(ours) => {
+                    findings.add(Status::Fail, format!("{what}, and this cluster is in {ours}: the kubelet cannot pull the image, and kube-apiserver does not come back"));
+                    findings.fix(format!("{here}: use the image the cluster's other components come from (or registry-vpc.{ours}.aliyuncs.com)"));
+                }
+                Reach::SameRegionNotVpc => {
+                    findings.add(
+                        Status::Warn,
+                        format!("{what}: a node that is not an ECS instance in that VPC cannot pull the image"),
+                    );
+                    findings.fix(format!("{here}: use registry.{registry}.aliyuncs.com (public) unless every master is an ECS instance in {registry}'s VPC"));
+                }
+                Reach::UnknownRegion => {
+                    findings.add(
+                        Status::Warn,
+                        format!("{what}; without --region the tool cannot tell whether this cluster is there"),
+                    );
+                    findings.fix("rerun with --region REGION");
+                }
+            }
+        }
+    }
+    let evidence = json!({
+        "image": verdict.apiserver.image,
+        "line": verdict.apiserver.line,
+        "version": verdict.apiserver.version.map(|v| v.to_string()),
+        "control_plane": files.control_plane.components.iter().map(|c| json!({"component": c.component, "file": c.file, "line": c.line, "image": c.image, "version": c.version.map(|v| v.to_string())})).collect::<Vec<_>>(),
+        "unreadable": files.control_plane.unreadable.iter().map(|(f, why)| json!({"file": f, "why": why})).collect::<Vec<_>>(),
+        "skew": verdict.skew.as_str(),
+        "registry": match &verdict.registry { Registry::Anywhere => None, Registry::Vpc { region, .. } => Some(region.clone()) },
+    });
+    if findings.status.is_none() && matches!(verdict.skew, Skew::Unknown(_)) && verdict.registry == Registry::Anywhere {
+        return Outcome::skip(format!("{}: {compared}", verdict.apiserver.image)).evidence(evidence);
+    }
+    findings.outcome(format!("{}: {compared}", verdict.apiserver.image), evidence)
+}
+
+fn pool_seen(env: &Env) -> Outcome {
+    let (_, m) = match manifest(env) {
+        Ok(found) => found,
+        Err(skip) => return *skip,
+    };
+    let LogLocation::OnHost { host_path, .. } = log_location(m) else {
+        return Outcome::skip("the audit log is not on the host: see audit.apiserver-flags and audit.apiserver-mounts");
+    };
+    let Some(region) = &env.ctx.region else {
+        return Outcome::skip("no --region: the pool whose requests to look for is unknown");
+    };
+    let pool: Vec<ipnet::IpNet> = region.pool(env.ctx.pool).iter().map(|e| e.entry).collect();
+    let mut evidence = json!({"host_path": host_path, "region": region.id, "pool": pool});
+    let seen = match pool_requests(&env.ctx.root, &host_path, &pool) {
+        Ok(Found::File(seen)) => seen,
+        Ok(Found::Missing) => {
+            return Outcome::skip(format!("no audit log at {host_path} yet (see audit.log-written)"))
+                .evidence(evidence);
+        }
+        Ok(Found::Directory) => return Outcome::skip(format!("{host_path} is a directory")).evidence(evidence),
+        Err(e) => return Outcome::skip(format!("cannot read the audit log: {e}")).evidence(evidence),
+    };
+    evidence["events_read"] = json!(seen.scanned);
+    evidence["bytes_read"] = json!(seen.bytes);
+    evidence["from_pool"] = json!(seen.events);
+    evidence["addresses"] = seen.addresses.iter().map(|(ip, n)| json!({"address": ip, "events": n})).collect();
+    let scanned = if seen.bytes >= POOL_SCAN_BYTES {
+        format!("the last {} MiB of {host_path}", POOL_SCAN_BYTES >> 20)
+    } else {
+        host_path.clone()
+    };
+    match &seen.last {
+        None => Outcome::skip(format!(
+            "none of the {} events in {scanned} came from {}'s pool yet: expected before the security center joins; after the join its requests appear here",
+            seen.scanned,
+            region.id
+        ))
+        .evidence(evidence),
+        Some((time, address)) => {
+            evidence["last"] = json!({"time": time, "address": address});
+            Outcome::pass(format!(
+                "{} request{} from {}'s pool in {scanned}; the last at {time} from {address}",
+                seen.events,
+                if seen.events == 1 { "" } else { "s" },
+                region.id
+            ))
+            .evidence(evidence)
+        }
+    }
 }
 
 fn collector_installed(env: &Env) -> Outcome {
