@@ -59,29 +59,40 @@ pub struct Decision {
     pub omit_stages: BTreeSet<String>,
 }
 
+fn verb(v: &str) -> &str {
+    if v == OTHER { "any other verb on" } else { v }
+}
+
 impl fmt::Display for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = |s: &str| if s == OTHER { "any other".to_string() } else { format!("{s:?}") };
         match &self.target {
-            Target::Resource { namespace, group, resource, subresource, name: object } => {
-                let what = if group.is_empty() { resource.clone() } else { format!("{resource}.{group}") };
-                let what = if subresource.is_empty() { what } else { format!("{what}/{subresource}") };
-                write!(f, "{} {what}", self.verb)?;
-                if !object.is_empty() {
-                    write!(f, " {}", name(object))?;
+            Target::Resource { namespace, group, resource, subresource, name } => {
+                let what = match (resource.as_str(), group.as_str()) {
+                    (OTHER, OTHER) => "any resource of another API group".to_string(),
+                    (OTHER, "") => "any other core resource".to_string(),
+                    (OTHER, g) => format!("any other resource of {g}"),
+                    (r, OTHER) => format!("{r} of another API group"),
+                    (r, "") => r.to_string(),
+                    (r, g) => format!("{r}.{g}"),
+                };
+                write!(f, "{} {what}", verb(&self.verb))?;
+                match subresource.as_str() {
+                    "" => {}
+                    OTHER => f.write_str("/(any other subresource)")?,
+                    s => write!(f, "/{s}")?,
                 }
-                if namespace.is_empty() {
-                    f.write_str(" (cluster-wide)")?;
-                } else {
-                    write!(f, " in namespace {}", name(namespace))?;
+                match name.as_str() {
+                    "" => {}
+                    OTHER => f.write_str(" (any name)")?,
+                    n => write!(f, " {n:?}")?,
+                }
+                match namespace.as_str() {
+                    "" => f.write_str(" (cluster-wide)")?,
+                    OTHER => f.write_str(" in any namespace")?,
+                    ns => write!(f, " in namespace {ns:?}")?,
                 }
             }
-            Target::NonResource { path } => write!(
-                f,
-                "{} {}",
-                self.verb,
-                if path.contains(OTHER) { path.replace(OTHER, "…") } else { path.clone() }
-            )?,
+            Target::NonResource { path } => write!(f, "{} {}", verb(&self.verb), path.replace(OTHER, "…"))?,
         }
         let user = if self.user == OTHER { "any user".to_string() } else { format!("user {:?}", self.user) };
         write!(f, " by {user} in groups [{}]", self.groups.join(", "))
@@ -305,16 +316,17 @@ impl Policy {
 
     /// Every user the rules name, and one they do not.
     fn users(&self) -> Vec<String> {
-        let mut users: BTreeSet<String> = self.rules.iter().flat_map(|r| r.users.iter().cloned()).collect();
-        users.insert(OTHER.into());
-        users.into_iter().collect()
+        let users: BTreeSet<String> = self.rules.iter().flat_map(|r| r.users.iter().cloned()).collect();
+        // The unnamed class first: the first request of each class becomes the example, and
+        // "any user" says more than one named user.
+        std::iter::once(OTHER.to_string()).chain(users).collect()
     }
 
     fn mentioned(&self, f: impl Fn(&Rule) -> Vec<String>, extra: &[&str]) -> Vec<String> {
         let mut set: BTreeSet<String> = self.rules.iter().flat_map(f).collect();
         set.extend(extra.iter().map(|s| s.to_string()));
-        set.insert(OTHER.into());
-        set.into_iter().collect()
+        set.remove(OTHER);
+        std::iter::once(OTHER.to_string()).chain(set).collect()
     }
 
     fn names(&self) -> Vec<String> {

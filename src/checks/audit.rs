@@ -485,7 +485,12 @@ fn policy_file(env: &Env) -> Outcome {
     evidence["rules"] = json!(policy.rules.len());
     evidence["judged"] = json!(judged);
     evidence["invalid"] = invalid.iter().map(|i| json!({"line": i.line, "what": i.what})).collect();
-    let versions: Vec<String> = sources.iter().map(|s| s.version.to_string()).collect();
+    let mut versions: Vec<String> = Vec::new();
+    for v in sources.iter().map(|s| s.version.to_string()) {
+        if !versions.contains(&v) {
+            versions.push(v);
+        }
+    }
     let ok = if versions.is_empty() {
         format!(
             "{path}: kind Policy, {AUDIT_V1} (accepted by every Kubernetes version since {}), {} rules",
@@ -513,6 +518,12 @@ fn policy_content(env: &Env) -> Outcome {
     let PolicyFile::Parsed(policy) = &files.policy_file else {
         return Outcome::skip(format!("no policy to read at {}: see audit.policy-file", files.policy.host_path));
     };
+    if policy.kind.as_deref() != Some("Policy") || policy.rules.is_empty() {
+        return Outcome::skip(format!(
+            "{} is not a policy kube-apiserver loads (no kind: Policy, or no rules): see audit.policy-file",
+            files.policy.host_path
+        ));
+    }
     let path = files.policy.host_path.as_str();
     let mut findings = Findings::default();
     let leaks = policy.leaks();
