@@ -357,7 +357,7 @@ fn kubeconfig_yaml(rng: &mut Rng, setup: &mut Setup, file: usize, m: &Material) 
 }
 
 fn generate(seed: u64, m: &Material) -> Setup {
-    let mut rng = Rng(seed, seed % 4 == 0);
+    let mut rng = Rng(seed, seed.is_multiple_of(4));
     let mut setup = Setup {
         dir: tempfile::tempdir().unwrap(),
         args: Vec::new(),
@@ -536,12 +536,13 @@ fn normalize(url: &str) -> String {
     let bytes = path.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 && i + 3 <= bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&path[i + 1..i + 3], 16) {
-                decoded.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 3 <= bytes.len()
+            && let Ok(b) = u8::from_str_radix(&path[i + 1..i + 3], 16)
+        {
+            decoded.push(b);
+            i += 3;
+            continue;
         }
         decoded.push(bytes[i]);
         i += 1;

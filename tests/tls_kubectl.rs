@@ -155,6 +155,10 @@ fn tool(ns: &Netns, pki: &Pki, kubeconfig: &Path) -> Value {
     common::check(&report, "apiserver.tls").clone()
 }
 
+/// A served certificate (and chain), the file the kubeconfig trusts, whether kubectl accepts it,
+/// and the kind the tool gives a refusal.
+type Case = (&'static str, &'static str, Option<&'static str>, &'static str, bool, Option<&'static str>);
+
 #[test]
 fn tls_trust_agrees_with_kubectl() {
     let test = "tls_trust_agrees_with_kubectl";
@@ -193,7 +197,7 @@ fn tls_trust_agrees_with_kubectl() {
     std::thread::sleep(Duration::from_millis(1100));
 
     // (case, served certificate, chain, trusted file, kubectl's verdict, the tool's kind on failure)
-    let cases: [(&str, &str, Option<&str>, &str, bool, Option<&str>); 13] = [
+    let cases: [Case; 13] = [
         ("self-signed trusted as itself", "pinned", None, "pinned", true, None),
         ("another self-signed certificate", "other-pinned", None, "pinned", false, Some("not-the-trusted-certificate")),
         ("issued by the CA", "leaf", None, "ca", true, None),

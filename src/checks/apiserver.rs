@@ -24,11 +24,18 @@ pub const ENDPOINT: CheckDef = CheckDef {
     category: Category::Apiserver,
     title: "API server endpoint",
     explain: "Reports which API server address the other checks probe and where it came from: --apiserver, \
-else the kubeconfig as kubectl finds it (--kubeconfig, $KUBECONFIG merged in order, ~/.kube/config, \
-<root>/etc/kubernetes/admin.conf) and its --context or current-context. The kubeconfig's CA, tls-server-name \
-and insecure-skip-tls-verify decide how the certificate is verified; a proxy-url or $HTTPS_PROXY is reported \
-but not used, because the security center connects directly. Skipped, saying where it looked, when no \
-endpoint is known. Fix: pass --apiserver https://HOST:PORT with the address the security center will use.",
+else the kubeconfig exactly as kubectl 1.32 resolves it (--kubeconfig; else $KUBECONFIG, only its files, \
+merged in order, missing ones ignored; else ~/.kube/config; the tool's own last resort is \
+<root>/etc/kubernetes/admin.conf) and its --context or current-context. The probes use TLS to the host, port \
+and path kubectl dials; a server without https:// (kubectl dials plain http:// then) or with a path (a proxy \
+such as Rancher's in front of the API server) warns. A kubeconfig kubectl refuses (a type error, CA data and \
+CA file together, a CA with insecure-skip-tls-verify, an unknown context, a server that is no URL) fails \
+with kubectl's reason, file and line; so does one where kubectl would dial plain http:// or its default \
+http://localhost:8080 (no server, no context). The CA, tls-server-name and insecure-skip-tls-verify decide \
+how the certificate is verified; a proxy-url or $HTTPS_PROXY is reported but not used, because the security \
+center connects directly. Skipped, saying where it looked, when no kubeconfig exists. Fix: correct the \
+kubeconfig until `kubectl version` connects, or pass --apiserver https://HOST:PORT with the address the \
+security center will use.",
     needs: &[],
     after: &[],
     applies: always,
