@@ -290,6 +290,11 @@ fn user_yaml(rng: &mut Rng, setup: &mut Setup, kind: &str, m: &Material) -> Stri
     let password = format!("PASSWORD-{}", rng.next());
     setup.secrets.push(token.clone());
     setup.secrets.push(password.clone());
+    if kind == "cert" {
+        // The client key, as written and line by line of its PEM body.
+        setup.secrets.push(b64(&m.client_key_pem));
+        setup.secrets.extend(m.client_key_pem.lines().filter(|l| l.len() >= 40).map(str::to_string));
+    }
     let body = match kind {
         "token" => format!("    token: {token}\n"),
         "cert" => format!(

@@ -127,6 +127,16 @@ pub struct Leak {
     pub example: Request,
 }
 
+/// What every request does with a policy (see [`Policy::summary`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary<'a> {
+    pub logged_twice: Option<Reached<'a>>,
+    /// A request that no rule matches (it is not logged), if there is one.
+    pub unmatched: Option<Request>,
+    /// No request is logged at all: every request lands on a `None` rule or on none.
+    pub logs_nothing: bool,
+}
+
 /// A rule reached by some request, with that request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reached<'a> {
@@ -228,20 +238,20 @@ impl Policy {
             .collect()
     }
 
-    /// The first rule that logs some request (above None) at the RequestReceived stage too, which
-    /// neither it nor the policy omits: those requests are logged twice.
-    pub fn logs_twice(&self) -> Option<Reached<'_>> {
+    /// What all requests do with this policy, from one pass over their classes: the first rule
+    /// that logs some request at RequestReceived too (neither it nor the policy omits the stage,
+    /// so those requests are logged twice), a request no rule matches, and whether any request is
+    /// logged at all.
+    pub fn summary(&self) -> Summary<'_> {
         let landings = self.landings(&self.everything());
-        landings.rules.into_iter().zip(&self.rules).find_map(|(example, rule)| {
-            let logs = rule.level().is_some_and(|l| l > Level::None);
+        let logs = |rule: &Rule| rule.level().is_some_and(|l| l > Level::None);
+        let logged_twice = landings.rules.iter().zip(&self.rules).find_map(|(example, rule)| {
             let omitted = self.omit_stages.iter().chain(&rule.omit_stages).any(|s| s == "RequestReceived");
-            (logs && !omitted).then_some(Reached { rule, example: example? })
-        })
-    }
-
-    /// A request that no rule matches (it is not logged), if there is one.
-    pub fn unmatched(&self) -> Option<Request> {
-        self.landings(&self.everything()).unmatched
+            (logs(rule) && !omitted).then(|| example.clone().map(|example| Reached { rule, example })).flatten()
+        });
+        let logs_nothing =
+            landings.rules.iter().zip(&self.rules).all(|(example, rule)| example.is_none() || !logs(rule));
+        Summary { logged_twice, unmatched: landings.unmatched, logs_nothing }
     }
 
     /// The first rule that matches every request.
@@ -499,7 +509,7 @@ mod tests {
         assert_eq!(p.invalid(), []);
         assert_eq!(p.leaks(), []);
         assert_eq!(p.catch_all().map(|r| r.number), Some(12));
-        assert!(!p.logs_nothing());
+        assert!(!p.summary().logs_nothing);
     }
 
     #[test]
@@ -557,7 +567,7 @@ mod tests {
             "kind: Policy\nrules:\n- level: RequestResponse\n  nonResourceURLs: [\"/metrics\"]\n- level: None\n",
         );
         assert_eq!(p.leaks(), []);
-        assert!(!p.logs_nothing(), "rule 1 logs /metrics");
+        assert!(!p.summary().logs_nothing, "rule 1 logs /metrics");
     }
 
     #[test]
@@ -601,10 +611,13 @@ mod tests {
     fn everything_none_is_detected() {
         assert!(
             policy("kind: Policy\nrules:\n- level: None\n  users: [a]\n- level: None\n- level: Metadata\n")
-                .logs_nothing()
+                .summary()
+                .logs_nothing
         );
-        assert!(policy("kind: Policy\nrules:\n- level: None\n  users: [a]\n").logs_nothing());
-        assert!(!policy("kind: Policy\nrules:\n- level: Metadata\n  users: [a]\n- level: None\n").logs_nothing());
+        assert!(policy("kind: Policy\nrules:\n- level: None\n  users: [a]\n").summary().logs_nothing);
+        assert!(
+            !policy("kind: Policy\nrules:\n- level: Metadata\n  users: [a]\n- level: None\n").summary().logs_nothing
+        );
     }
 
     #[test]

@@ -548,7 +548,8 @@ fn policy_content(env: &Env) -> Outcome {
     if let Some(first) = leaks.iter().map(|l| l.rule).min() {
         findings.fix(format!("insert before rule {first}:\n{SENSITIVE_RULE}"));
     }
-    let twice = policy.logs_twice();
+    let summary = policy.summary();
+    let twice = &summary.logged_twice;
     if let Some(t) = &twice {
         findings.add(
             Status::Warn,
@@ -560,7 +561,7 @@ fn policy_content(env: &Env) -> Outcome {
         findings.fix("add at the top level: omitStages: [\"RequestReceived\"]");
     }
     let catch_all = policy.catch_all();
-    let unmatched = policy.unmatched();
+    let unmatched = &summary.unmatched;
     match (catch_all, &unmatched) {
         (None, Some(example)) => {
             findings.add(
@@ -585,7 +586,7 @@ fn policy_content(env: &Env) -> Outcome {
         }
         _ => {}
     }
-    if policy.logs_nothing() {
+    if summary.logs_nothing {
         findings.add(Status::Warn, format!("{path}: every request ends at level None: the audit log stays empty"));
         findings.fix("end the rules with `- level: Metadata`");
     }
