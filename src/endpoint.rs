@@ -555,6 +555,53 @@ mod tests {
         }
     }
 
+    fn dials(server: &str) -> Result<String, String> {
+        kubectl_target(server).map(|t| t.dials())
+    }
+
+    #[test]
+    fn what_kubectl_dials_for_a_kubeconfig_server() {
+        for (server, url) in [
+            ("https://192.0.2.1:6443", "https://192.0.2.1:6443"),
+            ("192.0.2.1", "http://192.0.2.1"),
+            ("192.0.2.1:6443", "http://192.0.2.1:6443"),
+            ("[2001:db8::1]:6443", "http://[2001:db8::1]:6443"),
+            ("2001:db8::1", "http://2001:db8::1"),
+            ("HTTPS://h:1", "https://h:1"),
+            ("https://r.example/k8s/clusters/c-x/", "https://r.example/k8s/clusters/c-x"),
+            ("https://h:6443/a/../b/?x=1#f", "https://h:6443/b"),
+            ("https://h:6443?x=1", "https://h:6443"),
+            ("https://h/", "https://h"),
+            ("https://h/ ", "https://h/ "),
+            ("ftp://h", "ftp://h"),
+            ("h", "http://h"),
+        ] {
+            assert_eq!(dials(server).as_deref(), Ok(url), "{server}");
+        }
+        for refused in ["r.example/k8s", "https://h ost", " https://h", "https:/h", "http://[::1"] {
+            assert!(dials(refused).is_err(), "{refused}: {:?}", dials(refused));
+        }
+    }
+
+    #[test]
+    fn what_the_probes_can_use() {
+        let probe = |s: &str| kubectl_target(s).and_then(|t| probe_target(&t));
+        assert_eq!(probe("https://h.example").map(|(h, p)| (h.to_string(), p)), Ok(("h.example".into(), 443)));
+        assert_eq!(probe("192.0.2.1").map(|(_, p)| p), Ok(80), "kubectl's http default port");
+        assert!(probe("2001:db8::1").is_err_and(|e| e.contains("brackets")));
+        assert!(probe("https://h:99999").is_err_and(|e| e.contains("not a port")));
+        assert!(probe("ftp://h").is_err_and(|e| e.contains("unsupported protocol scheme")));
+        let u = go_url_parse("https://u:p@h:1/x%20y", false).expect("url");
+        assert_eq!((u.host.as_str(), u.path.as_str(), u.hostname(), u.port()), ("h:1", "/x y", "h", Some("1")));
+    }
+
+    #[test]
+    fn proxy_urls_lose_their_credentials() {
+        assert_eq!(redact_url("http://user:secret@proxy:3128/x"), "http://***@proxy:3128/x");
+        assert_eq!(redact_url("socks5://proxy:1080"), "socks5://proxy:1080");
+        assert_eq!(redact_url("user:pw@proxy:1"), "***@proxy:1");
+    }
+
     #[test]
     fn classifies_private_addresses() {
         for (ip, private) in [

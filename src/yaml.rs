@@ -471,6 +471,69 @@ mod tests {
     }
 
     #[test]
+    fn plain_scalars_are_typed_as_go_yaml_v2_types_them() {
+        for b in ["y", "Yes", "ON", "true", "n", "off", "FALSE"] {
+            assert!(matches!(resolve_plain(b), GoKind::Bool(_)), "{b}");
+        }
+        for n in [
+            "1", "-7", "+3", "0x1F", "0o17", "0755", "0b101", "1_000", "1e3", "1.", ".5", ".inf", "-.INF", ".NaN", "08",
+        ] {
+            assert_eq!(resolve_plain(n), GoKind::Number, "{n}");
+        }
+        for t in ["yes!", "True1", "0x", "1.2.3", "2024-01-02", "2001:db8::1", "1e999", "-", "<<", "tRue", "~x"] {
+            assert_eq!(resolve_plain(t), GoKind::Str, "{t}");
+        }
+        for null in ["", "~", "null", "NULL"] {
+            assert_eq!(resolve_plain(null), GoKind::Null, "{null}");
+        }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct T {
+        a: Option<Scalar>,
+        b: Option<Vec<Scalar>>,
+    }
+
+    fn doc_and(text: &str) -> (Doc<'_>, T) {
+        let doc = Doc { text, file: Path::new("f.yaml"), reader: "the reader" };
+        (doc, serde_saphyr::from_str_with_options(text, go_options()).expect("parses"))
+    }
+
+    #[test]
+    fn styles_decide_the_type_as_in_go() {
+        let (doc, t) = doc_and("a: 'yes'\nb:\n- \"on\"\n- on\n- !!str off\n- |\n  y\n- |-  # a comment\n  n\n");
+        assert_eq!(doc.string(t.a.as_ref().expect("a"), "a").expect("quoted"), "yes");
+        let b = t.b.expect("b");
+        assert!(doc.string(&b[0], "b").is_ok());
+        let e = doc.string(&b[1], "b").expect_err("plain on");
+        assert!(e.what.contains("the reader reads it as a string") && e.line == Some(4), "{e}");
+        assert!(doc.string(&b[2], "b").is_ok(), "!!str");
+        assert!(doc.string(&b[3], "b").is_ok(), "block scalar");
+        assert_eq!(doc.string(&b[4], "b").expect("block scalar after a comment"), "n");
+        let (doc, t) = doc_and("a: &x 12\nb: [*x]\n");
+        assert!(doc.string(&t.b.expect("b")[0], "b").is_err(), "an alias of a number is a number");
+        let (doc, t) = doc_and("a: yes\n");
+        assert!(doc.bool(t.a.as_ref(), "a").expect("bool"));
+        let (doc, t) = doc_and("a: \"true\"\n");
+        assert!(doc.bool(t.a.as_ref(), "a").is_err(), "a string is no bool");
+        let (_, t) = doc_and("a: x\na: y\n");
+        assert_eq!(t.a.expect("a").value, "y", "the last value wins");
+    }
+
+    #[test]
+    fn only_the_first_document_counts() {
+        assert_eq!(first_document("a: 1\n---\nb: 2\n"), "a: 1\n");
+        assert_eq!(first_document("---\na: 1\n---\n"), "---\na: 1\n");
+        assert_eq!(first_document("# c\n--- \na: 1\n...\nb: [\n"), "# c\n--- \na: 1\n");
+        assert_eq!(first_document("---\n---\na: 1\n"), "---\n");
+        assert_eq!(first_document("--- {a: 1}\n--- {b: 2}\n"), "--- {a: 1}\n");
+        assert_eq!(first_document("a: |\n  ---x\n"), "a: |\n  ---x\n");
+        assert_eq!(go_base64("TWE=\nTWE=").map(|_| ()), None, "padding inside");
+        assert_eq!(go_base64("TW\r\nE=").as_deref(), Some(&b"Ma"[..]));
+        assert_eq!(go_base64("TW E="), None, "a space is not skipped");
+    }
+
+    #[test]
     fn binary_is_named_as_such() {
         let e = text(b"ok\n\xff\xfe", Path::new("bin")).expect_err("binary");
         assert_eq!(e.line, Some(2));
