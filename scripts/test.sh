@@ -15,6 +15,8 @@ command -v iptables-restore >/dev/null 2>&1 || packages+=(iptables)
 command -v nft >/dev/null 2>&1 || packages+=(nftables)
 command -v ipset >/dev/null 2>&1 || packages+=(ipset)
 command -v sysctl >/dev/null 2>&1 || packages+=(procps)
+# tests/tls_kubectl.rs makes certificates and serves them with the openssl command line.
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "scripts/test.sh: installing ${packages[*]}"
