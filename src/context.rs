@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::addressplan::AddressPlan;
 use crate::audit::AuditFiles;
 use crate::audit::version::KubeVersion;
-use crate::endpoint::{Endpoint, Host, ProxySetting, TlsSettings, private_range};
+use crate::endpoint::{Endpoint, EndpointFailure, Host, ProxySetting, TlsSettings, private_range};
 use crate::firewall::analysis::Request;
 use crate::firewall::eval::Flow;
 use crate::firewall::ipset::IpsetDb;
@@ -71,6 +71,12 @@ pub struct Context {
     pub tls: TlsSettings,
     /// Where the kubeconfig search looked when it found nothing (empty otherwise).
     pub endpoint_search: Vec<String>,
+    /// Why the kubeconfig gives no endpoint to probe (kubectl refuses it, or would not dial an
+    /// API server over TLS); `apiserver.endpoint` fails with it.
+    pub endpoint_failure: Option<EndpointFailure>,
+    /// What `apiserver.endpoint` should say about the endpoint it found (plain HTTP in kubectl, a
+    /// proxy path, paths read inside `--root`).
+    pub endpoint_notes: Vec<String>,
     /// Proxies the user's tools would use (kubeconfig `proxy-url`, `$HTTPS_PROXY`): reported, not used.
     pub proxies: Vec<ProxySetting>,
     /// `--dns-server`: resolve with this server instead of the system's.

@@ -1,4 +1,5 @@
-//! The API server endpoint: parsing `--apiserver` / kubeconfig `server` values, and classifying
+//! The API server endpoint: parsing `--apiserver`, reading a kubeconfig `server` the way kubectl
+//! (client-go on Go's `net/url`) does, deciding what the probes can connect to, and classifying
 //! addresses as private or public (which decides the network type).
 
 use std::fmt;
@@ -65,7 +66,7 @@ impl fmt::Display for EndpointSource {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TlsSettings {
     /// The kubeconfig CA; when set, client-go trusts nothing else.
-    pub ca: Option<crate::kubeconfig::CaBundle>,
+    pub ca: Option<CaBundle>,
     /// `tls-server-name`: the name verified (and sent as SNI) instead of the host.
     pub server_name: Option<String>,
     /// `insecure-skip-tls-verify: true`.
@@ -87,6 +88,19 @@ impl TlsSettings {
     }
 }
 
+/// Where a cluster's CA came from and the certificates it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaBundle {
+    /// `certificate-authority-data of cluster "c" in FILE`, or the CA file's path.
+    pub origin: String,
+    pub certs: Vec<rustls::pki_types::CertificateDer<'static>>,
+}
+
+/// A URL as it may be shown: without userinfo and query, whatever they hold.
+pub fn redact_url(url: &str) -> String {
+    crate::error::sanitize::url(url)
+}
+
 /// A proxy the user's tools would use; reported, never used by the probes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProxySetting {
@@ -96,26 +110,324 @@ pub struct ProxySetting {
     pub url: String,
 }
 
-/// Where to connect: `https://host:port`.
+/// Where to connect: `https://host:port`, and the path of a proxy in front of the API server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     pub host: Host,
     pub port: u16,
+    /// A path after the host (`/k8s/clusters/c-x` behind Rancher), cleaned as client-go joins it;
+    /// empty for an API server itself. The HTTP probes put it before `/readyz` and `/version`.
+    pub path: String,
     pub source: EndpointSource,
+    /// What kubectl dials for this kubeconfig (`http://…` when it would not use TLS); `None` for
+    /// `--apiserver`.
+    pub kubectl_dials: Option<String>,
 }
 
 impl Endpoint {
-    /// `https://host:port`, the form reports show.
+    /// `https://host:port`, the form reports show (with the proxy's path, when there is one).
     pub fn url(&self) -> String {
-        format!("https://{}:{}", self.host, self.port)
+        format!("https://{}:{}{}", self.host, self.port, self.path)
     }
+
+    /// The request path for `path` (`/readyz`) behind this endpoint's own path, escaped for the wire.
+    pub fn request_path(&self, path: &str) -> String {
+        format!("{}{path}", escape_path(&self.path))
+    }
+}
+
+/// Why the kubeconfig gives no endpoint the probes can use: kubectl refuses it, or kubectl
+/// would connect somewhere the security center cannot (plain HTTP, its default localhost:8080).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointFailure {
+    /// kubectl refuses the configuration before it connects, and where in client-go (`load`,
+    /// `context`, `validation`, `url`, `transport`, `ca-pem`, `stat`); `None`: it would connect,
+    /// but not to an API server over TLS.
+    pub refused: Option<&'static str>,
+    /// Why, in kubectl's words where it has them.
+    pub why: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    /// What kubectl would dial, when it would dial at all.
+    pub kubectl_dials: Option<String>,
+    /// The context and cluster it came from, when one was chosen.
+    pub source: Option<EndpointSource>,
+}
+
+/// A URL as Go's `net/url` parses it: only the parts client-go looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoUrl {
+    /// Lower-cased, as Go stores it.
+    pub scheme: String,
+    pub opaque: String,
+    /// Host and port as written (`URL.Host`).
+    pub host: String,
+    /// The path, percent-decoded.
+    pub path: String,
+    pub query: Option<String>,
+}
+
+impl GoUrl {
+    /// `URL.Hostname()`: the host without port and brackets.
+    pub fn hostname(&self) -> &str {
+        split_host_port(&self.host).0
+    }
+
+    /// `URL.Port()`: the digits after the last colon, when there are any.
+    pub fn port(&self) -> Option<&str> {
+        split_host_port(&self.host).1
+    }
+}
+
+fn split_host_port(host_port: &str) -> (&str, Option<&str>) {
+    let (mut host, mut port) = (host_port, None);
+    if let Some(colon) = host_port.rfind(':')
+        && valid_optional_port(&host_port[colon..])
+    {
+        host = &host_port[..colon];
+        port = Some(&host_port[colon + 1..]);
+    }
+    if host.len() >= 2 && host.starts_with('[') && host.ends_with(']') {
+        host = &host[1..host.len() - 1];
+    }
+    (host, port)
+}
+
+fn valid_optional_port(port: &str) -> bool {
+    port.is_empty() || port.strip_prefix(':').is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Go's `url.Parse` (`via_request = false`) and `url.ParseRequestURI` (`true`), for the URLs a
+/// kubeconfig holds. Errors are Go's words.
+pub fn go_url_parse(raw: &str, via_request: bool) -> Result<GoUrl, String> {
+    let raw = if via_request { raw } else { raw.split_once('#').map_or(raw, |(u, _)| u) };
+    if raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return Err("net/url: invalid control character in URL".into());
+    }
+    let mut url =
+        GoUrl { scheme: String::new(), opaque: String::new(), host: String::new(), path: String::new(), query: None };
+    if raw == "*" {
+        url.path = "*".into();
+        return Ok(url);
+    }
+    let (scheme, mut rest) = go_scheme(raw)?;
+    url.scheme = scheme.to_ascii_lowercase();
+    if rest.ends_with('?') && rest.matches('?').count() == 1 {
+        rest = &rest[..rest.len() - 1];
+    } else if let Some((before, query)) = rest.split_once('?') {
+        url.query = Some(query.to_string());
+        rest = before;
+    }
+    if !rest.starts_with('/') {
+        if !url.scheme.is_empty() {
+            url.opaque = rest.to_string();
+            return Ok(url);
+        }
+        if via_request {
+            return Err("invalid URI for request".into());
+        }
+        if rest.split('/').next().is_some_and(|segment| segment.contains(':')) {
+            return Err("first path segment in URL cannot contain colon".into());
+        }
+    }
+    if (!url.scheme.is_empty() || !via_request && !rest.starts_with("///")) && rest.starts_with("//") {
+        let after = &rest[2..];
+        let (authority, path) = match after.find('/') {
+            Some(i) => (&after[..i], &after[i..]),
+            None => (after, ""),
+        };
+        url.host = go_authority(authority)?;
+        rest = path;
+    }
+    url.path = percent_decode(rest, false)?;
+    Ok(url)
+}
+
+fn go_scheme(raw: &str) -> Result<(&str, &str), String> {
+    for (i, c) in raw.char_indices() {
+        match c {
+            'a'..='z' | 'A'..='Z' => {}
+            '0'..='9' | '+' | '-' | '.' if i == 0 => return Ok(("", raw)),
+            '0'..='9' | '+' | '-' | '.' => {}
+            ':' if i == 0 => return Err("missing protocol scheme".into()),
+            ':' => return Ok((&raw[..i], &raw[i + 1..])),
+            _ => return Ok(("", raw)),
+        }
+    }
+    Ok(("", raw))
+}
+
+/// The host of an authority (`user@host:port`); user information is checked, never returned.
+fn go_authority(authority: &str) -> Result<String, String> {
+    let host = match authority.rfind('@') {
+        Some(at) => {
+            let user = &authority[..at];
+            let allowed = |c: char| c.is_ascii_alphanumeric() || "-._:~!$&'()*+,;=%@".contains(c) || !c.is_ascii();
+            if !user.chars().all(allowed) {
+                return Err("net/url: invalid userinfo".into());
+            }
+            &authority[at + 1..]
+        }
+        None => authority,
+    };
+    if let Some(inner) = host.strip_prefix('[') {
+        let Some(close) = inner.rfind(']') else { return Err("missing ']' in host".into()) };
+        let after = &inner[close + 1..];
+        if !valid_optional_port(after) {
+            return Err(format!("invalid port {after:?} after host"));
+        }
+    } else if let Some(colon) = host.rfind(':')
+        && !valid_optional_port(&host[colon..])
+    {
+        return Err(format!("invalid port {:?} after host", &host[colon..]));
+    }
+    percent_decode(host, true)
+}
+
+/// Go's `unescape`: `%XX` sequences decoded; in a host, only the characters Go allows there.
+fn percent_decode(text: &str, host: bool) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = text.get(i + 1..i + 3).filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
+            let Some(hex) = hex else {
+                let shown: String = text[i..].chars().take(3).collect();
+                return Err(format!("invalid URL escape {shown:?}"));
+            };
+            out.push(u8::from_str_radix(hex, 16).map_err(|e| e.to_string())?);
+            i += 3;
+            continue;
+        }
+        if host && b < 0x80 && !(b.is_ascii_alphanumeric() || b"-_.~!$&'()*+,;=:[]<>\"".contains(&b)) {
+            return Err(format!("invalid character {:?} in host name", char::from(b)));
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| "invalid UTF-8 in URL".into())
+}
+
+/// A decoded path escaped again, as `URL.String()` writes it (`#`, `?`, `%`, spaces escaped).
+fn escape_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~$&+,/:;=@!'()*[]".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Go's `path.Clean`, for the path client-go joins before `/version`.
+fn clean_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Where kubectl connects for a kubeconfig `server`: client-go's rules, from the string to the
+/// URL its HTTP client dials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubectlTarget {
+    pub url: GoUrl,
+    /// The server had no scheme and client-go added `http://` (it adds `https://` only when the
+    /// TLS settings are known at that point, which for a kubeconfig they are not).
+    pub scheme_defaulted: bool,
+    /// The path client-go puts before every request (`/k8s/clusters/c-x`), `""` for none.
+    pub base_path: String,
+}
+
+impl KubectlTarget {
+    /// The URL kubectl dials, before the request's own path: `https://host:port/base`.
+    pub fn dials(&self) -> String {
+        format!("{}://{}{}", self.url.scheme, self.url.host, self.base_path)
+    }
+}
+
+/// client-go's reading of a kubeconfig `server`: the query and fragment after a path are dropped
+/// (`ClientConfig`), a value without a scheme or host gets `http://` and may then carry no path
+/// (`DefaultServerURL`). Errors are client-go's words; kubectl dials nothing then.
+pub fn kubectl_target(server: &str) -> Result<KubectlTarget, String> {
+    let mut host = server.to_string();
+    if let Ok(u) = go_url_parse(server, true)
+        && u.opaque.is_empty()
+        && u.path.len() > 1
+    {
+        // `URL.String()` without the query: scheme, `//host` when there is one, the path.
+        let scheme = if u.scheme.is_empty() { String::new() } else { format!("{}:", u.scheme) };
+        let authority = if u.host.is_empty() { String::new() } else { format!("//{}", u.host) };
+        host = format!("{scheme}{authority}{}", escape_path(&u.path));
+    }
+    let parsed = go_url_parse(&host, false);
+    let (url, scheme_defaulted) = match parsed {
+        Ok(u) if !u.scheme.is_empty() && !u.host.is_empty() => (u, false),
+        _ => {
+            let u =
+                go_url_parse(&format!("http://{host}"), false).map_err(|e| format!("parse \"http://{host}\": {e}"))?;
+            if !u.path.is_empty() && u.path != "/" {
+                return Err(format!("host must be a URL or a host:port pair: {host:?}"));
+            }
+            (u, true)
+        }
+    };
+    let cleaned = clean_path(&url.path);
+    let base_path = if cleaned == "/" { String::new() } else { cleaned };
+    Ok(KubectlTarget { url, scheme_defaulted, base_path })
+}
+
+/// What the probes can connect to for a kubectl target: TLS to the host and port kubectl dials.
+/// `Err` says why not (another scheme, a port out of range, a host that is not one).
+pub fn probe_target(target: &KubectlTarget) -> Result<(Host, u16), String> {
+    let url = &target.url;
+    let default_port = match url.scheme.as_str() {
+        "https" => 443,
+        "http" => 80,
+        other => {
+            return Err(format!(
+                "the scheme {other:?} is neither https nor http: kubectl fails with \"unsupported protocol scheme\""
+            ));
+        }
+    };
+    let port = match url.port().filter(|p| !p.is_empty()) {
+        None => default_port,
+        Some(p) => match p.parse::<u16>() {
+            Ok(0) | Err(_) => return Err(format!("port {p} is not a port number (1-65535): kubectl cannot dial it")),
+            Ok(n) => n,
+        },
+    };
+    let name = url.hostname();
+    let host = match name.parse::<IpAddr>() {
+        Ok(ip) => Host::Ip(ip),
+        Err(_) if name.contains(':') => {
+            return Err(format!(
+                "{:?} is read as host {name:?} and port {}: an IPv6 address needs brackets ([…])",
+                url.host,
+                url.port().unwrap_or_default()
+            ));
+        }
+        Err(_) => Host::Name(valid_dns_name(name).map_err(|why| format!("{name:?} {why}"))?),
+    };
+    Ok((host, port))
 }
 
 /// Parses `https://host[:port][/path]`, `host:port`, `host`, `[v6]:port` or a bare IPv6 literal.
 /// `https://` without a port means 443, as for kubectl; a bare host without a port means 6443.
 pub fn parse_server(text: &str) -> Result<(Host, u16), String> {
     // Messages quote the text, so a password in it must go first.
-    let redacted = crate::kubeconfig::redact_url(text.trim());
+    let redacted = redact_url(text.trim());
     let t = redacted.as_str();
     if t.is_empty() {
         return Err("empty API server address; expected https://host:port or host:port".into());
@@ -250,6 +562,53 @@ mod tests {
             let e = parse_server(bad).unwrap_err();
             assert!(!e.contains("secret"), "{e}");
         }
+    }
+
+    fn dials(server: &str) -> Result<String, String> {
+        kubectl_target(server).map(|t| t.dials())
+    }
+
+    #[test]
+    fn what_kubectl_dials_for_a_kubeconfig_server() {
+        for (server, url) in [
+            ("https://192.0.2.1:6443", "https://192.0.2.1:6443"),
+            ("192.0.2.1", "http://192.0.2.1"),
+            ("192.0.2.1:6443", "http://192.0.2.1:6443"),
+            ("[2001:db8::1]:6443", "http://[2001:db8::1]:6443"),
+            ("2001:db8::1", "http://2001:db8::1"),
+            ("HTTPS://h:1", "https://h:1"),
+            ("https://r.example/k8s/clusters/c-x/", "https://r.example/k8s/clusters/c-x"),
+            ("https://h:6443/a/../b/?x=1#f", "https://h:6443/b"),
+            ("https://h:6443?x=1", "https://h:6443"),
+            ("https://h/", "https://h"),
+            ("https://h/ ", "https://h/ "),
+            ("ftp://h", "ftp://h"),
+            ("h", "http://h"),
+        ] {
+            assert_eq!(dials(server).as_deref(), Ok(url), "{server}");
+        }
+        for refused in ["r.example/k8s", "https://h ost", " https://h", "https:/h", "http://[::1"] {
+            assert!(dials(refused).is_err(), "{refused}: {:?}", dials(refused));
+        }
+    }
+
+    #[test]
+    fn what_the_probes_can_use() {
+        let probe = |s: &str| kubectl_target(s).and_then(|t| probe_target(&t));
+        assert_eq!(probe("https://h.example").map(|(h, p)| (h.to_string(), p)), Ok(("h.example".into(), 443)));
+        assert_eq!(probe("192.0.2.1").map(|(_, p)| p), Ok(80), "kubectl's http default port");
+        assert!(probe("2001:db8::1").is_err_and(|e| e.contains("brackets")));
+        assert!(probe("https://h:99999").is_err_and(|e| e.contains("not a port")));
+        assert!(probe("ftp://h").is_err_and(|e| e.contains("unsupported protocol scheme")));
+        let u = go_url_parse("https://u:p@h:1/x%20y", false).expect("url");
+        assert_eq!((u.host.as_str(), u.path.as_str(), u.hostname(), u.port()), ("h:1", "/x y", "h", Some("1")));
+    }
+
+    #[test]
+    fn proxy_urls_lose_their_credentials() {
+        assert_eq!(redact_url("http://user:secret@proxy:3128/x"), "http://***@proxy:3128/x");
+        assert_eq!(redact_url("socks5://proxy:1080"), "socks5://proxy:1080");
+        assert_eq!(redact_url("user:pw@proxy:1"), "***@proxy:1");
     }
 
     #[test]

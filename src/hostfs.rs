@@ -407,6 +407,12 @@ pub fn read_file(path: &Path, kind: Kind) -> Result<Vec<u8>, InputError> {
     }
 }
 
+/// `open(2)` succeeds on the path, without blocking on a FIFO: what Go's `os.Open` answers when
+/// client-go checks that a file a kubeconfig names exists.
+pub fn opens(path: &Path) -> bool {
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).is_ok()
+}
+
 /// Reads a file the user named that may be absent.
 pub fn read_optional(path: &Path, kind: Kind) -> Result<Option<Vec<u8>>, InputError> {
     match std::fs::symlink_metadata(path) {

@@ -2,8 +2,10 @@
 //! environment, volume mounts, hostPath volumes and image, each with the line it is written on.
 //!
 //! The serde structs cover only the fields the checks read; everything else is ignored, as the
-//! kubelet would accept it. What the kubelet would reject outright (not a Pod, no containers,
-//! a volume mount without a name) is an input error.
+//! kubelet would accept it. The file is read as the kubelet reads a static pod (`sigs.k8s.io/yaml`
+//! on the first document, then typed Go fields): what the kubelet would reject outright (not a
+//! Pod, no containers, a volume mount without a name, a `command` or `args` item that is an
+//! unquoted number or boolean — `command` is `[]string`) is an input error naming the line.
 
 use std::path::Path;
 
@@ -11,6 +13,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::InputError;
+use crate::yaml::{Doc, GoKind, Scalar};
 
 /// One command-line flag: `--name=value`, `--name value` or a bare `--name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +192,7 @@ fn covers(mount: &str, path: &str) -> bool {
 
 #[derive(Deserialize)]
 struct Header {
-    kind: Option<Spanned<String>>,
+    kind: Option<Scalar>,
 }
 
 #[derive(Deserialize)]
@@ -206,10 +209,10 @@ struct RawSpec {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawContainer {
-    name: Option<String>,
-    image: Option<Spanned<String>>,
-    command: Option<Vec<Spanned<String>>>,
-    args: Option<Vec<Spanned<String>>>,
+    name: Option<Scalar>,
+    image: Option<Scalar>,
+    command: Option<Vec<Scalar>>,
+    args: Option<Vec<Scalar>>,
     env: Option<Vec<Spanned<RawEnv>>>,
     volume_mounts: Option<Vec<Spanned<RawMount>>>,
 }
@@ -217,42 +220,32 @@ struct RawContainer {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawEnv {
-    name: String,
-    value: Option<RawScalar>,
+    name: Scalar,
+    value: Option<Scalar>,
     value_from: Option<serde::de::IgnoredAny>,
-}
-
-/// A YAML scalar as written: quoted and plain strings are `Text`; plain `true`/`10` are not.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawScalar {
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Text(String),
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawMount {
-    name: String,
-    mount_path: String,
-    read_only: Option<bool>,
-    sub_path: Option<String>,
+    name: Scalar,
+    mount_path: Scalar,
+    read_only: Option<Scalar>,
+    sub_path: Option<Scalar>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawVolume {
-    name: String,
+    name: Scalar,
     host_path: Option<RawHostPath>,
 }
 
 #[derive(Deserialize)]
 struct RawHostPath {
-    path: String,
+    path: Scalar,
     #[serde(rename = "type")]
-    kind: Option<String>,
+    kind: Option<Scalar>,
 }
 
 fn line(location: &serde_saphyr::Location) -> usize {
@@ -264,107 +257,125 @@ pub fn path_of(component: &str) -> String {
     format!("/etc/kubernetes/manifests/{component}.yaml")
 }
 
-/// Parses a static pod manifest and picks the container of `component` (e.g. `kube-apiserver`).
+/// Parses a static pod manifest as the kubelet does and picks the container of `component`
+/// (e.g. `kube-apiserver`).
 pub fn parse(bytes: &[u8], file: &Path, component: &str) -> Result<Manifest, InputError> {
     let expected = format!("a {component} static pod manifest (YAML, kind: Pod)");
     let expected = expected.as_str();
-    let text = crate::yaml::text(bytes, file)?;
+    let text = crate::yaml::first_document(crate::yaml::text(bytes, file)?);
+    let doc = Doc { text, file, reader: "the kubelet" };
+    let options = crate::yaml::go_options;
     // Kind first: a Deployment or a kubeconfig should be called what it is, not fail on a field.
-    let header: Option<Header> =
-        serde_saphyr::from_str(text).map_err(|e| crate::yaml::yaml_error(file, &e, expected))?;
+    let header: Option<Header> = serde_saphyr::from_str_with_options(text, options())
+        .map_err(|e| crate::yaml::yaml_error(file, &e, expected))?;
     let Some(header) = header else { return Err(InputError::at(file, None, format!("is empty; expected {expected}"))) };
     match &header.kind {
-        Some(kind) if kind.value == "Pod" => {}
+        Some(kind) if doc.string(kind, "kind")? == "Pod" => {}
         Some(kind) => {
             return Err(InputError::at(
                 file,
-                Some(line(&kind.referenced)),
+                Some(kind.line),
                 format!("kind is {}, not Pod; expected {expected}", crate::error::sanitize::identifier(&kind.value)),
             ));
         }
         None => return Err(InputError::at(file, None, format!("has no kind; expected {expected}"))),
     }
-    let pod: RawPod = serde_saphyr::from_str(text).map_err(|e| crate::yaml::yaml_error(file, &e, expected))?;
+    let pod: RawPod = serde_saphyr::from_str_with_options(text, options())
+        .map_err(|e| crate::yaml::yaml_error(file, &e, expected))?;
     let (containers, volumes) = pod.spec.map(|s| (s.containers, s.volumes)).unwrap_or_default();
-    let container = pick_container(containers.as_deref().unwrap_or_default(), component).ok_or_else(|| {
+    let containers = containers.unwrap_or_default();
+    let container = pick_container(&doc, &containers, component)?.ok_or_else(|| {
         InputError::at(
             file,
             None,
             format!("spec.containers has no {component} container; expected the {component} static pod"),
         )
     })?;
-    Ok(to_manifest(container, volumes.unwrap_or_default()))
+    to_manifest(&doc, container, volumes.unwrap_or_default())
 }
 
 /// The container named after the component, else the one running its binary, else the only container.
-fn pick_container<'a>(containers: &'a [Spanned<RawContainer>], component: &str) -> Option<&'a RawContainer> {
-    let runs_component = |c: &RawContainer| {
-        c.command.as_ref().and_then(|cmd| cmd.first()).is_some_and(|p| p.value.rsplit('/').next() == Some(component))
-    };
-    containers
-        .iter()
-        .map(|c| &c.value)
-        .find(|c| c.name.as_deref() == Some(component))
-        .or_else(|| containers.iter().map(|c| &c.value).find(|c| runs_component(c)))
-        .or_else(|| if containers.len() == 1 { containers.first().map(|c| &c.value) } else { None })
+fn pick_container<'a>(
+    doc: &Doc<'_>,
+    containers: &'a [Spanned<RawContainer>],
+    component: &str,
+) -> Result<Option<&'a RawContainer>, InputError> {
+    let mut named = None;
+    let mut running = None;
+    for c in containers.iter().map(|c| &c.value) {
+        let name = doc.opt_string(c.name.as_ref(), "containers[].name")?;
+        let program = c.command.as_ref().and_then(|cmd| cmd.first()).map(|p| p.value.as_str()).unwrap_or_default();
+        if name == component && named.is_none() {
+            named = Some(c);
+        }
+        if program.rsplit('/').next() == Some(component) && running.is_none() {
+            running = Some(c);
+        }
+    }
+    let only = if containers.len() == 1 { containers.first().map(|c| &c.value) } else { None };
+    Ok(named.or(running).or(only))
 }
 
-fn to_manifest(c: &RawContainer, volumes: Vec<Spanned<RawVolume>>) -> Manifest {
+fn to_manifest(doc: &Doc<'_>, c: &RawContainer, volumes: Vec<Spanned<RawVolume>>) -> Result<Manifest, InputError> {
+    let command = doc.strings(c.command.as_deref(), "command")?;
+    let args = doc.strings(c.args.as_deref(), "args")?;
+    let lines = |list: &Option<Vec<Scalar>>| -> Vec<usize> { list.iter().flatten().map(|s| s.line).collect() };
+    let (command_lines, args_lines) = (lines(&c.command), lines(&c.args));
     // The program is command[0] when a command is given; everything after it, then args, are its arguments.
-    let command = c.command.as_deref().unwrap_or_default();
-    let program_args = command.iter().skip(usize::from(command.first().is_some_and(|p| !p.value.starts_with('-'))));
-    let args: Vec<(String, Option<usize>)> = program_args
-        .chain(c.args.as_deref().unwrap_or_default())
-        .map(|a| (a.value.clone(), Some(line(&a.referenced))))
-        .collect();
-    let env = c
-        .env
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .map(|e| EnvVar {
-            name: e.value.name.clone(),
-            value: match (&e.value.value, &e.value.value_from) {
-                (Some(RawScalar::Text(t)), _) => EnvValue::Text(t.clone()),
-                (Some(RawScalar::Bool(b)), _) => EnvValue::NotText(b.to_string()),
-                (Some(RawScalar::Int(i)), _) => EnvValue::NotText(i.to_string()),
-                (Some(RawScalar::Float(f)), _) => EnvValue::NotText(f.to_string()),
-                (None, Some(_)) => EnvValue::From,
-                (None, None) => EnvValue::Absent,
-            },
-            line: line(&e.referenced),
-        })
-        .collect();
-    let mounts = c
-        .volume_mounts
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .map(|m| VolumeMount {
-            name: m.value.name.clone(),
-            mount_path: m.value.mount_path.clone(),
-            read_only: m.value.read_only.unwrap_or(false),
-            sub_path: m.value.sub_path.clone().filter(|s| !s.is_empty()),
-            line: line(&m.referenced),
-        })
-        .collect();
-    let volumes = volumes
+    let skip = usize::from(command.first().is_some_and(|p| !p.starts_with('-')));
+    let program_args: Vec<(String, Option<usize>)> = command
         .into_iter()
-        .map(|v| Volume {
-            line: line(&v.referenced),
-            name: v.value.name,
-            host_path: v.value.host_path.map(|h| HostPath { path: h.path, kind: h.kind.filter(|k| !k.is_empty()) }),
-        })
+        .zip(command_lines)
+        .skip(skip)
+        .chain(args.into_iter().zip(args_lines))
+        .map(|(a, line)| (a, Some(line)))
         .collect();
-    Manifest {
-        container: c.name.clone().unwrap_or_default(),
-        image: c.image.as_ref().map(|i| i.value.clone()),
-        image_line: c.image.as_ref().map(|i| line(&i.referenced)),
-        flags: parse_flags(&args),
+    let mut env = Vec::new();
+    for e in c.env.as_deref().unwrap_or_default() {
+        let value = match (&e.value.value, &e.value.value_from) {
+            // An unquoted `true` or `10` is reported by audit.collector-env (the kubelet refuses
+            // the pod): kept as written.
+            (Some(v), _) => match doc.kind(v) {
+                GoKind::Str => EnvValue::Text(v.value.clone()),
+                GoKind::Null => EnvValue::Absent,
+                GoKind::Bool(_) | GoKind::Number => EnvValue::NotText(v.value.clone()),
+            },
+            (None, Some(_)) => EnvValue::From,
+            (None, None) => EnvValue::Absent,
+        };
+        env.push(EnvVar { name: doc.string(&e.value.name, "env[].name")?, value, line: line(&e.referenced) });
+    }
+    let mut mounts = Vec::new();
+    for m in c.volume_mounts.as_deref().unwrap_or_default() {
+        mounts.push(VolumeMount {
+            name: doc.string(&m.value.name, "volumeMounts[].name")?,
+            mount_path: doc.string(&m.value.mount_path, "volumeMounts[].mountPath")?,
+            read_only: doc.bool(m.value.read_only.as_ref(), "volumeMounts[].readOnly")?,
+            sub_path: Some(doc.opt_string(m.value.sub_path.as_ref(), "volumeMounts[].subPath")?)
+                .filter(|s| !s.is_empty()),
+            line: line(&m.referenced),
+        });
+    }
+    let mut vols = Vec::new();
+    for v in volumes {
+        let host_path = match &v.value.host_path {
+            Some(h) => Some(HostPath {
+                path: doc.string(&h.path, "hostPath.path")?,
+                kind: Some(doc.opt_string(h.kind.as_ref(), "hostPath.type")?).filter(|k| !k.is_empty()),
+            }),
+            None => None,
+        };
+        vols.push(Volume { line: line(&v.referenced), name: doc.string(&v.value.name, "volumes[].name")?, host_path });
+    }
+    Ok(Manifest {
+        container: doc.opt_string(c.name.as_ref(), "containers[].name")?,
+        image: c.image.as_ref().map(|i| doc.string(i, "image")).transpose()?.filter(|i| !i.is_empty()),
+        image_line: c.image.as_ref().map(|i| i.line),
+        flags: parse_flags(&program_args),
         env,
         mounts,
-        volumes,
-    }
+        volumes: vols,
+    })
 }
 
 #[cfg(test)]
@@ -520,11 +531,16 @@ spec:
         for (text, line) in [
             ("kind: Pod\nspec:\n  containers: [\n", Some(3)),
             ("kind: Pod\nspec:\n  containers: 5\n", Some(3)),
-            ("kind: Pod\nkind: Pod\n", Some(2)),
             ("- kind: Pod\n", Some(1)),
             ("", None),
             ("# only a comment\n", None),
-            ("kind: Pod\n---\nkind: Pod\n", Some(3)),
+            // What the kubelet refuses: `command` and `args` are lists of strings.
+            ("kind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    - 10\n", Some(6)),
+            ("kind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n    args: [--v, yes]\n", Some(5)),
+            (
+                "kind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n    volumeMounts:\n    - {name: a, mountPath: /a, readOnly: \"true\"}\n",
+                Some(6),
+            ),
         ] {
             let e = parse_text(text).expect_err(text);
             assert_eq!(e.file, "kube-apiserver.yaml");
@@ -538,6 +554,25 @@ spec:
         assert!(parse_text(laughs).is_err());
         assert!(parse_text(&"[".repeat(100_000)).is_err());
         assert!(parse(&(0..=255u8).collect::<Vec<_>>(), Path::new("bin"), "kube-apiserver").is_err());
+    }
+
+    #[test]
+    fn read_as_the_kubelet_reads_it() {
+        // The first document only, and a repeated key keeps its last value.
+        let m = parse_text(&format!("{SEED}---\nkind: [not yaml\n")).expect("first document");
+        assert_eq!(m.container, "kube-apiserver");
+        let twice = SEED.replace("    name: kube-apiserver\n", "    name: other\n    name: kube-apiserver\n");
+        assert_eq!(parse_text(&twice).expect("last value wins").container, "kube-apiserver");
+        let e = parse_text(
+            &SEED
+                .replace("--audit-log-maxage=30", "--audit-log-maxage")
+                .replace("    - --audit-policy-file", "    - 30\n    - --audit-policy-file"),
+        )
+        .expect_err("an unquoted number in command");
+        assert_eq!(e.line, Some(14), "{e}");
+        assert!(e.what.contains("command is an unquoted number") && e.what.contains("the kubelet"), "{e}");
+        let quoted = SEED.replace("    - --audit-policy-file", "    - \"30\"\n    - --audit-policy-file");
+        assert!(parse_text(&quoted).is_ok());
     }
 
     #[test]

@@ -12,8 +12,11 @@ use crate::addressplan::AddressPlan;
 use crate::audit::AuditFiles;
 use crate::cli::RunArgs;
 use crate::context::{Context, FirewallInput, Forwarding, LiveMode};
-use crate::endpoint::{DEFAULT_APISERVER_PORT, Endpoint, EndpointSource, ProxySetting, TlsSettings, parse_server};
-use crate::error::{Error, InputError};
+use crate::endpoint::{
+    DEFAULT_APISERVER_PORT, Endpoint, EndpointFailure, EndpointSource, ProxySetting, TlsSettings, parse_server,
+    redact_url,
+};
+use crate::error::Error;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::ranges::Family;
 use crate::firewall::{self, Spec, live};
@@ -21,7 +24,7 @@ use crate::forward::ForwardSpec;
 use crate::forward::host::HostState;
 use crate::forward::portproxy;
 use crate::hostfs::{self, HostRoot};
-use crate::kubeconfig::{self, Located};
+use crate::kubeconfig::{self, Discovery};
 use crate::region::RegionTable;
 use crate::report::Target;
 use crate::report::fleet::NodeFacts;
@@ -36,10 +39,11 @@ pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Con
     };
     let root = HostRoot::new(&args.root);
     let found = find_endpoint(args, &kubeconfig::Search::from_env(args.kubeconfig.clone(), root.clone()))?;
-    let FoundEndpoint { endpoint, tls, endpoint_search, mut proxies } = found;
+    let FoundEndpoint { endpoint, tls, endpoint_search, mut proxies, failure: endpoint_failure, notes: endpoint_notes } =
+        found;
     for var in ["HTTPS_PROXY", "https_proxy"] {
         if let Some(url) = std::env::var(var).ok().filter(|u| !u.trim().is_empty()) {
-            proxies.push(ProxySetting { source: format!("${var}"), url: kubeconfig::redact_url(url.trim()) });
+            proxies.push(ProxySetting { source: format!("${var}"), url: redact_url(url.trim()) });
             break;
         }
     }
@@ -112,6 +116,8 @@ pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Con
         endpoint,
         tls,
         endpoint_search,
+        endpoint_failure,
+        endpoint_notes,
         proxies,
         dns_server,
         icmp: !args.no_icmp,
@@ -136,66 +142,51 @@ struct FoundEndpoint {
     tls: TlsSettings,
     endpoint_search: Vec<String>,
     proxies: Vec<ProxySetting>,
+    failure: Option<EndpointFailure>,
+    notes: Vec<String>,
 }
 
 /// `--apiserver` wins for the address; with `--kubeconfig` or `--context` too, the kubeconfig's
 /// context still gives the CA and TLS settings, as with `kubectl --server`. Without `--apiserver`,
-/// kubectl's kubeconfig search.
+/// kubectl's kubeconfig resolution (`kubeconfig::resolve`): a kubeconfig kubectl refuses, or one
+/// whose server the probes cannot use, is a finding for `apiserver.endpoint`, not an error.
 fn find_endpoint(args: &RunArgs, search: &kubeconfig::Search) -> Result<FoundEndpoint, Error> {
     let flag = match &args.apiserver {
         Some(text) => Some(parse_server(text).map_err(|e| Error::Usage(format!("--apiserver: {e}")))?),
         None => None,
     };
+    let none = FoundEndpoint {
+        endpoint: None,
+        tls: TlsSettings::default(),
+        endpoint_search: vec![],
+        proxies: vec![],
+        failure: None,
+        notes: vec![],
+    };
     if flag.is_some() && args.kubeconfig.is_none() && args.context.is_none() {
-        let endpoint = flag.map(|(host, port)| Endpoint { host, port, source: EndpointSource::Flag });
-        return Ok(FoundEndpoint { endpoint, tls: TlsSettings::default(), endpoint_search: vec![], proxies: vec![] });
+        let endpoint = flag.map(|(host, port)| Endpoint {
+            host,
+            port,
+            path: String::new(),
+            source: EndpointSource::Flag,
+            kubectl_dials: None,
+        });
+        return Ok(FoundEndpoint { endpoint, ..none });
     }
-    let files = match kubeconfig::locate(search)? {
-        Located::Found { via, files } => (via, files),
-        Located::NotFound { looked } => {
-            if let Some(name) = &args.context {
-                return Err(Error::Usage(format!("--context {name}: no kubeconfig found ({})", looked.join("; "))));
+    let server = flag.as_ref().map(|(host, port)| format!("https://{host}:{port}"));
+    Ok(match kubeconfig::resolve(search, args.context.as_deref(), server.as_deref()).discovery() {
+        Discovery::NotFound { looked } => FoundEndpoint { endpoint_search: looked, ..none },
+        Discovery::Unreadable(e) => return Err(e.into()),
+        Discovery::Failed(failure) => FoundEndpoint { failure: Some(failure), ..none },
+        Discovery::Found { mut endpoint, tls, proxy_url, notes } => {
+            if flag.is_some() {
+                endpoint.source = EndpointSource::Flag;
             }
-            return Ok(FoundEndpoint {
-                endpoint: None,
-                tls: TlsSettings::default(),
-                endpoint_search: looked,
-                proxies: vec![],
-            });
+            let proxies =
+                proxy_url.map(|url| ProxySetting { source: "kubeconfig proxy-url".into(), url }).into_iter().collect();
+            FoundEndpoint { endpoint: Some(endpoint), tls, proxies, notes, ..none }
         }
-    };
-    let (via, files) = files;
-    let selected = kubeconfig::load(&files, args.context.as_deref())?;
-    let tls = TlsSettings {
-        ca: selected.ca.clone(),
-        server_name: selected.tls_server_name.clone(),
-        insecure: selected.insecure,
-    };
-    let proxies = selected
-        .proxy_url
-        .iter()
-        .map(|url| ProxySetting { source: "kubeconfig proxy-url".into(), url: url.clone() })
-        .collect();
-    let endpoint = match flag {
-        Some((host, port)) => Endpoint { host, port, source: EndpointSource::Flag },
-        None => {
-            let (host, port) = parse_server(&selected.server).map_err(|e| {
-                InputError::at(
-                    &selected.cluster_file,
-                    None,
-                    format!("cluster {:?}: field server: {e}", selected.cluster),
-                )
-            })?;
-            let source = EndpointSource::Kubeconfig {
-                file: selected.file.display().to_string(),
-                context: selected.context.clone(),
-                cluster: selected.cluster.clone(),
-                via: via.as_str().to_string(),
-            };
-            Endpoint { host, port, source }
-        }
-    };
-    Ok(FoundEndpoint { endpoint: Some(endpoint), tls, endpoint_search: vec![], proxies })
+    })
 }
 
 /// `IP:PORT`, `[IPv6]:PORT`, or a bare IP (port 53).

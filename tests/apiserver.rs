@@ -133,6 +133,34 @@ fn certificate_failures_fail_with_the_chain_and_the_exact_reason() {
 }
 
 #[test]
+fn a_self_signed_server_certificate_trusted_as_the_kubeconfig_ca_passes_and_another_one_fails() {
+    // What `openssl req -x509` makes (CA:TRUE), listed as certificate-authority: kubectl and curl
+    // accept it, because Go trusts a leaf that is itself in the roots.
+    let (pinned, pem) = Leaf::self_signed_ca(&["127.0.0.1"]);
+    let (other, _) = Leaf::self_signed_ca(&["127.0.0.1"]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("server.crt"), &pem).unwrap();
+    for (leaf, expected) in [(&pinned, "pass"), (&other, "fail")] {
+        let server = ApiServer::start(leaf, Answers::default());
+        let text = format!(
+            "current-context: t\ncontexts:\n- name: t\n  context: {{cluster: c}}\nclusters:\n- name: c\n  cluster:\n    server: {}\n    certificate-authority: server.crt\n",
+            server.url()
+        );
+        let kc = dir.path().join("kc");
+        std::fs::write(&kc, text).unwrap();
+        let (report, _) = run_json(&["--kubeconfig", kc.to_str().unwrap(), "--only", "apiserver.tls"]);
+        let tls = check(&report, "apiserver.tls");
+        assert_eq!(tls["status"], expected, "{tls}");
+        if expected == "fail" {
+            assert_eq!(tls["evidence"]["verification"]["kind"], "not-the-trusted-certificate", "{tls}");
+            let message = tls["message"].as_str().unwrap();
+            assert!(message.contains("the server's certificate is not the one the kubeconfig trusts"), "{message}");
+            assert!(!tls["remediation"].as_array().unwrap().is_empty(), "{tls}");
+        }
+    }
+}
+
+#[test]
 fn expiry_within_30_days_warns() {
     let ca = Ca::new("soon");
     let tls = tls_against(&ca.leaf(&["127.0.0.1"], -300, 10), &ca);

@@ -16,7 +16,7 @@ use common::{bin, fixture, stderr, stdout};
 const CLUSTER: &str = "c0ffee00c0ffee00c0ffee00c0ffee00";
 
 /// Every audit check, in report order.
-const AUDIT_IDS: [&str; 9] = [
+const AUDIT_IDS: [&str; 11] = [
     "audit.k8s-version",
     "audit.policy-file",
     "audit.policy-content",
@@ -25,6 +25,8 @@ const AUDIT_IDS: [&str; 9] = [
     "audit.collector-env",
     "audit.apiserver-running",
     "audit.log-written",
+    "audit.apiserver-image",
+    "audit.pool-seen",
     "audit.collector-installed",
 ];
 
@@ -74,9 +76,18 @@ impl Node {
         let root = self.root().to_str().expect("utf-8 temp path");
         // `--only audit` unless the test narrows the selection itself.
         let only: &[&str] = if extra.contains(&"--only") { &[] } else { &["--only", "audit"] };
+        // The fixtures' masters are in cn-shenzhen's VPC (their registry-vpc images say so); the
+        // region table has documentation addresses only.
+        let regions = fixture("audit/regions.json");
+        let region: Vec<&str> = if extra.contains(&"--region") {
+            vec![]
+        } else {
+            vec!["--regions-file", regions.to_str().expect("path"), "--region", "cn-shenzhen", "--network", "vpc"]
+        };
         let out = bin()
             .args(["--root", root, "--audit", "--format", "json"])
             .args(only)
+            .args(region)
             .args(extra)
             .output()
             .expect("the binary runs");
@@ -107,6 +118,8 @@ impl Node {
 fn expected(changes: &[(&str, &str)]) -> BTreeMap<String, String> {
     let mut map: BTreeMap<String, String> = AUDIT_IDS.iter().map(|id| (id.to_string(), "pass".to_string())).collect();
     map.insert("audit.collector-installed".into(), "manual".into());
+    // No request from the pool in the fixtures' logs: the state before the join.
+    map.insert("audit.pool-seen".into(), "skip".into());
     for (id, status) in changes {
         assert!(map.insert(id.to_string(), status.to_string()).is_some(), "unknown id {id}");
     }
@@ -133,7 +146,9 @@ fn the_seeds_policy_on_1_20_is_deprecated() {
     let messages = assert_fixture("seed-policy-on-1.20", &[("audit.policy-file", "warn")]);
     let m = &messages["audit.policy-file"];
     assert!(m.contains("audit.k8s.io/v1beta1") && m.contains("deprecated"), "{m}");
-    assert!(messages["audit.k8s-version"].contains("v1.20.4") && messages["audit.k8s-version"].contains("image tag"));
+    // The version comes from the control plane's images (the other components', then the API server's).
+    let v = &messages["audit.k8s-version"];
+    assert!(v.contains("v1.20.4") && v.contains("images"), "{v}");
 }
 
 #[test]
@@ -273,9 +288,69 @@ fn secrets_at_request_response_fail_the_content_check_naming_the_rule() {
 
 #[test]
 fn a_running_process_that_differs_warns() {
-    // DESIGN.md §3: differing flags mean the manifest was edited but not yet picked up: warn.
-    let messages = assert_fixture("running-process-differs", &[("audit.apiserver-running", "warn")]);
+    // DESIGN.md §3: differing flags mean the manifest was edited but not yet picked up: warn; and
+    // before the restart the log is not judged (it cannot be written yet).
+    let messages = assert_fixture(
+        "running-process-differs",
+        &[("audit.apiserver-running", "warn"), ("audit.log-written", "skip")],
+    );
     assert!(messages["audit.apiserver-running"].contains("--audit-log-path"));
+    assert!(messages["audit.log-written"].contains("not been restarted"), "{messages:?}");
+}
+
+#[test]
+fn a_master_edited_right_has_no_failing_check_before_and_after_its_restart() {
+    // Before: the manifest and policy are right, kube-apiserver still runs without the audit
+    // flags, and there is no audit log yet.
+    let node = Node::from_fixture("running-process-differs");
+    let before = node.statuses(&[]);
+    let failing: Vec<&String> = before.iter().filter(|(_, (s, _))| s == "fail").map(|(id, _)| id).collect();
+    assert!(failing.is_empty(), "before the restart: {before:#?}");
+    assert_eq!(before["audit.log-written"].0, "skip");
+    assert_eq!(before["audit.pool-seen"].0, "skip");
+    // After: the restarted process has the flags, the log is written, and the security center's
+    // requests (from a cn-shenzhen pool address, a documentation address here) are in it.
+    let after = Node::from_fixture("seed-policy-fixed");
+    let from_pool = EVENT.replace(
+        r#""verb":"update""#,
+        r#""verb":"get","sourceIPs":["198.51.100.70"],"stageTimestamp":"2026-12-01T08:30:00.123456Z""#,
+    );
+    after.write_log(&format!("{EVENT}\n{from_pool}\n{EVENT}\n"), Duration::ZERO);
+    let got = after.statuses(&[]);
+    let mut want = expected(&[]);
+    want.insert("audit.pool-seen".into(), "pass".into());
+    let statuses: BTreeMap<String, String> = got.iter().map(|(id, (s, _))| (id.clone(), s.clone())).collect();
+    assert_eq!(statuses, want, "{got:#?}");
+    let seen = &got["audit.pool-seen"].1;
+    assert!(
+        seen.contains("198.51.100.70") && seen.contains("2026-12-01T08:30:00.123456Z") && seen.contains("1 request"),
+        "{seen}"
+    );
+}
+
+#[test]
+fn the_vendors_image_line_on_a_1_28_master_fails_the_image_check() {
+    let messages = assert_fixture("vendor-image-on-1.28", &[("audit.apiserver-image", "fail")]);
+    let m = &messages["audit.apiserver-image"];
+    assert!(m.contains("v1.20.4") && m.contains("8 minor versions") && m.contains("kube-"), "{m}");
+    // The version is the control plane's, not the pasted tag's.
+    let v = &messages["audit.k8s-version"];
+    assert!(v.contains("v1.28.3") && v.contains("v1.20.4"), "{v}");
+    // In another region, the VPC-only registry fails it too.
+    let node = Node::from_fixture("vendor-image-on-1.28");
+    let regions = fixture("audit/regions.json");
+    let args = ["--regions-file", regions.to_str().expect("path"), "--region", "cn-hangzhou", "--network", "vpc"];
+    let (status, message) =
+        node.statuses(&[&args[..], &["--only", "audit.apiserver-image"]].concat())["audit.apiserver-image"].clone();
+    assert_eq!(status, "fail");
+    assert!(message.contains("registry-vpc.cn-shenzhen.aliyuncs.com") && message.contains("cn-hangzhou"), "{message}");
+}
+
+#[test]
+fn the_vendors_whole_snippet_on_1_28_fails_exactly_the_policy_and_the_image() {
+    let messages =
+        assert_fixture("vendor-snippet-on-1.28", &[("audit.policy-file", "fail"), ("audit.apiserver-image", "fail")]);
+    assert!(messages["audit.policy-file"].contains("audit.k8s.io/v1beta1"), "{messages:?}");
 }
 
 #[test]
@@ -300,7 +375,7 @@ fn with_audit_the_catalogue_order_holds() {
         .expect("runs");
     let report: Value = common::report_json(&out.stdout).expect("json report");
     let ids: Vec<&str> = report["checks"].as_array().expect("checks").iter().filter_map(|c| c["id"].as_str()).collect();
-    let mut want: Vec<&str> = AUDIT_IDS[..8].to_vec();
+    let mut want: Vec<&str> = AUDIT_IDS[..10].to_vec();
     want.extend(["edition.requirement", "audit.collector-installed"]);
     assert_eq!(ids, want);
 }
@@ -381,6 +456,10 @@ fn an_unquoted_jsonfile_value_is_caught() {
 fn the_version_falls_back_to_the_flag_and_else_is_unknown() {
     let node = Node::from_fixture("seed-policy-fixed");
     node.edit("/etc/kubernetes/manifests/kube-apiserver.yaml", ":v1.28.3-aliyun.1", "@sha256:0123");
+    // Without the other components' images either (a copy of kube-apiserver.yaml alone).
+    for other in ["kube-controller-manager", "kube-scheduler"] {
+        std::fs::remove_file(node.path(&format!("/etc/kubernetes/manifests/{other}.yaml"))).expect("rm");
+    }
     let (status, message) = &node.statuses(&["--only", "audit.k8s-version"])["audit.k8s-version"];
     assert_eq!(status, "skip", "{message}");
     let (status, message) =

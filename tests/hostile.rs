@@ -197,6 +197,15 @@ fn every_input_refuses_fifos_devices_directories_and_sparse_giants_at_once() {
         for (kind, args) in every_input(path, root.path()) {
             let m = measured(&refs(&args));
             let what = format!("{kind} given {}", path.display());
+            if kind == "--kubeconfig" && path == &directory {
+                // DESIGN §3: a directory in the kubeconfig path list is kubectl's own refusal,
+                // reported as an apiserver.endpoint failure with kubectl's reason, not exit 2.
+                assert_eq!(m.code, Some(1), "{what}: {}{}", m.stdout, m.stderr);
+                assert!(m.elapsed < Duration::from_secs(1), "{what}: {:?}", m.elapsed);
+                let flat = m.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert!(flat.contains("is a directory") && flat.contains(s(path)), "{what}: {}", m.stdout);
+                continue;
+            }
             assert_eq!(m.code, Some(2), "{what}: {}{}", m.stdout, m.stderr);
             assert!(m.elapsed < Duration::from_secs(1), "{what}: {:?}", m.elapsed);
             assert!(m.max_rss_kib < 64 * 1024, "{what}: {} KiB", m.max_rss_kib);

@@ -1,4 +1,5 @@
-//! The kubeconfig parser and context selection on arbitrary input: errors, never panics.
+//! The kubeconfig parser, kubectl's resolution and the endpoint it gives, on arbitrary input:
+//! errors and refusals, never panics.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -7,7 +8,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let path = std::path::Path::new("fuzz.kubeconfig");
     if let Ok(file) = k8sjoin_check::kubeconfig::parse(text, path) {
-        let _ = k8sjoin_check::kubeconfig::select(&[(path.to_path_buf(), file.clone())], None);
-        let _ = k8sjoin_check::kubeconfig::select(&[(path.to_path_buf(), file)], Some("a"));
+        let files = vec![(path.to_path_buf(), file)];
+        let _ = k8sjoin_check::kubeconfig::resolve_parsed(files.clone(), None).discovery();
+        let _ = k8sjoin_check::kubeconfig::resolve_parsed(files, Some("a")).discovery();
     }
+    let _ = k8sjoin_check::endpoint::kubectl_target(text).map(|t| k8sjoin_check::endpoint::probe_target(&t));
 });

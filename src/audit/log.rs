@@ -1,9 +1,12 @@
 //! The audit log kube-apiserver writes: its age and its last lines, each of which must be one
 //! `audit.k8s.io/v1` Event in JSON (what the log collector ships with `_jsonfile=true`).
 
-use std::io::{Read, Seek, SeekFrom};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::net::IpAddr;
 use std::time::SystemTime;
 
+use ipnet::IpNet;
 use serde::Deserialize;
 
 use super::version::AUDIT_V1;
@@ -60,6 +63,75 @@ pub struct Event {
     pub verb: String,
     #[serde(rename = "requestURI", default)]
     pub request_uri: String,
+    /// The client's address, then the proxies' (X-Forwarded-For, X-Real-Ip, the remote address).
+    #[serde(rename = "sourceIPs", default)]
+    pub source_ips: Vec<String>,
+    #[serde(default)]
+    pub stage_timestamp: String,
+}
+
+/// How much of the log's end [`pool_requests`] reads: the vendor's rotation keeps files at
+/// 100 MB, so this is most of the current file on a busy server, and a bounded read on any.
+pub const POOL_SCAN_BYTES: u64 = 128 << 20;
+
+/// The requests from a pool that the log holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolSeen {
+    /// Events with a source address in the pool.
+    pub events: usize,
+    /// The last such event's time (`stageTimestamp`) and address.
+    pub last: Option<(String, IpAddr)>,
+    /// Events per pool address.
+    pub addresses: BTreeMap<IpAddr, usize>,
+    /// Events read in all.
+    pub scanned: usize,
+    /// Bytes of the log's end that were read.
+    pub bytes: u64,
+}
+
+/// Counts the events in the last [`POOL_SCAN_BYTES`] of the log whose `sourceIPs` fall in `pool`.
+/// Lines that are not events are passed over (`audit.log-written` reports them).
+pub fn pool_requests(root: &HostRoot, host_path: &str, pool: &[IpNet]) -> Result<Found<PoolSeen>, InputError> {
+    let (mut file, meta) = match root.open(host_path, Kind::AuditLog)? {
+        Found::File(opened) => opened,
+        Found::Missing => return Ok(Found::Missing),
+        Found::Directory => return Ok(Found::Directory),
+    };
+    let path = root.join(host_path);
+    let start = meta.len().saturating_sub(POOL_SCAN_BYTES);
+    file.seek(SeekFrom::Start(start)).map_err(|e| InputError::unreadable(&path, &e))?;
+    let mut reader = BufReader::new(file.take(POOL_SCAN_BYTES));
+    let mut seen = PoolSeen { events: 0, last: None, addresses: BTreeMap::new(), scanned: 0, bytes: 0 };
+    let mut line = Vec::new();
+    let mut first = start > 0;
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(|e| InputError::unreadable(&path, &e))?;
+        if n == 0 {
+            break;
+        }
+        seen.bytes += n as u64;
+        // The read started inside a line: that one is cut; so is an unfinished last one.
+        if std::mem::take(&mut first) || line.last() != Some(&b'\n') {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(&line) else { continue };
+        let Ok(event) = parse_event(text.trim_end()) else { continue };
+        seen.scanned += 1;
+        let from_pool = event
+            .source_ips
+            .iter()
+            .filter_map(|ip| ip.parse::<IpAddr>().ok())
+            .find(|ip| pool.iter().any(|net| net.contains(ip)));
+        if let Some(ip) = from_pool {
+            seen.events += 1;
+            *seen.addresses.entry(ip).or_default() += 1;
+            if seen.last.as_ref().is_none_or(|(t, _)| event.stage_timestamp >= *t) {
+                seen.last = Some((event.stage_timestamp.clone(), ip));
+            }
+        }
+    }
+    Ok(Found::File(seen))
 }
 
 /// One log line as an `audit.k8s.io/v1` Event, or why it is not one. The reason quotes nothing
@@ -106,6 +178,29 @@ mod tests {
         assert!(parse_event(&EVENT.replace("\"Event\"", "\"EventList\"")).is_err());
         assert!(parse_event(&EVENT[..50]).is_err());
         assert!(parse_event("").is_err());
+    }
+
+    #[test]
+    fn requests_from_the_pool_are_counted_with_the_last_time_and_address() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let event = |ip: &str, t: &str| {
+            EVENT.replace(r#""verb":"list""#, &format!(r#""verb":"list","sourceIPs":["{ip}"],"stageTimestamp":"{t}""#))
+        };
+        let body = [
+            event("192.0.2.9", "2026-12-01T10:00:00.000000Z"),
+            event("198.51.100.7", "2026-12-01T10:00:01.000000Z"),
+            "not json".to_string(),
+            event("198.51.100.8", "2026-12-01T10:00:02.000000Z"),
+            event("203.0.113.1", "2026-12-01T10:00:03.000000Z"),
+        ]
+        .join("\n");
+        std::fs::write(dir.path().join("audit.log"), format!("{body}\n")).expect("write");
+        let pool: Vec<IpNet> = vec!["198.51.100.0/26".parse().expect("net")];
+        let Ok(Found::File(seen)) = pool_requests(&HostRoot::new(dir.path()), "/audit.log", &pool) else { panic!() };
+        assert_eq!((seen.events, seen.scanned), (2, 4));
+        assert_eq!(seen.last, Some(("2026-12-01T10:00:02.000000Z".into(), "198.51.100.8".parse().expect("ip"))));
+        let none = pool_requests(&HostRoot::new(dir.path()), "/audit.log", &["100.64.0.0/26".parse().expect("net")]);
+        assert!(matches!(none, Ok(Found::File(PoolSeen { events: 0, .. }))));
     }
 
     #[test]

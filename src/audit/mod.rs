@@ -8,7 +8,9 @@
 //! would otherwise report on a half-read manifest. The process table and the log are observations
 //! of the live system, read by the checks themselves when they run.
 
+pub mod image;
 pub mod log;
+pub mod matcher;
 pub mod policy;
 pub mod process;
 pub mod version;
@@ -17,7 +19,8 @@ use std::path::PathBuf;
 
 use crate::error::InputError;
 use crate::hostfs::{Found, HostRoot, Kind};
-use crate::manifest::{self, Manifest, Mapping};
+use crate::manifest::{self, Flag, Manifest, Mapping, VolumeMount};
+use image::ControlPlane;
 use policy::Policy;
 
 /// Where kubeadm (and the vendor's procedure) keeps the kube-apiserver static pod.
@@ -37,6 +40,8 @@ pub struct AuditFiles {
     /// SHA-256 (hex) of the policy file's bytes, when there is one: what the masters of a fleet
     /// must share.
     pub policy_sha256: Option<String>,
+    /// The other control-plane static pods' images.
+    pub control_plane: ControlPlane,
 }
 
 /// Which file on the host is the audit policy, and why that one.
@@ -93,8 +98,92 @@ impl AuditFiles {
                 }
             }
         };
-        Ok(AuditFiles { manifest_path, manifest, policy, policy_file, policy_sha256 })
+        let control_plane = image::control_plane(root, MANIFEST_PATH)?;
+        Ok(AuditFiles { manifest_path, manifest, policy, policy_file, policy_sha256, control_plane })
     }
+}
+
+/// Where kube-apiserver writes the audit log, seen from the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogLocation {
+    /// No `--audit-log-path`: no log file.
+    NoFlag,
+    /// `--audit-log-path=-` (or empty): standard output.
+    Stdout(Flag),
+    /// On the host through a hostPath mount: of the log's directory, or of the file itself (GCE
+    /// mounts `/var/log/kube-apiserver-audit.log` with `FileOrCreate`).
+    OnHost { container_path: String, host_path: String, mount: VolumeMount, file_mount: bool },
+    /// Inside the container only (no mount, or not a hostPath).
+    InContainer { container_path: String },
+}
+
+/// Where the manifest's `--audit-log-path` lands.
+pub fn log_location(m: &Manifest) -> LogLocation {
+    let Some(flag) = m.flag("audit-log-path") else { return LogLocation::NoFlag };
+    let path = match flag.value.as_deref() {
+        None | Some("" | "-") => return LogLocation::Stdout(flag.clone()),
+        Some(p) => p.to_string(),
+    };
+    match m.host_location(&path) {
+        Mapping::HostPath { mount, host, .. } => LogLocation::OnHost {
+            file_mount: manifest::normalize(&mount.mount_path) == manifest::normalize(&path),
+            mount: mount.clone(),
+            container_path: path,
+            host_path: host,
+        },
+        _ => LogLocation::InContainer { container_path: path },
+    }
+}
+
+/// What a rotation flag's value means to kube-apiserver (lumberjack behind `--audit-log-*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// At or above the vendor's value.
+    Enough,
+    /// `maxage=0` / `maxbackup=0`: old files are never removed.
+    NoLimit,
+    /// Below the vendor's value: files may rotate away before they are collected.
+    Below,
+    /// `maxsize=0`: the log never rotates and grows without bound.
+    NeverRotates,
+    /// Not a whole number, or negative: kube-apiserver refuses it and does not start.
+    Refused,
+}
+
+/// The vendor's value for each rotation flag.
+pub const ROTATION: [(&str, i64); 3] =
+    [("audit-log-maxage", 30), ("audit-log-maxbackup", 10), ("audit-log-maxsize", 100)];
+
+/// Judges `--NAME=value` for one of [`ROTATION`]'s flags. kube-apiserver reads them as Go ints
+/// (`strconv.ParseInt(s, 0, 64)`: `0x10` is 16) and refuses negative values.
+pub fn rotation(name: &str, value: &str, vendor: i64) -> Rotation {
+    let parsed = parse_go_int(value);
+    match parsed {
+        None => Rotation::Refused,
+        Some(n) if n < 0 => Rotation::Refused,
+        Some(0) if name == "audit-log-maxsize" => Rotation::NeverRotates,
+        Some(0) => Rotation::NoLimit,
+        Some(n) if n >= vendor => Rotation::Enough,
+        Some(_) => Rotation::Below,
+    }
+}
+
+fn parse_go_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let lower = digits.to_ascii_lowercase();
+    let (digits, radix) = match lower.as_str() {
+        d if d.starts_with("0x") => (&lower[2..], 16),
+        d if d.starts_with("0o") => (&lower[2..], 8),
+        d if d.starts_with("0b") => (&lower[2..], 2),
+        d if d.len() > 1 && d.starts_with('0') => (&lower[1..], 8),
+        _ => (lower.as_str(), 10),
+    };
+    let digits = digits.replace('_', "");
+    let n = i64::from_str_radix(&digits, radix).ok()?;
+    Some(if negative { -n } else { n })
 }
 
 /// The policy is the file `--audit-policy-file` names, seen from the host through the manifest's
@@ -140,6 +229,42 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("etc/kubernetes/audit-policy.yaml")).expect("mkdir");
         let files = AuditFiles::load(&HostRoot::new(dir.path())).expect("load");
         assert!(matches!(files.policy_file, PolicyFile::NotAFile));
+    }
+
+    #[test]
+    fn rotation_values_as_kube_apiserver_reads_them() {
+        assert_eq!(rotation("audit-log-maxage", "0", 30), Rotation::NoLimit);
+        assert_eq!(rotation("audit-log-maxbackup", "0", 10), Rotation::NoLimit);
+        assert_eq!(rotation("audit-log-maxsize", "0", 100), Rotation::NeverRotates);
+        assert_eq!(rotation("audit-log-maxsize", "2000000000", 100), Rotation::Enough);
+        assert_eq!(rotation("audit-log-maxage", "0x1e", 30), Rotation::Enough);
+        assert_eq!(rotation("audit-log-maxage", "7", 30), Rotation::Below);
+        for bad in ["ten", "-1", "", "1.5"] {
+            assert_eq!(rotation("audit-log-maxage", bad, 30), Rotation::Refused, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_mount_of_the_log_file_itself_puts_it_on_the_host() {
+        let gce = r#"kind: Pod
+spec:
+  containers:
+  - name: kube-apiserver
+    command: [kube-apiserver, --audit-log-path=/var/log/kube-apiserver-audit.log]
+    volumeMounts:
+    - {name: auditlogfile, mountPath: /var/log/kube-apiserver-audit.log}
+  volumes:
+  - name: auditlogfile
+    hostPath: {path: /var/log/kube-apiserver-audit.log, type: FileOrCreate}
+"#;
+        let m = manifest::parse(gce.as_bytes(), std::path::Path::new("m"), "kube-apiserver").expect("manifest");
+        match log_location(&m) {
+            LogLocation::OnHost { host_path, file_mount, .. } => {
+                assert_eq!(host_path, "/var/log/kube-apiserver-audit.log");
+                assert!(file_mount);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! The audit Policy: reading it, what kube-apiserver would refuse in it, and what its rules do to
-//! the requests that carry secrets.
+//! The audit Policy: reading it as kube-apiserver does, what kube-apiserver would refuse in it, and
+//! what its rules do to the requests that carry secrets.
 //!
-//! Rule matching follows kube-apiserver's policy checker (`plugin/pkg/audit/policy/checker.go`):
-//! rules are tried in order and the first match decides the level; a request no rule matches is
-//! not logged. Validation follows `pkg/apis/audit/validation` and the policy reader, which refuses
-//! a policy with no rules.
+//! Reading follows kube-apiserver's policy reader: `sigs.k8s.io/yaml` on the first YAML document,
+//! decoded into typed fields (so `verbs: [get, on]` is refused: `on` is a boolean), a repeated key
+//! keeping its last value. Validation follows `pkg/apis/audit/validation` (which checks the rules,
+//! not the policy's own omitStages) and the reader, which refuses a policy with no rules. Rule
+//! matching is in [`super::matcher`].
 
 use std::fmt;
 use std::path::Path;
@@ -12,8 +13,10 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::matcher::Request;
 use super::version::{KubeVersion, policy_api_version_for};
 use crate::error::InputError;
+use crate::yaml::{Doc, Scalar};
 
 /// How much of a request an audit event records, in increasing order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -88,13 +91,16 @@ pub struct GroupResources {
 pub struct Sensitive {
     pub group: &'static str,
     pub resource: &'static str,
+    /// Its objects live in namespaces (TokenReviews do not: a rule limited to namespaces never
+    /// reaches them).
+    pub namespaced: bool,
 }
 
 /// Bodies of these carry secret values (Secrets, ConfigMaps often do) or bearer tokens (TokenReviews).
 pub const SENSITIVE: [Sensitive; 3] = [
-    Sensitive { group: "", resource: "secrets" },
-    Sensitive { group: "", resource: "configmaps" },
-    Sensitive { group: "authentication.k8s.io", resource: "tokenreviews" },
+    Sensitive { group: "", resource: "secrets", namespaced: true },
+    Sensitive { group: "", resource: "configmaps", namespaced: true },
+    Sensitive { group: "authentication.k8s.io", resource: "tokenreviews", namespaced: false },
 ];
 
 impl fmt::Display for Sensitive {
@@ -110,13 +116,32 @@ pub struct Invalid {
     pub what: String,
 }
 
-/// A rule that writes a sensitive resource's bodies into the log.
+/// A rule that writes a sensitive resource's bodies into the log: the first rule some request for
+/// it lands on above Metadata, with such a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leak {
     pub resource: Sensitive,
     pub rule: usize,
     pub line: usize,
     pub level: Level,
+    pub example: Request,
+}
+
+/// What every request does with a policy (see [`Policy::summary`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary<'a> {
+    pub logged_twice: Option<Reached<'a>>,
+    /// A request that no rule matches (it is not logged), if there is one.
+    pub unmatched: Option<Request>,
+    /// No request is logged at all: every request lands on a `None` rule or on none.
+    pub logs_nothing: bool,
+}
+
+/// A rule reached by some request, with that request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reached<'a> {
+    pub rule: &'a Rule,
+    pub example: Request,
 }
 
 impl Rule {
@@ -134,52 +159,25 @@ impl Rule {
             && self.resources.is_empty()
             && self.non_resource_urls.is_empty()
     }
-
-    /// Whether some request for `target` (any verb, user, namespace, name) can match this rule.
-    pub fn reaches(&self, target: Sensitive) -> bool {
-        if !self.namespaces.is_empty() || !self.resources.is_empty() {
-            return self.resources.is_empty() || self.resources.iter().any(|gr| gr.selects(target));
-        }
-        // Only non-resource URLs: never a resource request. No selector: every request.
-        self.non_resource_urls.is_empty()
-    }
-
-    /// Whether every request for `target` matches this rule, so later rules never see one.
-    pub fn covers_all_of(&self, target: Sensitive) -> bool {
-        self.users.is_empty()
-            && self.user_groups.is_empty()
-            && self.verbs.is_empty()
-            && self.namespaces.is_empty()
-            && (self.is_catch_all()
-                || self.resources.iter().any(|gr| gr.resource_names.is_empty() && gr.selects(target)))
-    }
 }
 
-impl GroupResources {
-    /// Whether this entry selects (some requests of) the target resource itself (not only a subresource).
-    fn selects(&self, target: Sensitive) -> bool {
-        self.group == target.group
-            && (self.resources.is_empty()
-                || self
-                    .resources
-                    .iter()
-                    .any(|r| r == "*" || r == target.resource || r.strip_suffix("/*") == Some(target.resource)))
-    }
+/// A Kubernetes API group name (`validation.NameIsDNSSubdomain`): lower-case RFC 1123 labels.
+fn dns_subdomain(name: &str) -> bool {
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
 }
 
 impl Policy {
-    /// What makes kube-apiserver refuse this policy at start-up (besides kind and apiVersion).
+    /// What makes kube-apiserver refuse this policy at start-up (besides kind and apiVersion):
+    /// `ValidatePolicy` on every rule, and the reader's "0 rules".
     pub fn invalid(&self) -> Vec<Invalid> {
         let mut out = Vec::new();
-        let stages = |stages: &[String], line: Option<usize>, whose: &str, out: &mut Vec<Invalid>| {
-            for s in stages.iter().filter(|s| !STAGES.contains(&s.as_str())) {
-                out.push(Invalid {
-                    line,
-                    what: format!("{whose}omitStages has {s:?}; expected one of {}", STAGES.join(", ")),
-                });
-            }
-        };
-        stages(&self.omit_stages, None, "", &mut out);
         if self.rules.is_empty() {
             out.push(Invalid {
                 line: None,
@@ -189,58 +187,71 @@ impl Policy {
         for rule in &self.rules {
             let whose = format!("rule {}: ", rule.number);
             let at = Some(rule.line);
-            if rule.level().is_none() {
-                out.push(Invalid {
-                    line: at,
-                    what: format!(
-                        "{whose}level {:?} is not one of None, Metadata, Request, RequestResponse",
-                        rule.level
-                    ),
-                });
+            let mut add = |what: String| out.push(Invalid { line: at, what: format!("{whose}{what}") });
+            if rule.level.is_empty() {
+                add("level is required (None, Metadata, Request or RequestResponse)".into());
+            } else if rule.level().is_none() {
+                add(format!("level {:?} is not one of None, Metadata, Request, RequestResponse", rule.level));
             }
-            stages(&rule.omit_stages, at, &whose, &mut out);
+            for s in rule.omit_stages.iter().filter(|s| !STAGES.contains(&s.as_str())) {
+                add(format!("omitStages has {s:?}; allowed stages are {}", STAGES.join(", ")));
+            }
             if !rule.non_resource_urls.is_empty() && (!rule.resources.is_empty() || !rule.namespaces.is_empty()) {
-                out.push(Invalid {
-                    line: at,
-                    what: format!("{whose}a rule cannot apply to both resources/namespaces and nonResourceURLs"),
-                });
+                add("rules cannot apply to both regular resources and non-resource URLs".into());
             }
-            for url in &rule.non_resource_urls {
-                let bad_star = url.len() > 1 && url[..url.len() - 1].contains('*');
-                if url != "*" && (!url.starts_with('/') || bad_star) {
-                    out.push(Invalid {
-                        line: at,
-                        what: format!("{whose}nonResourceURL {url:?} must start with / and may end with a single *"),
-                    });
+            for url in rule.non_resource_urls.iter().filter(|u| *u != "*") {
+                if !url.starts_with('/') {
+                    add(format!("nonResourceURL {url:?} must begin with a '/' character"));
+                }
+                // Byte-wise, as Go slices it: a multi-byte character must not split anything here.
+                if url.as_bytes()[..url.len().saturating_sub(1)].contains(&b'*') {
+                    add(format!("nonResourceURL {url:?}: the wildcard '*' must be the final character"));
                 }
             }
-            for gr in rule.resources.iter().filter(|gr| !gr.resource_names.is_empty() && gr.resources.is_empty()) {
-                out.push(Invalid {
-                    line: at,
-                    what: format!("{whose}group {:?} has resourceNames but no resources", gr.group),
-                });
+            for gr in &rule.resources {
+                if !gr.group.is_empty() && !dns_subdomain(&gr.group) {
+                    add(format!(
+                        "group {:?} is not an API group name (lower-case DNS subdomain, without a version)",
+                        gr.group
+                    ));
+                }
+                if !gr.resource_names.is_empty() && gr.resources.is_empty() {
+                    add(format!("group {:?}: using resourceNames requires at least one resource", gr.group));
+                }
             }
         }
         out
     }
 
-    /// The first rule that logs bodies of each sensitive resource before a rule that keeps all of
-    /// its requests at Metadata or None.
+    /// For each sensitive resource, the first rule that logs some request for it above Metadata,
+    /// with such a request; resources that never are logged above Metadata do not appear.
     pub fn leaks(&self) -> Vec<Leak> {
-        let mut out = Vec::new();
-        for target in SENSITIVE {
-            for rule in self.rules.iter().filter(|r| r.reaches(target)) {
-                let Some(level) = rule.level() else { continue };
-                if level >= Level::Request {
-                    out.push(Leak { resource: target, rule: rule.number, line: rule.line, level });
-                    break;
-                }
-                if rule.covers_all_of(target) {
-                    break;
-                }
-            }
-        }
-        out
+        SENSITIVE
+            .iter()
+            .filter_map(|&target| {
+                let landings = self.landings(&self.requests_for(target));
+                landings.rules.into_iter().zip(&self.rules).find_map(|(example, rule)| {
+                    let level = rule.level().filter(|l| *l > Level::Metadata)?;
+                    Some(Leak { resource: target, rule: rule.number, line: rule.line, level, example: example? })
+                })
+            })
+            .collect()
+    }
+
+    /// What all requests do with this policy, from one pass over their classes: the first rule
+    /// that logs some request at RequestReceived too (neither it nor the policy omits the stage,
+    /// so those requests are logged twice), a request no rule matches, and whether any request is
+    /// logged at all.
+    pub fn summary(&self) -> Summary<'_> {
+        let landings = self.landings(&self.everything());
+        let logs = |rule: &Rule| rule.level().is_some_and(|l| l > Level::None);
+        let logged_twice = landings.rules.iter().zip(&self.rules).find_map(|(example, rule)| {
+            let omitted = self.omit_stages.iter().chain(&rule.omit_stages).any(|s| s == "RequestReceived");
+            (logs(rule) && !omitted).then(|| example.clone().map(|example| Reached { rule, example })).flatten()
+        });
+        let logs_nothing =
+            landings.rules.iter().zip(&self.rules).all(|(example, rule)| example.is_none() || !logs(rule));
+        Summary { logged_twice, unmatched: landings.unmatched, logs_nothing }
     }
 
     /// The first rule that matches every request.
@@ -248,42 +259,47 @@ impl Policy {
         self.rules.iter().find(|r| r.is_catch_all())
     }
 
-    /// True when every request ends at level None: each rule up to the first catch-all is `None`.
+    /// True when no request is logged at all: every request lands on a `None` rule or on none.
     pub fn logs_nothing(&self) -> bool {
-        let until = self.catch_all().map_or(self.rules.len(), |r| r.number);
-        self.rules.iter().take(until).all(|r| r.level() == Some(Level::None))
+        let landings = self.landings(&self.everything());
+        landings
+            .rules
+            .iter()
+            .zip(&self.rules)
+            .all(|(example, rule)| example.is_none() || rule.level() == Some(Level::None))
     }
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawPolicy {
-    api_version: Option<Spanned<String>>,
-    kind: Option<Spanned<String>>,
-    omit_stages: Option<Vec<String>>,
+    api_version: Option<Scalar>,
+    kind: Option<Scalar>,
+    omit_stages: Option<Vec<Scalar>>,
     rules: Option<Vec<Spanned<RawRule>>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawRule {
-    level: Option<String>,
-    users: Option<Vec<String>>,
-    user_groups: Option<Vec<String>>,
-    verbs: Option<Vec<String>>,
-    namespaces: Option<Vec<String>>,
+    level: Option<Scalar>,
+    users: Option<Vec<Scalar>>,
+    user_groups: Option<Vec<Scalar>>,
+    verbs: Option<Vec<Scalar>>,
+    namespaces: Option<Vec<Scalar>>,
     resources: Option<Vec<RawGroupResources>>,
     #[serde(rename = "nonResourceURLs")]
-    non_resource_urls: Option<Vec<String>>,
-    omit_stages: Option<Vec<String>>,
+    non_resource_urls: Option<Vec<Scalar>>,
+    omit_stages: Option<Vec<Scalar>>,
+    omit_managed_fields: Option<Scalar>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawGroupResources {
-    group: Option<String>,
-    resources: Option<Vec<String>>,
-    resource_names: Option<Vec<String>>,
+    group: Option<Scalar>,
+    resources: Option<Vec<Scalar>>,
+    resource_names: Option<Vec<Scalar>>,
 }
 
 const EXPECTED: &str = "an audit policy (YAML, kind: Policy)";
@@ -292,49 +308,51 @@ fn line(location: &serde_saphyr::Location) -> usize {
     usize::try_from(location.line()).unwrap_or(0)
 }
 
-/// Parses a policy file; `Ok(None)` when it holds no document (empty, or only comments), which is
-/// what a hostPath `FileOrCreate` leaves behind.
+/// Parses a policy file as kube-apiserver does (its first document, typed as Go types it);
+/// `Ok(None)` when that document is empty (only comments), which is what a hostPath
+/// `FileOrCreate` leaves behind.
 pub fn parse(bytes: &[u8], file: &Path) -> Result<Option<Policy>, InputError> {
-    let text = crate::yaml::text(bytes, file)?;
-    let raw: Option<RawPolicy> =
-        serde_saphyr::from_str(text).map_err(|e| crate::yaml::yaml_error(file, &e, EXPECTED))?;
-    Ok(raw.map(|raw| Policy {
-        api_version_line: raw.api_version.as_ref().map(|s| line(&s.referenced)),
-        api_version: raw.api_version.map(|s| s.value),
-        kind_line: raw.kind.as_ref().map(|s| line(&s.referenced)),
-        kind: raw.kind.map(|s| s.value),
-        omit_stages: raw.omit_stages.unwrap_or_default(),
-        rules: raw
-            .rules
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let at = line(&r.referenced);
-                let r = r.value;
-                Rule {
-                    number: i + 1,
-                    line: at,
-                    level: r.level.unwrap_or_default(),
-                    users: r.users.unwrap_or_default(),
-                    user_groups: r.user_groups.unwrap_or_default(),
-                    verbs: r.verbs.unwrap_or_default(),
-                    namespaces: r.namespaces.unwrap_or_default(),
-                    resources: r
-                        .resources
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|g| GroupResources {
-                            group: g.group.unwrap_or_default(),
-                            resources: g.resources.unwrap_or_default(),
-                            resource_names: g.resource_names.unwrap_or_default(),
-                        })
-                        .collect(),
-                    non_resource_urls: r.non_resource_urls.unwrap_or_default(),
-                    omit_stages: r.omit_stages.unwrap_or_default(),
-                }
-            })
-            .collect(),
+    let text = crate::yaml::first_document(crate::yaml::text(bytes, file)?);
+    let raw: Option<RawPolicy> = serde_saphyr::from_str_with_options(text, crate::yaml::go_options())
+        .map_err(|e| crate::yaml::yaml_error(file, &e, EXPECTED))?;
+    let Some(raw) = raw else { return Ok(None) };
+    let doc = Doc { text, file, reader: "kube-apiserver" };
+    let optional = |s: &Option<Scalar>, field: &str| -> Result<Option<String>, InputError> {
+        s.as_ref().map(|s| doc.string(s, field)).transpose().map(|v| v.filter(|v| !v.is_empty()))
+    };
+    let mut rules = Vec::new();
+    for (i, r) in raw.rules.unwrap_or_default().into_iter().enumerate() {
+        let at = line(&r.referenced);
+        let r = r.value;
+        doc.bool(r.omit_managed_fields.as_ref(), "omitManagedFields")?;
+        let mut resources = Vec::new();
+        for g in r.resources.unwrap_or_default() {
+            resources.push(GroupResources {
+                group: doc.opt_string(g.group.as_ref(), "resources[].group")?,
+                resources: doc.strings(g.resources.as_deref(), "resources[].resources")?,
+                resource_names: doc.strings(g.resource_names.as_deref(), "resources[].resourceNames")?,
+            });
+        }
+        rules.push(Rule {
+            number: i + 1,
+            line: at,
+            level: doc.opt_string(r.level.as_ref(), "level")?,
+            users: doc.strings(r.users.as_deref(), "users")?,
+            user_groups: doc.strings(r.user_groups.as_deref(), "userGroups")?,
+            verbs: doc.strings(r.verbs.as_deref(), "verbs")?,
+            namespaces: doc.strings(r.namespaces.as_deref(), "namespaces")?,
+            resources,
+            non_resource_urls: doc.strings(r.non_resource_urls.as_deref(), "nonResourceURLs")?,
+            omit_stages: doc.strings(r.omit_stages.as_deref(), "omitStages")?,
+        });
+    }
+    Ok(Some(Policy {
+        api_version_line: raw.api_version.as_ref().map(|s| s.line),
+        api_version: optional(&raw.api_version, "apiVersion")?,
+        kind_line: raw.kind.as_ref().map(|s| s.line),
+        kind: optional(&raw.kind, "kind")?,
+        omit_stages: doc.strings(raw.omit_stages.as_deref(), "omitStages")?,
+        rules,
     }))
 }
 
@@ -491,7 +509,7 @@ mod tests {
         assert_eq!(p.invalid(), []);
         assert_eq!(p.leaks(), []);
         assert_eq!(p.catch_all().map(|r| r.number), Some(12));
-        assert!(!p.logs_nothing());
+        assert!(!p.summary().logs_nothing);
     }
 
     #[test]
@@ -549,30 +567,57 @@ mod tests {
             "kind: Policy\nrules:\n- level: RequestResponse\n  nonResourceURLs: [\"/metrics\"]\n- level: None\n",
         );
         assert_eq!(p.leaks(), []);
-        assert!(!p.logs_nothing(), "rule 1 logs /metrics");
+        assert!(!p.summary().logs_nothing, "rule 1 logs /metrics");
     }
 
     #[test]
     fn what_kube_apiserver_refuses() {
+        // The policy's own omitStages are not validated by kube-apiserver (only each rule's are).
         let p = policy(
             "kind: Policy\nomitStages: [Received]\nrules:\n- level: Full\n- level: None\n  nonResourceURLs: [healthz, \"/a*b\"]\n  \
-             namespaces: [x]\n- level: None\n  resources:\n  - resourceNames: [x]\n",
+             namespaces: [x]\n- level: None\n  resources:\n  - resourceNames: [x]\n- level: Metadata\n  omitStages: [Received]\n\
+             - level: Metadata\n  resources: [{group: apps/v1}]\n- {}\n- level: None\n  nonResourceURLs: [\"/é\"]\n",
         );
         let invalid = p.invalid();
         let text: Vec<&str> = invalid.iter().map(|i| i.what.as_str()).collect();
-        assert_eq!(invalid.len(), 6, "{text:?}");
-        assert_eq!(invalid[1].line, Some(4));
+        assert_eq!(invalid.len(), 8, "{text:?}");
+        assert_eq!(invalid[1].line, Some(5));
+        assert!(text[5].contains("omitStages has \"Received\""), "{text:?}");
+        assert!(text[6].contains("apps/v1") && text[7].contains("level is required"), "{text:?}");
         assert!(policy("kind: Policy\n").invalid()[0].what.contains("no rules"));
+    }
+
+    #[test]
+    fn read_as_kube_apiserver_reads_it() {
+        // Only the first document; a repeated key keeps its last value.
+        let p =
+            policy("kind: Policy\nrules:\n- level: None\n- level: Metadata\n  level: Request\n---\nkind: [broken\n");
+        assert_eq!((p.rules.len(), p.rules[1].level.as_str()), (2, "Request"));
+        assert_eq!(policy("kind: Policy\nrules:\n- level: None\n---\n").rules.len(), 1);
+        // Plain YAML 1.1 booleans and numbers are not strings.
+        for (text, line) in [
+            ("kind: Policy\nrules:\n- level: None\n  verbs: [get, on]\n", 4),
+            ("kind: Policy\nrules:\n- level: None\n  namespaces:\n  - no\n", 5),
+            ("kind: Policy\nrules:\n- level: None\n  users: [1]\n", 4),
+        ] {
+            let e = parse(text.as_bytes(), Path::new("p.yaml")).expect_err(text);
+            assert_eq!(e.line, Some(line), "{text}: {e}");
+            assert!(e.what.contains("kube-apiserver reads it as a string"), "{e}");
+        }
+        assert_eq!(policy("kind: Policy\nrules:\n- level: None\n  verbs: [\"on\"]\n").rules[0].verbs, ["on"]);
     }
 
     #[test]
     fn everything_none_is_detected() {
         assert!(
             policy("kind: Policy\nrules:\n- level: None\n  users: [a]\n- level: None\n- level: Metadata\n")
-                .logs_nothing()
+                .summary()
+                .logs_nothing
         );
-        assert!(policy("kind: Policy\nrules:\n- level: None\n  users: [a]\n").logs_nothing());
-        assert!(!policy("kind: Policy\nrules:\n- level: Metadata\n  users: [a]\n- level: None\n").logs_nothing());
+        assert!(policy("kind: Policy\nrules:\n- level: None\n  users: [a]\n").summary().logs_nothing);
+        assert!(
+            !policy("kind: Policy\nrules:\n- level: Metadata\n  users: [a]\n- level: None\n").summary().logs_nothing
+        );
     }
 
     #[test]
@@ -591,7 +636,6 @@ mod tests {
             "- a\n- b\n",
             "just text",
             "kind: Policy\n\tapiVersion: x\n",
-            "kind: Policy\n---\nkind: Policy\n",
         ] {
             let e = parse(text.as_bytes(), Path::new("audit-policy.yaml")).expect_err(text);
             assert_eq!(e.file, "audit-policy.yaml");

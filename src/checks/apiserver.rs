@@ -25,11 +25,18 @@ pub const ENDPOINT: CheckDef = CheckDef {
     title: "API server endpoint",
     summary: "which API server address is probed and where it came from: `--apiserver`, or the kubeconfig (file, context, cluster, how the file was found: `--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`, `<root>/etc/kubernetes/admin.conf`); the CA / `tls-server-name` / insecure settings; a proxy is reported as not used; skip says where it looked",
     explain: "Reports which API server address the other checks probe and where it came from: --apiserver, \
-else the kubeconfig as kubectl finds it (--kubeconfig, $KUBECONFIG merged in order, ~/.kube/config, \
-<root>/etc/kubernetes/admin.conf) and its --context or current-context. The kubeconfig's CA, tls-server-name \
-and insecure-skip-tls-verify decide how the certificate is verified; a proxy-url or $HTTPS_PROXY is reported \
-but not used, because the security center connects directly. Skipped, saying where it looked, when no \
-endpoint is known. Fix: pass --apiserver https://HOST:PORT with the address the security center will use.",
+else the kubeconfig exactly as kubectl 1.32 resolves it (--kubeconfig; else $KUBECONFIG, only its files, \
+merged in order, missing ones ignored; else ~/.kube/config; the tool's own last resort is \
+<root>/etc/kubernetes/admin.conf) and its --context or current-context. The probes use TLS to the host, port \
+and path kubectl dials; a server without https:// (kubectl dials plain http:// then) or with a path (a proxy \
+such as Rancher's in front of the API server) warns. A kubeconfig kubectl refuses (a type error, CA data and \
+CA file together, a CA with insecure-skip-tls-verify, an unknown context, a server that is no URL) fails \
+with kubectl's reason, file and line; so does one where kubectl would dial plain http:// or its default \
+http://localhost:8080 (no server, no context). The CA, tls-server-name and insecure-skip-tls-verify decide \
+how the certificate is verified; a proxy-url or $HTTPS_PROXY is reported but not used, because the security \
+center connects directly. Skipped, saying where it looked, when no kubeconfig exists. Fix: correct the \
+kubeconfig until `kubectl version` connects, or pass --apiserver https://HOST:PORT with the address the \
+security center will use.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -83,10 +90,11 @@ pub const TLS: CheckDef = CheckDef {
     title: "TLS handshake and certificate",
     summary: "handshake: protocol, cipher and the chain (subject, issuer, SANs, not-after, SHA-256) recorded even when verification fails; fails on a wrong name, expired or not-yet-valid certificate or an untrusted CA (only the kubeconfig CA when it has one, else system roots); warns when it expires within 30 days or when `insecure-skip-tls-verify` hides a failure",
     explain: "Performs the TLS handshake and records the protocol, the cipher and the presented chain (subject, \
-issuer, SANs, validity, SHA-256 fingerprint), even when verification fails. The certificate must be issued by \
-the kubeconfig's CA (only that CA is trusted when one is given; system roots otherwise), cover the name or IP \
-dialled (or tls-server-name), and be valid now: fail when expired or not yet valid, warn when it expires \
-within 30 days. insecure-skip-tls-verify turns a failure into a warning. Fix: renew the certificate \
+issuer, SANs, validity, SHA-256 fingerprint), even when verification fails. Trust is kubectl's (Go's \
+crypto/x509): the certificate must chain to the kubeconfig's CA (only that CA is trusted when one is given; \
+system roots otherwise) — or be that very certificate, as a self-signed server certificate listed as the \
+kubeconfig's certificate-authority is — cover the name or IP dialled (or tls-server-name), allow serverAuth, \
+and be valid now, its CA too: fail when expired or not yet valid, warn when it expires within 30 days. insecure-skip-tls-verify turns a failure into a warning. Fix: renew the certificate \
 (`kubeadm certs renew apiserver`), add the address to its SANs (kubeadm apiServer.certSANs), or give the \
 cluster's CA in the kubeconfig.",
     needs: &["apiserver.tcp"],
@@ -155,6 +163,28 @@ when neither may be opened, and with --no-icmp.",
 
 fn endpoint(env: &Env) -> Checked {
     let ctx = &env.ctx;
+    if let Some(failure) = &ctx.endpoint_failure {
+        let at = match (&failure.file, failure.line) {
+            (Some(file), Some(line)) => format!("{file}:{line}: "),
+            (Some(file), None) => format!("{file}: "),
+            _ => String::new(),
+        };
+        let mut outcome = Outcome::fail(format!("{at}{}", failure.why)).evidence(json!({
+            "refused_by_kubectl": failure.refused.is_some(),
+            "kubectl_refusal": failure.refused,
+            "file": failure.file,
+            "line": failure.line,
+            "kubectl_dials": failure.kubectl_dials,
+            "source": failure.source,
+        }));
+        if failure.refused.is_some() {
+            outcome = outcome
+                .fix("fix the kubeconfig so that `kubectl version` connects with it (it prints the same reason)");
+        }
+        return Ok(
+            outcome.fix("or pass --apiserver https://HOST:PORT with the address the security center will connect to")
+        );
+    }
     let Some(ep) = &ctx.endpoint else {
         return Ok(Outcome::skip(format!(
             "no API server endpoint: no --apiserver, and no kubeconfig ({})",
@@ -165,7 +195,7 @@ fn endpoint(env: &Env) -> Checked {
         .fix("pass --apiserver https://HOST:PORT with the address the security center will connect to")
         .fix("or pass --kubeconfig PATH (kubeadm writes /etc/kubernetes/admin.conf on control-plane nodes)"));
     };
-    let mut notes = Vec::new();
+    let mut notes = ctx.endpoint_notes.clone();
     if let Some(name) = &ctx.tls.server_name {
         notes.push(format!("certificate checked for tls-server-name {name}"));
     }
@@ -178,11 +208,23 @@ fn endpoint(env: &Env) -> Checked {
             proxy.source, proxy.url
         ));
     }
+    let plain_http = ep.kubectl_dials.as_deref().is_some_and(|u| u.starts_with("http://"));
+    let warned = !ep.path.is_empty() || plain_http;
     let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join("; ")) };
-    Ok(Outcome::pass(format!("{} (from {}){notes}", ep.url(), ep.source)).evidence(json!({
+    let message = format!("{} (from {}){notes}", ep.url(), ep.source);
+    let mut outcome = if warned { Outcome::warn(message) } else { Outcome::pass(message) };
+    if !ep.path.is_empty() {
+        outcome = outcome.fix("pass --apiserver https://HOST:PORT with the API server's own address (not the proxy's)");
+    }
+    if plain_http {
+        outcome = outcome.fix(format!("write the kubeconfig's server as https://{}:{}", ep.host, ep.port));
+    }
+    Ok(outcome.evidence(json!({
         "url": ep.url(),
         "host": ep.host.bare(),
         "port": ep.port,
+        "path": ep.path,
+        "kubectl_dials": ep.kubectl_dials,
         "source": ep.source,
         "tls": {
             "ca": ctx.tls.ca.as_ref().map(|c| c.origin.clone()),
@@ -367,7 +409,14 @@ fn tls_fix(kind: &str, name: &str) -> Vec<String> {
             "add {name} to the API server certificate's SANs (kubeadm: apiServer.certSANs in the ClusterConfiguration, then `kubeadm init phase certs apiserver` after moving the old apiserver.crt/key away), or connect with a name it already covers"
         )],
         "expired" => vec!["renew the certificate: `kubeadm certs renew apiserver` and restart kube-apiserver; `kubeadm certs check-expiration` lists the others".into()],
-        "not-yet-valid" => vec!["check the clocks (`timedatectl`, chrony/ntpd) on this host and on the API server host".into()],
+        "not-yet-valid" | "ca-not-yet-valid" => vec!["check the clocks (`timedatectl`, chrony/ntpd) on this host and on the API server host".into()],
+        "ca-expired" => vec!["the cluster CA has expired: renew it (kubeadm: `kubeadm certs renew` does not renew the CA; rotate it as the Kubernetes docs' manual CA rotation describes) and give the kubeconfig the new CA".into()],
+        "not-the-trusted-certificate" => vec![
+            format!("the kubeconfig pins a server certificate; put the certificate {name} presents now (or the CA that issued it) in certificate-authority(-data): `openssl s_client -connect HOST:PORT -showcerts` prints it"),
+        ],
+        "wrong-usage" | "not-a-ca" | "insecure-signature" | "unhandled-extension" => vec![
+            "reissue the server certificate (kubeadm: move apiserver.crt/key away and run `kubeadm init phase certs apiserver`) so that kubectl accepts it".into(),
+        ],
         "unknown-ca" | "self-signed" | "bad-signature" | "no-roots" => vec![
             "verify against the cluster's CA: pass --kubeconfig with a kubeconfig whose certificate-authority(-data) is the cluster CA (/etc/kubernetes/pki/ca.crt on kubeadm clusters)".into(),
         ],
@@ -490,9 +539,10 @@ fn health(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
         let (mut client, mut evidence) = http_client(env).await?;
+        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
         let mut exchanges = Vec::new();
         for path in ["/readyz", "/healthz"] {
-            match client.get(path, ctx.timeout).await {
+            match client.get(&ep.request_path(path), ctx.timeout).await {
                 Ok(x) => {
                     let not_found = x.status == 404;
                     exchanges.push(x);
@@ -542,7 +592,8 @@ fn version(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
         let (mut client, mut evidence) = http_client(env).await?;
-        let x = match client.get("/version", ctx.timeout).await {
+        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
+        let x = match client.get(&ep.request_path("/version"), ctx.timeout).await {
             Ok(x) => x,
             Err(e) => return Ok(Outcome::fail(e.to_string()).evidence(evidence)),
         };

@@ -11,16 +11,18 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
-use crate::audit::log::{parse_event, read_tail};
+use crate::audit::image::{self, ComponentImage, Reach, Registry, Skew};
+use crate::audit::log::{POOL_SCAN_BYTES, parse_event, pool_requests, read_tail};
 use crate::audit::policy::{Level, SENSITIVE};
-use crate::audit::process::find_kube_apiservers;
+use crate::audit::process::{self, Running, audit_flags};
 use crate::audit::version::{self, AUDIT_MINIMUM, AUDIT_V1, KubeVersion, Support};
-use crate::audit::{AuditFiles, PolicyFile};
+use crate::audit::{AuditFiles, LogLocation, PolicyFile, ROTATION, Rotation, log_location, rotation};
 use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, Run, Status, always, never};
 use crate::checks::words::Findings;
 use crate::context::Context;
+use crate::context::NetworkType;
 use crate::hostfs::Found;
-use crate::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount, last_flag};
+use crate::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount};
 
 fn with_audit(ctx: &Context) -> bool {
     ctx.audit
@@ -30,7 +32,7 @@ pub const K8S_VERSION: CheckDef = CheckDef {
     id: "audit.k8s-version",
     category: Category::Audit,
     title: "Kubernetes version for audit detection",
-    summary: "with `--audit`: Kubernetes ≥ 1.16, from `/version`, else the kube-apiserver image tag, else `--k8s-version` (says which)",
+    summary: "with `--audit`: Kubernetes ≥ 1.16, from `/version`, else the other control-plane static pods' images, else the kube-apiserver image tag, else `--k8s-version` (says which)",
     explain: "Verifies that the cluster runs Kubernetes 1.16 or later, which threat detection from audit logs \
 requires. The version comes from the API server's /version when it was reachable, else from the tag of the \
 kube-apiserver image in /etc/kubernetes/manifests/kube-apiserver.yaml, else from --k8s-version; the result \
@@ -72,7 +74,7 @@ pub const POLICY_CONTENT: CheckDef = CheckDef {
     id: "audit.policy-content",
     category: Category::Audit,
     title: "Audit policy content",
-    summary: "`omitStages: [RequestReceived]`; secrets, configmaps, tokenreviews at `Metadata` or `None` (a Request/RequestResponse rule reaching them fails, naming the rule); a final catch-all; not everything `None`",
+    summary: "evaluated as kube-apiserver does (first matching rule, per-rule omitStages): no request logged twice (RequestReceived omitted); no request for secrets, configmaps, tokenreviews above `Metadata` (fails naming the first rule that logs one, with such a request); every request matched; not everything `None`",
     explain: "Verifies what the policy logs, rule by rule as kube-apiserver matches them (first match wins): \
 omitStages contains RequestReceived (else every request is logged twice: warn); Secrets, ConfigMaps and \
 TokenReviews reach no rule at level Request or RequestResponse before a rule that keeps all of their requests \
@@ -93,7 +95,7 @@ pub const APISERVER_FLAGS: CheckDef = CheckDef {
     id: "audit.apiserver-flags",
     category: Category::Audit,
     title: "kube-apiserver audit flags",
-    summary: "`--audit-log-path`, `--audit-policy-file`, `--audit-log-maxage/maxbackup/maxsize` in the kube-apiserver manifest, numeric; below the vendor's 30/10/100 warns",
+    summary: "`--audit-log-path`, `--audit-policy-file`, `--audit-log-maxage/maxbackup/maxsize` in the kube-apiserver manifest, numeric; below the vendor's 30/10/100 warns (maxage/maxbackup 0 = no limit; maxsize 0 never rotates: warns)",
     explain: "Verifies the audit flags in /etc/kubernetes/manifests/kube-apiserver.yaml: --audit-log-path (a \
 file, not `-`), --audit-policy-file, and --audit-log-maxage, --audit-log-maxbackup, --audit-log-maxsize \
 present and whole numbers (the vendor's values are 30, 10 and 100; lower values warn, since logs rotate away \
@@ -113,7 +115,7 @@ pub const APISERVER_MOUNTS: CheckDef = CheckDef {
     id: "audit.apiserver-mounts",
     category: Category::Audit,
     title: "Audit hostPath mounts",
-    summary: "hostPath volumes and mounts cover the log directory (writable) and the policy file (read-only), names matching",
+    summary: "hostPath volumes and mounts cover the log directory or the log file itself (writable; a file mount warns that rotation renames across it) and the policy file (read-only), names matching",
     explain: "Verifies that the kube-apiserver pod sees the policy and writes the log on the host: a \
 volumeMount covers the directory of --audit-log-path and is writable, another covers --audit-policy-file \
 and is readOnly, each names a hostPath volume that exists (a name that matches no volume makes the kubelet \
@@ -172,7 +174,7 @@ pub const LOG_WRITTEN: CheckDef = CheckDef {
     id: "audit.log-written",
     category: Category::Audit,
     title: "Audit log is being written",
-    summary: "the audit log exists, was written in the last 10 minutes, and its last lines are `audit.k8s.io/v1` Events",
+    summary: "the audit log exists, was written in the last 10 minutes, and its last lines are `audit.k8s.io/v1` Events; skipped before the restart (the running kube-apiserver lacks the manifest's audit flags)",
     explain: "Verifies that kube-apiserver writes the audit log: the file --audit-log-path names, found on the \
 host through its hostPath mount, exists, was modified in the last 10 minutes (a busy API server writes \
 several events a second), and its last lines parse as audit.k8s.io/v1 Event objects in JSON. Fix: restart \
@@ -185,6 +187,48 @@ mounts and policy checks above.",
     required: always,
     applies: with_audit,
     run: Run::Sync(log_written),
+};
+
+pub const APISERVER_IMAGE: CheckDef = CheckDef {
+    id: "audit.apiserver-image",
+    category: Category::Audit,
+    title: "kube-apiserver image matches the control plane",
+    summary: "with `--audit`: the kube-apiserver image is the minor version of the other control-plane static pods (more than one apart fails: a pasted image line); a `registry-vpc.<region>` image outside that region fails",
+    explain: "Verifies that the kube-apiserver image in /etc/kubernetes/manifests/kube-apiserver.yaml is the \
+Kubernetes minor version of the other control-plane static pods there (kube-controller-manager, \
+kube-scheduler). The vendor's sample carries image registry-vpc.cn-shenzhen.aliyuncs.com/acs/kube-apiserver:\
+v1.20.4-aliyun.1: pasted into another cluster's manifest it downgrades the API server when the kubelet restarts \
+it. More than one minor version apart fails; one apart warns (the version skew policy allows the API server \
+to be one minor newer, never older). A registry-vpc.<region>.aliyuncs.com image answers only inside that \
+region's VPC: on a cluster in another region it fails (the kubelet cannot pull it and kube-apiserver does not \
+come back); without --region it warns. Fix: keep the image line the manifest had and add only the audit \
+flags, env vars and mounts.",
+    needs: &[],
+    after: &[],
+    produces: &[],
+    reads: &[FactKind::Addresses],
+    required: always,
+    applies: with_audit,
+    run: Run::Sync(apiserver_image),
+};
+
+pub const POOL_SEEN: CheckDef = CheckDef {
+    id: "audit.pool-seen",
+    category: Category::Audit,
+    title: "The security center's requests in the audit log",
+    summary: "with `--audit`, after the join: the audit log holds requests from the region's pool (the last time, count and address); none yet is a skip",
+    explain: "After the join: the audit log (the file --audit-log-path names, on the host) holds requests whose \
+sourceIPs fall in the region's pool (--region, --pool), which shows the security center connects. Passes \
+naming how many, the last time and the address; reads the last 128 MiB of the log. None yet is a skip, \
+expected before the join. Fix: none before the join; after it, check the firewall checks and the \
+security center console.",
+    needs: &[],
+    after: &[],
+    produces: &[],
+    reads: &[],
+    required: never,
+    applies: with_audit,
+    run: Run::Sync(pool_seen),
 };
 
 pub const COLLECTOR_INSTALLED: CheckDef = CheckDef {
@@ -246,7 +290,8 @@ struct VersionSource {
     detail: String,
 }
 
-/// Every version that is known, in the order of trust: `/version`, the image tag, `--k8s-version`.
+/// Every version that is known, in the order of trust: `/version`, the other control-plane
+/// components' images, the kube-apiserver image tag, `--k8s-version`.
 fn version_sources(env: &Env) -> Vec<VersionSource> {
     let ctx = &env.ctx;
     let mut out = Vec::new();
@@ -254,6 +299,14 @@ fn version_sources(env: &Env) -> Vec<VersionSource> {
         && let Ok(version) = text.parse()
     {
         out.push(VersionSource { version, source: "API server /version", detail: text.to_string() });
+    }
+    // The other components' images before the API server's own tag: a pasted image line must
+    // not outweigh the rest of the control plane.
+    if let Some((version, components)) =
+        ctx.audit_files.as_ref().and_then(|f| image::components_version(&f.control_plane))
+    {
+        let detail = components.iter().map(|c| c.image.as_str()).collect::<Vec<_>>().join(", ");
+        out.push(VersionSource { version, source: "control-plane static pods' images", detail });
     }
     if let Some(image) = ctx.audit_files.as_ref().and_then(|f| f.manifest.as_ref()).and_then(|m| m.image.as_ref())
         && let Some(version) = version::from_image(image)
@@ -437,7 +490,12 @@ fn policy_file(env: &Env) -> Checked {
     evidence["rules"] = json!(policy.rules.len());
     evidence["judged"] = json!(judged);
     evidence["invalid"] = invalid.iter().map(|i| json!({"line": i.line, "what": i.what})).collect();
-    let versions: Vec<String> = sources.iter().map(|s| s.version.to_string()).collect();
+    let mut versions: Vec<String> = Vec::new();
+    for v in sources.iter().map(|s| s.version.to_string()) {
+        if !versions.contains(&v) {
+            versions.push(v);
+        }
+    }
     let ok = if versions.is_empty() {
         format!(
             "{path}: kind Policy, {AUDIT_V1} (accepted by every Kubernetes version since {}), {} rules",
@@ -462,19 +520,29 @@ fn policy_content(env: &Env) -> Checked {
     let PolicyFile::Parsed(policy) = &files.policy_file else {
         return Ok(Outcome::skip(format!("no policy to read at {}: see audit.policy-file", files.policy.host_path)));
     };
+    if policy.kind.as_deref() != Some("Policy") || policy.rules.is_empty() {
+        return Ok(Outcome::skip(format!(
+            "{} is not a policy kube-apiserver loads (no kind: Policy, or no rules): see audit.policy-file",
+            files.policy.host_path
+        )));
+    }
     let path = files.policy.host_path.as_str();
     let mut findings = Findings::default();
     let leaks = policy.leaks();
     // One message per rule: a rule usually reaches all three resources at once.
-    let mut by_rule: BTreeMap<usize, (usize, Level, Vec<String>)> = BTreeMap::new();
+    let mut by_rule: BTreeMap<usize, (usize, Level, Vec<String>, String)> = BTreeMap::new();
     for leak in &leaks {
-        by_rule.entry(leak.rule).or_insert((leak.line, leak.level, Vec::new())).2.push(leak.resource.to_string());
+        by_rule
+            .entry(leak.rule)
+            .or_insert((leak.line, leak.level, Vec::new(), leak.example.to_string()))
+            .2
+            .push(leak.resource.to_string());
     }
-    for (rule, (line, level, resources)) in &by_rule {
+    for (rule, (line, level, resources, example)) in &by_rule {
         findings.add(
             Status::Fail,
             format!(
-                "{path}:{line}: rule {rule} logs {} at {level}: request/response bodies with secret values and tokens go into the audit log",
+                "{path}:{line}: rule {rule} logs {} at {level} (for example {example}): request/response bodies with secret values and tokens go into the audit log",
                 resources.join(", ")
             ),
         );
@@ -482,20 +550,31 @@ fn policy_content(env: &Env) -> Checked {
     if let Some(first) = leaks.iter().map(|l| l.rule).min() {
         findings.fix(format!("insert before rule {first}:\n{SENSITIVE_RULE}"));
     }
-    if !policy.omit_stages.iter().any(|s| s == "RequestReceived") {
-        findings.add(Status::Warn, format!("{path}: omitStages lacks RequestReceived: every request is logged twice"));
+    let summary = policy.summary();
+    let twice = &summary.logged_twice;
+    if let Some(t) = &twice {
+        findings.add(
+            Status::Warn,
+            format!(
+                "{path}:{}: omitStages lacks RequestReceived for rule {} (neither the rule nor the policy omits it): the requests it logs at {}, for example {}, are written twice",
+                t.rule.line, t.rule.number, t.rule.level, t.example
+            ),
+        );
         findings.fix("add at the top level: omitStages: [\"RequestReceived\"]");
     }
     let catch_all = policy.catch_all();
-    match catch_all {
-        None => {
+    let unmatched = &summary.unmatched;
+    match (catch_all, &unmatched) {
+        (None, Some(example)) => {
             findings.add(
                 Status::Warn,
-                format!("{path}: no catch-all rule: requests no rule matches are not logged at all"),
+                format!(
+                    "{path}: no catch-all rule: requests no rule matches are not logged at all (for example {example})"
+                ),
             );
             findings.fix("end the rules with `- level: Metadata`");
         }
-        Some(rule) if rule.number < policy.rules.len() => {
+        (Some(rule), _) if rule.number < policy.rules.len() => {
             findings.add(
                 Status::Warn,
                 format!(
@@ -507,31 +586,32 @@ fn policy_content(env: &Env) -> Checked {
             );
             findings.fix(format!("move rule {} to the end", rule.number));
         }
-        Some(_) => {}
+        _ => {}
     }
-    if policy.logs_nothing() {
+    if summary.logs_nothing {
         findings.add(Status::Warn, format!("{path}: every request ends at level None: the audit log stays empty"));
         findings.fix("end the rules with `- level: Metadata`");
     }
     let evidence = json!({
         "path": files.policy.path,
         "omit_stages": policy.omit_stages,
-        "leaks": leaks.iter().map(|l| json!({"resource": l.resource.to_string(), "rule": l.rule, "line": l.line, "level": l.level.to_string()})).collect::<Vec<_>>(),
+        "leaks": leaks.iter().map(|l| json!({"resource": l.resource.to_string(), "rule": l.rule, "line": l.line, "level": l.level.to_string(), "example": l.example.to_string()})).collect::<Vec<_>>(),
+        "logged_twice": twice.as_ref().map(|t| json!({"rule": t.rule.number, "line": t.rule.line, "example": t.example.to_string()})),
+        "unmatched_example": unmatched.as_ref().map(ToString::to_string),
         "catch_all": catch_all.map(|r| json!({"rule": r.number, "line": r.line, "level": r.level})),
         "rules": policy.rules.len(),
     });
     let sensitive: Vec<String> = SENSITIVE.iter().map(ToString::to_string).collect();
+    let rest = match catch_all {
+        Some(r) => format!("rule {} catches the rest at {}", r.number, r.level().unwrap_or(Level::None)),
+        None => "every request matches a rule".to_string(),
+    };
     let ok = format!(
-        "omitStages has RequestReceived; {} never above Metadata; rule {} catches the rest at {}",
-        sensitive.join(", "),
-        catch_all.map_or(0, |r| r.number),
-        catch_all.and_then(|r| r.level()).unwrap_or(Level::None)
+        "no request is logged twice (RequestReceived omitted); {} never above Metadata; {rest}",
+        sensitive.join(", ")
     );
     Ok(findings.outcome(ok, evidence))
 }
-
-/// The vendor's values for the rotation flags.
-const ROTATION: [(&str, i64); 3] = [("audit-log-maxage", 30), ("audit-log-maxbackup", 10), ("audit-log-maxsize", 100)];
 
 fn flags_evidence(flags: &[Flag], prefix: &str) -> Value {
     flags.iter().filter(|f| f.name.starts_with(prefix)).map(|f| json!({"flag": f.text(), "line": f.line})).collect()
@@ -566,29 +646,38 @@ fn apiserver_flags(env: &Env) -> Checked {
         add_flag(&mut findings, "--audit-policy-file=/etc/kubernetes/audit-policy.yaml".into());
     }
     for (name, vendor) in ROTATION {
-        match m.flag(name) {
-            None => {
-                findings.add(Status::Fail, format!("--{name} is missing (the vendor's value is {vendor})"));
-                add_flag(&mut findings, format!("--{name}={vendor}"));
+        let Some(f) = m.flag(name) else {
+            findings.add(Status::Fail, format!("--{name} is missing (the vendor's value is {vendor})"));
+            add_flag(&mut findings, format!("--{name}={vendor}"));
+            continue;
+        };
+        let here = at(files, f.line);
+        match rotation(name, f.value.as_deref().unwrap_or_default(), vendor) {
+            Rotation::Enough | Rotation::NoLimit => {}
+            Rotation::Below => {
+                findings.add(
+                    Status::Warn,
+                    format!(
+                        "{here}: {} is below the vendor's {vendor}: logs may rotate away before they are collected",
+                        f.text()
+                    ),
+                );
+                findings.fix(format!("{here}: --{name}={vendor}"));
             }
-            Some(f) => match f.value.as_deref().map(str::parse::<i64>) {
-                Some(Ok(n)) if n >= vendor => {}
-                Some(Ok(n)) => {
-                    findings.add(Status::Warn, format!("{}: --{name}={n} is below the vendor's {vendor}: logs may rotate away before they are collected", at(files, f.line)));
-                    findings.fix(format!("{}: --{name}={vendor}", at(files, f.line)));
-                }
-                _ => {
-                    findings.add(
-                        Status::Fail,
-                        format!(
-                            "{}: {} is not a whole number: kube-apiserver does not start",
-                            at(files, f.line),
-                            f.text()
-                        ),
-                    );
-                    findings.fix(format!("{}: --{name}={vendor}", at(files, f.line)));
-                }
-            },
+            Rotation::NeverRotates => {
+                findings.add(
+                    Status::Warn,
+                    format!("{here}: {}: the log never rotates and grows until the disk is full", f.text()),
+                );
+                findings.fix(format!("{here}: --{name}={vendor}"));
+            }
+            Rotation::Refused => {
+                findings.add(
+                    Status::Fail,
+                    format!("{here}: {} is not a whole number of at least 0: kube-apiserver does not start", f.text()),
+                );
+                findings.fix(format!("{here}: --{name}={vendor}"));
+            }
         }
     }
     if let Some(f) = m.flag("audit-log-format").filter(|f| f.value.as_deref() != Some("json")) {
@@ -605,12 +694,16 @@ fn apiserver_flags(env: &Env) -> Checked {
     }
     let evidence = json!({"manifest": files.manifest_path, "flags": flags_evidence(&m.flags, "audit-")});
     let value = |name: &str| m.flag(name).and_then(|f| f.value.clone()).unwrap_or_default();
+    let limit = |name: &str| {
+        let v = value(name);
+        if v == "0" { "0 (no limit)".to_string() } else { v }
+    };
     let ok = format!(
         "--audit-log-path={} --audit-policy-file={} maxage={} maxbackup={} maxsize={}",
         value("audit-log-path"),
         value("audit-policy-file"),
-        value("audit-log-maxage"),
-        value("audit-log-maxbackup"),
+        limit("audit-log-maxage"),
+        limit("audit-log-maxbackup"),
         value("audit-log-maxsize")
     );
     Ok(findings.outcome(ok, evidence))
@@ -740,7 +833,50 @@ fn apiserver_mounts(env: &Env) -> Checked {
         }
     }
     let mut ok = Vec::new();
-    if let Some(log_path) = &log_path {
+    let file_mounted = matches!(log_location(m), LogLocation::OnHost { file_mount: true, .. });
+    if let (Some(log_path), true) = (&log_path, file_mounted) {
+        // GCE's way: the file itself is a hostPath (FileOrCreate). The log is on the host, but
+        // kube-apiserver rotates by renaming the file, which a mount point refuses.
+        let mapping = m.host_location(log_path);
+        evidence["log"] = mapping_evidence(log_path, &mapping);
+        if let Mapping::HostPath { mount, host, .. } = &mapping {
+            if mount.read_only {
+                findings.add(
+                    Status::Fail,
+                    format!(
+                        "{}: volumeMount {:?} for the log file is readOnly: kube-apiserver cannot write {log_path}",
+                        at(files, Some(mount.line)),
+                        mount.name
+                    ),
+                );
+                findings.fix(format!(
+                    "{}: remove readOnly from volumeMount {:?}",
+                    at(files, Some(mount.line)),
+                    mount.name
+                ));
+            } else {
+                ok.push(format!("log file {log_path} → host {host} (the file itself is mounted)"));
+            }
+            let rotates = m
+                .flag("audit-log-maxsize")
+                .and_then(|f| f.value.as_deref())
+                .is_some_and(|v| rotation("audit-log-maxsize", v, 1) == Rotation::Enough);
+            if rotates {
+                findings.add(
+                    Status::Warn,
+                    format!(
+                        "{}: volumeMount {:?} mounts the log file itself: when --audit-log-maxsize is reached kube-apiserver renames the file to rotate it, and a rename of a mount point fails",
+                        at(files, Some(mount.line)),
+                        mount.name
+                    ),
+                );
+                findings.fix(format!(
+                    "mount the log's directory ({}) instead, or rotate the file on the host (logrotate with copytruncate, as GCE does) with --audit-log-maxsize=0",
+                    parent_dir(log_path)
+                ));
+            }
+        }
+    } else if let Some(log_path) = &log_path {
         let dir = parent_dir(log_path);
         let mapping = m.host_location(&dir);
         evidence["log"] = mapping_evidence(&dir, &mapping);
@@ -953,24 +1089,15 @@ fn collector_env(env: &Env) -> Checked {
     ))
 }
 
-/// The last value of every `--audit-*` flag.
-fn audit_flags(flags: &[Flag]) -> BTreeMap<String, Option<String>> {
-    flags
-        .iter()
-        .filter(|f| f.name.starts_with("audit-"))
-        .map(|f| (f.name.clone(), last_flag(flags, &f.name).and_then(|l| l.value.clone())))
-        .collect()
-}
-
 fn apiserver_running(env: &Env) -> Checked {
     let (files, m) = manifest(env)?;
     let proc_dir = env.ctx.root.join("/proc");
-    let processes = match find_kube_apiservers(&env.ctx.root) {
-        Ok(Some(p)) if p.is_empty() => {
+    let (processes, differences) = match process::compare(&env.ctx.root, &m.flags) {
+        Ok(Running::Running { processes, differences }) => (processes, differences),
+        Ok(Running::NotRunning) => {
             return Ok(Outcome::skip(format!("no kube-apiserver process runs (looked in {})", proc_dir.display())));
         }
-        Ok(Some(p)) => p,
-        Ok(None) => {
+        Ok(Running::NoProcessTable) => {
             return Ok(Outcome::skip(format!(
                 "cannot list processes in {}: No such file or directory (os error 2)",
                 proc_dir.display()
@@ -983,25 +1110,17 @@ fn apiserver_running(env: &Env) -> Checked {
         Some(v) => format!("--{name}={v}"),
         None => format!("--{name}"),
     };
-    let mut differences = Vec::new();
-    for p in &processes {
-        let running = audit_flags(&p.flags);
-        for (name, value) in &wanted {
-            match running.get(name) {
-                None => differences.push(format!("pid {} lacks {}", p.pid, show(name, value))),
-                Some(v) if v != value => differences.push(format!(
-                    "pid {} runs {} but the manifest says {}",
-                    p.pid,
-                    show(name, v),
-                    show(name, value)
-                )),
-                Some(_) => {}
+    let differences: Vec<String> = differences
+        .iter()
+        .map(|d| match (&d.running, &d.manifest) {
+            (None, Some(want)) => format!("pid {} lacks {}", d.pid, show(&d.flag, want)),
+            (Some(run), Some(want)) => {
+                format!("pid {} runs {} but the manifest says {}", d.pid, show(&d.flag, run), show(&d.flag, want))
             }
-        }
-        for (name, value) in running.iter().filter(|(n, _)| !wanted.contains_key(*n)) {
-            differences.push(format!("pid {} runs {}, which the manifest no longer has", p.pid, show(name, value)));
-        }
-    }
+            (Some(run), None) => format!("pid {} runs {}, which the manifest no longer has", d.pid, show(&d.flag, run)),
+            (None, None) => String::new(),
+        })
+        .collect();
     let evidence = json!({
         "manifest": files.manifest_path,
         "processes": processes.iter().map(|p| json!({"pid": p.pid, "program": p.program, "audit_flags": audit_flags(&p.flags)})).collect::<Vec<_>>(),
@@ -1033,21 +1152,26 @@ const LOG_LINES: usize = 10;
 
 fn log_written(env: &Env) -> Checked {
     let (_, m) = manifest(env)?;
-    let Some(log_path) = m.flag("audit-log-path").and_then(|f| f.value.clone()).filter(|p| !p.is_empty() && p != "-")
-    else {
-        return Ok(Outcome::skip("the manifest names no audit log file: see audit.apiserver-flags"));
-    };
-    let host = match m.host_location(&parent_dir(&log_path)) {
-        Mapping::HostPath { host, .. } => {
-            let name = log_path.rsplit('/').next().unwrap_or_default();
-            format!("{}/{name}", host.trim_end_matches('/'))
+    let (log_path, host) = match log_location(m) {
+        LogLocation::NoFlag | LogLocation::Stdout(_) => {
+            return Ok(Outcome::skip("the manifest names no audit log file: see audit.apiserver-flags"));
         }
-        _ => {
+        LogLocation::InContainer { container_path } => {
             return Ok(Outcome::skip(format!(
-                "the directory of {log_path} is not on a hostPath volume, so the log is not on the host: see audit.apiserver-mounts"
+                "the directory of {container_path} is not on a hostPath volume, so the log is not on the host: see audit.apiserver-mounts"
             )));
         }
+        LogLocation::OnHost { container_path, host_path, .. } => (container_path, host_path),
     };
+    // Before the restart the log cannot exist yet: that is the expected state of an edited master.
+    if let Ok(running) = process::compare(&env.ctx.root, &m.flags)
+        && running.restart_pending()
+    {
+        return Ok(Outcome::skip(
+            "kube-apiserver has not been restarted with the manifest's audit flags yet (see audit.apiserver-running), so it writes no audit log: check again after the restart",
+        )
+        .evidence(json!({"container_path": log_path, "host_path": host})));
+    }
     let path = env.ctx.root.join(&host);
     let mut evidence = json!({"container_path": log_path, "host_path": host, "path": path});
     let tail = match read_tail(&env.ctx.root, &host, LOG_LINES) {
@@ -1109,6 +1233,157 @@ fn log_written(env: &Env) -> Checked {
         age.as_secs()
     ))
     .evidence(evidence))
+}
+
+fn apiserver_image(env: &Env) -> Checked {
+    let (files, m) = manifest(env)?;
+    let Some(image) = &m.image else { return Ok(Outcome::skip("the kube-apiserver container names no image")) };
+    let apiserver = ComponentImage {
+        component: "kube-apiserver".into(),
+        file: crate::audit::MANIFEST_PATH.into(),
+        image: image.clone(),
+        line: m.image_line,
+        version: version::from_image(image),
+    };
+    let region = env.ctx.region.as_ref().map(|r| r.id.as_str());
+    let addresses = env.addresses();
+    let vpc = env
+        .ctx
+        .network_decision(addresses.as_ref().map(|r| r.addresses.as_slice()))
+        .network
+        .map(|n| n == NetworkType::Vpc);
+    let verdict = image::judge(apiserver, &files.control_plane, region, vpc);
+    let here = at(files, m.image_line);
+    let mut findings = Findings::default();
+    let mine = verdict.apiserver.version.map(|v| v.to_string()).unwrap_or_default();
+    let theirs = |o: &ComponentImage| {
+        let line = o.line.map(|l| format!(":{l}")).unwrap_or_default();
+        format!("{}'s {} ({}{line})", o.component, o.version.map(|v| v.to_string()).unwrap_or_default(), o.file)
+    };
+    // The other component's image with the API server's name: the image this manifest should keep.
+    let suggested = |o: &ComponentImage| o.image.replace(&o.component, "kube-apiserver");
+    let mut compared = String::new();
+    match &verdict.skew {
+        Skew::Same => compared = "the same minor version as the other control-plane static pods".into(),
+        Skew::OneMinor { other, apiserver_newer } => {
+            let why = if *apiserver_newer {
+                "allowed by the version skew policy during an upgrade, but the control plane should be upgraded together"
+            } else {
+                "the API server must never be older than the controller manager or scheduler"
+            };
+            findings.add(
+                Status::Warn,
+                format!("{here}: the image is Kubernetes {mine}, one minor version from {}: {why}", theirs(other)),
+            );
+            findings.fix(format!("{here}: image: {}", suggested(other)));
+        }
+        Skew::Far { other, minors } => {
+            findings.add(
+                Status::Fail,
+                format!(
+                    "{here}: the image {} is Kubernetes {mine}, {minors} minor versions from {}: when the kubelet restarts kube-apiserver it runs that version (a pasted image line — the vendor's sample carries v1.20.4)",
+                    verdict.apiserver.image,
+                    theirs(other)
+                ),
+            );
+            findings.fix(format!(
+                "{here}: image: {} (keep the image the manifest had; add only the audit settings)",
+                suggested(other)
+            ));
+        }
+        Skew::Unknown(why) => compared = format!("not compared: {why}"),
+    }
+    match &verdict.registry {
+        Registry::Anywhere => {}
+        Registry::Vpc { region: registry, reach } => {
+            let what = format!("{here}: registry-vpc.{registry}.aliyuncs.com answers only inside {registry}'s VPC");
+            match reach {
+                Reach::Inside => {}
+                Reach::OtherRegion(ours) => {
+                    findings.add(Status::Fail, format!("{what}, and this cluster is in {ours}: the kubelet cannot pull the image, and kube-apiserver does not come back"));
+                    findings.fix(format!("{here}: use the image the cluster's other components come from (or registry-vpc.{ours}.aliyuncs.com)"));
+                }
+                Reach::SameRegionNotVpc => {
+                    findings.add(
+                        Status::Warn,
+                        format!("{what}: a node that is not an ECS instance in that VPC cannot pull the image"),
+                    );
+                    findings.fix(format!("{here}: use registry.{registry}.aliyuncs.com (public) unless every master is an ECS instance in {registry}'s VPC"));
+                }
+                Reach::UnknownRegion => {
+                    findings.add(
+                        Status::Warn,
+                        format!("{what}; without --region the tool cannot tell whether this cluster is there"),
+                    );
+                    findings.fix("rerun with --region REGION");
+                }
+            }
+        }
+    }
+    let evidence = json!({
+        "image": verdict.apiserver.image,
+        "line": verdict.apiserver.line,
+        "version": verdict.apiserver.version.map(|v| v.to_string()),
+        "control_plane": files.control_plane.components.iter().map(|c| json!({"component": c.component, "file": c.file, "line": c.line, "image": c.image, "version": c.version.map(|v| v.to_string())})).collect::<Vec<_>>(),
+        "unreadable": files.control_plane.unreadable.iter().map(|(f, why)| json!({"file": f, "why": why})).collect::<Vec<_>>(),
+        "skew": verdict.skew.as_str(),
+        "registry": match &verdict.registry { Registry::Anywhere => None, Registry::Vpc { region, .. } => Some(region.clone()) },
+    });
+    if findings.is_empty() && matches!(verdict.skew, Skew::Unknown(_)) && verdict.registry == Registry::Anywhere {
+        return Ok(Outcome::skip(format!("{}: {compared}", verdict.apiserver.image)).evidence(evidence));
+    }
+    Ok(findings.outcome(format!("{}: {compared}", verdict.apiserver.image), evidence))
+}
+
+fn pool_seen(env: &Env) -> Checked {
+    let (_, m) = manifest(env)?;
+    let LogLocation::OnHost { host_path, .. } = log_location(m) else {
+        return Ok(Outcome::skip(
+            "the audit log is not on the host: see audit.apiserver-flags and audit.apiserver-mounts",
+        ));
+    };
+    let Some(region) = &env.ctx.region else {
+        return Ok(Outcome::skip("no --region: the pool whose requests to look for is unknown"));
+    };
+    let pool: Vec<ipnet::IpNet> = region.pool(env.ctx.pool).iter().map(|e| e.entry).collect();
+    let mut evidence = json!({"host_path": host_path, "region": region.id, "pool": pool});
+    let seen = match pool_requests(&env.ctx.root, &host_path, &pool) {
+        Ok(Found::File(seen)) => seen,
+        Ok(Found::Missing) => {
+            return Ok(
+                Outcome::skip(format!("no audit log at {host_path} yet (see audit.log-written)")).evidence(evidence)
+            );
+        }
+        Ok(Found::Directory) => return Ok(Outcome::skip(format!("{host_path} is a directory")).evidence(evidence)),
+        Err(e) => return Ok(Outcome::skip(format!("cannot read the audit log: {e}")).evidence(evidence)),
+    };
+    evidence["events_read"] = json!(seen.scanned);
+    evidence["bytes_read"] = json!(seen.bytes);
+    evidence["from_pool"] = json!(seen.events);
+    evidence["addresses"] = seen.addresses.iter().map(|(ip, n)| json!({"address": ip, "events": n})).collect();
+    let scanned = if seen.bytes >= POOL_SCAN_BYTES {
+        format!("the last {} MiB of {host_path}", POOL_SCAN_BYTES >> 20)
+    } else {
+        host_path.clone()
+    };
+    match &seen.last {
+        None => Ok(Outcome::skip(format!(
+            "none of the {} events in {scanned} came from {}'s pool yet: expected before the security center joins; after the join its requests appear here",
+            seen.scanned,
+            region.id
+        ))
+        .evidence(evidence)),
+        Some((time, address)) => {
+            evidence["last"] = json!({"time": time, "address": address});
+            Ok(Outcome::pass(format!(
+                "{} request{} from {}'s pool in {scanned}; the last at {time} from {address}",
+                seen.events,
+                if seen.events == 1 { "" } else { "s" },
+                region.id
+            ))
+            .evidence(evidence))
+        }
+    }
 }
 
 fn collector_installed(env: &Env) -> Checked {

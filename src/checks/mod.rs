@@ -46,6 +46,8 @@ pub static CATALOGUE: &[CheckDef] = &[
     audit::COLLECTOR_ENV,
     audit::APISERVER_RUNNING,
     audit::LOG_WRITTEN,
+    audit::APISERVER_IMAGE,
+    audit::POOL_SEEN,
     edition::REQUIREMENT,
     audit::COLLECTOR_INSTALLED,
 ];

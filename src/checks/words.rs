@@ -66,6 +66,11 @@ impl Findings {
         }
     }
 
+    /// Nothing was found wrong (yet).
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none()
+    }
+
     /// The outcome: the problems joined, or `ok` when there are none.
     pub fn outcome(self, ok: String, evidence: Value) -> Outcome {
         match self.status {

@@ -1,25 +1,29 @@
 //! TLS handshakes that record what the server presented, whether or not it verifies.
 //!
-//! A verifier that wraps rustls' WebPKI verifier keeps the presented chain and the verdict, then
-//! either enforces the verdict (for connections that carry requests) or lets the handshake finish
-//! (to learn the protocol and cipher of a server whose certificate fails). That is how a failing
-//! certificate still shows its subject, SANs and dates: the evidence an SRE needs most exactly then.
+//! The verifier trusts what kubectl trusts: Go's `crypto/x509` rules (see [`x509`]), not WebPKI's
+//! (which, for one, refuses a self-signed server certificate listed as the kubeconfig's CA). It
+//! keeps the presented chain and the verdict, then either enforces the verdict (for connections
+//! that carry requests) or lets the handshake finish (to learn the protocol and cipher of a
+//! server whose certificate fails). That is how a failing certificate still shows its subject,
+//! SANs and dates: the evidence an SRE needs most exactly then.
+
+pub mod x509;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
 use serde::Serialize;
 use tokio::net::TcpStream;
 
 use crate::units::rfc3339_unix;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
+use x509::Rejection;
 
 /// Which certificates to trust.
 #[derive(Debug, Clone)]
@@ -74,8 +78,9 @@ pub struct CertInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     pub verified: bool,
-    /// `wrong-name`, `expired`, `not-yet-valid`, `unknown-ca`, `self-signed`, `bad-signature`,
-    /// `no-roots` or `other`; absent when verified.
+    /// `wrong-name`, `expired`, `not-yet-valid`, `ca-expired`, `ca-not-yet-valid`, `unknown-ca`,
+    /// `self-signed`, `not-the-trusted-certificate`, `bad-signature`, `wrong-usage`, `not-a-ca`,
+    /// `insecure-signature`, `unhandled-extension`, `no-roots` or `other`; absent when verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -180,31 +185,25 @@ fn describe_io(e: &std::io::Error, verdict: Option<&Verdict>) -> (&'static str, 
     }
 }
 
-/// The trust roots for `trust`, or why there are none.
-fn roots(trust: &Trust) -> Result<RootCertStore, String> {
-    let mut store = RootCertStore::empty();
+/// The trusted certificates for `trust`, or why there are none.
+fn roots(trust: &Trust) -> Result<Vec<CertificateDer<'static>>, String> {
     match trust {
-        Trust::Ca(certs) => {
-            let (added, _) = store.add_parsable_certificates(certs.iter().cloned());
-            if added == 0 {
-                return Err("the kubeconfig CA holds no usable certificate".into());
-            }
-        }
+        Trust::Ca(certs) if certs.is_empty() => Err("the kubeconfig CA holds no usable certificate".into()),
+        Trust::Ca(certs) => Ok(certs.clone()),
         Trust::System => {
-            let found = rustls_native_certs::load_native_certs();
-            let (added, _) = store.add_parsable_certificates(found.certs);
-            if added == 0 {
+            let found = rustls_native_certs::load_native_certs().certs;
+            if found.is_empty() {
                 return Err("this host has no system CA certificates to verify against".into());
             }
+            Ok(found)
         }
     }
-    Ok(store)
 }
 
-/// Wraps the WebPKI verifier, recording the chain and the verdict.
+/// Verifies as kubectl does, recording the chain and the verdict.
 #[derive(Debug)]
 struct Recorder {
-    inner: Result<Arc<WebPkiServerVerifier>, String>,
+    roots: Result<Vec<CertificateDer<'static>>, String>,
     provider: Arc<CryptoProvider>,
     enforce: bool,
     seen: Mutex<Option<(Vec<CertInfo>, Verdict)>>,
@@ -213,12 +212,7 @@ struct Recorder {
 impl Recorder {
     fn new(trust: &Trust, enforce: bool) -> Recorder {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let inner = roots(trust).and_then(|store| {
-            WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
-                .build()
-                .map_err(|e| format!("cannot build the certificate verifier: {e}"))
-        });
-        Recorder { inner, provider, enforce, seen: Mutex::new(None) }
+        Recorder { roots: roots(trust), provider, enforce, seen: Mutex::new(None) }
     }
 
     fn take(&self) -> (Vec<CertInfo>, Option<Verdict>) {
@@ -235,18 +229,19 @@ impl ServerCertVerifier for Recorder {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
+        _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let chain: Vec<CertInfo> = std::iter::once(end_entity).chain(intermediates).map(|c| cert_info(c)).collect();
-        let result = match &self.inner {
-            Ok(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ()),
-            Err(why) => Err(rustls::Error::General(why.clone())),
+        let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        let result = match &self.roots {
+            Ok(roots) => x509::verify(end_entity, intermediates, server_name, roots, now),
+            Err(why) => Err(Rejection::NoRoots(why.clone())),
         };
         let verdict = match &result {
             Ok(()) => Verdict { verified: true, kind: None, reason: None },
-            Err(e) => {
-                let (kind, reason) = explain(e, &chain, server_name);
+            Err(rejection) => {
+                let (kind, reason) = explain(rejection, &chain);
                 Verdict { verified: false, kind: Some(kind), reason: Some(reason) }
             }
         };
@@ -254,7 +249,10 @@ impl ServerCertVerifier for Recorder {
             *seen = Some((chain, verdict));
         }
         match result {
-            Err(e) if self.enforce => Err(e),
+            // The verdict's words are recorded above; rustls needs only that it failed.
+            Err(_) if self.enforce => {
+                Err(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure))
+            }
             _ => Ok(ServerCertVerified::assertion()),
         }
     }
@@ -283,51 +281,89 @@ impl ServerCertVerifier for Recorder {
 }
 
 /// A stable kind and a sentence a tired SRE understands.
-fn explain(e: &rustls::Error, chain: &[CertInfo], name: &ServerName<'_>) -> (&'static str, String) {
+fn explain(rejection: &Rejection, chain: &[CertInfo]) -> (&'static str, String) {
     let leaf = chain.first();
-    let name = name.to_str();
-    let sans = leaf.map(|l| if l.sans.is_empty() { "none".to_string() } else { l.sans.join(", ") }).unwrap_or_default();
-    let rustls::Error::InvalidCertificate(ce) = e else {
-        if let rustls::Error::General(why) = e {
-            return ("no-roots", why.clone());
-        }
-        return ("other", e.to_string());
-    };
-    match ce {
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+    let date = crate::units::rfc3339_unix;
+    match rejection {
+        Rejection::WrongName { name, sans } => {
+            let sans = if sans.is_empty() { "none".to_string() } else { sans.join(", ") };
             ("wrong-name", format!("the certificate is not valid for {name}: its SANs are {sans}"))
         }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
-            "expired",
-            format!("the certificate expired on {}", leaf.map_or("an unknown date", |l| l.not_after.as_str())),
-        ),
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
+        Rejection::Expired { not_after, leaf: true, .. } => {
+            ("expired", format!("the certificate expired on {}", date(*not_after)))
+        }
+        Rejection::NotYetValid { not_before, leaf: true, .. } => (
             "not-yet-valid",
             format!(
                 "the certificate is not valid yet: it starts on {} (is this host's clock right?)",
-                leaf.map_or("an unknown date", |l| l.not_before.as_str())
+                date(*not_before)
             ),
         ),
-        CertificateError::UnknownIssuer if chain.len() == 1 && leaf.is_some_and(|l| l.self_signed) => (
-            "self-signed",
+        Rejection::Expired { subject, not_after, .. } => (
+            "ca-expired",
+            format!("the CA certificate {subject} that issued the chain expired on {}", date(*not_after)),
+        ),
+        Rejection::NotYetValid { subject, not_before, .. } => (
+            "ca-not-yet-valid",
             format!(
-                "the certificate is self-signed ({}) and not among the trusted CAs",
-                leaf.map_or("", |l| l.subject.as_str())
+                "the CA certificate {subject} that issued the chain is not valid until {} (is this host's clock right?)",
+                date(*not_before)
             ),
         ),
-        CertificateError::UnknownIssuer => (
-            "unknown-ca",
+        Rejection::UnknownAuthority(u) => match (u.pinned(), u.self_signed) {
+            (Some(trusted), _) => (
+                "not-the-trusted-certificate",
+                format!(
+                    "the server's certificate is not the one the kubeconfig trusts: the kubeconfig trusts {trusted}, the server presents {} (SHA-256 {}…)",
+                    leaf.map_or("", |l| l.subject.as_str()),
+                    leaf.map_or(String::new(), |l| l.sha256.chars().take(23).collect())
+                ),
+            ),
+            (None, true) => (
+                "self-signed",
+                format!(
+                    "the certificate is self-signed ({}) and not among the trusted certificates",
+                    leaf.map_or("", |l| l.subject.as_str())
+                ),
+            ),
+            (None, false) => match &u.name_match_failed {
+                Some(why) => (
+                    "bad-signature",
+                    format!(
+                        "the certificate names its issuer {}, and the trusted CA of that name did not sign it ({why}): a different CA with the same name?",
+                        u.issuer
+                    ),
+                ),
+                None => {
+                    ("unknown-ca", format!("the certificate was issued by {}, which is not a trusted CA", u.issuer))
+                }
+            },
+        },
+        Rejection::IncompatibleUsage { subject } => (
+            "wrong-usage",
+            format!("{subject} lists extended key usages without serverAuth: it may not be used by a TLS server"),
+        ),
+        Rejection::NotAuthorizedToSign { subject } => (
+            "not-a-ca",
+            format!("the intermediate certificate {subject} is not a CA certificate, so it may not issue the server's"),
+        ),
+        Rejection::TooManyIntermediates { subject } => {
+            ("not-a-ca", format!("{subject} allows fewer intermediate CAs below it than the chain has (path length)"))
+        }
+        Rejection::InsecureAlgorithm { subject } => (
+            "insecure-signature",
             format!(
-                "the certificate was issued by {}, which is not a trusted CA",
-                chain.last().map_or("an unknown issuer", |c| c.issuer.as_str())
+                "{subject} is signed with SHA-1 or MD5, which kubectl (Go) no longer accepts: reissue it with SHA-256"
             ),
         ),
-        CertificateError::BadSignature => (
-            "bad-signature",
-            "the certificate's signature does not verify against the trusted CA (a different CA with the same name?)"
-                .into(),
+        Rejection::UnhandledCritical { subject, oid } => (
+            "unhandled-extension",
+            format!(
+                "{subject} has a critical extension {oid} that kubectl (Go) does not know, so it refuses the certificate"
+            ),
         ),
-        other => ("other", format!("certificate rejected: {other:?}")),
+        Rejection::Unparsable { which } => ("other", format!("{which} cannot be parsed as X.509")),
+        Rejection::NoRoots(why) => ("no-roots", why.clone()),
     }
 }
 

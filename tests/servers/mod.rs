@@ -72,6 +72,20 @@ impl Leaf {
         Leaf { chain: vec![cert.der().clone()], key: key.serialize_der() }
     }
 
+    /// A self-signed certificate as `openssl req -x509` makes it: CA:TRUE, with `sans`; its PEM
+    /// is what a kubeconfig's `certificate-authority` would hold to trust exactly this server.
+    pub fn self_signed_ca(sans: &[&str]) -> (Leaf, String) {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        let n = CA_SEQ.fetch_add(1, Ordering::SeqCst);
+        params.distinguished_name.push(DnType::CommonName, format!("pinned-{}-{n}", std::process::id()));
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.not_before = OffsetDateTime::now_utc() - TimeDelta::days(1);
+        params.not_after = OffsetDateTime::now_utc() + TimeDelta::days(30);
+        let cert = params.self_signed(&key).unwrap();
+        (Leaf { chain: vec![cert.der().clone()], key: key.serialize_der() }, cert.pem())
+    }
+
     /// SHA-256 of the leaf as `AB:CD:…`.
     pub fn sha256(&self) -> String {
         let d = ring::digest::digest(&ring::digest::SHA256, self.chain[0].as_ref());
