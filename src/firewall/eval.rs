@@ -706,14 +706,16 @@ fn uncertain_decider(u: &Uncertainty, kind: PacketKind) -> Decider {
     }
 }
 
-/// Joins classes that share everything but their addresses, keeping the list short.
+/// Joins classes that share everything but their addresses, keeping the list short. The rule that
+/// accepted a class in an earlier base chain is part of what it shares: joining classes accepted by
+/// different rules would report one rule for both ranges.
 fn merge(classes: Vec<Class>) -> Vec<Class> {
     let mut out: Vec<Class> = Vec::with_capacity(classes.len());
     for c in classes {
         if c.addrs.is_empty() {
             continue;
         }
-        match out.iter_mut().find(|o| o.state == c.state && o.assumed == c.assumed) {
+        match out.iter_mut().find(|o| o.state == c.state && o.assumed == c.assumed && o.accepted_by == c.accepted_by) {
             Some(o) => o.addrs = o.addrs.union(&c.addrs),
             None => out.push(c),
         }
@@ -1287,6 +1289,24 @@ mod tests {
         // INPUT (policy DROP) does not see forwarded traffic; a wrong port does not pass FORWARD.
         assert_eq!(judged(Packet::forwarded(&flow(8443), Family::V4, target)).denied_set(), pool);
         assert_eq!(judged(Packet::to_local_port(Family::V4, 6443, target, None)).denied_set(), pool);
+    }
+
+    #[test]
+    fn each_range_is_attributed_to_the_rule_that_accepted_it() {
+        // Issue 12: rule 3 accepts one /32, rule 4 a /26; the /26 was reported as admitted by rule 3
+        // because classes that different rules had accepted were merged, keeping the first rule.
+        let text = "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+-A INPUT -s 198.51.100.214/32 -p tcp -m tcp --dport 6443 -j ACCEPT\n\
+-A INPUT -s 203.0.113.64/26 -p tcp -m tcp --dport 6443 -j ACCEPT\nCOMMIT\n";
+        let layer =
+            crate::firewall::iptables::parse(text, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let pool = net("198.51.100.214/32").union(&net("203.0.113.64/26"));
+        let j = judge(&layer.ruleset, &syn(), &pool);
+        let mut by: Vec<(String, Option<usize>)> =
+            j.admitted.iter().map(|(s, d)| (s.describe(Family::V4), d.rule.map(|r| r + 1))).collect();
+        by.sort();
+        assert_eq!(by, [("198.51.100.214/32".to_string(), Some(3)), ("203.0.113.64/26".to_string(), Some(4))]);
     }
 
     #[test]
