@@ -17,7 +17,7 @@ use crate::firewall::model::{
     Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, max_of, number};
-use crate::firewall::{Layer, LayerKind};
+use crate::firewall::{Layer, LayerKind, protocols};
 
 /// Which iptables backend wrote the dump (it decides the command that fixes it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -574,24 +574,14 @@ fn netmask_len(text: &str, family: Family) -> Option<u32> {
     (n == max_of(bits) & !max_of(bits - ones)).then_some(ones)
 }
 
-/// Protocol name or number; `None` for `all`.
+/// Protocol name (the names `iptables-save` prints, from the built-in IANA table) or number;
+/// `None` for `all` (protocol 0).
 fn protocol(text: &str) -> Result<Option<u8>, String> {
-    Ok(Some(match text.to_ascii_lowercase().as_str() {
-        "all" | "0" => return Ok(None),
-        "tcp" => 6,
-        "udp" => 17,
-        "icmp" => 1,
-        "icmpv6" | "ipv6-icmp" | "icmp6" => 58,
-        "sctp" => 132,
-        "udplite" => 136,
-        "esp" => 50,
-        "ah" => 51,
-        "gre" => 47,
-        "igmp" => 2,
-        "dccp" => 33,
-        "mh" | "ipv6-mh" => 135,
-        other => other.parse::<u8>().map_err(|_| format!("protocol {text:?}; expected a name like tcp or a number"))?,
-    }))
+    match protocols::number(text) {
+        Some(0) => Ok(None),
+        Some(n) => Ok(Some(n)),
+        None => Err(format!("protocol {text:?}; expected a name like tcp or a number")),
+    }
 }
 
 /// A port number, `a:b` range, or a well-known name.

@@ -11,6 +11,7 @@ pub mod cidrs;
 pub mod ecs_sg;
 pub mod eval;
 pub mod firewalld;
+pub mod firewalld_stock;
 pub mod fix;
 pub mod ipset;
 pub mod iptables;
@@ -18,6 +19,7 @@ pub mod live;
 pub mod model;
 pub mod nat;
 pub mod nft;
+pub mod protocols;
 pub mod ranges;
 
 use std::path::Path;

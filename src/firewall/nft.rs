@@ -20,7 +20,7 @@ use crate::firewall::model::{
     Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
-use crate::firewall::{Layer, LayerKind};
+use crate::firewall::{Layer, LayerKind, protocols};
 
 /// What an nft layer is, beyond its rules.
 #[derive(Debug, Clone, Default)]
@@ -891,20 +891,7 @@ fn proto_value(v: &Value, ctx: &Ctx<'_>) -> Option<Vec<u8>> {
         .into_iter()
         .map(|e| match element_value(e) {
             Value::Number(n) => n.as_u64().and_then(|n| u8::try_from(n).ok()),
-            Value::String(s) => Some(match s.as_str() {
-                "tcp" => 6,
-                "udp" => 17,
-                "icmp" => 1,
-                "ipv6-icmp" | "icmpv6" => 58,
-                "sctp" => 132,
-                "esp" => 50,
-                "ah" => 51,
-                "gre" => 47,
-                "udplite" => 136,
-                "dccp" => 33,
-                "igmp" => 2,
-                _ => return None,
-            }),
+            Value::String(s) => protocols::number(s),
             _ => None,
         })
         .collect()
