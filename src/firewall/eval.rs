@@ -22,8 +22,25 @@ use crate::firewall::model::{
 };
 use crate::firewall::ranges::{Family, Spans, number};
 
-/// Chains deeper than this are treated as a loop (the kernel refuses loops; a dump may not).
+/// Chains nested deeper than this are not followed (nftables stops at 16 jumps; iptables has no
+/// fixed limit, but no ruleset the kernel loads nests that deep).
 const MAX_DEPTH: usize = 128;
+
+/// The evaluator's budget: how many times one judgement may test a class of addresses against a
+/// rule, [`BUDGET_BASE`] plus [`BUDGET_PER_RULE`] for every rule of the ruleset. Each rule an
+/// undecidable match guards splits the path, and paths can multiply (twelve chains of four
+/// undecidable jumps each are 4^12 paths); chain results are memoised, which collapses paths that
+/// reach a chain with the same addresses and knowledge, and the budget bounds what memoising cannot
+/// (paths that differ, e.g. by marks). Time and memory are thus at most proportional to the
+/// ruleset's size; addresses the budget stops are `unknown` ([`Undecidable::Budget`]), never
+/// admitted. Real rulesets stay far below it (the corpus of `tests/firewall_corpus.rs` needs less
+/// than a tenth).
+pub const BUDGET_BASE: usize = 20_000;
+pub const BUDGET_PER_RULE: usize = 64;
+
+/// At most this many chain results are memoised per base chain (each holds its classes), so the
+/// memo's memory stays bounded too; past it chains are run again, within the budget.
+const MEMO_LIMIT: usize = 4096;
 
 /// The packets of a connection the verdict depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -264,7 +281,7 @@ pub struct Flow<'a> {
 }
 
 /// What finally happened to some addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
     Accept,
     Deny(Verdict),
@@ -285,6 +302,13 @@ pub struct Decider {
     pub packet: PacketKind,
     /// Why the addresses are undecidable (for `Outcome::Unknown`).
     pub reason: Option<Undecidable>,
+}
+
+/// Where the decision was made identifies it well enough for hashing (equal deciders hash alike).
+impl std::hash::Hash for Decider {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.layer, self.chain, self.rule, self.packet).hash(state);
+    }
 }
 
 /// A partition of the judged addresses into admitted, denied and unknown, each piece with the
@@ -376,15 +400,23 @@ struct Uncertainty {
     reason: Undecidable,
 }
 
+/// The rule names its reason: hashing the rule alone is enough, and cheap (classes are hashed for
+/// every rule that splits them).
+impl std::hash::Hash for Uncertainty {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.chain, self.rule).hash(state);
+    }
+}
+
 /// Marks as far as the evaluator can follow them along one path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct State {
     mark: Bits,
     ctmark: Bits,
 }
 
 /// Addresses that take the same path with the same knowledge.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Class {
     addrs: Spans,
     state: State,
@@ -440,13 +472,9 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
         ctmark: if packet.first || !conn_marked { Bits::ZERO } else { Bits::UNKNOWN },
     };
     let mut ev = Evaluator {
-        rs,
-        pkt: packet,
-        emissions: Vec::new(),
-        seq: 0,
         trace: if options.trace { Some(Trace::default()) } else { None },
-        nat_base: false,
-        no_conntrack: false,
+        budget: BUDGET_BASE.saturating_add(BUDGET_PER_RULE.saturating_mul(rs.rule_count())),
+        ..Evaluator::new(rs, packet)
     };
     let mut bases: Vec<(usize, i32, usize)> = rs
         .bases
@@ -474,6 +502,8 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
         }
         let base = &rs.bases[bi];
         ev.nat_base = base.nat;
+        // What a chain returns depends on the base chain's kind; emissions are collected per base.
+        ev.memo.clear();
         // Connection tracking runs at priority -200 of prerouting and output: chains before it
         // (and netdev ingress chains) see no connection yet.
         ev.no_conntrack =
@@ -579,15 +609,7 @@ fn split_translations(
 /// The addresses among `addrs` for which every match of `rule` certainly holds (marks as on a
 /// fresh packet). For the shadowing analysis: what a rule was written to catch.
 pub fn rule_catches(rule: &crate::firewall::model::Rule, packet: &Packet, addrs: &Spans) -> Spans {
-    let ev = Evaluator {
-        rs: &EMPTY,
-        pkt: packet,
-        emissions: Vec::new(),
-        seq: 0,
-        trace: None,
-        nat_base: false,
-        no_conntrack: false,
-    };
+    let ev = Evaluator::new(&EMPTY, packet);
     let class = Class {
         addrs: addrs.clone(),
         state: State { mark: Bits::ZERO, ctmark: Bits::ZERO },
@@ -667,6 +689,13 @@ fn conclude(addrs: &Spans, accepted: Vec<Class>, finals: Vec<Emission>, kind: Pa
             pieces.push((part, decider));
         }
     };
+    // Addresses the evaluator stopped following (its budget, a loop) are attributed to that first:
+    // an earlier undecidable rule on their path is not why they have no answer.
+    let stopped =
+        |e: &Emission| matches!(e.decider.reason, Some(Undecidable::Budget { .. } | Undecidable::Loop { .. }));
+    for e in finals.iter().filter(|e| stopped(e)) {
+        attribute(&e.addrs, e.decider.clone(), &mut taken);
+    }
     for e in &finals {
         match (&e.assumed, e.outcome) {
             (Some(u), _) => attribute(&e.addrs, uncertain_decider(u, kind), &mut taken),
@@ -706,18 +735,32 @@ fn uncertain_decider(u: &Uncertainty, kind: PacketKind) -> Decider {
     }
 }
 
+/// What classes that [`merge`] joins share.
+type Shared = (State, Option<Arc<Uncertainty>>, Option<Decider>);
+
 /// Joins classes that share everything but their addresses, keeping the list short. The rule that
 /// accepted a class in an earlier base chain is part of what it shares: joining classes accepted by
 /// different rules would report one rule for both ranges.
 fn merge(classes: Vec<Class>) -> Vec<Class> {
+    if classes.len() < 2 {
+        return classes.into_iter().filter(|c| !c.addrs.is_empty()).collect();
+    }
+    // Hashed, so that the many classes of a ruleset whose paths multiply join in linear time.
     let mut out: Vec<Class> = Vec::with_capacity(classes.len());
+    let mut index: HashMap<Shared, usize> = HashMap::new();
     for c in classes {
         if c.addrs.is_empty() {
             continue;
         }
-        match out.iter_mut().find(|o| o.state == c.state && o.assumed == c.assumed && o.accepted_by == c.accepted_by) {
-            Some(o) => o.addrs = o.addrs.union(&c.addrs),
-            None => out.push(c),
+        match index.entry((c.state, c.assumed.clone(), c.accepted_by.clone())) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                let o = &mut out[*at.get()];
+                o.addrs = o.addrs.union(&c.addrs);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(out.len());
+                out.push(c);
+            }
         }
     }
     out
@@ -741,9 +784,39 @@ struct Evaluator<'a> {
     trace: Option<Trace>,
     nat_base: bool,
     no_conntrack: bool,
+    /// Class tests left before the budget runs out ([`BUDGET_BASE`]).
+    budget: usize,
+    /// Chains being run, innermost last: entering one of them again is a loop.
+    stack: Vec<ChainId>,
+    /// Per chain, the classes it was entered with and those it returned, in this base chain. A
+    /// chain entered again with the same classes returns the same classes and emits what it
+    /// emitted the first time (already recorded), so it is not run again.
+    memo: HashMap<(ChainId, Vec<Class>), Vec<Class>>,
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
+    fn new(rs: &'a Ruleset, pkt: &'a Packet) -> Evaluator<'a> {
+        Evaluator {
+            rs,
+            pkt,
+            emissions: Vec::new(),
+            seq: 0,
+            trace: None,
+            nat_base: false,
+            no_conntrack: false,
+            budget: usize::MAX,
+            stack: Vec::new(),
+            memo: HashMap::new(),
+        }
+    }
+
+    /// Emits every class as undecidable at `chain`/`rule`, for `reason`.
+    fn give_up(&mut self, classes: Vec<Class>, chain: ChainId, rule: Option<usize>, reason: &Undecidable) {
+        for c in classes {
+            self.emit(c, Outcome::Unknown, chain, rule, Some(reason.clone()), false);
+        }
+    }
+
     fn emit(
         &mut self,
         c: Class,
@@ -773,22 +846,37 @@ impl Evaluator<'_> {
     /// Runs `input` through a chain; returns the classes that come back to the caller (RETURN or
     /// the chain's end).
     fn chain(&mut self, id: ChainId, input: Vec<Class>, depth: usize) -> Vec<Class> {
-        let rs = self.rs;
-        let chain = &rs.chains[id];
-        if depth > MAX_DEPTH {
-            for c in input {
-                self.emit(
-                    c,
-                    Outcome::Unknown,
-                    id,
-                    None,
-                    Some(Undecidable::Limitation("chains nest deeper than 128 (a loop?)")),
-                    false,
-                );
-            }
+        let input = merge(input);
+        if input.is_empty() {
             return Vec::new();
         }
-        let mut live = merge(input);
+        if self.stack.contains(&id) {
+            let reason = Undecidable::Loop { chain: self.rs.chains[id].name.as_str().into() };
+            self.give_up(input, id, None, &reason);
+            return Vec::new();
+        }
+        if depth > MAX_DEPTH {
+            self.give_up(input, id, None, &Undecidable::Limitation("chains nest deeper than 128"));
+            return Vec::new();
+        }
+        let key = (id, input);
+        if let Some(returned) = self.memo.get(&key) {
+            return returned.clone();
+        }
+        self.stack.push(id);
+        let returned = self.run_chain(id, key.1.clone(), depth);
+        self.stack.pop();
+        if self.memo.len() < MEMO_LIMIT {
+            self.memo.insert(key, returned.clone());
+        }
+        returned
+    }
+
+    /// [`Evaluator::chain`] without the memo and loop checks.
+    fn run_chain(&mut self, id: ChainId, input: Vec<Class>, depth: usize) -> Vec<Class> {
+        let rs = self.rs;
+        let chain = &rs.chains[id];
+        let mut live = input;
         if let Some(trace) = &mut self.trace {
             let entry = trace.chains.entry(id).or_default();
             for c in &live {
@@ -804,6 +892,12 @@ impl Evaluator<'_> {
                 // LOG, counters: matched or not, the packet goes on unchanged.
                 continue;
             }
+            if self.budget < live.len() {
+                let reason = Undecidable::Budget { steps: BUDGET_BASE + BUDGET_PER_RULE * rs.rule_count() };
+                self.give_up(live, id, Some(ri), &reason);
+                return returned;
+            }
+            self.budget -= live.len();
             self.seq += 1;
             if let (Some(trace), Action::Verdict(Verdict::Accept)) = (&mut self.trace, &rule.action) {
                 let entry = trace.rules.entry((id, ri)).or_default();

@@ -136,7 +136,7 @@ pub struct Policy {
 }
 
 /// A final decision about a packet in one base chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Verdict {
     Accept,
     Drop,
@@ -470,6 +470,16 @@ pub enum Undecidable {
     Unsupported(Arc<str>),
     /// What the evaluator cannot know about this kind of packet or path, in its own words.
     Limitation(&'static str),
+    /// A match on the traffic's rate or history, or on the time or the payload (`-m limit`,
+    /// `hashlimit`, `recent`, `connlimit`, `time`, `string`, nft `limit`, `meter`, `quota`): no
+    /// address range decides it. `what` is the match as written.
+    RateOrState { what: Arc<str> },
+    /// A chain jumps back into itself, directly or through others (a loop the kernel refuses to
+    /// load, so the dump did not come from a running kernel).
+    Loop { chain: Arc<str> },
+    /// The evaluator's budget ran out before these addresses reached a verdict (paths through
+    /// undecidable rules multiplied); `steps` is the budget of this ruleset.
+    Budget { steps: usize },
 }
 
 impl Undecidable {
@@ -511,6 +521,17 @@ impl fmt::Display for Undecidable {
             Undecidable::PathsDisagree { nat: false } => f.write_str("paths through the ruleset disagree"),
             Undecidable::Unsupported(text) => f.write_str(text),
             Undecidable::Limitation(text) => f.write_str(text),
+            Undecidable::RateOrState { what } => write!(
+                f,
+                "{what}: whether it matches depends on the traffic's rate or history, the time or the payload, not on addresses"
+            ),
+            Undecidable::Loop { chain } => {
+                write!(f, "chain {chain} jumps back into itself (a loop no kernel loads): not followed")
+            }
+            Undecidable::Budget { steps } => write!(
+                f,
+                "the evaluator stopped after {steps} steps (paths through undecidable rules multiply): these addresses were not followed to a verdict"
+            ),
         }
     }
 }
