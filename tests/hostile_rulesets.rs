@@ -13,6 +13,8 @@ fn run_measured(cmd: &mut std::process::Command) -> (std::process::Output, i64, 
     use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
     let started = Instant::now();
+    // Reaped by wait4 below, which std's `wait` cannot replace (it gives no resource usage).
+    #[expect(clippy::zombie_processes, reason = "the child is reaped with wait4")]
     let mut child =
         cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("spawns");
     let mut out = child.stdout.take().expect("stdout");
