@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::firewall::model::{
     Action, ChainId, Direction, Effect, Hook, MarkOp, MarkTarget, Match, PortSide, Ruleset, Side, Undecidable, Verdict,
-    ct, tcp,
+    addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 
@@ -1082,12 +1082,9 @@ impl<'a> Evaluator<'a> {
             Match::Port { side, ranges, negated } => {
                 let ranges = ranges.ranges();
                 let has = |port: u16| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&port));
-                let covers_all = ranges.iter().any(|(lo, hi)| *lo == 0 && *hi == u16::MAX);
                 let one = |port: Option<u16>| match port {
                     Some(port) => Some(has(port)),
-                    None if covers_all => Some(true),
-                    None if ranges.is_empty() => Some(false),
-                    None => None,
+                    None => ephemeral_match(ranges),
                 };
                 let value = match side {
                     PortSide::Src => one(p.sport),
@@ -1101,7 +1098,7 @@ impl<'a> Evaluator<'a> {
                 match value {
                     Some(b) => bool_value(b != *negated),
                     None => Value::Unknown(Undecidable::Limitation(
-                        "the client's source port is ephemeral: a source-port match cannot be decided",
+                        "the client's port is ephemeral (1024-65535) and the rule covers only part of that range",
                     )),
                 }
             }
@@ -1190,21 +1187,46 @@ impl<'a> Evaluator<'a> {
                     bool_value(((bits.value & mask) == *value) != *negated)
                 }
             }
-            Match::Local { side, negated } => {
-                if *side == p.pool_side {
-                    // The pool is remote: its addresses are never this host's.
-                    bool_value(*negated)
+            Match::AddrType { side, types, negated } => {
+                let kind = if *side == p.pool_side {
+                    // The pool is remote unicast: never this host's address, never a broadcast.
+                    Some(addrtype::UNICAST)
                 } else {
-                    match p.peer_local {
-                        Some(b) => bool_value(b != *negated),
-                        None => Value::Unknown(Undecidable::Limitation("whether the address is local to this host")),
-                    }
+                    p.peer_local.map(|local| if local { addrtype::LOCAL } else { addrtype::UNICAST })
+                };
+                match kind {
+                    Some(k) => bool_value((types & k != 0) != *negated),
+                    None => Value::Unknown(Undecidable::Limitation("whether the address is local to this host")),
                 }
             }
             Match::Fragment { negated } => bool_value(*negated),
             Match::Unknown(why) => Value::Unknown(why.clone()),
         }
     }
+}
+
+/// The security center's client ports: the ephemeral range (Linux uses 32768-60999, other systems
+/// 49152-65535 or 1024-65535; every one of them lies in this).
+pub const EPHEMERAL: (u16, u16) = (1024, u16::MAX);
+
+/// Whether port ranges hold for an ephemeral port: always (they cover all of [`EPHEMERAL`]), never
+/// (they cover none of it), or it depends (`None`).
+fn ephemeral_match(ranges: &[(u16, u16)]) -> Option<bool> {
+    let (lo, hi) = EPHEMERAL;
+    let mut covered: Vec<(u16, u16)> =
+        ranges.iter().filter(|(a, b)| *b >= lo && *a <= hi).map(|(a, b)| ((*a).max(lo), (*b).min(hi))).collect();
+    if covered.is_empty() {
+        return Some(false);
+    }
+    covered.sort_unstable();
+    let mut next = u32::from(lo);
+    for (a, b) in covered {
+        if u32::from(a) > next {
+            return None;
+        }
+        next = next.max(u32::from(b) + 1);
+    }
+    if next > u32::from(hi) { Some(true) } else { None }
 }
 
 fn apply(state: &mut State, effect: &Effect) {

@@ -14,7 +14,7 @@ use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
     Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
-    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct, tcp,
+    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, max_of, number};
 use crate::firewall::{Layer, LayerKind, protocols};
@@ -847,15 +847,13 @@ fn module_matches(
                         continue;
                     }
                 };
-                match one_value(o, module)?.to_ascii_uppercase().as_str() {
-                    "LOCAL" => out.push(Match::Local { side, negated: o.negated }),
-                    "UNICAST" if !o.negated => {}
-                    "BROADCAST" | "MULTICAST" | "ANYCAST" | "BLACKHOLE" | "UNREACHABLE" | "PROHIBIT" | "NAT"
-                    | "XRESOLVE" | "THROW" | "UNSPEC" => {
-                        out.push(Match::Proto { protos: Protos::of(&[]), negated: o.negated });
-                    }
-                    _ => unknown(out, format!("-m addrtype {}", render(std::slice::from_ref(o)))),
+                let mut types = 0;
+                for name in one_value(o, module)?.split(',') {
+                    types |= addrtype::named(name).ok_or_else(|| {
+                        format!("-m addrtype --{} {name:?}; expected a type such as LOCAL or UNICAST", o.name)
+                    })?;
                 }
+                out.push(Match::AddrType { side, types, negated: o.negated });
             }
         }
         "mark" | "connmark" => {
@@ -883,9 +881,17 @@ fn module_matches(
         "esp" | "ah" => {
             out.push(Match::Proto { protos: Protos::of(&[if module == "esp" { 50 } else { 51 }]), negated: false })
         }
+        // A SYN carries no IPv6 extension header: these never match it, inverted options included
+        // (the kernel's match fails when the header is absent).
+        "rt" | "frag" | "hbh" | "dst" if family == Family::V6 => out.push(Match::never()),
+        "limit" | "hashlimit" | "recent" | "connlimit" | "time" | "string" | "quota" | "connbytes" | "connrate" => {
+            out.push(Match::Unknown(Undecidable::RateOrState {
+                what: format!("-m {module} {}", render(opts)).trim_end().into(),
+            }));
+        }
         other => unknown(
             out,
-            format!("-m {other}: not evaluated (rate, time, content or socket matches depend on more than addresses)"),
+            format!("-m {other}: not evaluated (it tests more than addresses, ports and connection state)"),
         ),
     }
     Ok(())
@@ -1103,6 +1109,45 @@ mod tests {
             j.unknown.iter().any(|(_, d)| d.reason.as_ref().is_some_and(|r| r.to_string().contains("-m limit"))),
             "{j:?}"
         );
+    }
+
+    #[test]
+    fn decidable_matches_are_decided() {
+        // Issue 12: source ports (the client's is ephemeral), IPv6 routing headers (a SYN has none),
+        // address types (the pool is remote unicast, the API server local), INVALID (a SYN is not).
+        let judge_rules = |rules: &str, v6: bool| {
+            let text =
+                format!("*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{rules}COMMIT\n");
+            let layer = parse(text, "r", &IpsetDb::default()).expect("parses");
+            let (family, cidr) = if v6 { (Family::V6, "2001:db8::/64") } else { (Family::V4, "192.0.2.0/24") };
+            let p = Packet::to_local_port(family, 6443, None, None).remove(0);
+            let j = judge(&layer.ruleset, &p, &Spans::net(&cidr.parse().expect("cidr")));
+            if !j.unknown.is_empty() {
+                "UNKNOWN"
+            } else if j.denied.is_empty() {
+                "ACCEPT"
+            } else {
+                "DENY"
+            }
+        };
+        for (rules, v6, want) in [
+            ("-A INPUT -p udp -m udp --sport 53 -j ACCEPT\n-A INPUT -p tcp --sport 53 -j ACCEPT\n", false, "DENY"),
+            ("-A INPUT -p tcp -m tcp --sport 1024:65535 -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -p tcp -m tcp --sport 0:1023 -j DROP\n-A INPUT -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -p tcp -m multiport --sports 1024:30000,30001:65535 -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -p tcp -m tcp --sport 32768:60999 -j ACCEPT\n", false, "UNKNOWN"),
+            ("-A INPUT -m rt --rt-type 0 -j DROP\n-A INPUT -j ACCEPT\n", true, "ACCEPT"),
+            ("-A INPUT -m rt ! --rt-type 0 -j DROP\n-A INPUT -j ACCEPT\n", true, "ACCEPT"),
+            ("-A INPUT -m addrtype --dst-type LOCAL -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -m addrtype --dst-type UNICAST -j ACCEPT\n", false, "DENY"),
+            ("-A INPUT -m addrtype --src-type BROADCAST,MULTICAST -j DROP\n-A INPUT -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -m addrtype ! --src-type LOCAL -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -m conntrack --ctstate INVALID -j DROP\n-A INPUT -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -p ipencap -j ACCEPT\n-A INPUT -p vrrp -j ACCEPT\n-A INPUT -p tcp -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -m limit --limit 5/min -j ACCEPT\n", false, "UNKNOWN"),
+        ] {
+            assert_eq!(judge_rules(rules, v6), want, "{rules}");
+        }
     }
 
     #[test]

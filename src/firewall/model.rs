@@ -363,6 +363,42 @@ pub mod ct {
     }
 }
 
+/// Address (routing) types as `-m addrtype` and nft `fib … type` name them. The pool's addresses
+/// are remote unicast addresses; the API server's is local on its own host.
+pub mod addrtype {
+    pub const UNSPEC: u16 = 1 << 0;
+    pub const UNICAST: u16 = 1 << 1;
+    pub const LOCAL: u16 = 1 << 2;
+    pub const BROADCAST: u16 = 1 << 3;
+    pub const ANYCAST: u16 = 1 << 4;
+    pub const MULTICAST: u16 = 1 << 5;
+    pub const BLACKHOLE: u16 = 1 << 6;
+    pub const UNREACHABLE: u16 = 1 << 7;
+    pub const PROHIBIT: u16 = 1 << 8;
+    pub const THROW: u16 = 1 << 9;
+    pub const NAT: u16 = 1 << 10;
+    pub const XRESOLVE: u16 = 1 << 11;
+
+    /// The bit of a type name (any case), as iptables and nft spell them.
+    pub fn named(name: &str) -> Option<u16> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "UNSPEC" => UNSPEC,
+            "UNICAST" => UNICAST,
+            "LOCAL" => LOCAL,
+            "BROADCAST" => BROADCAST,
+            "ANYCAST" => ANYCAST,
+            "MULTICAST" => MULTICAST,
+            "BLACKHOLE" => BLACKHOLE,
+            "UNREACHABLE" => UNREACHABLE,
+            "PROHIBIT" => PROHIBIT,
+            "THROW" => THROW,
+            "NAT" => NAT,
+            "XRESOLVE" => XRESOLVE,
+            _ => return None,
+        })
+    }
+}
+
 /// TCP flag bits as in the header.
 pub mod tcp {
     pub const FIN: u8 = 0x01;
@@ -435,9 +471,11 @@ pub enum Match {
         mask: u32,
         negated: bool,
     },
-    /// The address on `side` is an address of this host (`-m addrtype --src-type/--dst-type LOCAL`).
-    Local {
+    /// The routing type of the address on `side` is one of `types` (bits of [`addrtype`]):
+    /// `-m addrtype --src-type/--dst-type`, nft `fib saddr/daddr type`.
+    AddrType {
         side: Side,
+        types: u16,
         negated: bool,
     },
     /// A non-first fragment (`-f`).

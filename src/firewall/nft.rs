@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 use crate::error::{InputError, line_of};
 use crate::firewall::model::{
     Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
-    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct, tcp,
+    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 use crate::firewall::{Layer, LayerKind, protocols};
@@ -370,12 +370,8 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
             "counter" | "log" | "flow" | "dup" | "secmark" | "ct helper" | "ct timeout" | "ct expectation" => {
                 continue;
             }
-            "limit" => {
-                matches.push(Match::unknown("limit rate: depends on the traffic rate"));
-                continue;
-            }
-            "quota" | "meter" | "set" | "connlimit" => {
-                matches.push(Match::unknown(format!("{kind}: depends on earlier traffic")));
+            "limit" | "quota" | "meter" | "set" | "connlimit" => {
+                matches.push(Match::Unknown(Undecidable::RateOrState { what: render_stmt(e).into() }));
                 continue;
             }
             "mangle" => {
@@ -568,6 +564,8 @@ enum Left {
     CtStatus,
     CtDirection,
     TcpFlags(u8),
+    /// `fib saddr type` / `fib daddr type`: the routing type of that address.
+    FibType(Side),
     /// Not evaluated, but implying these matches (`icmpv6 type` implies protocol 58).
     Other(String, Vec<Match>),
 }
@@ -616,6 +614,18 @@ fn left_of(v: &Value) -> Left {
             }
             ("tcp", "flags") => Left::TcpFlags(0xff),
             _ => Left::Other(format!("{proto} {field}").trim().to_string(), payload_dependency(proto)),
+        };
+    }
+    if let Some(fib) = v.get("fib") {
+        let flags: Vec<&str> = match fib.get("flags") {
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+            Some(Value::String(one)) => vec![one.as_str()],
+            _ => vec![],
+        };
+        return match (fib.get("result").and_then(Value::as_str), flags.as_slice()) {
+            (Some("type"), ["saddr"]) => Left::FibType(Side::Src),
+            (Some("type"), ["daddr"]) => Left::FibType(Side::Dst),
+            _ => Left::Other(format!("fib {}", compact(fib)), vec![]),
         };
     }
     if let Some(key) = v.pointer("/meta/key").and_then(Value::as_str) {
@@ -793,6 +803,22 @@ fn match_expr(body: &Value, ctx: &Ctx<'_>) -> Result<Vec<Match>, String> {
                 _ => return unknown(format!("tcp flags match {}", compact(body))),
             };
             out.push(m);
+        }
+        Left::FibType(side) => {
+            let names: Vec<&str> = match right {
+                Value::String(one) => vec![one.as_str()],
+                v => match v.get("set").and_then(Value::as_array) {
+                    Some(list) => list.iter().filter_map(Value::as_str).collect(),
+                    None => vec![],
+                },
+            };
+            let types = names.iter().map(|n| addrtype::named(n)).collect::<Option<Vec<u16>>>();
+            match types {
+                Some(t) if !t.is_empty() && matches!(op, "==" | "!=" | "in") => {
+                    out.push(Match::AddrType { side, types: t.iter().fold(0, |a, b| a | b), negated });
+                }
+                _ => return unknown(format!("fib type match {}", compact(body))),
+            }
         }
         Left::Other(what, mut deps) => {
             deps.push(Match::unknown(format!("{what}: not evaluated")));
@@ -1192,6 +1218,36 @@ mod tests {
         let p = Packet::arriving(Family::V4, 16443, None, None);
         let pieces = crate::firewall::nat::judge_nat(&[layer], &Spans::span(ip("192.0.2.7"), ip("192.0.2.7")), &p);
         assert!(matches!(pieces[0].1, crate::firewall::nat::NatResult::Untranslated { .. }), "{pieces:?}");
+    }
+
+    #[test]
+    fn fib_address_types_are_decided() {
+        // Docker's nft backend: `fib daddr type local` (the API server's address is local).
+        let rule = |expr: &str| {
+            format!(
+                r#"{{"nftables": [{{"table": {{"family": "ip", "name": "t"}}}},
+{{"chain": {{"family": "ip", "table": "t", "name": "c", "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}}}},
+{{"rule": {{"family": "ip", "table": "t", "chain": "c", "handle": 3, "expr": [{expr}, {{"accept": null}}]}}}}]}}"#
+            )
+        };
+        for (expr, want) in [
+            (
+                r#"{"match": {"op": "==", "left": {"fib": {"result": "type", "flags": ["daddr"]}}, "right": "local"}}"#,
+                "ACCEPT",
+            ),
+            (
+                r#"{"match": {"op": "!=", "left": {"fib": {"result": "type", "flags": ["daddr"]}}, "right": "local"}}"#,
+                "DENY",
+            ),
+            (
+                r#"{"match": {"op": "==", "left": {"fib": {"result": "type", "flags": ["saddr"]}}, "right": {"set": ["broadcast", "multicast"]}}}"#,
+                "DENY",
+            ),
+            (r#"{"limit": {"rate": 5, "per": "minute"}}"#, "UNKNOWN"),
+        ] {
+            let layer = parse(&rule(expr), "fib.json").unwrap_or_else(|e| panic!("{expr}: {e}"));
+            assert_eq!(verdicts(&layer, None, &["192.0.2.7"]), [want], "{expr}");
+        }
     }
 
     #[test]
