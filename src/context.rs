@@ -412,6 +412,7 @@ fn firewall_input(
     if specs.is_empty() && live::is_root() && root.is_live() {
         live = LiveMode::Default;
     }
+    let mut layers = firewall::merge_security_groups(layers);
     firewall::drop_double_counted(&mut layers);
     Ok(FirewallInput { layers, live, ipsets, portproxies })
 }

@@ -443,7 +443,16 @@ impl Step<'_> {
                 let mut cmd = format!(
                     "aliyun ecs AuthorizeSecurityGroup --RegionId {} --SecurityGroupId {}",
                     group.region.clone().unwrap_or_else(|| self.region.to_string()),
-                    group.id.clone().unwrap_or_else(|| "sg-REPLACE-ME".into())
+                    // Any one group of the instance admits (they are a union): the one whose
+                    // permission denies, else the first.
+                    self.decider
+                        .rule
+                        .and_then(|i| {
+                            let number = sim.ruleset.chains[chain_id].rules[i].origin.number;
+                            group.permissions.iter().find(|p| p.index == number).and_then(|p| p.group.clone())
+                        })
+                        .or_else(|| group.id.clone())
+                        .unwrap_or_else(|| "sg-REPLACE-ME".into())
                 );
                 for (n, cidr) in self.cidrs.iter().enumerate() {
                     let n = n + 1;
@@ -456,6 +465,8 @@ impl Step<'_> {
                     let index = group.permissions.len() + 1;
                     group.permissions.push(ecs_sg::Permission {
                         index,
+                        group: group.id.clone(),
+                        file: String::new(),
                         line: None,
                         ingress: true,
                         protocol: "TCP".into(),

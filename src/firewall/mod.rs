@@ -180,6 +180,28 @@ pub fn read_text(path: &Path, kind: Kind) -> Result<String, InputError> {
     hostfs::utf8(hostfs::read_file(path, kind)?, path, kind)
 }
 
+/// Several security-group layers (files, or pages of one group) are one layer: the union of their
+/// permissions by priority ([`ecs_sg::merge`]). It takes the place of the first of them; other layers
+/// keep their order.
+pub fn merge_security_groups(layers: Vec<Layer>) -> Vec<Layer> {
+    let mut groups = Vec::new();
+    let mut out = Vec::new();
+    let mut at = None;
+    for layer in layers {
+        match layer.kind {
+            LayerKind::EcsSg(group) => {
+                at.get_or_insert(out.len());
+                groups.push(*group);
+            }
+            _ => out.push(layer),
+        }
+    }
+    if let (Some(at), Some(merged)) = (at, ecs_sg::merge(groups)) {
+        out.insert(at, merged);
+    }
+    out
+}
+
 /// When both an nft dump and an iptables dump of the nf_tables backend are loaded, the tables
 /// iptables-nft manages appear in both (in nft only as opaque `xt` expressions). They are judged
 /// once, from the iptables dump; the nft layer drops them and says so.
