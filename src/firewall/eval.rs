@@ -1199,6 +1199,14 @@ impl<'a> Evaluator<'a> {
                     None => Value::Unknown(Undecidable::Limitation("whether the address is local to this host")),
                 }
             }
+            Match::ReversePath { negated, .. } => match (&p.iif, p.pool_side) {
+                // The interface the pool's traffic arrives on is the one its route back leaves by:
+                // that is what naming it (`--interface`) says about the path.
+                (Iface::Named(_), Side::Src) => bool_value(!*negated),
+                // Locally generated packets (answers) are not checked.
+                (Iface::Absent, _) => bool_value(!*negated),
+                _ => Value::Unknown(Undecidable::ReversePath),
+            },
             Match::Fragment { negated } => bool_value(*negated),
             Match::Unknown(why) => Value::Unknown(why.clone()),
         }

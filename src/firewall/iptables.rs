@@ -881,6 +881,19 @@ fn module_matches(
         "esp" | "ah" => {
             out.push(Match::Proto { protos: Protos::of(&[if module == "esp" { 50 } else { 51 }]), negated: false })
         }
+        "rpfilter" => {
+            let mut loose = false;
+            let mut invert = false;
+            for o in opts {
+                match o.name {
+                    "loose" => loose = true,
+                    "invert" => invert = true,
+                    "validmark" | "accept-local" => {}
+                    _ => unknown(out, format!("-m rpfilter {}", render(std::slice::from_ref(o)))),
+                }
+            }
+            out.push(Match::ReversePath { loose, negated: invert });
+        }
         // A SYN carries no IPv6 extension header: these never match it, inverted options included
         // (the kernel's match fails when the header is absent).
         "rt" | "frag" | "hbh" | "dst" if family == Family::V6 => out.push(Match::never()),
@@ -1147,6 +1160,21 @@ mod tests {
             ("-A INPUT -m limit --limit 5/min -j ACCEPT\n", false, "UNKNOWN"),
         ] {
             assert_eq!(judge_rules(rules, v6), want, "{rules}");
+        }
+    }
+
+    #[test]
+    fn reverse_path_checks_pass_on_the_named_interface() {
+        let text = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -m rpfilter --invert -j DROP\nCOMMIT\n";
+        let layer = parse(text, "r", &IpsetDb::default()).expect("parses");
+        let pool = Spans::net(&"192.0.2.0/24".parse().expect("cidr"));
+        for (iface, admitted) in [(Some("eth0"), true), (None, false)] {
+            let p = Packet::to_local_port(Family::V4, 6443, None, iface).remove(0);
+            let j = judge(&layer.ruleset, &p, &pool);
+            assert_eq!(j.admitted_set() == pool, admitted, "{iface:?}: {j:?}");
+            if !admitted {
+                assert_eq!(j.unknown[0].1.reason, Some(Undecidable::ReversePath));
+            }
         }
     }
 

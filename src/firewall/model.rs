@@ -478,6 +478,13 @@ pub enum Match {
         types: u16,
         negated: bool,
     },
+    /// The reverse-path check (`-m rpfilter`, nft `fib saddr . iif oif`): the route back to the
+    /// source leaves by the interface the packet arrived on (with `loose`, any route back). Holds
+    /// when the check passes, or with `negated` when it fails (`--invert`, `… oif missing`).
+    ReversePath {
+        loose: bool,
+        negated: bool,
+    },
     /// A non-first fragment (`-f`).
     Fragment {
         negated: bool,
@@ -515,6 +522,8 @@ pub enum Undecidable {
     /// A chain jumps back into itself, directly or through others (a loop the kernel refuses to
     /// load, so the dump did not come from a running kernel).
     Loop { chain: Arc<str> },
+    /// A reverse-path check, and which interface the route back to the pool leaves by is unknown.
+    ReversePath,
     /// The evaluator's budget ran out before these addresses reached a verdict (paths through
     /// undecidable rules multiplied); `steps` is the budget of this ruleset.
     Budget { steps: usize },
@@ -562,6 +571,9 @@ impl fmt::Display for Undecidable {
             Undecidable::RateOrState { what } => write!(
                 f,
                 "{what}: whether it matches depends on the traffic's rate or history, the time or the payload, not on addresses"
+            ),
+            Undecidable::ReversePath => f.write_str(
+                "reverse-path check (rpfilter, fib saddr . iif oif): the interface the pool's traffic arrives on, and the route back to it, are unknown",
             ),
             Undecidable::Loop { chain } => {
                 write!(f, "chain {chain} jumps back into itself (a loop no kernel loads): not followed")

@@ -566,6 +566,10 @@ enum Left {
     TcpFlags(u8),
     /// `fib saddr type` / `fib daddr type`: the routing type of that address.
     FibType(Side),
+    /// `fib saddr [. mark] [. iif] oif`: the interface the route back leaves by (loose without iif).
+    FibReverse {
+        loose: bool,
+    },
     /// Not evaluated, but implying these matches (`icmpv6 type` implies protocol 58).
     Other(String, Vec<Match>),
 }
@@ -625,6 +629,9 @@ fn left_of(v: &Value) -> Left {
         return match (fib.get("result").and_then(Value::as_str), flags.as_slice()) {
             (Some("type"), ["saddr"]) => Left::FibType(Side::Src),
             (Some("type"), ["daddr"]) => Left::FibType(Side::Dst),
+            (Some("oif"), f) if f.contains(&"saddr") && f.iter().all(|x| matches!(*x, "saddr" | "iif" | "mark")) => {
+                Left::FibReverse { loose: !f.contains(&"iif") }
+            }
             _ => Left::Other(format!("fib {}", compact(fib)), vec![]),
         };
     }
@@ -803,6 +810,16 @@ fn match_expr(body: &Value, ctx: &Ctx<'_>) -> Result<Vec<Match>, String> {
                 _ => return unknown(format!("tcp flags match {}", compact(body))),
             };
             out.push(m);
+        }
+        Left::FibReverse { loose } => {
+            // `… oif missing` (false, or 0) holds when the check fails; `!= 0` / `exists` when it passes.
+            let missing = matches!(right, Value::Bool(false)) || right.as_u64() == Some(0) || right == "missing";
+            let exists = matches!(right, Value::Bool(true)) || right == "exists";
+            match (missing, exists, op) {
+                (true, _, "==") | (_, true, "!=") => out.push(Match::ReversePath { loose, negated: true }),
+                (true, _, "!=") | (_, true, "==") => out.push(Match::ReversePath { loose, negated: false }),
+                _ => return unknown(format!("fib match {}", compact(body))),
+            }
         }
         Left::FibType(side) => {
             let names: Vec<&str> = match right {
