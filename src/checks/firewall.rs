@@ -356,7 +356,7 @@ pub(crate) fn judge_pool(env: &Env, layers: &[Layer], entries: &[PoolEntry], req
         ))
         .evidence(evidence);
         for fix in &fixes {
-            o = o.fix(format!("# {}:", fix.layer)).fixes(fix.commands.iter().cloned());
+            o = o.fix(format!("# {}:", fix.layer)).fixes(fix.commands.iter().cloned()).fixes(fix.persist());
             o = o.fixes(fix.notes.iter().map(|n| format!("# {}: {n}", fix.layer)));
         }
         return o.fixes(unknown_hints(&reasons));
