@@ -34,3 +34,31 @@ fn built_in_firewalld_definitions_match_the_package() {
 scripts/firewalld-stock.py /usr/lib/firewalld {version} > src/firewall/firewalld_stock.rs"
     );
 }
+
+/// firewalld as Debian ships it (the package's `usr/lib/firewalld` beside an `etc/firewalld` with
+/// the package's `firewalld.conf` default) loads without an input error, its services from the
+/// tree (ipsec's protocol-only ports among them). The tree is a copy in a temporary directory.
+#[test]
+fn stock_firewalld_loads() {
+    if !prerequisites("stock_firewalld_loads", &[Need::Command("firewall-offline-cmd")]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tree = dir.path();
+    std::fs::create_dir_all(tree.join("usr/lib")).expect("mkdir");
+    std::fs::create_dir_all(tree.join("etc/firewalld")).expect("mkdir");
+    let o = Command::new("cp").arg("-a").arg("/usr/lib/firewalld").arg(tree.join("usr/lib/")).output().expect("cp");
+    assert!(o.status.success());
+    std::fs::write(tree.join("etc/firewalld/firewalld.conf"), "DefaultZone=public\n").expect("write");
+    let regions = format!("{}/tests/fixtures/firewall/regions.json", env!("CARGO_MANIFEST_DIR"));
+    let o = common::bin()
+        .args(["--regions-file", &regions, "--region", "doc-fw-1", "--apiserver", "192.0.2.1:6443"])
+        .args(["--only", "firewall.allowlist", "--format", "json", "--firewall"])
+        .arg(format!("firewalld:{}", tree.join("etc/firewalld").display()))
+        .output()
+        .expect("runs");
+    assert_ne!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    // The stock public zone admits ssh and dhcpv6-client only: the pool is denied, not unknown.
+    assert_eq!(common::check(&report, "firewall.allowlist")["status"], "fail");
+}
