@@ -21,6 +21,7 @@ use crate::firewall::{self, Layer, Spec, live};
 use crate::forward::ForwardSpec;
 use crate::forward::host::HostState;
 use crate::forward::portproxy::{self, PortProxy};
+use crate::forward::route::RouteTable;
 use crate::hostfs::{self, HostRoot};
 use crate::kubeconfig::{self, Located};
 use crate::region::{PoolPart, Region, RegionTable};
@@ -121,6 +122,8 @@ pub struct FirewallInput {
     pub ipsets: IpsetDb,
     /// `--firewall netsh:FILE`: a Windows forwarder's port proxies, by file.
     pub portproxies: Vec<(String, Vec<PortProxy>)>,
+    /// The host's routes (`<root>/proc/net/route`, `ipv6_route`), when readable.
+    pub routes: Option<RouteTable>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -414,7 +417,9 @@ fn firewall_input(
     }
     let mut layers = firewall::merge_security_groups(layers);
     firewall::drop_double_counted(&mut layers);
-    Ok(FirewallInput { layers, live, ipsets, portproxies })
+    // Only where a DNAT on the local path sends the pool: without readable routes that stays unknown.
+    let routes = RouteTable::read(root).ok();
+    Ok(FirewallInput { layers, live, ipsets, portproxies, routes })
 }
 
 /// `--network auto`: VPC when every address of the API server is private, public when any is

@@ -210,7 +210,13 @@ fn destinations(env: &Env) -> Vec<IpAddr> {
 fn request<'a>(env: &'a Env, destinations: &'a [IpAddr], forwarded: Option<&'a Forwarded>) -> Request<'a> {
     match forwarded {
         Some(f) => f.request(),
-        None => Request { port: env.ctx.port, destinations, interface: env.ctx.interface.as_deref(), flow: None },
+        None => Request {
+            port: env.ctx.port,
+            destinations,
+            interface: env.ctx.interface.as_deref(),
+            flow: None,
+            routes: env.ctx.firewall.routes.as_ref(),
+        },
     }
 }
 

@@ -142,6 +142,7 @@ impl Forwarded {
             destinations: &self.target,
             interface: self.path.inbound.as_deref(),
             flow: Some(self.flow()),
+            routes: None,
         }
     }
 

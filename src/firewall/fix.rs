@@ -733,7 +733,7 @@ mod tests {
             crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
         let net: IpNet = pool.parse().expect("cidr");
         let set = AddrSet::of_nets([&net]);
-        let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None, routes: None };
         let fix = fix_layer(&layer, &set, &req, "k8sjoin-check doc", "doc-1");
         assert!(fix.notes.is_empty(), "{fix:?}");
         fix.commands
@@ -784,7 +784,7 @@ mod tests {
         let layer =
             crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
         let net: IpNet = "198.51.100.0/26".parse().expect("cidr");
-        let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None, routes: None };
         let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
         assert!(fix.notes.is_empty(), "{fix:?}");
         // One step per deciding rule: ufw's own deny, then INPUT's policy (ufw's too).
@@ -805,7 +805,7 @@ mod tests {
         let layer =
             crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
         let net: IpNet = "198.51.100.0/26".parse().expect("cidr");
-        let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None, routes: None };
         let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
         let persist = fix.persist();
         assert!(persist[0].starts_with("iptables-save > /etc/sysconfig/iptables"), "{persist:?}");
@@ -832,7 +832,7 @@ mod tests {
         let arrival: [IpAddr; 1] = ["203.0.113.1".parse().expect("ip")];
         let target: [IpAddr; 1] = ["192.0.2.50".parse().expect("ip")];
         let flow = Flow { listen_port: 16443, port: 6443, arrival: &arrival, in_iface: None, out_iface: None };
-        let req = Request { port: 6443, destinations: &target, interface: None, flow: Some(flow) };
+        let req = Request { port: 6443, destinations: &target, interface: None, flow: Some(flow), routes: None };
         let net: IpNet = "198.51.100.0/26".parse().expect("cidr");
         let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
         assert!(fix.notes.is_empty(), "{fix:?}");
