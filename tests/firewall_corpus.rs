@@ -175,7 +175,8 @@ fn probes4(slot: Ipv4Addr) -> Vec<Ipv4Addr> {
 
 fn probes6(slot: Ipv6Addr) -> Vec<Ipv6Addr> {
     let base = u128::from(slot);
-    [1u128, 0x9_0000].iter().map(|o| Ipv6Addr::from(base + o)).collect()
+    // Not ::1: a rewritten container address (a /128 keeps its host part) is often that.
+    [0x10u128, 0x9_0000].iter().map(|o| Ipv6Addr::from(base + o)).collect()
 }
 
 /// A literal address (or CIDR) at `text[start..end]`.
@@ -207,7 +208,15 @@ fn literals(text: &str) -> Vec<Literal> {
             i = j.max(i + 1);
             continue;
         }
-        let word = &text[i..j];
+        let mut word = &text[i..j];
+        // `ADDRESS:PORT` (a DNAT target): the address alone.
+        if let Some((a, p)) = word.rsplit_once(':')
+            && a.parse::<Ipv4Addr>().is_ok()
+            && p.parse::<u16>().is_ok()
+        {
+            word = a;
+        }
+        let j = i + word.len();
         let (a, len) = word.split_once('/').unwrap_or((word, ""));
         if let Ok(addr) = a.parse::<IpAddr>() {
             let max = if addr.is_ipv4() { 32 } else { 128 };
@@ -419,6 +428,51 @@ struct Bench {
     srv: Netns,
     cli: Netns,
     listener: Child,
+    /// Containers that a DNAT of the rules sends connections to: a namespace behind a veth named
+    /// as the rules name the bridge, with the translated address and a listener on its port.
+    containers: Vec<(Netns, Child)>,
+}
+
+/// `--to-destination A[:P]` and nft `dnat [ip|ip6] to A[:P]` of the (rewritten) rules.
+fn dnat_targets(rules: &str) -> Vec<(IpAddr, u16)> {
+    let mut out = Vec::new();
+    let words: Vec<&str> = rules.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        let target = match *w {
+            "--to-destination" => words.get(i + 1),
+            "to" if i > 0 && (words[i - 1] == "dnat" || (i > 1 && words[i - 2] == "dnat")) => words.get(i + 1),
+            _ => None,
+        };
+        let Some(t) = target else { continue };
+        let t = t.trim_matches('"');
+        let parsed = if let Some(rest) = t.strip_prefix('[') {
+            rest.split_once("]:").and_then(|(a, p)| Some((a.parse().ok()?, p.parse().ok()?)))
+        } else {
+            t.rsplit_once(':').and_then(|(a, p)| Some((a.parse::<Ipv4Addr>().ok()?.into(), p.parse().ok()?)))
+        };
+        if let Some(x) = parsed
+            && !out.contains(&x)
+        {
+            out.push(x);
+        }
+    }
+    out
+}
+
+/// The bridge the rules send translated connections out of (`-o NAME`, `oifname "NAME"`).
+fn bridge(rules: &str, pool_iface: &str) -> String {
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    let words: Vec<&str> = rules.split_whitespace().collect();
+    for w in words.windows(2) {
+        if matches!(w[0], "-o" | "oifname") {
+            let name = w[1].trim_matches('"').to_string();
+            let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            if plain && name != pool_iface && name != "lo" && !name.is_empty() && name.len() <= 15 {
+                *count.entry(name).or_default() += 1;
+            }
+        }
+    }
+    count.into_iter().max_by_key(|(n, c)| (*c, std::cmp::Reverse(n.clone()))).map_or("docker0".into(), |(n, _)| n)
 }
 
 impl Bench {
@@ -469,7 +523,52 @@ impl Bench {
         let out = listener.stdout.take().expect("stdout");
         let mut lines = BufReader::new(out).lines();
         assert!(lines.any(|l| l.is_ok_and(|l| l.contains("AGENT ready"))), "listener did not start");
-        Bench { srv, cli, listener }
+        Bench { srv, cli, listener, containers: Vec::new() }
+    }
+
+    /// A container at `addr` listening on `port`, behind the server's interface `bridge`; the
+    /// server forwards (as a Docker host does).
+    fn container(&mut self, n: usize, bridge: &str, addr: IpAddr, ports: &[u16]) {
+        let ctr = Netns::new("cpk");
+        let peer = format!("kc-k{n}");
+        let exists = self.srv.exec(&format!("ip link show {bridge}")).status.success();
+        if !exists {
+            common::sh(&format!(
+                "ip link add {bridge} netns {} type veth peer name {peer} netns {}",
+                self.srv.name, ctr.name
+            ));
+            self.srv.exec_ok(&format!(
+                "ip link set {bridge} up && sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"
+            ));
+        } else {
+            common::sh(&format!(
+                "ip link add {peer}s netns {} type veth peer name {peer} netns {}",
+                self.srv.name, ctr.name
+            ));
+            self.srv.exec_ok(&format!("ip link set {peer}s up"));
+        }
+        let dev = if exists { format!("{peer}s") } else { bridge.to_string() };
+        let (fam, len, gw) = if addr.is_ipv4() { ("", 32, "192.0.2.1") } else { ("-6", 128, "2001:db8::1") };
+        ctr.exec_ok(&format!(
+            "ip link set {peer} up && ip {fam} addr add {addr}/{len} dev {peer} nodad 2>/dev/null || ip {fam} addr add {addr}/{len} dev {peer}; \
+ip {fam} route add {gw} dev {peer} && ip {fam} route add default via {gw} dev {peer}"
+        ));
+        // The server's own address is the container's gateway: reachable on the bridge too. Static
+        // neighbours, as between server and client (rulesets filter ICMPv6).
+        self.srv.exec_ok(&format!("ip {fam} route add {addr}/{len} dev {dev}"));
+        let mac = |ns: &Netns, d: &str| ns.exec_ok(&format!("cat /sys/class/net/{d}/address")).trim().to_string();
+        let (srv_mac, ctr_mac) = (mac(&self.srv, &dev), mac(&ctr, &peer));
+        self.srv.exec_ok(&format!("ip neigh replace {addr} lladdr {ctr_mac} dev {dev} nud permanent"));
+        ctr.exec_ok(&format!("ip neigh replace {gw} lladdr {srv_mac} dev {peer} nud permanent"));
+        let mut listener = agent(&ctr, "listen", &ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("listener");
+        let out = listener.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(out).lines();
+        assert!(lines.any(|l| l.is_ok_and(|l| l.contains("AGENT ready"))), "container listener did not start");
+        self.containers.push((ctr, listener));
     }
 
     /// Whether each source connects to `dst:port`.
@@ -492,6 +591,10 @@ impl Drop for Bench {
     fn drop(&mut self) {
         let _ = self.listener.kill();
         let _ = self.listener.wait();
+        for (_, l) in &mut self.containers {
+            let _ = l.kill();
+            let _ = l.wait();
+        }
     }
 }
 
@@ -662,7 +765,46 @@ fn judge_ruleset(path: &Path, tally: &Mutex<Tally>) {
     ports.extend(other_port(&rules));
     let name = name_of(path);
     let dir = tempfile::tempdir().expect("tempdir");
-    let b = Bench::new(&iface, &ports);
+    // The server listens where the rules send connections to itself too (a DNAT to its own
+    // address, a REDIRECT): the firewall is what is judged, not whether a service listens there.
+    let mut listen = ports.clone();
+    for (addr, port) in dnat_targets(&rules) {
+        if (addr.to_string() == SERVER4 || addr.to_string() == SERVER6) && !listen.contains(&port) {
+            listen.push(port);
+        }
+    }
+    let mut b = Bench::new(&iface, &listen);
+    let probes: Vec<IpAddr> = slots4()
+        .into_iter()
+        .flat_map(probes4)
+        .map(IpAddr::V4)
+        .chain(slots6().into_iter().flat_map(probes6).map(IpAddr::V6))
+        .collect();
+    let bridge_name = bridge(&rules, &iface);
+    // Containers only at documentation addresses (a target the rewrite left alone has no route in
+    // the server namespace: nothing is sent there).
+    let documentation = |a: &IpAddr| match a {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            [[192, 0, 2], [198, 51, 100], [203, 0, 113]].contains(&[o[0], o[1], o[2]])
+        }
+        IpAddr::V6(v6) => v6.segments()[0] == 0x2001 && v6.segments()[1] == 0xdb8,
+    };
+    let mut by_addr: BTreeMap<IpAddr, Vec<u16>> = BTreeMap::new();
+    for (addr, port) in dnat_targets(&rules) {
+        let server = addr.to_string() == SERVER4 || addr.to_string() == SERVER6;
+        if documentation(&addr) && !probes.contains(&addr) && !server {
+            by_addr.entry(addr).or_default().push(port);
+        }
+    }
+    for (n, (addr, ports)) in by_addr.into_iter().enumerate() {
+        b.container(n, &bridge_name, addr, &ports);
+    }
+    // The tool reads the server's routes (where a translated connection leaves) under --root.
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("proc/net")).expect("mkdir");
+    std::fs::write(root.join("proc/net/route"), b.srv.exec_ok("cat /proc/net/route")).expect("write");
+    std::fs::write(root.join("proc/net/ipv6_route"), b.srv.exec_ok("cat /proc/net/ipv6_route")).expect("write");
     let mut dropped = Vec::new();
     let loaded = load(&b, kind, &rules, dir.path(), &mut dropped);
     if !dropped.is_empty() {
@@ -702,8 +844,14 @@ fn judge_ruleset(path: &Path, tally: &Mutex<Tally>) {
                     SERVER4,
                 )
             };
-            let check = allowlist_with_sets(dir.path(), &entries, &spec, &api, &iface, &sets);
+            let check = allowlist_with_sets(dir.path(), &entries, &spec, &api, &iface, &sets, &root);
             let kernel = b.probe(*port, dst, &probes);
+            if let Ok(keep) = std::env::var("K8SJC_CORPUS_KEEP") {
+                // For a look at one ruleset: what was loaded, what the tool said.
+                let base = Path::new(&keep).join(format!("{name}-{port}-{}", if *six { "v6" } else { "v4" }));
+                std::fs::write(base.with_extension("rules"), &rules).expect("write");
+                std::fs::write(base.with_extension("json"), check.to_string()).expect("write");
+            }
             let ev = &check["evidence"]["entries"];
             let mut t = tally.lock().expect("lock");
             let (mut agree, mut unknown, mut disagree) = (0, 0, 0);
@@ -759,10 +907,12 @@ fn allowlist_with_sets(
     api: &str,
     iface: &str,
     sets: &str,
+    root: &Path,
 ) -> serde_json::Value {
     let regions = regions_file(dir, entries);
     let o = common::bin()
         .args(["--regions-file", regions.to_str().expect("utf-8"), "--region", "doc-corpus", "--apiserver", api])
+        .args(["--root", root.to_str().expect("utf-8")])
         .args(["--firewall", spec, "--ipset", sets, "--interface", iface])
         .args(["--only", "firewall.allowlist", "--format", "json"])
         .output()

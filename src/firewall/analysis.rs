@@ -99,6 +99,23 @@ fn judge_translated(layers: &[Layer], family: Family, addrs: &Spans, req: &Reque
     for (spans, result) in pieces {
         let judged = match result {
             NatResult::Translated { to, rule } => match (to.single(req.port), &to.addr) {
+                (Some((ip, _)), _)
+                    if Some(ip) != dst && req.routes.is_some_and(|r| r.knows(family) && r.lookup(ip).is_none()) =>
+                {
+                    Judged::all(
+                        spans.clone(),
+                        Decider {
+                            layer: None,
+                            chain: None,
+                            rule: None,
+                            outcome: Outcome::Unknown,
+                            packet: PacketKind::New,
+                            reason: Some(Undecidable::Limitation(
+                                "the connection is translated to an address this host has no route to",
+                            )),
+                        },
+                    )
+                }
                 (Some((ip, port)), _) if Some(ip) != dst => {
                     let out_iface = req.routes.and_then(|r| r.lookup(ip)).map(|r| r.iface.as_str());
                     let flow =
