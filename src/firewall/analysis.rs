@@ -567,6 +567,16 @@ mod tests {
         assert_eq!(r.lands[0].rule.chain.as_deref(), Some("DOCKER"));
         let accepted = r.deciding.iter().find(|d| d.action == DecidingAction::Accept).expect("accepting rule");
         assert_eq!((accepted.table.as_deref(), accepted.chain.as_deref()), (Some("filter"), Some("DOCKER")));
+        // The fix admits the translated flow on the forward path, where it lands.
+        let pool = AddrSet::of_nets([&"198.51.100.0/25".parse::<IpNet>().expect("cidr")]);
+        let fix = crate::firewall::fix::fix_layer(&layers[0], &pool, &req, "k8sjoin-check doc", "doc-1");
+        assert!(fix.notes.is_empty(), "{fix:?}");
+        assert_eq!(
+            fix.commands,
+            [
+                "iptables -A FORWARD -s 198.51.100.64/26 -d 192.0.2.50/32 -p tcp -m tcp --dport 6443 -m comment --comment \"k8sjoin-check doc\" -j ACCEPT"
+            ]
+        );
         // Without the routes the leaving interface (-o docker0) is unknown: so is the admitted part
         // (the rest is dropped by FORWARD's policy on every path).
         let req = Request { routes: None, ..req };

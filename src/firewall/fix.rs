@@ -5,11 +5,12 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::firewall::analysis::{Request, judge_family};
+use crate::firewall::analysis::{Request, judge_family, local_translations};
 use crate::firewall::eval::{Decider, Outcome, PacketKind};
 use crate::firewall::model::{
     Action, ChainId, Hook, Match, Origin, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
 };
+use crate::firewall::nat::NatResult;
 use crate::firewall::ranges::{AddrSet, Family, Spans};
 use crate::firewall::{Layer, LayerKind, cidrs, ecs_sg, firewalld, iptables};
 use crate::region::PoolEntry;
@@ -291,7 +292,7 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
     let (mut denied, mut next) = denials(&sim, &pool, req);
     for _ in 0..MAX_STEPS {
         let Some((family, spans, decider)) = next.take() else { break };
-        let (port, peer) = step_target(&sim, &decider, req, family);
+        let (port, peer) = step_target(&sim, &decider, &spans, req, family);
         let step = Step { family, cidrs: spans.cidrs(family), decider: &decider, port, peer, label, region };
         let mut progressed = None;
         let mut problem = None;
@@ -357,8 +358,33 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
 /// this host's port A and address where the pool's traffic arrives (chains on the ingress and
 /// prerouting hooks, which see it before translation), else the target's; for a local port, that
 /// port and any address.
-fn step_target(layer: &Layer, decider: &Decider, req: &Request<'_>, family: Family) -> (u16, Option<IpAddr>) {
-    let Some(flow) = &req.flow else { return (req.port, None) };
+fn step_target(
+    layer: &Layer,
+    decider: &Decider,
+    spans: &Spans,
+    req: &Request<'_>,
+    family: Family,
+) -> (u16, Option<IpAddr>) {
+    let Some(flow) = &req.flow else {
+        // A connection to this host that a DNAT sends elsewhere: the forward path sees it
+        // translated, so the fix names where it lands.
+        let forwarded = decider.chain.is_some_and(|c| {
+            hooks_reaching(&layer.ruleset, c).iter().all(|h| matches!(h, Hook::Forward | Hook::Postrouting))
+        });
+        let landing = forwarded
+            .then(|| local_translations(std::slice::from_ref(layer), family, spans, req))
+            .flatten()
+            .and_then(|pieces| {
+                pieces.into_iter().find_map(|(_, r)| match r {
+                    NatResult::Translated { to, .. } => to.single(req.port),
+                    _ => None,
+                })
+            });
+        return match landing {
+            Some((ip, port)) => (port, Some(ip)),
+            None => (req.port, None),
+        };
+    };
     let single = |list: Vec<IpAddr>| if list.len() == 1 { list.first().copied() } else { None };
     let before_translation = decider.chain.is_some_and(|c| {
         hooks_reaching(&layer.ruleset, c).iter().all(|h| matches!(h, Hook::Ingress | Hook::Prerouting))
