@@ -223,8 +223,9 @@ fn request<'a>(env: &'a Env, destinations: &'a [IpAddr], forwarded: Option<&'a F
 /// What would let the tool decide a range this reason leaves undecidable.
 fn advice(reason: &Undecidable) -> String {
     match reason.root() {
-        Undecidable::Interface(_) => {
-            "pass --interface IF (the interface the pool's traffic arrives on) to decide -i/iifname rules".to_string()
+        Undecidable::Interface(_) | Undecidable::ReversePath => {
+            "pass --interface IF (the interface the pool's traffic arrives on) to decide -i/iifname and reverse-path rules"
+                .to_string()
         }
         Undecidable::ApiAddress(_) => {
             "pass --apiserver with the API server's IP address (or a name that resolves) to decide -d/daddr rules"

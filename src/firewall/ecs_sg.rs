@@ -28,6 +28,9 @@ pub struct Group {
     pub permissions: Vec<Permission>,
     /// `NextToken` of the page: more permissions follow on another page when it is not empty.
     pub next_token: Option<String>,
+    /// Groups of which only pages with a `NextToken` were given (judged partially: a check should
+    /// warn), by SecurityGroupId (`None` when the file names none).
+    pub partial: Vec<Option<String>>,
 }
 
 /// One permission (rule) of the group.
@@ -97,8 +100,9 @@ pub fn parse(text: &str, file: &str) -> Result<Layer, InputError> {
         })?,
     };
     let next_token = top.next_token.filter(|t| !t.trim().is_empty());
+    let partial = if next_token.is_some() { vec![top.id.clone()] } else { Vec::new() };
     let mut group =
-        Group { id: top.id, region: top.region, file: file.to_string(), permissions: Vec::new(), next_token };
+        Group { id: top.id, region: top.region, file: file.to_string(), permissions: Vec::new(), next_token, partial };
     for (i, p) in list.iter().enumerate() {
         let line = line_at(text, p);
         let v: Value = serde_json::from_str(p.get()).map_err(|e| err(Some(line), e.to_string()))?;
@@ -143,11 +147,13 @@ pub fn merge(groups: Vec<Group>) -> Option<Layer> {
         }
     }
     let mut notes = Vec::new();
+    let mut partial = Vec::new();
     for id in &ids {
         let pages: Vec<&Group> = groups.iter().filter(|g| &g.id == id).collect();
-        // Pages come in order; the group is complete once a page says there is no next one.
+        // The group is complete once one of its pages says there is no next one.
         if pages.iter().all(|g| g.next_token.is_some()) {
             notes.push(partial_page_note(id.as_deref()));
+            partial.push(id.clone());
         }
     }
     let mut merged = Group {
@@ -156,6 +162,7 @@ pub fn merge(groups: Vec<Group>) -> Option<Layer> {
         file: groups.iter().map(|g| g.file.as_str()).collect::<Vec<_>>().join(", "),
         permissions: Vec::new(),
         next_token: None,
+        partial,
     };
     for g in groups {
         for mut p in g.permissions {
@@ -432,6 +439,8 @@ mod tests {
         let perm = r#"{"IpProtocol": "TCP", "PortRange": "6443/6443", "SourceCidrIp": "198.51.100.0/24"}"#;
         let alone = merge(vec![group("sg-a", "tok1", perm)]).expect("merged");
         assert!(alone.notes.iter().any(|n| n.contains("--SecurityGroupId sg-a --pager")), "{:?}", alone.notes);
+        let LayerKind::EcsSg(g) = &alone.kind else { panic!("kind") };
+        assert_eq!(g.partial, [Some("sg-a".to_string())]);
         let both = merge(vec![group("sg-a", "tok1", perm), group("sg-a", "", perm)]).expect("merged");
         assert!(both.notes.is_empty(), "{:?}", both.notes);
         assert_eq!(both.ruleset.rule_count(), 2);
