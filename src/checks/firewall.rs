@@ -215,7 +215,7 @@ fn request<'a>(env: &'a Env, destinations: &'a [IpAddr], forwarded: Option<&'a F
             destinations,
             interface: env.ctx.interface.as_deref(),
             flow: None,
-            routes: env.ctx.firewall.routes.as_ref(),
+            routes: env.ctx.firewall.routes.as_ref().map(|r| r as &dyn analysis::Routes),
         },
     }
 }

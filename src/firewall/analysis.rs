@@ -17,7 +17,6 @@ use crate::firewall::eval::{
 use crate::firewall::model::{Action, Hook, NatAddr, Side, Undecidable, Verdict, ct};
 use crate::firewall::nat::{NatResult, judge_nat};
 use crate::firewall::ranges::{AddrSet, Family, Spans};
-use crate::forward::route::RouteTable;
 use crate::region::{PoolEntry, PoolKind};
 
 /// What connection is judged: a new TCP connection from the pool to `port` on this host, or with
@@ -34,7 +33,16 @@ pub struct Request<'a> {
     pub flow: Option<Flow<'a>>,
     /// This host's routes, when known: the interface a connection translated on the local path
     /// (a DNAT to a container) leaves by.
-    pub routes: Option<&'a RouteTable>,
+    pub routes: Option<&'a dyn Routes>,
+}
+
+/// What the evaluator needs of a host's routing table (the forwarding module reads it): the
+/// machinery stays free of where routes come from.
+pub trait Routes: std::fmt::Debug {
+    /// Whether the routes of `family` are known.
+    fn knows(&self, family: Family) -> bool;
+    /// The interface the route to `ip` leaves by; `None` when no route takes it.
+    fn interface_to(&self, ip: IpAddr) -> Option<&str>;
 }
 
 impl Request<'_> {
@@ -100,7 +108,8 @@ fn judge_translated(layers: &[Layer], family: Family, addrs: &Spans, req: &Reque
         let judged = match result {
             NatResult::Translated { to, rule } => match (to.single(req.port), &to.addr) {
                 (Some((ip, _)), _)
-                    if Some(ip) != dst && req.routes.is_some_and(|r| r.knows(family) && r.lookup(ip).is_none()) =>
+                    if Some(ip) != dst
+                        && req.routes.is_some_and(|r| r.knows(family) && r.interface_to(ip).is_none()) =>
                 {
                     Judged::all(
                         spans.clone(),
@@ -117,7 +126,7 @@ fn judge_translated(layers: &[Layer], family: Family, addrs: &Spans, req: &Reque
                     )
                 }
                 (Some((ip, port)), _) if Some(ip) != dst => {
-                    let out_iface = req.routes.and_then(|r| r.lookup(ip)).map(|r| r.iface.as_str());
+                    let out_iface = req.routes.and_then(|r| r.interface_to(ip));
                     let flow =
                         Flow { listen_port: req.port, port, arrival: &arrival, in_iface: req.interface, out_iface };
                     judge_packets(layers, family, &spans, &Packet::forwarded(&flow, family, Some(ip)))
@@ -544,17 +553,19 @@ mod tests {
 -A FORWARD -i docker0 ! -o docker0 -j ACCEPT\n\
 -A DOCKER -d 192.0.2.50/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 6443 -s 198.51.100.0/26 -j ACCEPT\nCOMMIT\n";
         let layers = vec![iptables::parse(rules, "iptables:docker", &IpsetDb::default()).expect("parses")];
-        let routes = RouteTable {
-            routes: vec![crate::forward::route::Route {
-                iface: "docker0".into(),
-                dest: "192.0.2.48".parse().expect("ip"),
-                prefix: 28,
-                gateway: None,
-                metric: 0,
-                reject: false,
-            }],
-            missing: vec![],
-        };
+        // This host's routes: 192.0.2.48/28 on docker0.
+        #[derive(Debug)]
+        struct Docker0;
+        impl Routes for Docker0 {
+            fn knows(&self, _: Family) -> bool {
+                true
+            }
+            fn interface_to(&self, ip: IpAddr) -> Option<&str> {
+                let net: IpNet = "192.0.2.48/28".parse().expect("cidr");
+                net.contains(&ip).then_some("docker0")
+            }
+        }
+        let routes = Docker0;
         let api: [IpAddr; 1] = ["203.0.113.1".parse().expect("ip")];
         let req =
             Request { port: 6443, destinations: &api, interface: Some("eth0"), flow: None, routes: Some(&routes) };
