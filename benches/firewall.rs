@@ -44,7 +44,7 @@ fn child(path: &Path) {
     let parsed = started.elapsed();
     let layers = [layer];
     let destinations: [IpAddr; 1] = ["192.0.2.1".parse().expect("ip")];
-    let req = Request { port: 6443, destinations: &destinations, interface: None, flow: None };
+    let req = Request { port: 6443, destinations: &destinations, interface: None, flow: None, routes: None };
     // One pass over the rules judges every entry of every region: the evaluator works on ranges.
     let pool: Vec<_> = table.regions.iter().flat_map(|r| r.pool(PoolPart::Both)).collect();
     let (results, _) = judge_entries(&layers, &pool, &req);

@@ -69,7 +69,7 @@ fn main() {
     let arrival: [IpAddr; 1] = ["203.0.113.1".parse().expect("ip")];
     let flow =
         Flow { listen_port: 16443, port: 6443, arrival: &arrival, in_iface: Some("eth0"), out_iface: Some("eth1") };
-    let req = Request { port: 6443, destinations: &target, interface: Some("eth0"), flow: Some(flow) };
+    let req = Request { port: 6443, destinations: &target, interface: Some("eth0"), flow: Some(flow), routes: None };
     println!("forwarding judgements: {} IPv4 pool entries of all 16 regions, best of 3", pool.len());
     println!(
         "{:>8} {:>10} {:>9} {:>11} {:>9} {:>10}",

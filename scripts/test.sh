@@ -31,12 +31,26 @@ command -v catatonit >/dev/null 2>&1 || [ -x /usr/libexec/podman/catatonit ] || 
 command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-venv)
 # tests/tls_kubectl.rs makes certificates and serves them with the openssl command line.
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+# firewalld and ufw: their real tools build the test setups (firewall-offline-cmd, ufw in a network
+# namespace), and the suite must pass on a host where they are installed (their files must not leak
+# into the tests).
+command -v firewall-offline-cmd >/dev/null 2>&1 || packages+=(firewalld)
+command -v ufw >/dev/null 2>&1 || packages+=(ufw)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "scripts/test.sh: installing ${packages[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # Installing must not start a daemon (firewalld would take over this host's own firewall):
+    # policy-rc.d tells the packages' scripts not to start services, for the install only.
+    guard=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      guard=/usr/sbin/policy-rc.d
+      printf '#!/bin/sh\nexit 101\n' > "$guard" && chmod +x "$guard"
+      trap 'rm -f "$guard"' EXIT
+    fi
     apt-get install -y -q --no-install-recommends "${packages[@]}" >/dev/null ||
       { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${packages[@]}" >/dev/null; }
+    [ -z "$guard" ] || rm -f "$guard"
   else
     echo "scripts/test.sh: missing ${packages[*]} (not root): tests that need them will skip outside CI"
   fi

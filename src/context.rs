@@ -20,6 +20,7 @@ use crate::firewall::{Layer, live};
 use crate::forward::ForwardSpec;
 use crate::forward::host::{ForwardPath, HostState};
 use crate::forward::portproxy::PortProxy;
+use crate::forward::route::RouteTable;
 use crate::hostfs::HostRoot;
 use crate::region::{PoolPart, Region, RegionTable};
 
@@ -159,6 +160,7 @@ impl Forwarded {
             destinations: &self.target,
             interface: self.path.inbound.as_deref(),
             flow: Some(self.flow()),
+            routes: None,
         }
     }
 
@@ -179,6 +181,8 @@ pub struct FirewallInput {
     pub ipsets: IpsetDb,
     /// `--firewall netsh:FILE`: a Windows forwarder's port proxies, by file.
     pub portproxies: Vec<(String, Vec<PortProxy>)>,
+    /// The host's routes (`<root>/proc/net/route`, `ipv6_route`), when readable.
+    pub routes: Option<RouteTable>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -23,6 +23,7 @@ use crate::firewall::{self, Spec, live};
 use crate::forward::ForwardSpec;
 use crate::forward::host::HostState;
 use crate::forward::portproxy;
+use crate::forward::route::RouteTable;
 use crate::hostfs::{self, HostRoot};
 use crate::kubeconfig::{self, Discovery};
 use crate::region::RegionTable;
@@ -237,8 +238,11 @@ fn firewall_input(
     if specs.is_empty() && live::is_root() && root.is_live() {
         live = LiveMode::Default;
     }
+    let mut layers = firewall::merge_security_groups(layers);
     firewall::drop_double_counted(&mut layers);
-    Ok(FirewallInput { layers, live, ipsets, portproxies })
+    // Only where a DNAT on the local path sends the pool: without readable routes that stays unknown.
+    let routes = RouteTable::read(root).ok();
+    Ok(FirewallInput { layers, live, ipsets, portproxies, routes })
 }
 
 /// What the report names as the run's target: the region, the network type and why, the endpoint.

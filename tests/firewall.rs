@@ -7,7 +7,7 @@ mod common;
 use common::check;
 
 use common::{Need, Netns, bin, fixture, prerequisites, run, stderr, stdout};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const REGIONS: &str = "firewall/regions.json";
 
@@ -472,4 +472,22 @@ fn live_rules_of_a_host_that_is_not_the_api_server_warn() {
     assert!(elsewhere["message"].as_str().unwrap().contains("203.0.113.99 is not an address of this host"));
     let here = sources_for("https://203.0.113.7:6443");
     assert_eq!(here["status"], "pass", "{here}");
+}
+
+#[test]
+fn a_partial_security_group_page_warns_naming_the_group_and_how_to_fetch_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut page: Value = serde_json::from_str(&std::fs::read_to_string(path("firewall/sg.json")).unwrap()).unwrap();
+    page["NextToken"] = json!("doc-next-page");
+    let file = dir.path().join("page1.json");
+    std::fs::write(&file, page.to_string()).unwrap();
+    let (_, r) = report(&["--firewall", &format!("ecs-sg:{}", file.display())]);
+    let c = check(&r, "firewall.sources");
+    assert_eq!(c["status"], "warn", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("sg-doc0000000000001"), "{c}");
+    assert!(
+        remediation(c).iter().any(|f| f.contains("--SecurityGroupId sg-doc0000000000001 --pager")),
+        "{:?}",
+        remediation(c)
+    );
 }

@@ -736,13 +736,27 @@ fn printed_fixes(
         .filter(|r| r.starts_with("# ") && r.len() > 2 && !r.ends_with(':'))
         .collect();
     assert!(notes.is_empty(), "the tool could not fix everything: {notes:?}\n{}", check["evidence"]["fixes"]);
-    check["remediation"]
+    let saved = dir.join("persisted.rules");
+    let commands: Vec<String> = check["remediation"]
         .as_array()
         .expect("remediation")
         .iter()
         .filter_map(|r| r.as_str())
         .filter(|r| !r.starts_with('#'))
         .map(str::to_string)
+        .collect();
+    // Every fix ends with its persistence step; it runs too, against a file of this test instead
+    // of the host's (`netfilter-persistent` is the same step on Debian, not installed here).
+    let persisted: Vec<&String> =
+        commands.iter().filter(|c| c.contains("> /etc/sysconfig/") || c.contains("> /etc/nftables.conf")).collect();
+    assert!(!persisted.is_empty(), "no persistence step in {commands:?}");
+    commands
+        .iter()
+        .filter(|c| !c.starts_with("netfilter-persistent"))
+        .map(|c| match c.split_once(" > /etc/") {
+            Some((save, _)) => format!("{save} > {}", saved.display()),
+            None => c.clone(),
+        })
         .collect()
 }
 
@@ -778,6 +792,8 @@ fn printed_fixes_make_denied_sources_connect() {
         for c in &commands {
             b.srv.exec_ok(c);
         }
+        let saved = std::fs::read_to_string(dir.path().join("persisted.rules")).expect("the persistence step wrote");
+        assert!(saved.contains("k8sjoin-check"), "the saved rules lack the fix: {saved}");
         let result = b.probe(&denied);
         for src in &denied {
             assert_eq!(result[src], "connected", "after {commands:?}, {src} still cannot connect\n{}", case.rules);

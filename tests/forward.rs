@@ -120,7 +120,8 @@ fn failures_carry_immediate_and_persistent_fixes() {
     let fix = remediation(c);
     for want in [
         "iptables -t nat -A POSTROUTING -o eth1 -d 192.0.2.50/32 -p tcp --dport 6443 -j MASQUERADE",
-        "iptables-save > /etc/iptables/rules.v4",
+        "iptables-save > /etc/sysconfig/iptables",
+        "netfilter-persistent save",
         "firewall-cmd --zone=public --add-masquerade",
         "firewall-cmd --permanent --zone=public --add-masquerade",
     ] {
@@ -160,7 +161,7 @@ fn failures_carry_immediate_and_persistent_fixes() {
         ),
         "{fix:?}"
     );
-    assert!(fix.iter().any(|f| f.starts_with("iptables-save > /etc/iptables/rules.v4")), "{fix:?}");
+    assert!(fix.iter().any(|f| f.starts_with("iptables-save > /etc/sysconfig/iptables")), "{fix:?}");
     assert_eq!(c["evidence"]["entries"][0]["verdict"], "denied");
 }
 

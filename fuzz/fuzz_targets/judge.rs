@@ -12,8 +12,8 @@ pub fn check(layer: &Layer) {
     let layers = std::slice::from_ref(layer);
     let flow = Flow { listen_port: 16443, port: 6443, arrival: &[], in_iface: None, out_iface: Some("eth1") };
     for req in [
-        Request { port: 6443, destinations: &[], interface: None, flow: None },
-        Request { port: 6443, destinations: &[], interface: Some("eth0"), flow: Some(flow) },
+        Request { port: 6443, destinations: &[], interface: None, flow: None, routes: None },
+        Request { port: 6443, destinations: &[], interface: Some("eth0"), flow: Some(flow), routes: None },
     ] {
         for family in Family::BOTH {
             let all = family.all();

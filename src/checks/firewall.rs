@@ -14,7 +14,7 @@ use crate::checks::words::{first, join, plural, shorten};
 use crate::context::{FirewallFacts, Forwarded, LiveMode};
 use crate::firewall::analysis::{self, Request};
 use crate::firewall::ranges::Family;
-use crate::firewall::{Layer, drop_double_counted, live};
+use crate::firewall::{Layer, LayerKind, drop_double_counted, live};
 
 pub const SOURCES: CheckDef = CheckDef {
     id: "firewall.sources",
@@ -155,6 +155,18 @@ fn sources(env: &Env) -> Checked {
     let failed: Vec<String> =
         live_sources.iter().filter(|s| s.outcome == "failed").map(|s| format!("{}: {}", s.command, s.detail)).collect();
     let elsewhere = live_rules_of_another_host(env, &live_sources);
+    // A security group given only as pages with a NextToken: later pages may hold what admits or
+    // denies the pool, so its verdicts hold for the pages given only.
+    let partial: Vec<String> = layers
+        .iter()
+        .filter_map(|l| match &l.kind {
+            LayerKind::EcsSg(group) if !group.partial.is_empty() => {
+                Some(group.partial.iter().map(|id| id.clone().unwrap_or_else(|| l.name.clone())).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
     env.produce(Fact::Firewall(Arc::new(FirewallFacts {
         layers,
         live: live_sources,
@@ -186,6 +198,17 @@ fn sources(env: &Env) -> Checked {
     if !failed.is_empty() {
         message.push_str(&format!("; could not read {}", failed.join("; ")));
         return Ok(Outcome::warn(message).evidence(evidence));
+    }
+    if !partial.is_empty() {
+        message.push_str(&format!(
+            "; security group {} given as a partial page (its NextToken is not empty): permissions on later pages are not judged",
+            partial.join(", ")
+        ));
+        let fixes: Vec<String> = partial
+            .iter()
+            .map(|id| format!("aliyun ecs DescribeSecurityGroupAttribute --RegionId REGION --SecurityGroupId {id} --pager > {id}.json  # then --firewall ecs-sg:{id}.json"))
+            .collect();
+        return Ok(Outcome::warn(message).evidence(evidence).fixes(fixes));
     }
     if let Some(elsewhere) = elsewhere {
         message.push_str(&format!(
@@ -263,7 +286,13 @@ fn destinations(env: &Env) -> Vec<IpAddr> {
 fn request<'a>(env: &'a Env, destinations: &'a [IpAddr], forwarded: Option<&'a Forwarded>) -> Request<'a> {
     match forwarded {
         Some(f) => f.request(),
-        None => Request { port: env.ctx.port, destinations, interface: env.ctx.interface.as_deref(), flow: None },
+        None => Request {
+            port: env.ctx.port,
+            destinations,
+            interface: env.ctx.interface.as_deref(),
+            flow: None,
+            routes: env.ctx.firewall.routes.as_ref().map(|r| r as &dyn analysis::Routes),
+        },
     }
 }
 

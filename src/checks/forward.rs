@@ -20,10 +20,11 @@ use crate::checks::words::{dedup, join, plural};
 use crate::context::{Context, FirewallFacts, Forwarded, Forwarding};
 use crate::firewall::analysis::Deciding;
 use crate::firewall::eval::Packet;
+use crate::firewall::fix::Persistence;
 use crate::firewall::model::NatAddr;
 use crate::firewall::nat::{NatResult, judge_nat};
 use crate::firewall::ranges::{Family, Spans};
-use crate::firewall::{Layer, LayerKind, firewalld};
+use crate::firewall::{Layer, LayerKind, firewalld, iptables};
 use crate::forward::ForwardSpec;
 use crate::forward::host::{ForwardPath, HostState, IP_FORWARD, IPV6_FORWARDING, InboundFrom, conf};
 use crate::forward::portproxy::PortProxy;
@@ -520,13 +521,8 @@ fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
     let family = f.family();
     let iface = f.path.inbound.as_deref();
     let mut out = Vec::new();
-    let command = layers
-        .iter()
-        .find_map(|l| match &l.kind {
-            LayerKind::Iptables(info) if info.family == family => Some(info.backend.command(family)),
-            _ => None,
-        })
-        .unwrap_or(if family == Family::V4 { "iptables" } else { "ip6tables" });
+    let backend = iptables_backend(layers, family);
+    let command = backend.command(family);
     // Only an interface the user named: an assumed one may be wrong, and then the rule never matches.
     let in_match = match f.path.inbound_from {
         InboundFrom::Flag => iface.map(|i| format!(" -i {i}")).unwrap_or_default(),
@@ -537,7 +533,7 @@ fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
         "{command} -t nat -I PREROUTING 1{in_match} -p tcp --dport {} -j DNAT --to-destination {to}",
         spec.listen_port
     ));
-    out.push(persist_iptables(command, family));
+    out.extend(Persistence::iptables(backend, family).steps());
     let zone = layers
         .iter()
         .find_map(|l| match &l.kind {
@@ -562,12 +558,16 @@ fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
     out
 }
 
-/// The line that keeps iptables rules after a reboot.
-fn persist_iptables(command: &str, family: Family) -> String {
-    format!(
-        "{command}-save > /etc/iptables/rules.v{}   # keeps the rules after a reboot (RHEL: service iptables save)",
-        if family == Family::V4 { 4 } else { 6 }
-    )
+/// The backend of the loaded iptables layer of `family` (its command and its save command), or
+/// the plain `iptables` when none was loaded.
+fn iptables_backend(layers: &[Layer], family: Family) -> iptables::Backend {
+    layers
+        .iter()
+        .find_map(|l| match &l.kind {
+            LayerKind::Iptables(info) if info.family == family => Some(info.backend),
+            _ => None,
+        })
+        .unwrap_or(iptables::Backend::Unknown)
 }
 
 /// What a wrong translation should be instead.
@@ -597,10 +597,9 @@ fn replace_nat(layers: &[Layer], rule: &Deciding, f: &Forwarded, nat: Nat) -> Ve
                 Nat::Dnat => format!("DNAT --to-destination {to}"),
                 Nat::Masquerade => "MASQUERADE".into(),
             };
-            vec![
-                format!("{command} -t nat -R {chain} {n} {matches} -j {target}"),
-                persist_iptables(command, info.family),
-            ]
+            let mut out = vec![format!("{command} -t nat -R {chain} {n} {matches} -j {target}")];
+            out.extend(Persistence::iptables(info.backend, info.family).steps());
+            out
         }
         LayerKind::Firewalld(config) if nat == Nat::Dnat => {
             let zone = rule
@@ -751,12 +750,9 @@ fn filter(env: &Env) -> Checked {
     for layer in facts.layers.iter().filter(|l| fixed.contains(&l.name.as_str())) {
         match &layer.kind {
             LayerKind::Iptables(info) => {
-                o.remediation.push(persist_iptables(info.backend.command(info.family), info.family));
+                o.remediation.extend(Persistence::iptables(info.backend, info.family).steps());
             }
-            LayerKind::Nft(_) => o.remediation.push(format!(
-                "# {}: add the same rules to /etc/nftables.conf, so that they stay after a reboot",
-                layer.name
-            )),
+            LayerKind::Nft(_) => o.remediation.extend(Persistence::Nft.steps()),
             _ => {}
         }
     }
@@ -950,19 +946,15 @@ fn masquerade_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
     let spec = f.spec;
     let family = f.family();
     let out_match = f.path.outbound.as_deref().map(|o| format!(" -o {o}")).unwrap_or_default();
-    let command = layers
-        .iter()
-        .find_map(|l| match &l.kind {
-            LayerKind::Iptables(info) if info.family == family => Some(info.backend.command(family)),
-            _ => None,
-        })
-        .unwrap_or(if family == Family::V4 { "iptables" } else { "ip6tables" });
+    let backend = iptables_backend(layers, family);
+    let command = backend.command(family);
     let rule = format!(
         "{command} -t nat -A POSTROUTING{out_match} -d {} -p tcp --dport {} -j MASQUERADE",
         IpNet::from(spec.target),
         spec.target_port
     );
-    let mut out = vec!["# with iptables:".to_string(), rule, persist_iptables(command, family)];
+    let mut out = vec!["# with iptables:".to_string(), rule];
+    out.extend(Persistence::iptables(backend, family).steps());
     // firewalld masquerades what leaves through a zone: the zone of the outbound interface.
     let zone = layers
         .iter()

@@ -35,8 +35,9 @@ pub struct PoolJudgement {
 /// What would let the tool decide a range this reason leaves undecidable.
 pub fn advice(reason: &Undecidable) -> String {
     match reason.root() {
-        Undecidable::Interface(_) => {
-            "pass --interface IF (the interface the pool's traffic arrives on) to decide -i/iifname rules".to_string()
+        Undecidable::Interface(_) | Undecidable::ReversePath => {
+            "pass --interface IF (the interface the pool's traffic arrives on) to decide -i/iifname and reverse-path rules"
+                .to_string()
         }
         Undecidable::ApiAddress(_) => {
             "pass --apiserver with the API server's IP address (or a name that resolves) to decide -d/daddr rules"
@@ -175,7 +176,7 @@ impl PoolJudgement {
             ))
             .evidence(self.evidence.clone());
             for fix in &self.fixes {
-                o = o.fix(format!("# {}:", fix.layer)).fixes(fix.commands.iter().cloned());
+                o = o.fix(format!("# {}:", fix.layer)).fixes(fix.commands.iter().cloned()).fixes(fix.persist());
                 o = o.fixes(fix.notes.iter().map(|n| format!("# {}: {n}", fix.layer)));
             }
             return o.fixes(hints(&self.reasons));

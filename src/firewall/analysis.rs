@@ -12,9 +12,10 @@ use serde::Serialize;
 
 use crate::firewall::Layer;
 use crate::firewall::eval::{
-    Decider, Fate, Flow, Judged, Options, Packet, PacketKind, judge, judge_with, rule_catches,
+    Chains, Decider, Fate, Flow, Judged, Options, Packet, PacketKind, judge, judge_with, rule_catches,
 };
-use crate::firewall::model::{Action, Side, Undecidable, Verdict};
+use crate::firewall::model::{Action, Hook, NatAddr, Side, Undecidable, Verdict, ct};
+use crate::firewall::nat::{NatResult, judge_nat};
 use crate::firewall::ranges::{AddrSet, Family, Spans};
 use crate::region::{PoolEntry, PoolKind};
 
@@ -30,6 +31,18 @@ pub struct Request<'a> {
     /// The forwarded connection, when this host forwards it (then `port` and `interface` are the
     /// flow's).
     pub flow: Option<Flow<'a>>,
+    /// This host's routes, when known: the interface a connection translated on the local path
+    /// (a DNAT to a container) leaves by.
+    pub routes: Option<&'a dyn Routes>,
+}
+
+/// What the evaluator needs of a host's routing table (the forwarding module reads it): the
+/// machinery stays free of where routes come from.
+pub trait Routes: std::fmt::Debug {
+    /// Whether the routes of `family` are known.
+    fn knows(&self, family: Family) -> bool;
+    /// The interface the route to `ip` leaves by; `None` when no route takes it.
+    fn interface_to(&self, ip: IpAddr) -> Option<&str>;
 }
 
 impl Request<'_> {
@@ -51,9 +64,116 @@ impl Request<'_> {
 }
 
 /// Judges `addrs` (one family) against every layer that filters that family, in series: every
-/// packet kind of the connection, for every candidate destination.
+/// packet kind of the connection, for every candidate destination. A connection to this host that
+/// a nat rule translates on the way in (a DNAT of the API server port to a container) is followed:
+/// the translated flow is judged where it goes (FORWARD for another address, INPUT for this host).
 pub fn judge_family(layers: &[Layer], family: Family, addrs: &Spans, req: &Request<'_>) -> Judged {
+    if let Some(j) = judge_translated(layers, family, addrs, req) {
+        return j;
+    }
     let packets: Vec<Packet> = req.destinations(family).into_iter().flat_map(|dst| req.packets(family, dst)).collect();
+    judge_packets(layers, family, addrs, &packets)
+}
+
+/// Where the nat chains on the local path send the pool's connection to `req.port`, when some rule
+/// translates it; `None` when nothing is translated (or the connection is a forwarder's, or the
+/// API server's address is not one known address, which the translation may depend on).
+pub fn local_translations(
+    layers: &[Layer],
+    family: Family,
+    addrs: &Spans,
+    req: &Request<'_>,
+) -> Option<Vec<(Spans, NatResult)>> {
+    if req.flow.is_some() {
+        return None;
+    }
+    let dsts = req.destinations(family);
+    let [dst] = dsts.as_slice() else { return None };
+    let prerouting_nat =
+        |l: &Layer| l.families.has(family) && l.ruleset.bases.iter().any(|b| b.nat && b.hook == Hook::Prerouting);
+    if !layers.iter().any(prerouting_nat) {
+        return None;
+    }
+    let arriving = Packet::arriving(family, req.port, *dst, req.interface);
+    let pieces = judge_nat(layers, addrs, &arriving);
+    pieces.iter().any(|(_, r)| matches!(r, NatResult::Translated { .. })).then_some(pieces)
+}
+
+fn judge_translated(layers: &[Layer], family: Family, addrs: &Spans, req: &Request<'_>) -> Option<Judged> {
+    let pieces = local_translations(layers, family, addrs, req)?;
+    let dst = req.destinations(family).first().copied().flatten();
+    let arrival: Vec<IpAddr> = dst.into_iter().collect();
+    let mut out = Judged::default();
+    for (spans, result) in pieces {
+        let judged = match result {
+            NatResult::Translated { to, rule } => match (to.single(req.port), &to.addr) {
+                (Some((ip, _)), _)
+                    if Some(ip) != dst
+                        && req.routes.is_some_and(|r| r.knows(family) && r.interface_to(ip).is_none()) =>
+                {
+                    Judged::all(
+                        spans.clone(),
+                        Decider {
+                            layer: None,
+                            chain: None,
+                            rule: None,
+                            outcome: Fate::Unknown,
+                            packet: PacketKind::New,
+                            reason: Some(Undecidable::Limitation(
+                                "the connection is translated to an address this host has no route to",
+                            )),
+                        },
+                    )
+                }
+                (Some((ip, port)), _) if Some(ip) != dst => {
+                    let out_iface = req.routes.and_then(|r| r.interface_to(ip));
+                    let flow =
+                        Flow { listen_port: req.port, port, arrival: &arrival, in_iface: req.interface, out_iface };
+                    judge_packets(layers, family, &spans, &Packet::forwarded(&flow, family, Some(ip)))
+                }
+                (Some((_, port)), _) => local_after_translation(layers, family, &spans, req, dst, port),
+                (None, NatAddr::Local) => {
+                    let port = to.ports.filter(|(a, b)| a == b).map_or(req.port, |(a, _)| a);
+                    local_after_translation(layers, family, &spans, req, dst, port)
+                }
+                _ => Judged::all(
+                    spans.clone(),
+                    Decider {
+                        layer: None,
+                        chain: None,
+                        rule: None,
+                        outcome: Fate::Unknown,
+                        packet: PacketKind::New,
+                        reason: Some(Undecidable::Translation(Box::new(Undecidable::Unsupported(
+                            format!("{} translates to {to}: more than one place", rule.text.unwrap_or_default()).into(),
+                        )))),
+                    },
+                ),
+            },
+            _ => judge_packets(layers, family, &spans, &req.packets(family, dst)),
+        };
+        out.admitted.extend(judged.admitted);
+        out.denied.extend(judged.denied);
+        out.unknown.extend(judged.unknown);
+    }
+    Some(out)
+}
+
+/// A connection redirected to another port of this host: the input path, its nat already done.
+fn local_after_translation(
+    layers: &[Layer],
+    family: Family,
+    addrs: &Spans,
+    req: &Request<'_>,
+    dst: Option<IpAddr>,
+    port: u16,
+) -> Judged {
+    let mut packets = Packet::to_local_port(family, port, dst, req.interface);
+    for p in &mut packets {
+        p.chains = Chains::Filter;
+        p.ct_state |= ct::DNAT;
+        p.ct_status.0 |= ct::status::DNAT;
+    }
     judge_packets(layers, family, addrs, &packets)
 }
 
@@ -209,12 +329,29 @@ pub struct EntryResult {
     pub denied: Vec<IpNet>,
     pub unknown: Vec<IpNet>,
     pub deciding: Vec<Deciding>,
+    /// Where a nat rule on the local path sends (part of) the entry's connection: the verdict is
+    /// then about reaching that place (a container behind a DNAT of the API server port).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lands: Vec<Landing>,
+}
+
+/// A range of an entry whose connection a nat rule translates, where to, and by which rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Landing {
+    pub range: String,
+    pub to: String,
+    pub rule: Deciding,
 }
 
 /// Judges every pool entry against the layers in series.
 pub fn judge_entries(layers: &[Layer], entries: &[PoolEntry], req: &Request<'_>) -> (Vec<EntryResult>, Judgement) {
     let pool = AddrSet::of_nets(entries.iter().map(|e| &e.entry));
     let judgement = judge_set(layers, &pool, req);
+    let translations: Vec<(Family, Vec<(Spans, NatResult)>)> = Family::BOTH
+        .into_iter()
+        .filter(|f| !pool.get(*f).is_empty())
+        .filter_map(|f| Some((f, local_translations(layers, f, pool.get(f), req)?)))
+        .collect();
     let results = entries
         .iter()
         .map(|e| {
@@ -244,6 +381,16 @@ pub fn judge_entries(layers: &[Layer], entries: &[PoolEntry], req: &Request<'_>)
                     }
                 }
             }
+            let mut lands = Vec::new();
+            for (f, pieces) in &translations {
+                for (s, r) in pieces.iter().filter(|_| *f == family) {
+                    if let NatResult::Translated { to, rule } = r {
+                        for net in s.intersect(&mine).cidrs(family) {
+                            lands.push(Landing { range: net.to_string(), to: to.to_string(), rule: rule.clone() });
+                        }
+                    }
+                }
+            }
             EntryResult {
                 entry: e.entry,
                 pool: e.pool,
@@ -251,6 +398,7 @@ pub fn judge_entries(layers: &[Layer], entries: &[PoolEntry], req: &Request<'_>)
                 denied: denied.cidrs(family),
                 unknown: unknown.cidrs(family),
                 deciding,
+                lands,
             }
         })
         .collect();
@@ -394,6 +542,60 @@ mod tests {
     }
 
     #[test]
+    fn a_dnat_of_the_api_port_is_followed_to_where_it_lands() {
+        // A kind/k3d-style container publishing 6443: the connection lands in the container, and
+        // FORWARD (Docker's chains) decides, not INPUT.
+        let rules = "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:DOCKER - [0:0]\n\
+-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n\
+-A DOCKER ! -i docker0 -p tcp -m tcp --dport 6443 -j DNAT --to-destination 192.0.2.50:6443\nCOMMIT\n\
+*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:DOCKER - [0:0]\n\
+-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A FORWARD -o docker0 -j DOCKER\n\
+-A FORWARD -i docker0 ! -o docker0 -j ACCEPT\n\
+-A DOCKER -d 192.0.2.50/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 6443 -s 198.51.100.0/26 -j ACCEPT\nCOMMIT\n";
+        let layers = vec![iptables::parse(rules, "iptables:docker", &IpsetDb::default()).expect("parses")];
+        // This host's routes: 192.0.2.48/28 on docker0.
+        #[derive(Debug)]
+        struct Docker0;
+        impl Routes for Docker0 {
+            fn knows(&self, _: Family) -> bool {
+                true
+            }
+            fn interface_to(&self, ip: IpAddr) -> Option<&str> {
+                let net: IpNet = "192.0.2.48/28".parse().expect("cidr");
+                net.contains(&ip).then_some("docker0")
+            }
+        }
+        let routes = Docker0;
+        let api: [IpAddr; 1] = ["203.0.113.1".parse().expect("ip")];
+        let req =
+            Request { port: 6443, destinations: &api, interface: Some("eth0"), flow: None, routes: Some(&routes) };
+        let (results, _) = judge_entries(&layers, &[entry("198.51.100.0/25", PoolKind::Private)], &req);
+        let r = &results[0];
+        assert_eq!(r.verdict, EntryVerdict::Partial, "{r:?}");
+        assert_eq!(r.denied, vec!["198.51.100.64/26".parse::<IpNet>().expect("cidr")]);
+        assert_eq!(r.lands.len(), 1, "{r:?}");
+        assert_eq!(r.lands[0].to, "192.0.2.50:6443");
+        assert_eq!(r.lands[0].rule.chain.as_deref(), Some("DOCKER"));
+        let accepted = r.deciding.iter().find(|d| d.action == DecidingAction::Accept).expect("accepting rule");
+        assert_eq!((accepted.table.as_deref(), accepted.chain.as_deref()), (Some("filter"), Some("DOCKER")));
+        // The fix admits the translated flow on the forward path, where it lands.
+        let pool = AddrSet::of_nets([&"198.51.100.0/25".parse::<IpNet>().expect("cidr")]);
+        let fix = crate::firewall::fix::fix_layer(&layers[0], &pool, &req, "k8sjoin-check doc", "doc-1");
+        assert!(fix.notes.is_empty(), "{fix:?}");
+        assert_eq!(
+            fix.commands,
+            [
+                "iptables -A FORWARD -s 198.51.100.64/26 -d 192.0.2.50/32 -p tcp -m tcp --dport 6443 -m comment --comment \"k8sjoin-check doc\" -j ACCEPT"
+            ]
+        );
+        // Without the routes the leaving interface (-o docker0) is unknown: so is the admitted part
+        // (the rest is dropped by FORWARD's policy on every path).
+        let req = Request { routes: None, ..req };
+        let (results, _) = judge_entries(&layers, &[entry("198.51.100.0/25", PoolKind::Private)], &req);
+        assert_eq!(results[0].unknown, vec!["198.51.100.0/26".parse::<IpNet>().expect("cidr")]);
+    }
+
+    #[test]
     fn entries_get_verdicts_and_deciding_rules() {
         let sets = IpsetDb::parse("create cloud-public hash:ip family inet\nadd cloud-public 203.0.113.30\n", "s")
             .expect("sets");
@@ -403,7 +605,7 @@ mod tests {
             entry("198.51.100.0/25", PoolKind::Private),
             entry("198.51.100.130/32", PoolKind::Public),
         ];
-        let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None, routes: None };
         let (results, _) = judge_entries(&layers, &entries, &req);
         assert_eq!(results[0].verdict, EntryVerdict::Admitted);
         assert_eq!(results[1].verdict, EntryVerdict::Partial);
@@ -428,7 +630,7 @@ mod tests {
     #[test]
     fn uncovered_family_is_unknown() {
         let layers = vec![iptables::parse(RULES, "iptables:rules.txt", &IpsetDb::default()).expect("parses")];
-        let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None, routes: None };
         let (results, _) = judge_entries(&layers, &[entry("2001:db8::/64", PoolKind::Private)], &req);
         assert_eq!(results[0].verdict, EntryVerdict::Unknown);
         assert_eq!(results[0].deciding[0].reason, Some(Undecidable::NoLayer(Family::V6)));

@@ -26,13 +26,22 @@ pub struct Group {
     pub region: Option<String>,
     pub file: String,
     pub permissions: Vec<Permission>,
+    /// `NextToken` of the page: more permissions follow on another page when it is not empty.
+    pub next_token: Option<String>,
+    /// Groups of which only pages with a `NextToken` were given (judged partially: a check should
+    /// warn), by SecurityGroupId (`None` when the file names none).
+    pub partial: Vec<Option<String>>,
 }
 
 /// One permission (rule) of the group.
 #[derive(Debug, Clone)]
 pub struct Permission {
-    /// Position in the file's `Permission` list, from 1.
+    /// Position in the group's `Permission` list (of every group, when groups are merged), from 1.
     pub index: usize,
+    /// The security group it belongs to, when the file names it.
+    pub group: Option<String>,
+    /// The file it was read from.
+    pub file: String,
     pub line: Option<usize>,
     pub ingress: bool,
     /// Upper case: `TCP`, `UDP`, `ICMP`, `ICMPV6`, `GRE`, `ALL`.
@@ -62,6 +71,8 @@ struct Top<'a> {
     region: Option<String>,
     #[serde(rename = "Permissions", borrow)]
     permissions: Option<&'a RawValue>,
+    #[serde(rename = "NextToken")]
+    next_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -88,20 +99,84 @@ pub fn parse(text: &str, file: &str) -> Result<Layer, InputError> {
             )
         })?,
     };
-    let mut group = Group { id: top.id, region: top.region, file: file.to_string(), permissions: Vec::new() };
+    let next_token = top.next_token.filter(|t| !t.trim().is_empty());
+    let partial = if next_token.is_some() { vec![top.id.clone()] } else { Vec::new() };
+    let mut group =
+        Group { id: top.id, region: top.region, file: file.to_string(), permissions: Vec::new(), next_token, partial };
     for (i, p) in list.iter().enumerate() {
         let line = line_at(text, p);
         let v: Value = serde_json::from_str(p.get()).map_err(|e| err(Some(line), e.to_string()))?;
-        let perm = permission(&v, i + 1, line).map_err(|w| err(Some(line), format!("permission {}: {w}", i + 1)))?;
+        let mut perm =
+            permission(&v, i + 1, line).map_err(|w| err(Some(line), format!("permission {}: {w}", i + 1)))?;
+        perm.group.clone_from(&group.id);
+        perm.file = file.to_string();
         group.permissions.push(perm);
     }
-    Ok(Layer {
-        name: file.to_string(),
-        families: Families::BOTH,
-        ruleset: compile(&group),
-        notes: Vec::new(),
-        kind: LayerKind::EcsSg(Box::new(group)),
-    })
+    Ok(layer_of(group, file.to_string()))
+}
+
+fn layer_of(group: Group, name: String) -> Layer {
+    let notes = match (&group.next_token, &group.id) {
+        (Some(_), id) => vec![partial_page_note(id.as_deref())],
+        (None, _) => Vec::new(),
+    };
+    Layer { name, families: Families::BOTH, ruleset: compile(&group), notes, kind: LayerKind::EcsSg(Box::new(group)) }
+}
+
+/// What a page with a `NextToken` means for the verdicts, and the command that fetches every page.
+pub fn partial_page_note(id: Option<&str>) -> String {
+    format!(
+        "partial: this is one page of security group {} (its NextToken is not empty), so permissions on later pages are not judged; `aliyun ecs DescribeSecurityGroupAttribute --SecurityGroupId {} --pager` fetches all",
+        id.unwrap_or("(no SecurityGroupId)"),
+        id.unwrap_or("sg-…")
+    )
+}
+
+/// An instance in several security groups is judged by the union of their inbound permissions,
+/// ordered by priority (Drop before Accept at equal priority); the pages of one group
+/// (`DescribeSecurityGroupAttribute` with `NextToken`) are that group's permissions. So every
+/// security-group layer becomes one layer. A group whose only page has a `NextToken` is partial
+/// (noted); one whose last page has none is complete.
+pub fn merge(groups: Vec<Group>) -> Option<Layer> {
+    let first = groups.first()?.clone();
+    let names: Vec<String> = groups.iter().map(|g| format!("ecs-sg:{}", g.file)).collect();
+    let mut ids: Vec<Option<String>> = Vec::new();
+    for g in &groups {
+        if !ids.contains(&g.id) {
+            ids.push(g.id.clone());
+        }
+    }
+    let mut notes = Vec::new();
+    let mut partial = Vec::new();
+    for id in &ids {
+        let pages: Vec<&Group> = groups.iter().filter(|g| &g.id == id).collect();
+        // The group is complete once one of its pages says there is no next one.
+        if pages.iter().all(|g| g.next_token.is_some()) {
+            notes.push(partial_page_note(id.as_deref()));
+            partial.push(id.clone());
+        }
+    }
+    let mut merged = Group {
+        id: first.id.clone(),
+        region: first.region.clone(),
+        file: groups.iter().map(|g| g.file.as_str()).collect::<Vec<_>>().join(", "),
+        permissions: Vec::new(),
+        next_token: None,
+        partial,
+    };
+    for g in groups {
+        for mut p in g.permissions {
+            p.index = merged.permissions.len() + 1;
+            merged.permissions.push(p);
+        }
+    }
+    let shown: Vec<&str> = ids.iter().flatten().map(String::as_str).collect();
+    if shown.len() > 1 {
+        notes.push(format!("security groups {} are judged as one: the union of their rules", shown.join(", ")));
+    }
+    let mut layer = layer_of(merged, names.join("+"));
+    layer.notes = notes;
+    Some(layer)
 }
 
 fn line_at(text: &str, raw: &RawValue) -> usize {
@@ -183,6 +258,8 @@ fn permission(v: &Value, index: usize, line: usize) -> Result<Permission, String
     }
     Ok(Permission {
         index,
+        group: None,
+        file: String::new(),
         line: Some(line),
         ingress,
         protocol,
@@ -209,6 +286,9 @@ impl Permission {
         };
         let policy = if self.policy == Verdict::Accept { "Accept" } else { "Drop" };
         let mut s = format!("Priority {} {policy} {} {ports} from {from}", self.priority, self.protocol);
+        if let Some(g) = &self.group {
+            s = format!("{g}: {s}");
+        }
         if let Some(d) = &self.dest {
             s.push_str(&format!(" to {d}"));
         }
@@ -319,6 +399,51 @@ mod tests {
         assert_eq!(rs.rules[0].origin.number, 2, "the Drop of equal priority comes first");
         let j = judge(&layer.ruleset, &p, &Spans::net(&"192.0.2.0/24".parse().expect("cidr")));
         assert_eq!(j.denied[0].1.rule, None, "default drop");
+    }
+
+    fn group(id: &str, next: &str, perms: &str) -> Group {
+        let text = format!(
+            r#"{{"SecurityGroupId": "{id}", "NextToken": "{next}", "Permissions": {{"Permission": [{perms}]}}}}"#
+        );
+        let layer = parse(&text, &format!("{id}-{next}.json")).expect("parses");
+        let LayerKind::EcsSg(g) = layer.kind else { panic!("kind") };
+        *g
+    }
+
+    #[test]
+    fn several_groups_are_one_layer_the_union_by_priority() {
+        // Issue 12: a pool admitted by one group and not mentioned by the other is admitted.
+        let a = group(
+            "sg-a",
+            "",
+            r#"{"IpProtocol": "TCP", "PortRange": "6443/6443", "SourceCidrIp": "198.51.100.0/24", "Priority": 50}"#,
+        );
+        let b = group(
+            "sg-b",
+            "",
+            r#"{"IpProtocol": "TCP", "PortRange": "22/22", "SourceCidrIp": "0.0.0.0/0", "Priority": 1},
+               {"IpProtocol": "ALL", "PortRange": "-1/-1", "SourceCidrIp": "198.51.100.64/26", "Policy": "Drop", "Priority": 50}"#,
+        );
+        let layer = merge(vec![a, b]).expect("merged");
+        let p = Packet::to_local_port(Family::V4, 6443, None, None).remove(0);
+        let j = judge(&layer.ruleset, &p, &Spans::net(&"198.51.100.0/24".parse().expect("cidr")));
+        // The Drop of equal priority in the other group wins for its /26.
+        assert_eq!(j.denied_set().describe(Family::V4), "198.51.100.64/26");
+        assert_eq!(j.admitted_set().count(), 192);
+        assert!(layer.notes.iter().any(|n| n.contains("sg-a, sg-b")), "{:?}", layer.notes);
+        assert!(layer.ruleset.chains[0].rules[0].origin.text.to_string().starts_with("sg-b: "));
+    }
+
+    #[test]
+    fn pages_of_one_group_are_complete_only_with_the_last() {
+        let perm = r#"{"IpProtocol": "TCP", "PortRange": "6443/6443", "SourceCidrIp": "198.51.100.0/24"}"#;
+        let alone = merge(vec![group("sg-a", "tok1", perm)]).expect("merged");
+        assert!(alone.notes.iter().any(|n| n.contains("--SecurityGroupId sg-a --pager")), "{:?}", alone.notes);
+        let LayerKind::EcsSg(g) = &alone.kind else { panic!("kind") };
+        assert_eq!(g.partial, [Some("sg-a".to_string())]);
+        let both = merge(vec![group("sg-a", "tok1", perm), group("sg-a", "", perm)]).expect("merged");
+        assert!(both.notes.is_empty(), "{:?}", both.notes);
+        assert_eq!(both.ruleset.rule_count(), 2);
     }
 
     #[test]

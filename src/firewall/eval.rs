@@ -18,12 +18,29 @@ use std::sync::Arc;
 
 use crate::firewall::model::{
     Action, ChainId, Direction, Effect, Hook, MarkOp, MarkTarget, Match, PortSide, Ruleset, Side, Undecidable, Verdict,
-    ct, tcp,
+    addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 
-/// Chains deeper than this are treated as a loop (the kernel refuses loops; a dump may not).
+/// Chains nested deeper than this are not followed (nftables stops at 16 jumps; iptables has no
+/// fixed limit, but no ruleset the kernel loads nests that deep).
 const MAX_DEPTH: usize = 128;
+
+/// The evaluator's budget: how many times one judgement may test a class of addresses against a
+/// rule, [`BUDGET_BASE`] plus [`BUDGET_PER_RULE`] for every rule of the ruleset. Each rule an
+/// undecidable match guards splits the path, and paths can multiply (twelve chains of four
+/// undecidable jumps each are 4^12 paths); chain results are memoised, which collapses paths that
+/// reach a chain with the same addresses and knowledge, and the budget bounds what memoising cannot
+/// (paths that differ, e.g. by marks). Time and memory are thus at most proportional to the
+/// ruleset's size; addresses the budget stops are `unknown` ([`Undecidable::Budget`]), never
+/// admitted. Real rulesets stay far below it (the corpus of `tests/firewall_corpus.rs` needs less
+/// than a tenth).
+pub const BUDGET_BASE: usize = 20_000;
+pub const BUDGET_PER_RULE: usize = 64;
+
+/// At most this many chain results are memoised per base chain (each holds its classes), so the
+/// memo's memory stays bounded too; past it chains are run again, within the budget.
+const MEMO_LIMIT: usize = 4096;
 
 /// The packets of a connection the verdict depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -264,7 +281,7 @@ pub struct Flow<'a> {
 }
 
 /// What finally happened to some addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fate {
     Accept,
     Deny(Verdict),
@@ -285,6 +302,13 @@ pub struct Decider {
     pub packet: PacketKind,
     /// Why the addresses are undecidable (for `Fate::Unknown`).
     pub reason: Option<Undecidable>,
+}
+
+/// Where the decision was made identifies it well enough for hashing (equal deciders hash alike).
+impl std::hash::Hash for Decider {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.layer, self.chain, self.rule, self.packet).hash(state);
+    }
 }
 
 /// A partition of the judged addresses into admitted, denied and unknown, each piece with the
@@ -376,15 +400,23 @@ struct Uncertainty {
     reason: Undecidable,
 }
 
+/// The rule names its reason: hashing the rule alone is enough, and cheap (classes are hashed for
+/// every rule that splits them).
+impl std::hash::Hash for Uncertainty {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.chain, self.rule).hash(state);
+    }
+}
+
 /// Marks as far as the evaluator can follow them along one path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct State {
     mark: Bits,
     ctmark: Bits,
 }
 
 /// Addresses that take the same path with the same knowledge.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Class {
     addrs: Spans,
     state: State,
@@ -440,13 +472,9 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
         ctmark: if packet.first || !conn_marked { Bits::ZERO } else { Bits::UNKNOWN },
     };
     let mut ev = Evaluator {
-        rs,
-        pkt: packet,
-        emissions: Vec::new(),
-        seq: 0,
         trace: if options.trace { Some(Trace::default()) } else { None },
-        nat_base: false,
-        no_conntrack: false,
+        budget: BUDGET_BASE.saturating_add(BUDGET_PER_RULE.saturating_mul(rs.rule_count())),
+        ..Evaluator::new(rs, packet)
     };
     let mut bases: Vec<(usize, i32, usize)> = rs
         .bases
@@ -474,6 +502,8 @@ pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options
         }
         let base = &rs.bases[bi];
         ev.nat_base = base.nat;
+        // What a chain returns depends on the base chain's kind; emissions are collected per base.
+        ev.memo.clear();
         // Connection tracking runs at priority -200 of prerouting and output: chains before it
         // (and netdev ingress chains) see no connection yet.
         ev.no_conntrack =
@@ -579,15 +609,7 @@ fn split_translations(
 /// The addresses among `addrs` for which every match of `rule` certainly holds (marks as on a
 /// fresh packet). For the shadowing analysis: what a rule was written to catch.
 pub fn rule_catches(rule: &crate::firewall::model::Rule, packet: &Packet, addrs: &Spans) -> Spans {
-    let ev = Evaluator {
-        rs: &EMPTY,
-        pkt: packet,
-        emissions: Vec::new(),
-        seq: 0,
-        trace: None,
-        nat_base: false,
-        no_conntrack: false,
-    };
+    let ev = Evaluator::new(&EMPTY, packet);
     let class = Class {
         addrs: addrs.clone(),
         state: State { mark: Bits::ZERO, ctmark: Bits::ZERO },
@@ -667,6 +689,13 @@ fn conclude(addrs: &Spans, accepted: Vec<Class>, finals: Vec<Emission>, kind: Pa
             pieces.push((part, decider));
         }
     };
+    // Addresses the evaluator stopped following (its budget, a loop) are attributed to that first:
+    // an earlier undecidable rule on their path is not why they have no answer.
+    let stopped =
+        |e: &Emission| matches!(e.decider.reason, Some(Undecidable::Budget { .. } | Undecidable::Loop { .. }));
+    for e in finals.iter().filter(|e| stopped(e)) {
+        attribute(&e.addrs, e.decider.clone(), &mut taken);
+    }
     for e in &finals {
         match (&e.assumed, e.outcome) {
             (Some(u), _) => attribute(&e.addrs, uncertain_decider(u, kind), &mut taken),
@@ -706,16 +735,32 @@ fn uncertain_decider(u: &Uncertainty, kind: PacketKind) -> Decider {
     }
 }
 
-/// Joins classes that share everything but their addresses, keeping the list short.
+/// What classes that [`merge`] joins share.
+type Shared = (State, Option<Arc<Uncertainty>>, Option<Decider>);
+
+/// Joins classes that share everything but their addresses, keeping the list short. The rule that
+/// accepted a class in an earlier base chain is part of what it shares: joining classes accepted by
+/// different rules would report one rule for both ranges.
 fn merge(classes: Vec<Class>) -> Vec<Class> {
+    if classes.len() < 2 {
+        return classes.into_iter().filter(|c| !c.addrs.is_empty()).collect();
+    }
+    // Hashed, so that the many classes of a ruleset whose paths multiply join in linear time.
     let mut out: Vec<Class> = Vec::with_capacity(classes.len());
+    let mut index: HashMap<Shared, usize> = HashMap::new();
     for c in classes {
         if c.addrs.is_empty() {
             continue;
         }
-        match out.iter_mut().find(|o| o.state == c.state && o.assumed == c.assumed) {
-            Some(o) => o.addrs = o.addrs.union(&c.addrs),
-            None => out.push(c),
+        match index.entry((c.state, c.assumed.clone(), c.accepted_by.clone())) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                let o = &mut out[*at.get()];
+                o.addrs = o.addrs.union(&c.addrs);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(out.len());
+                out.push(c);
+            }
         }
     }
     out
@@ -739,9 +784,39 @@ struct Evaluator<'a> {
     trace: Option<Trace>,
     nat_base: bool,
     no_conntrack: bool,
+    /// Class tests left before the budget runs out ([`BUDGET_BASE`]).
+    budget: usize,
+    /// Chains being run, innermost last: entering one of them again is a loop.
+    stack: Vec<ChainId>,
+    /// Per chain, the classes it was entered with and those it returned, in this base chain. A
+    /// chain entered again with the same classes returns the same classes and emits what it
+    /// emitted the first time (already recorded), so it is not run again.
+    memo: HashMap<(ChainId, Vec<Class>), Vec<Class>>,
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
+    fn new(rs: &'a Ruleset, pkt: &'a Packet) -> Evaluator<'a> {
+        Evaluator {
+            rs,
+            pkt,
+            emissions: Vec::new(),
+            seq: 0,
+            trace: None,
+            nat_base: false,
+            no_conntrack: false,
+            budget: usize::MAX,
+            stack: Vec::new(),
+            memo: HashMap::new(),
+        }
+    }
+
+    /// Emits every class as undecidable at `chain`/`rule`, for `reason`.
+    fn give_up(&mut self, classes: Vec<Class>, chain: ChainId, rule: Option<usize>, reason: &Undecidable) {
+        for c in classes {
+            self.emit(c, Fate::Unknown, chain, rule, Some(reason.clone()), false);
+        }
+    }
+
     fn emit(
         &mut self,
         c: Class,
@@ -771,22 +846,37 @@ impl Evaluator<'_> {
     /// Runs `input` through a chain; returns the classes that come back to the caller (RETURN or
     /// the chain's end).
     fn chain(&mut self, id: ChainId, input: Vec<Class>, depth: usize) -> Vec<Class> {
-        let rs = self.rs;
-        let chain = &rs.chains[id];
-        if depth > MAX_DEPTH {
-            for c in input {
-                self.emit(
-                    c,
-                    Fate::Unknown,
-                    id,
-                    None,
-                    Some(Undecidable::Limitation("chains nest deeper than 128 (a loop?)")),
-                    false,
-                );
-            }
+        let input = merge(input);
+        if input.is_empty() {
             return Vec::new();
         }
-        let mut live = merge(input);
+        if self.stack.contains(&id) {
+            let reason = Undecidable::Loop { chain: self.rs.chains[id].name.as_str().into() };
+            self.give_up(input, id, None, &reason);
+            return Vec::new();
+        }
+        if depth > MAX_DEPTH {
+            self.give_up(input, id, None, &Undecidable::Limitation("chains nest deeper than 128"));
+            return Vec::new();
+        }
+        let key = (id, input);
+        if let Some(returned) = self.memo.get(&key) {
+            return returned.clone();
+        }
+        self.stack.push(id);
+        let returned = self.run_chain(id, key.1.clone(), depth);
+        self.stack.pop();
+        if self.memo.len() < MEMO_LIMIT {
+            self.memo.insert(key, returned.clone());
+        }
+        returned
+    }
+
+    /// [`Evaluator::chain`] without the memo and loop checks.
+    fn run_chain(&mut self, id: ChainId, input: Vec<Class>, depth: usize) -> Vec<Class> {
+        let rs = self.rs;
+        let chain = &rs.chains[id];
+        let mut live = input;
         if let Some(trace) = &mut self.trace {
             let entry = trace.chains.entry(id).or_default();
             for c in &live {
@@ -802,6 +892,12 @@ impl Evaluator<'_> {
                 // LOG, counters: matched or not, the packet goes on unchanged.
                 continue;
             }
+            if self.budget < live.len() {
+                let reason = Undecidable::Budget { steps: BUDGET_BASE + BUDGET_PER_RULE * rs.rule_count() };
+                self.give_up(live, id, Some(ri), &reason);
+                return returned;
+            }
+            self.budget -= live.len();
             self.seq += 1;
             if let (Some(trace), Action::Verdict(Verdict::Accept)) = (&mut self.trace, &rule.action) {
                 let entry = trace.rules.entry((id, ri)).or_default();
@@ -986,12 +1082,9 @@ impl Evaluator<'_> {
             Match::Port { side, ranges, negated } => {
                 let ranges = ranges.ranges();
                 let has = |port: u16| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&port));
-                let covers_all = ranges.iter().any(|(lo, hi)| *lo == 0 && *hi == u16::MAX);
                 let one = |port: Option<u16>| match port {
                     Some(port) => Some(has(port)),
-                    None if covers_all => Some(true),
-                    None if ranges.is_empty() => Some(false),
-                    None => None,
+                    None => ephemeral_match(ranges),
                 };
                 let value = match side {
                     PortSide::Src => one(p.sport),
@@ -1005,7 +1098,7 @@ impl Evaluator<'_> {
                 match value {
                     Some(b) => bool_value(b != *negated),
                     None => Value::Unknown(Undecidable::Limitation(
-                        "the client's source port is ephemeral: a source-port match cannot be decided",
+                        "the client's port is ephemeral (1024-65535) and the rule covers only part of that range",
                     )),
                 }
             }
@@ -1094,21 +1187,54 @@ impl Evaluator<'_> {
                     bool_value(((bits.value & mask) == *value) != *negated)
                 }
             }
-            Match::Local { side, negated } => {
-                if *side == p.pool_side {
-                    // The pool is remote: its addresses are never this host's.
-                    bool_value(*negated)
+            Match::AddrType { side, types, negated } => {
+                let kind = if *side == p.pool_side {
+                    // The pool is remote unicast: never this host's address, never a broadcast.
+                    Some(addrtype::UNICAST)
                 } else {
-                    match p.peer_local {
-                        Some(b) => bool_value(b != *negated),
-                        None => Value::Unknown(Undecidable::Limitation("whether the address is local to this host")),
-                    }
+                    p.peer_local.map(|local| if local { addrtype::LOCAL } else { addrtype::UNICAST })
+                };
+                match kind {
+                    Some(k) => bool_value((types & k != 0) != *negated),
+                    None => Value::Unknown(Undecidable::Limitation("whether the address is local to this host")),
                 }
             }
+            Match::ReversePath { negated, .. } => match (&p.iif, p.pool_side) {
+                // The interface the pool's traffic arrives on is the one its route back leaves by:
+                // that is what naming it (`--interface`) says about the path.
+                (Iface::Named(_), Side::Src) => bool_value(!*negated),
+                // Locally generated packets (answers) are not checked.
+                (Iface::Absent, _) => bool_value(!*negated),
+                _ => Value::Unknown(Undecidable::ReversePath),
+            },
             Match::Fragment { negated } => bool_value(*negated),
             Match::Unknown(why) => Value::Unknown(why.clone()),
         }
     }
+}
+
+/// The security center's client ports: the ephemeral range (Linux uses 32768-60999, other systems
+/// 49152-65535 or 1024-65535; every one of them lies in this).
+pub const EPHEMERAL: (u16, u16) = (1024, u16::MAX);
+
+/// Whether port ranges hold for an ephemeral port: always (they cover all of [`EPHEMERAL`]), never
+/// (they cover none of it), or it depends (`None`).
+fn ephemeral_match(ranges: &[(u16, u16)]) -> Option<bool> {
+    let (lo, hi) = EPHEMERAL;
+    let mut covered: Vec<(u16, u16)> =
+        ranges.iter().filter(|(a, b)| *b >= lo && *a <= hi).map(|(a, b)| ((*a).max(lo), (*b).min(hi))).collect();
+    if covered.is_empty() {
+        return Some(false);
+    }
+    covered.sort_unstable();
+    let mut next = u32::from(lo);
+    for (a, b) in covered {
+        if u32::from(a) > next {
+            return None;
+        }
+        next = next.max(u32::from(b) + 1);
+    }
+    if next > u32::from(hi) { Some(true) } else { None }
 }
 
 fn apply(state: &mut State, effect: &Effect) {
@@ -1287,6 +1413,24 @@ mod tests {
         // INPUT (policy DROP) does not see forwarded traffic; a wrong port does not pass FORWARD.
         assert_eq!(judged(Packet::forwarded(&flow(8443), Family::V4, target)).denied_set(), pool);
         assert_eq!(judged(Packet::to_local_port(Family::V4, 6443, target, None)).denied_set(), pool);
+    }
+
+    #[test]
+    fn each_range_is_attributed_to_the_rule_that_accepted_it() {
+        // Issue 12: rule 3 accepts one /32, rule 4 a /26; the /26 was reported as admitted by rule 3
+        // because classes that different rules had accepted were merged, keeping the first rule.
+        let text = "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+-A INPUT -s 198.51.100.214/32 -p tcp -m tcp --dport 6443 -j ACCEPT\n\
+-A INPUT -s 203.0.113.64/26 -p tcp -m tcp --dport 6443 -j ACCEPT\nCOMMIT\n";
+        let layer =
+            crate::firewall::iptables::parse(text, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let pool = net("198.51.100.214/32").union(&net("203.0.113.64/26"));
+        let j = judge(&layer.ruleset, &syn(), &pool);
+        let mut by: Vec<(String, Option<usize>)> =
+            j.admitted.iter().map(|(s, d)| (s.describe(Family::V4), d.rule.map(|r| r + 1))).collect();
+        by.sort();
+        assert_eq!(by, [("198.51.100.214/32".to_string(), Some(3)), ("203.0.113.64/26".to_string(), Some(4))]);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::firewall::model::{
     Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct,
 };
 use crate::firewall::ranges::{Family, Spans};
-use crate::firewall::{Layer, LayerKind, read_text};
+use crate::firewall::{Layer, LayerKind, firewalld_stock, protocols, read_text};
 use crate::hostfs::Kind;
 
 /// A firewalld configuration as read.
@@ -144,43 +144,96 @@ pub enum RichAction {
 struct Service {
     ports: Vec<PortItem>,
     protocols: Vec<String>,
+    source_ports: Vec<PortItem>,
+    /// Where the service applies (one address or block per family at most); every destination
+    /// when empty.
     destinations: Vec<IpNet>,
     includes: Vec<String>,
 }
 
-/// Services firewalld ships that bear on an API server port, used when the configuration does not
-/// define them itself (a copied `/etc/firewalld` lacks `/usr/lib/firewalld`).
-/// (protocol, first port, last port)
-type PortSpec = (&'static str, u16, u16);
+/// A service of firewalld's stock definitions ([`firewalld_stock`]), when it ships one by that name.
+fn stock_service(name: &str) -> Option<Service> {
+    let (_, facts) = firewalld_stock::SERVICES.iter().find(|(n, _)| *n == name)?;
+    let mut s = Service::default();
+    for word in facts.split_whitespace() {
+        // The table is generated and tested to parse (`the_stock_tables_parse`): a word the parser
+        // does not know can only come from a hand edit, and is left out rather than guessed.
+        let _ = stock_service_word(&mut s, word);
+    }
+    Some(s)
+}
 
-const BUILTIN_SERVICES: &[(&str, &[PortSpec])] = &[
-    ("ssh", &[("tcp", 22, 22)]),
-    ("dhcpv6-client", &[("udp", 546, 546)]),
-    ("cockpit", &[("tcp", 9090, 9090)]),
-    ("http", &[("tcp", 80, 80)]),
-    ("https", &[("tcp", 443, 443)]),
-    ("mdns", &[("udp", 5353, 5353)]),
-    ("samba-client", &[("udp", 137, 138)]),
-    ("dns", &[("tcp", 53, 53), ("udp", 53, 53)]),
-    ("kube-apiserver", &[("tcp", 6443, 6443)]),
-    ("kube-api", &[("tcp", 6443, 6443)]),
-    ("kubelet", &[("tcp", 10250, 10250)]),
-    ("etcd-client", &[("tcp", 2379, 2379)]),
-    ("etcd-server", &[("tcp", 2380, 2380)]),
-];
+fn stock_service_word(s: &mut Service, word: &str) -> Result<(), String> {
+    let (key, value) = word.split_once('=').unwrap_or(("", word));
+    match key {
+        "" => s.ports.push(stock_port(value)?),
+        "proto" => s.protocols.push(value.to_string()),
+        "sport" => s.source_ports.push(stock_port(value)?),
+        "include" => s.includes.push(value.to_string()),
+        "helper" => {}
+        "dest4" | "dest6" => s.destinations.push(net(value)?),
+        other => return Err(format!("unknown fact {other}=")),
+    }
+    Ok(())
+}
 
-/// Zones firewalld ships: (name, target, services).
-const BUILTIN_ZONES: &[(&str, Target, &[&str])] = &[
-    ("block", Target::Reject, &[]),
-    ("dmz", Target::Default, &["ssh"]),
-    ("drop", Target::Drop, &[]),
-    ("external", Target::Default, &["ssh"]),
-    ("home", Target::Default, &["ssh", "mdns", "samba-client", "dhcpv6-client"]),
-    ("internal", Target::Default, &["ssh", "mdns", "samba-client", "dhcpv6-client"]),
-    ("public", Target::Default, &["ssh", "dhcpv6-client"]),
-    ("trusted", Target::Accept, &[]),
-    ("work", Target::Default, &["ssh", "dhcpv6-client"]),
-];
+/// `tcp/22` or `udp/137-138`.
+fn stock_port(text: &str) -> Result<PortItem, String> {
+    let (protocol, range) = text.split_once('/').ok_or_else(|| format!("{text:?}: expected PROTOCOL/PORT"))?;
+    let (lo, hi) = ports(range)?;
+    Ok(PortItem { protocol: protocol.to_string(), lo, hi })
+}
+
+/// A zone of firewalld's stock definitions, when it ships one by that name.
+fn stock_zone(name: &str) -> Option<Zone> {
+    let (_, facts) = firewalld_stock::ZONES.iter().find(|(n, _)| *n == name)?;
+    let mut zone = Zone { name: name.to_string(), file: "built-in".into(), ..Zone::default() };
+    for word in facts.split_whitespace() {
+        // As for services: the generated table is tested to parse.
+        let _ = stock_zone_word(&mut zone, word);
+    }
+    Some(zone)
+}
+
+fn stock_zone_word(zone: &mut Zone, word: &str) -> Result<(), String> {
+    let item = |value: String, text: String| Item { value, line: None, text };
+    let (key, value) = word.split_once('=').unwrap_or(("", word));
+    match key {
+        "target" => zone.target = target(value).ok_or_else(|| format!("target {value:?}"))?,
+        "service" => {
+            zone.services.push(item(value.to_string(), format!("<service name=\"{value}\"/>")));
+        }
+        "proto" => zone.protocols.push(item(value.to_string(), format!("<protocol value=\"{value}\"/>"))),
+        "sport" => {
+            let p = stock_port(value)?;
+            let text = format!("<source-port port=\"{}\" protocol=\"{}\"/>", span_text(p.lo, p.hi), p.protocol);
+            zone.source_ports.push(Item { value: p, line: None, text });
+        }
+        "" if value == "masquerade" => zone.masquerade = true,
+        "" if matches!(value, "forward" | "icmp-block-inversion") => {}
+        "" => {
+            let p = stock_port(value)?;
+            let text = format!("<port port=\"{}\" protocol=\"{}\"/>", span_text(p.lo, p.hi), p.protocol);
+            zone.ports.push(Item { value: p, line: None, text });
+        }
+        other => return Err(format!("unknown fact {other}=")),
+    }
+    Ok(())
+}
+
+fn span_text(lo: u16, hi: u16) -> String {
+    if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") }
+}
+
+fn target(text: &str) -> Option<Target> {
+    Some(match text {
+        "default" => Target::Default,
+        "ACCEPT" => Target::Accept,
+        "DROP" => Target::Drop,
+        "%%REJECT%%" | "REJECT" => Target::Reject,
+        _ => return None,
+    })
+}
 
 /// One zone file, taken as the zone the pool's traffic lands in.
 pub fn parse_zone_file(text: &str, file: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
@@ -255,10 +308,17 @@ pub fn load_dir(dir: &Path, name: &str, ipsets: &IpsetDb) -> Result<Layer, Input
     finish(config, name, ipsets)
 }
 
-/// `…/etc/firewalld` → `…/usr/lib/firewalld`, when it exists.
+/// firewalld's shipped definitions beside a configuration directory: `X/usr/lib/firewalld` for
+/// `X/etc/firewalld` (`/usr/lib/firewalld` for `/etc/firewalld`), when it exists. Any other
+/// directory (a copy named otherwise, a test's temporary directory) has none: looking two levels up
+/// from it would read whatever firewalld the host running the tool has installed.
 fn vendor_dir(dir: &Path) -> Option<PathBuf> {
-    let root = dir.parent()?.parent()?;
-    let candidate = root.join("usr/lib/firewalld");
+    let named = |p: &Path, name: &str| p.file_name().is_some_and(|n| n == name);
+    let etc = dir.parent()?;
+    if !named(dir, "firewalld") || !named(etc, "etc") {
+        return None;
+    }
+    let candidate = etc.parent()?.join("usr/lib/firewalld");
     candidate.is_dir().then_some(candidate)
 }
 
@@ -285,7 +345,7 @@ fn xml_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, InputError> {
 
 fn finish(mut config: Config, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
     if !config.zones.iter().any(|z| z.name == config.default_zone) {
-        let builtin = builtin_zone(&config.default_zone).ok_or_else(|| {
+        let builtin = stock_zone(&config.default_zone).ok_or_else(|| {
             InputError::new(
                 name,
                 None,
@@ -293,12 +353,16 @@ fn finish(mut config: Config, name: &str, ipsets: &IpsetDb) -> Result<Layer, Inp
             )
         })?;
         config.notes.push(format!(
-            "zone {} is not in {}: firewalld's shipped definition is assumed",
-            builtin.name, config.path
+            "zone {} is not in {}: firewalld's shipped definition (firewalld {}) is assumed",
+            builtin.name,
+            config.path,
+            firewalld_stock::VERSION
         ));
         config.zones.push(builtin);
     }
-    let used_builtin: Vec<String> = config
+    // Services the configuration names (and those they include) but does not define: firewalld's
+    // shipped ones.
+    let mut wanted: Vec<String> = config
         .zones
         .iter()
         .flat_map(|z| {
@@ -307,12 +371,24 @@ fn finish(mut config: Config, name: &str, ipsets: &IpsetDb) -> Result<Layer, Inp
                 _ => None,
             }))
         })
-        .filter(|s| !config.services.contains_key(s) && BUILTIN_SERVICES.iter().any(|(n, _)| n == s))
         .collect();
-    for s in dedup(used_builtin) {
-        config
-            .notes
-            .push(format!("service {s} is not defined in {}: firewalld's shipped definition is assumed", config.path));
+    let mut assumed = Vec::new();
+    while let Some(s) = wanted.pop() {
+        if config.services.contains_key(&s) {
+            continue;
+        }
+        if let Some(service) = stock_service(&s) {
+            wanted.extend(service.includes.iter().cloned());
+            config.services.insert(s.clone(), service);
+            assumed.push(s);
+        }
+    }
+    for s in dedup(assumed) {
+        config.notes.push(format!(
+            "service {s} is not defined in {}: firewalld's shipped definition (firewalld {}) is assumed",
+            config.path,
+            firewalld_stock::VERSION
+        ));
     }
     // Sets firewalld does not define itself may come from `--ipset` dumps.
     let referenced: Vec<String> = config
@@ -351,20 +427,6 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-fn builtin_zone(name: &str) -> Option<Zone> {
-    let (_, target, services) = BUILTIN_ZONES.iter().find(|(n, _, _)| *n == name)?;
-    Some(Zone {
-        name: name.to_string(),
-        file: "built-in".into(),
-        target: *target,
-        services: services
-            .iter()
-            .map(|s| Item { value: (*s).to_string(), line: None, text: format!("<service name=\"{s}\"/>") })
-            .collect(),
-        ..Zone::default()
-    })
-}
-
 fn xml_error(file: &str, e: &roxmltree::Error) -> InputError {
     InputError::new(file, Some(e.pos().row as usize), format!("{e}"))
 }
@@ -389,12 +451,9 @@ fn parse_zone(text: &str, file: &str, name: &str, shown: &str) -> Result<Zone, I
     if root.tag_name().name() != "zone" {
         return Err(err(root, format!("root element <{}>; expected <zone>", root.tag_name().name())));
     }
-    let target = match attr(root, "target").unwrap_or("default") {
-        "default" => Target::Default,
-        "ACCEPT" => Target::Accept,
-        "DROP" => Target::Drop,
-        "%%REJECT%%" | "REJECT" => Target::Reject,
-        other => return Err(err(root, format!("zone target {other:?}; expected default, ACCEPT, DROP or %%REJECT%%"))),
+    let written = attr(root, "target").unwrap_or("default");
+    let Some(target) = target(written) else {
+        return Err(err(root, format!("zone target {written:?}; expected default, ACCEPT, DROP or %%REJECT%%")));
     };
     let priority = match attr(root, "ingress-priority").or(attr(root, "priority")) {
         None => 0,
@@ -425,6 +484,11 @@ fn parse_zone(text: &str, file: &str, name: &str, shown: &str) -> Result<Zone, I
             "service" => {
                 let n = attr(node, "name").ok_or_else(|| err(node, "<service> needs name=".into()))?;
                 zone.services.push(Item { value: n.to_string(), line: at, text: item_text.clone() });
+            }
+            // `<port protocol="ah" port=""/>`: the whole protocol, as firewalld reads it.
+            "port" if attr(node, "port").is_some_and(|p| p.trim().is_empty()) => {
+                let v = attr(node, "protocol").ok_or_else(|| err(node, "<port> needs protocol=".into()))?;
+                zone.protocols.push(Item { value: v.to_ascii_lowercase(), line: at, text: item_text.clone() });
             }
             "port" => zone.ports.push(Item {
                 value: port_item(node).map_err(|w| err(node, w))?,
@@ -547,6 +611,10 @@ fn rich_rule(node: Node<'_, '_>, at: Option<usize>) -> Result<RichRule, String> 
                 &mut rule,
                 RichElement::Service(attr(child, "name").ok_or("<service> needs name=")?.to_string()),
             )?,
+            "port" if attr(child, "port").is_some_and(|p| p.trim().is_empty()) => set_element(
+                &mut rule,
+                RichElement::Protocol(attr(child, "protocol").ok_or("<port> needs protocol=")?.to_ascii_lowercase()),
+            )?,
             "port" => set_element(&mut rule, RichElement::Port(port_item(child)?))?,
             "source-port" => set_element(&mut rule, RichElement::SourcePort(port_item(child)?))?,
             "protocol" => set_element(
@@ -643,8 +711,12 @@ fn parse_service(text: &str, file: &str) -> Result<Service, InputError> {
     let mut s = Service::default();
     for node in root.children().filter(Node::is_element) {
         match node.tag_name().name() {
+            "port" if attr(node, "port").is_some_and(|p| p.trim().is_empty()) => {
+                s.protocols.push(attr(node, "protocol").unwrap_or_default().to_ascii_lowercase());
+            }
             "port" => s.ports.push(port_item(node).map_err(|w| err(node, w))?),
-            "protocol" => s.protocols.push(attr(node, "value").unwrap_or_default().to_string()),
+            "source-port" => s.source_ports.push(port_item(node).map_err(|w| err(node, w))?),
+            "protocol" => s.protocols.push(attr(node, "value").unwrap_or_default().to_ascii_lowercase()),
             "destination" => {
                 for a in ["ipv4", "ipv6"] {
                     if let Some(v) = attr(node, a) {
@@ -682,20 +754,7 @@ fn parse_ipset(text: &str, file: &str) -> Result<(Family, Spans), InputError> {
 }
 
 fn protocol_number(name: &str) -> Option<u8> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "tcp" => 6,
-        "udp" => 17,
-        "sctp" => 132,
-        "dccp" => 33,
-        "icmp" => 1,
-        "ipv6-icmp" | "icmpv6" => 58,
-        "gre" => 47,
-        "esp" => 50,
-        "ah" => 51,
-        "igmp" => 2,
-        "udplite" => 136,
-        other => return other.parse().ok(),
-    })
+    protocols::number(name)
 }
 
 struct Builder<'a> {
@@ -745,31 +804,40 @@ impl Builder<'_> {
 
     /// (protocol, ports) alternatives of a service; `None` when its definition is unknown.
     fn service(&self, name: &str, depth: usize) -> Option<Vec<Vec<Match>>> {
-        let mut out = Vec::new();
-        if let Some(s) = self.config.services.get(name) {
-            let dests: Vec<Match> = s
-                .destinations
+        let s = self.config.services.get(name)?;
+        // A destination limits the service to that family (firewalld adds no rule for the other).
+        let dests: Vec<Option<Match>> = if s.destinations.is_empty() {
+            vec![None]
+        } else {
+            s.destinations
                 .iter()
-                .map(|d| Match::Addr { side: Side::Dst, family: Family::of_net(d), set: Spans::net(d), negated: false })
-                .collect();
-            for p in &s.ports {
-                let mut m = port_matches(p, PortSide::Dst)?;
-                m.extend(dests.iter().cloned());
+                .map(|d| {
+                    Some(Match::Addr { side: Side::Dst, family: Family::of_net(d), set: Spans::net(d), negated: false })
+                })
+                .collect()
+        };
+        let mut alternatives: Vec<Vec<Match>> = Vec::new();
+        for p in &s.ports {
+            alternatives.push(port_matches(p, PortSide::Dst)?);
+        }
+        for p in &s.source_ports {
+            alternatives.push(port_matches(p, PortSide::Src)?);
+        }
+        for proto in &s.protocols {
+            alternatives.push(vec![Match::Proto { protos: Protos::of(&[protocol_number(proto)?]), negated: false }]);
+        }
+        let mut out = Vec::new();
+        for alt in alternatives {
+            for d in &dests {
+                let mut m = alt.clone();
+                m.extend(d.iter().cloned());
                 out.push(m);
             }
-            for proto in &s.protocols {
-                out.push(vec![Match::Proto { protos: Protos::of(&[protocol_number(proto)?]), negated: false }]);
-            }
-            for inc in &s.includes {
-                if depth < 8 {
-                    out.extend(self.service(inc, depth + 1)?);
-                }
-            }
-            return Some(out);
         }
-        let (_, ports) = BUILTIN_SERVICES.iter().find(|(n, _)| *n == name)?;
-        for (proto, lo, hi) in *ports {
-            out.push(port_matches(&PortItem { protocol: (*proto).to_string(), lo: *lo, hi: *hi }, PortSide::Dst)?);
+        for inc in &s.includes {
+            if depth < 8 {
+                out.extend(self.service(inc, depth + 1)?);
+            }
         }
         Some(out)
     }
@@ -1362,6 +1430,82 @@ mod tests {
         let packets = Packet::forwarded(&flow, Family::V4, "192.0.2.50".parse().ok());
         let j = Judged::series(packets.iter().map(|p| judge(&layers[0].ruleset, p, &pool)).collect());
         assert_eq!(j.admitted_set(), pool, "{j:?}");
+    }
+
+    #[test]
+    fn the_stock_tables_parse() {
+        for (name, facts) in firewalld_stock::SERVICES {
+            let mut s = Service::default();
+            for w in facts.split_whitespace() {
+                stock_service_word(&mut s, w).unwrap_or_else(|e| panic!("service {name}: {w}: {e}"));
+            }
+        }
+        for (name, facts) in firewalld_stock::ZONES {
+            let mut z = Zone::default();
+            for w in facts.split_whitespace() {
+                stock_zone_word(&mut z, w).unwrap_or_else(|e| panic!("zone {name}: {w}: {e}"));
+            }
+        }
+        assert!(firewalld_stock::SERVICES.len() > 200 && firewalld_stock::ZONES.len() >= 9);
+    }
+
+    #[test]
+    fn stock_kube_api_is_the_kubelet_and_kube_apiserver_the_api_server() {
+        // Issue 12: a zone with kube-api was reported as admitting 6443; firewalld rejects it.
+        for (service, want) in [("kube-api", "DENY"), ("kube-apiserver", "ACCEPT"), ("kube-control-plane", "ACCEPT")] {
+            let zone = format!("<zone><service name=\"{service}\"/></zone>");
+            let layer = parse_zone_file(&zone, "public.xml", &IpsetDb::default()).expect("parses");
+            assert_eq!(verdict(&layer, "192.0.2.1", None), want, "{service}");
+        }
+        let kubelet = stock_service("kube-api").expect("stock");
+        assert_eq!(kubelet.includes, ["kubelet"]);
+        assert_eq!(
+            stock_service("kubelet").expect("stock").ports,
+            [PortItem { protocol: "tcp".into(), lo: 10250, hi: 10250 }]
+        );
+    }
+
+    #[test]
+    fn a_protocol_without_ports_is_the_whole_protocol() {
+        // firewalld's own ipsec service: `<port protocol="ah" port=""/>`.
+        let ipsec = "<service><port protocol=\"ah\" port=\"\"/><port protocol=\"udp\" port=\"500\"/></service>";
+        let zone = "<zone><service name=\"ipsec\"/><port protocol=\"esp\" port=\"\"/>\
+<rule><port protocol=\"gre\" port=\"\"/><accept/></rule></zone>";
+        let dir = config_dir(&[
+            ("firewalld.conf", "DefaultZone=public\n"),
+            ("services/ipsec.xml", ipsec),
+            ("zones/public.xml", zone),
+        ]);
+        let layer = load_dir(dir.path(), "firewalld:dir", &IpsetDb::default()).expect("loads");
+        assert_eq!(verdict(&layer, "192.0.2.1", None), "DENY", "tcp/6443 is none of them");
+        let LayerKind::Firewalld(c) = &layer.kind else { panic!("kind") };
+        assert_eq!(c.zones[0].protocols[0].value, "esp");
+        assert_eq!(c.services["ipsec"].protocols, ["ah"]);
+    }
+
+    #[test]
+    fn shipped_definitions_come_from_the_same_tree_only() {
+        // X/etc/firewalld reads X/usr/lib/firewalld; a directory named otherwise reads no
+        // definitions but its own and the built-in ones, whatever the host has installed.
+        let vendor_api = "<service><port protocol=\"tcp\" port=\"6443\"/></service>";
+        let tree = config_dir(&[
+            ("etc/firewalld/firewalld.conf", "DefaultZone=lab\n"),
+            ("etc/firewalld/zones/lab.xml", "<zone><service name=\"my-api\"/></zone>"),
+            ("usr/lib/firewalld/services/my-api.xml", vendor_api),
+        ]);
+        let layer = load_dir(&tree.path().join("etc/firewalld"), "firewalld:X", &IpsetDb::default()).expect("loads");
+        assert_eq!(verdict(&layer, "192.0.2.1", None), "ACCEPT");
+        let copy = config_dir(&[
+            ("firewalld.conf", "DefaultZone=lab\n"),
+            ("zones/lab.xml", "<zone><service name=\"my-api\"/></zone>"),
+        ]);
+        let layer = load_dir(copy.path(), "firewalld:copy", &IpsetDb::default()).expect("loads");
+        assert_eq!(verdict(&layer, "192.0.2.1", None), "UNKNOWN", "my-api is defined nowhere");
+        // The default zone from the built-in copy when the tree lacks it.
+        let bare = config_dir(&[("firewalld.conf", "DefaultZone=trusted\n"), ("zones/.keep", "")]);
+        let layer = load_dir(bare.path(), "firewalld:bare", &IpsetDb::default()).expect("loads");
+        assert_eq!(verdict(&layer, "192.0.2.1", None), "ACCEPT");
+        assert!(layer.notes.iter().any(|n| n.contains(firewalld_stock::VERSION)), "{:?}", layer.notes);
     }
 
     #[test]

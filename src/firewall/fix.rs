@@ -5,13 +5,14 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::firewall::analysis::{Request, judge_family};
+use crate::firewall::analysis::{Request, judge_family, local_translations};
 use crate::firewall::eval::{Decider, Fate, PacketKind};
 use crate::firewall::model::{
     Action, ChainId, Hook, Match, Origin, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
 };
+use crate::firewall::nat::NatResult;
 use crate::firewall::ranges::{AddrSet, Family, Spans};
-use crate::firewall::{Layer, LayerKind, cidrs, ecs_sg, firewalld};
+use crate::firewall::{Layer, LayerKind, cidrs, ecs_sg, firewalld, iptables};
 use crate::region::PoolEntry;
 
 /// A set of pool entries to admit on one TCP port, and the label rules carry as a comment.
@@ -134,12 +135,142 @@ pub fn ecs_sg_command(admit: &Admit<'_>) -> String {
 }
 
 /// The commands that make one layer admit what it denies, in order, each placed before the rule
-/// that denies (or appended before the policy), and the problems no command can solve.
+/// that denies (or appended before the policy), the step that makes them survive a reboot or a
+/// reload, and the problems no command can solve.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct LayerFix {
     pub layer: String,
     pub commands: Vec<String>,
+    /// How the commands are kept; `None` when the tool keeps them by itself (ufw, security groups).
+    pub persistence: Option<Persistence>,
     pub notes: Vec<String>,
+}
+
+impl LayerFix {
+    /// The persistence step's commands, to run after [`LayerFix::commands`].
+    pub fn persist(&self) -> Vec<String> {
+        if self.commands.is_empty() {
+            Vec::new()
+        } else {
+            self.persistence.as_ref().map(Persistence::steps).unwrap_or_default()
+        }
+    }
+}
+
+/// What makes a fix survive a reboot or a reload, in the tool that made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "tool", rename_all = "kebab-case")]
+pub enum Persistence {
+    /// iptables rules live in the kernel only: save them where the distribution restores them at
+    /// boot (RHEL's iptables-services, Debian's netfilter-persistent).
+    Iptables {
+        /// `iptables-save`, `ip6tables-nft-save`, …
+        save: &'static str,
+        v6: bool,
+    },
+    /// nftables rules: the file the nftables service loads at boot.
+    Nft,
+    /// `firewall-cmd --permanent` changes the configuration; the reload applies it.
+    Firewalld,
+}
+
+impl Persistence {
+    /// The step for rules added with this iptables backend's command.
+    pub fn iptables(backend: iptables::Backend, family: Family) -> Persistence {
+        Persistence::Iptables { save: save_command(backend, family), v6: family == Family::V6 }
+    }
+
+    pub fn steps(&self) -> Vec<String> {
+        match self {
+            Persistence::Iptables { save, v6 } => {
+                let file = if *v6 { "/etc/sysconfig/ip6tables" } else { "/etc/sysconfig/iptables" };
+                vec![
+                    format!("{save} > {file}  # RHEL, CentOS, Alibaba Cloud Linux (iptables-services)"),
+                    "netfilter-persistent save  # Debian, Ubuntu (iptables-persistent)".to_string(),
+                ]
+            }
+            Persistence::Nft => vec!["nft list ruleset > /etc/nftables.conf".to_string()],
+            Persistence::Firewalld => vec!["firewall-cmd --reload".to_string()],
+        }
+    }
+}
+
+/// A program that owns chains it rewrites (kube-proxy, Calico, Cilium, Docker, fail2ban, firewalld,
+/// ufw): a rule inserted into them is lost at its next sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Rewrites(&'static str),
+    Firewalld,
+    Ufw,
+}
+
+fn owner(chain: &str, table: &str) -> Option<Owner> {
+    let prefixed = [
+        ("KUBE-", "kube-proxy"),
+        ("cali-", "Calico"),
+        ("CILIUM_", "Cilium"),
+        ("DOCKER", "Docker"),
+        ("f2b-", "fail2ban"),
+        ("fail2ban-", "fail2ban"),
+    ];
+    if let Some((_, who)) = prefixed.iter().find(|(p, _)| chain.starts_with(p)) {
+        return Some(Owner::Rewrites(who));
+    }
+    if chain.starts_with("ufw-") || chain.starts_with("ufw6-") {
+        return Some(Owner::Ufw);
+    }
+    // firewalld's nftables table, and the chains of its iptables backend.
+    let firewalld_chain = ["INPUT_direct", "INPUT_ZONES", "FORWARD_direct", "OUTPUT_direct"].contains(&chain)
+        || ["IN_", "FWDI_", "FWDO_", "FWD_", "PRE_", "POST_"].iter().any(|p| chain.starts_with(p));
+    if table.ends_with(" firewalld") || firewalld_chain {
+        return Some(Owner::Firewalld);
+    }
+    if table.contains("docker") {
+        return Some(Owner::Rewrites("Docker"));
+    }
+    None
+}
+
+/// The firewalld zone a chain of firewalld's own implements (`IN_public`, `filter_IN_public_allow`).
+fn firewalld_zone(chain: &str) -> Option<&str> {
+    let rest = chain.strip_prefix("filter_IN_").or_else(|| chain.strip_prefix("IN_"))?;
+    let zone = ["_pre", "_log", "_deny", "_allow", "_post"].iter().fold(rest, |z, s| z.strip_suffix(s).unwrap_or(z));
+    (!zone.is_empty() && zone != "ZONES").then_some(zone)
+}
+
+/// The base chain that reaches `target` and the position of its rule that jumps towards it: a fix
+/// for a chain another program owns goes there, before that jump.
+fn entry_into(rs: &Ruleset, target: ChainId) -> Option<(ChainId, usize)> {
+    for base in rs.bases.iter().filter(|b| !b.nat) {
+        let chain = &rs.chains[base.chain];
+        for (i, r) in chain.rules.iter().enumerate() {
+            if let Action::Jump(t) | Action::Goto(t) = r.action
+                && reaches(rs, t, target)
+            {
+                return Some((base.chain, i));
+            }
+        }
+    }
+    None
+}
+
+fn reaches(rs: &Ruleset, from: ChainId, target: ChainId) -> bool {
+    let mut seen = vec![false; rs.chains.len()];
+    let mut stack = vec![from];
+    while let Some(c) = stack.pop() {
+        if c == target {
+            return true;
+        }
+        if std::mem::replace(&mut seen[c], true) {
+            continue;
+        }
+        for r in &rs.chains[c].rules {
+            if let Action::Jump(t) | Action::Goto(t) = r.action {
+                stack.push(t);
+            }
+        }
+    }
+    false
 }
 
 /// How many rules a fix may add before the tool gives up (each step fixes one deciding rule).
@@ -154,12 +285,17 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
     let mut sim = layer.clone();
     let mut out = LayerFix { layer: layer.name.clone(), ..LayerFix::default() };
     let firewalld = matches!(layer.kind, LayerKind::Firewalld(_));
+    out.persistence = match &layer.kind {
+        LayerKind::Iptables(info) => Some(Persistence::iptables(info.backend, info.family)),
+        LayerKind::Nft(_) => Some(Persistence::Nft),
+        _ => None,
+    };
     // Ranges no command can admit are reported and left out, so the others still get their fix.
     let mut pool = pool.clone();
     let (mut denied, mut next) = denials(&sim, &pool, req);
     for _ in 0..MAX_STEPS {
         let Some((family, spans, decider)) = next.take() else { break };
-        let (port, peer) = step_target(&sim, &decider, req, family);
+        let (port, peer) = step_target(&sim, &decider, &spans, req, family);
         let step = Step { family, cidrs: spans.cidrs(family), decider: &decider, port, peer, label, region };
         let mut progressed = None;
         let mut problem = None;
@@ -186,9 +322,13 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
             }
         }
         match progressed {
-            Some((trial, commands, after, first)) => {
+            Some((trial, (commands, persistence), after, first)) => {
                 sim = trial;
                 out.commands.extend(commands);
+                if let Some(p) = persistence {
+                    // The owner's tool keeps what it was told (ufw), or needs its own step.
+                    out.persistence = p;
+                }
                 denied = after;
                 next = first;
             }
@@ -211,8 +351,8 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
     if next.is_some() {
         out.notes.push(format!("no complete fix found within {MAX_STEPS} rules; fix the remaining rules by hand"));
     }
-    if firewalld && !out.commands.is_empty() {
-        out.commands.push("firewall-cmd --reload".into());
+    if firewalld {
+        out.persistence = Some(Persistence::Firewalld);
     }
     out
 }
@@ -221,8 +361,33 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
 /// this host's port A and address where the pool's traffic arrives (chains on the ingress and
 /// prerouting hooks, which see it before translation), else the target's; for a local port, that
 /// port and any address.
-fn step_target(layer: &Layer, decider: &Decider, req: &Request<'_>, family: Family) -> (u16, Option<IpAddr>) {
-    let Some(flow) = &req.flow else { return (req.port, None) };
+fn step_target(
+    layer: &Layer,
+    decider: &Decider,
+    spans: &Spans,
+    req: &Request<'_>,
+    family: Family,
+) -> (u16, Option<IpAddr>) {
+    let Some(flow) = &req.flow else {
+        // A connection to this host that a DNAT sends elsewhere: the forward path sees it
+        // translated, so the fix names where it lands.
+        let forwarded = decider.chain.is_some_and(|c| {
+            hooks_reaching(&layer.ruleset, c).iter().all(|h| matches!(h, Hook::Forward | Hook::Postrouting))
+        });
+        let landing = forwarded
+            .then(|| local_translations(std::slice::from_ref(layer), family, spans, req))
+            .flatten()
+            .and_then(|pieces| {
+                pieces.into_iter().find_map(|(_, r)| match r {
+                    NatResult::Translated { to, .. } => to.single(req.port),
+                    _ => None,
+                })
+            });
+        return match landing {
+            Some((ip, port)) => (port, Some(ip)),
+            None => (req.port, None),
+        };
+    };
     let single = |list: Vec<IpAddr>| if list.len() == 1 { list.first().copied() } else { None };
     let before_translation = decider.chain.is_some_and(|c| {
         hooks_reaching(&layer.ruleset, c).iter().all(|h| matches!(h, Hook::Ingress | Hook::Prerouting))
@@ -322,17 +487,53 @@ impl Step<'_> {
 
     /// Applies the step to `sim` and returns its commands. A policy decision is fixed by appending
     /// to the chain, or with `top` by inserting at its top.
-    fn apply(&self, sim: &mut Layer, top: bool) -> Result<Vec<String>, String> {
+    fn apply(&self, sim: &mut Layer, top: bool) -> Result<(Vec<String>, Option<Option<Persistence>>), String> {
         debug_assert!(matches!(self.decider.outcome, Fate::Deny(_)));
-        let Some(chain_id) = self.decider.chain else {
+        let Some(mut chain_id) = self.decider.chain else {
             return Err("the denial does not come from a rule: nothing to insert before".into());
         };
+        let mut rule_at = self.decider.rule;
+        if matches!(sim.kind, LayerKind::Iptables(_) | LayerKind::Nft(_)) {
+            let chain = &sim.ruleset.chains[chain_id];
+            // ufw manages the host's filter table, its built-in chains' policies included.
+            let ufw_host = sim.ruleset.chains.iter().any(|c| c.name == "ufw-user-input" || c.name == "ufw6-user-input");
+            let owned =
+                if ufw_host && &*chain.table == "filter" { Some(Owner::Ufw) } else { owner(&chain.name, &chain.table) };
+            match owned {
+                None => {}
+                Some(Owner::Ufw) => return self.ufw(sim).map(|c| (c, Some(None))),
+                Some(Owner::Firewalld) => {
+                    let zone = firewalld_zone(&chain.name).unwrap_or("public").to_string();
+                    return self
+                        .firewalld_in_dump(sim, chain_id, &zone)
+                        .map(|c| (c, Some(Some(Persistence::Firewalld))));
+                }
+                Some(Owner::Rewrites(who)) => {
+                    // Before the jump that leads there, in the base chain.
+                    let (base, jump) = entry_into(&sim.ruleset, chain_id).ok_or_else(|| {
+                        format!(
+                            "{who} owns chain {} and rewrites it, and no base chain of this layer jumps to it: admit {} in {who}'s own configuration",
+                            chain.name,
+                            self.cidrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                        )
+                    })?;
+                    if owner(&sim.ruleset.chains[base].name, &sim.ruleset.chains[base].table).is_some() {
+                        return Err(format!(
+                            "{who} owns the base chain {} too: admit the pool in {who}'s own configuration",
+                            sim.ruleset.chains[base].name
+                        ));
+                    }
+                    chain_id = base;
+                    rule_at = Some(jump);
+                }
+            }
+        }
         match &mut sim.kind {
             LayerKind::Iptables(info) => {
                 let command = info.backend.command(self.family);
                 let chain = &mut sim.ruleset.chains[chain_id];
                 let table = if &*chain.table == "filter" { String::new() } else { format!("-t {} ", chain.table) };
-                let (position, at) = match self.decider.rule {
+                let (position, at) = match rule_at {
                     Some(i) => (format!("-I {} {}", chain.name, i + 1), i),
                     None if top => (format!("-I {} 1", chain.name), 0),
                     None => (format!("-A {}", chain.name), chain.rules.len()),
@@ -351,12 +552,12 @@ impl Step<'_> {
                 for (i, r) in chain.rules.iter_mut().enumerate() {
                     r.origin.number = i + 1;
                 }
-                Ok(commands)
+                Ok((commands, None))
             }
             LayerKind::Nft(_) => {
                 let chain = &mut sim.ruleset.chains[chain_id];
                 let inet = !chain.table.starts_with("ip ") && !chain.table.starts_with("ip6 ");
-                let (verb, at) = match self.decider.rule {
+                let (verb, at) = match rule_at {
                     Some(i) => {
                         let handle = chain.rules[i].origin.handle.ok_or_else(|| {
                             format!(
@@ -386,7 +587,7 @@ impl Step<'_> {
                 for cidr in &self.cidrs {
                     chain.rules.insert(at, self.rule(cidr, cmd.clone(), inet));
                 }
-                Ok(vec![cmd])
+                Ok((vec![cmd], None))
             }
             LayerKind::Firewalld(config) => {
                 let chain = &sim.ruleset.chains[chain_id];
@@ -421,7 +622,7 @@ impl Step<'_> {
                     zone_cfg.rich_rules.push(rule);
                 }
                 sim.ruleset = firewalld::compile(config);
-                Ok(commands)
+                Ok((commands, None))
             }
             LayerKind::EcsSg(group) => {
                 let priority = match self.decider.rule {
@@ -443,7 +644,16 @@ impl Step<'_> {
                 let mut cmd = format!(
                     "aliyun ecs AuthorizeSecurityGroup --RegionId {} --SecurityGroupId {}",
                     group.region.clone().unwrap_or_else(|| self.region.to_string()),
-                    group.id.clone().unwrap_or_else(|| "sg-REPLACE-ME".into())
+                    // Any one group of the instance admits (they are a union): the one whose
+                    // permission denies, else the first.
+                    self.decider
+                        .rule
+                        .and_then(|i| {
+                            let number = sim.ruleset.chains[chain_id].rules[i].origin.number;
+                            group.permissions.iter().find(|p| p.index == number).and_then(|p| p.group.clone())
+                        })
+                        .or_else(|| group.id.clone())
+                        .unwrap_or_else(|| "sg-REPLACE-ME".into())
                 );
                 for (n, cidr) in self.cidrs.iter().enumerate() {
                     let n = n + 1;
@@ -456,6 +666,8 @@ impl Step<'_> {
                     let index = group.permissions.len() + 1;
                     group.permissions.push(ecs_sg::Permission {
                         index,
+                        group: group.id.clone(),
+                        file: String::new(),
                         line: None,
                         ingress: true,
                         protocol: "TCP".into(),
@@ -468,7 +680,7 @@ impl Step<'_> {
                     });
                 }
                 sim.ruleset = ecs_sg::compile(group);
-                Ok(vec![cmd])
+                Ok((vec![cmd], None))
             }
             LayerKind::Cidrs(list) => {
                 let mut commands = Vec::new();
@@ -477,9 +689,58 @@ impl Step<'_> {
                     list.entries.push((*cidr, 0));
                 }
                 sim.ruleset = cidrs::compile(list);
-                Ok(commands)
+                Ok((commands, None))
             }
         }
+    }
+
+    /// ufw manages the host: `ufw insert 1 allow …` puts the rule first among ufw's user rules
+    /// (`ufw-user-input`), and ufw keeps it across reboots by itself.
+    fn ufw(&self, sim: &mut Layer) -> Result<Vec<String>, String> {
+        let name = if self.family == Family::V6 { "ufw6-user-input" } else { "ufw-user-input" };
+        let id =
+            sim.ruleset.chains.iter().position(|c| c.name == name || c.name == "ufw-user-input").ok_or_else(|| {
+                format!("ufw's chain {name} is not in this dump: admit the pool with ufw allow by hand")
+            })?;
+        let mut commands = Vec::new();
+        for cidr in &self.cidrs {
+            let to = self.peer.map_or("any".to_string(), |p| p.to_string());
+            let cmd =
+                format!("ufw insert 1 allow from {cidr} to {to} port {} proto tcp comment '{}'", self.port, self.label);
+            sim.ruleset.chains[id].rules.insert(0, self.rule(cidr, cmd.clone(), false));
+            commands.push(cmd);
+        }
+        Ok(commands)
+    }
+
+    /// firewalld manages these chains (its iptables backend, or its nft table): a rich rule in the
+    /// zone, made permanent. The simulation accepts at the chain that denied.
+    fn firewalld_in_dump(&self, sim: &mut Layer, chain_id: ChainId, zone: &str) -> Result<Vec<String>, String> {
+        let family = if self.family == Family::V6 { "ipv6" } else { "ipv4" };
+        let at = self.decider.rule.unwrap_or(0);
+        let mut commands = Vec::new();
+        for cidr in &self.cidrs {
+            let cmd = format!(
+                "firewall-cmd --permanent --zone={zone} --add-rich-rule='rule family=\"{family}\" source address=\"{cidr}\" port port=\"{}\" protocol=\"tcp\" accept'",
+                self.port
+            );
+            let inet = matches!(sim.kind, LayerKind::Nft(_));
+            sim.ruleset.chains[chain_id].rules.insert(at, self.rule(cidr, cmd.clone(), inet));
+            commands.push(cmd);
+        }
+        Ok(commands)
+    }
+}
+
+/// `iptables-save` for the backend and family that made the dump.
+fn save_command(backend: iptables::Backend, family: Family) -> &'static str {
+    match (backend, family) {
+        (iptables::Backend::Legacy, Family::V4) => "iptables-legacy-save",
+        (iptables::Backend::Legacy, Family::V6) => "ip6tables-legacy-save",
+        (iptables::Backend::Nft, Family::V4) => "iptables-nft-save",
+        (iptables::Backend::Nft, Family::V6) => "ip6tables-nft-save",
+        (iptables::Backend::Unknown, Family::V4) => "iptables-save",
+        (iptables::Backend::Unknown, Family::V6) => "ip6tables-save",
     }
 }
 
@@ -501,7 +762,7 @@ mod tests {
             crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
         let net: IpNet = pool.parse().expect("cidr");
         let set = AddrSet::of_nets([&net]);
-        let req = Request { port: 6443, destinations: &[], interface: None, flow: None };
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None, routes: None };
         let fix = fix_layer(&layer, &set, &req, "k8sjoin-check doc", "doc-1");
         assert!(fix.notes.is_empty(), "{fix:?}");
         fix.commands
@@ -524,6 +785,73 @@ mod tests {
     }
 
     #[test]
+    fn fixes_stay_out_of_chains_other_programs_own() {
+        // kube-proxy's KUBE-FIREWALL drops: the fix goes into INPUT, before the jump to it.
+        let rules = "*filter\n:INPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\n:f2b-sshd - [0:0]\n\
+-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd\n-A INPUT -j KUBE-FIREWALL\n\
+-A KUBE-FIREWALL -s 198.51.100.0/24 -j DROP\n-A f2b-sshd -j RETURN\nCOMMIT\n";
+        assert_eq!(
+            commands_for(rules, "198.51.100.0/26"),
+            [
+                "iptables -I INPUT 2 -s 198.51.100.0/26 -p tcp -m tcp --dport 6443 -m comment --comment \"k8sjoin-check doc\" -j ACCEPT"
+            ]
+        );
+        for owned in ["cali-INPUT", "CILIUM_INPUT", "DOCKER-USER", "f2b-sshd"] {
+            let rules = format!(
+                "*filter\n:INPUT ACCEPT [0:0]\n:{owned} - [0:0]\n-A INPUT -s 192.0.2.0/24 -j ACCEPT\n-A INPUT -j {owned}\n-A {owned} -j DROP\nCOMMIT\n"
+            );
+            let commands = commands_for(&rules, "198.51.100.0/26");
+            assert!(commands[0].starts_with("iptables -I INPUT 2 "), "{owned}: {commands:?}");
+        }
+    }
+
+    #[test]
+    fn on_a_ufw_host_the_fix_is_a_ufw_rule_and_needs_no_saving() {
+        let rules = "*filter\n:INPUT DROP [0:0]\n:ufw-before-input - [0:0]\n:ufw-user-input - [0:0]\n\
+-A INPUT -j ufw-before-input\n-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+-A ufw-before-input -j ufw-user-input\n-A ufw-user-input -s 198.51.100.0/28 -j DROP\nCOMMIT\n";
+        let layer =
+            crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let net: IpNet = "198.51.100.0/26".parse().expect("cidr");
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None, routes: None };
+        let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
+        assert!(fix.notes.is_empty(), "{fix:?}");
+        // One step per deciding rule: ufw's own deny, then INPUT's policy (ufw's too).
+        assert_eq!(
+            fix.commands,
+            [
+                "ufw insert 1 allow from 198.51.100.0/28 to any port 6443 proto tcp comment 'k8sjoin-check doc'",
+                "ufw insert 1 allow from 198.51.100.16/28 to any port 6443 proto tcp comment 'k8sjoin-check doc'",
+                "ufw insert 1 allow from 198.51.100.32/27 to any port 6443 proto tcp comment 'k8sjoin-check doc'"
+            ]
+        );
+        assert!(fix.persist().is_empty(), "ufw keeps its rules: {fix:?}");
+    }
+
+    #[test]
+    fn every_fix_ends_with_its_persistence_step() {
+        let rules = "*filter\n:INPUT DROP [0:0]\nCOMMIT\n";
+        let layer =
+            crate::firewall::iptables::parse(rules, "r", &crate::firewall::ipset::IpsetDb::default()).expect("parses");
+        let net: IpNet = "198.51.100.0/26".parse().expect("cidr");
+        let req = Request { port: 6443, destinations: &[], interface: None, flow: None, routes: None };
+        let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
+        let persist = fix.persist();
+        assert!(persist[0].starts_with("iptables-save > /etc/sysconfig/iptables"), "{persist:?}");
+        assert!(persist[1].starts_with("netfilter-persistent save"), "{persist:?}");
+        let zone = "<zone><service name=\"ssh\"/></zone>";
+        let layer = crate::firewall::firewalld::parse_zone_file(
+            zone,
+            "public.xml",
+            &crate::firewall::ipset::IpsetDb::default(),
+        )
+        .expect("parses");
+        let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
+        assert!(fix.commands.iter().all(|c| c.starts_with("firewall-cmd --permanent ")), "{fix:?}");
+        assert_eq!(fix.persist(), ["firewall-cmd --reload"]);
+    }
+
+    #[test]
     fn a_forwarder_is_fixed_on_the_port_each_chain_sees() {
         use crate::firewall::eval::Flow;
         // The security group sees port A before the translation; FORWARD sees the API server's port.
@@ -533,7 +861,7 @@ mod tests {
         let arrival: [IpAddr; 1] = ["203.0.113.1".parse().expect("ip")];
         let target: [IpAddr; 1] = ["192.0.2.50".parse().expect("ip")];
         let flow = Flow { listen_port: 16443, port: 6443, arrival: &arrival, in_iface: None, out_iface: None };
-        let req = Request { port: 6443, destinations: &target, interface: None, flow: Some(flow) };
+        let req = Request { port: 6443, destinations: &target, interface: None, flow: Some(flow), routes: None };
         let net: IpNet = "198.51.100.0/26".parse().expect("cidr");
         let fix = fix_layer(&layer, &AddrSet::of_nets([&net]), &req, "k8sjoin-check doc", "doc-1");
         assert!(fix.notes.is_empty(), "{fix:?}");

@@ -14,10 +14,10 @@ use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
     Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
-    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct, tcp,
+    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, max_of, number};
-use crate::firewall::{Layer, LayerKind};
+use crate::firewall::{Layer, LayerKind, protocols};
 
 /// Which iptables backend wrote the dump (it decides the command that fixes it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -577,24 +577,14 @@ fn netmask_len(text: &str, family: Family) -> Option<u32> {
     (n == max_of(bits) & !max_of(bits - ones)).then_some(ones)
 }
 
-/// Protocol name or number; `None` for `all`.
+/// Protocol name (the names `iptables-save` prints, from the built-in IANA table) or number;
+/// `None` for `all` (protocol 0).
 fn protocol(text: &str) -> Result<Option<u8>, String> {
-    Ok(Some(match text.to_ascii_lowercase().as_str() {
-        "all" | "0" => return Ok(None),
-        "tcp" => 6,
-        "udp" => 17,
-        "icmp" => 1,
-        "icmpv6" | "ipv6-icmp" | "icmp6" => 58,
-        "sctp" => 132,
-        "udplite" => 136,
-        "esp" => 50,
-        "ah" => 51,
-        "gre" => 47,
-        "igmp" => 2,
-        "dccp" => 33,
-        "mh" | "ipv6-mh" => 135,
-        other => other.parse::<u8>().map_err(|_| format!("protocol {text:?}; expected a name like tcp or a number"))?,
-    }))
+    match protocols::number(text) {
+        Some(0) => Ok(None),
+        Some(n) => Ok(Some(n)),
+        None => Err(format!("protocol {text:?}; expected a name like tcp or a number")),
+    }
 }
 
 /// A port number, `a:b` range, or a well-known name.
@@ -860,15 +850,13 @@ fn module_matches(
                         continue;
                     }
                 };
-                match one_value(o, module)?.to_ascii_uppercase().as_str() {
-                    "LOCAL" => out.push(Match::Local { side, negated: o.negated }),
-                    "UNICAST" if !o.negated => {}
-                    "BROADCAST" | "MULTICAST" | "ANYCAST" | "BLACKHOLE" | "UNREACHABLE" | "PROHIBIT" | "NAT"
-                    | "XRESOLVE" | "THROW" | "UNSPEC" => {
-                        out.push(Match::Proto { protos: Protos::of(&[]), negated: o.negated });
-                    }
-                    _ => unknown(out, format!("-m addrtype {}", render(std::slice::from_ref(o)))),
+                let mut types = 0;
+                for name in one_value(o, module)?.split(',') {
+                    types |= addrtype::named(name).ok_or_else(|| {
+                        format!("-m addrtype --{} {name:?}; expected a type such as LOCAL or UNICAST", o.name)
+                    })?;
                 }
+                out.push(Match::AddrType { side, types, negated: o.negated });
             }
         }
         "mark" | "connmark" => {
@@ -896,9 +884,30 @@ fn module_matches(
         "esp" | "ah" => {
             out.push(Match::Proto { protos: Protos::of(&[if module == "esp" { 50 } else { 51 }]), negated: false })
         }
+        "rpfilter" => {
+            let mut loose = false;
+            let mut invert = false;
+            for o in opts {
+                match o.name {
+                    "loose" => loose = true,
+                    "invert" => invert = true,
+                    "validmark" | "accept-local" => {}
+                    _ => unknown(out, format!("-m rpfilter {}", render(std::slice::from_ref(o)))),
+                }
+            }
+            out.push(Match::ReversePath { loose, negated: invert });
+        }
+        // A SYN carries no IPv6 extension header: these never match it, inverted options included
+        // (the kernel's match fails when the header is absent).
+        "rt" | "frag" | "hbh" | "dst" if family == Family::V6 => out.push(Match::never()),
+        "limit" | "hashlimit" | "recent" | "connlimit" | "time" | "string" | "quota" | "connbytes" | "connrate" => {
+            out.push(Match::Unknown(Undecidable::RateOrState {
+                what: format!("-m {module} {}", render(opts)).trim_end().into(),
+            }));
+        }
         other => unknown(
             out,
-            format!("-m {other}: not evaluated (rate, time, content or socket matches depend on more than addresses)"),
+            format!("-m {other}: not evaluated (it tests more than addresses, ports and connection state)"),
         ),
     }
     Ok(())
@@ -1116,6 +1125,60 @@ mod tests {
             j.unknown.iter().any(|(_, d)| d.reason.as_ref().is_some_and(|r| r.to_string().contains("-m limit"))),
             "{j:?}"
         );
+    }
+
+    #[test]
+    fn decidable_matches_are_decided() {
+        // Issue 12: source ports (the client's is ephemeral), IPv6 routing headers (a SYN has none),
+        // address types (the pool is remote unicast, the API server local), INVALID (a SYN is not).
+        let judge_rules = |rules: &str, v6: bool| {
+            let text =
+                format!("*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{rules}COMMIT\n");
+            let layer = parse(text, "r", &IpsetDb::default()).expect("parses");
+            let (family, cidr) = if v6 { (Family::V6, "2001:db8::/64") } else { (Family::V4, "192.0.2.0/24") };
+            let p = Packet::to_local_port(family, 6443, None, None).remove(0);
+            let j = judge(&layer.ruleset, &p, &Spans::net(&cidr.parse().expect("cidr")));
+            if !j.unknown.is_empty() {
+                "UNKNOWN"
+            } else if j.denied.is_empty() {
+                "ACCEPT"
+            } else {
+                "DENY"
+            }
+        };
+        for (rules, v6, want) in [
+            ("-A INPUT -p udp -m udp --sport 53 -j ACCEPT\n-A INPUT -p tcp --sport 53 -j ACCEPT\n", false, "DENY"),
+            ("-A INPUT -p tcp -m tcp --sport 1024:65535 -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -p tcp -m tcp --sport 0:1023 -j DROP\n-A INPUT -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -p tcp -m multiport --sports 1024:30000,30001:65535 -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -p tcp -m tcp --sport 32768:60999 -j ACCEPT\n", false, "UNKNOWN"),
+            ("-A INPUT -m rt --rt-type 0 -j DROP\n-A INPUT -j ACCEPT\n", true, "ACCEPT"),
+            ("-A INPUT -m rt ! --rt-type 0 -j DROP\n-A INPUT -j ACCEPT\n", true, "ACCEPT"),
+            ("-A INPUT -m addrtype --dst-type LOCAL -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -m addrtype --dst-type UNICAST -j ACCEPT\n", false, "DENY"),
+            ("-A INPUT -m addrtype --src-type BROADCAST,MULTICAST -j DROP\n-A INPUT -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -m addrtype ! --src-type LOCAL -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -m conntrack --ctstate INVALID -j DROP\n-A INPUT -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -p ipencap -j ACCEPT\n-A INPUT -p vrrp -j ACCEPT\n-A INPUT -p tcp -j ACCEPT\n", false, "ACCEPT"),
+            ("-A INPUT -m limit --limit 5/min -j ACCEPT\n", false, "UNKNOWN"),
+        ] {
+            assert_eq!(judge_rules(rules, v6), want, "{rules}");
+        }
+    }
+
+    #[test]
+    fn reverse_path_checks_pass_on_the_named_interface() {
+        let text = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -m rpfilter --invert -j DROP\nCOMMIT\n";
+        let layer = parse(text, "r", &IpsetDb::default()).expect("parses");
+        let pool = Spans::net(&"192.0.2.0/24".parse().expect("cidr"));
+        for (iface, admitted) in [(Some("eth0"), true), (None, false)] {
+            let p = Packet::to_local_port(Family::V4, 6443, None, iface).remove(0);
+            let j = judge(&layer.ruleset, &p, &pool);
+            assert_eq!(j.admitted_set() == pool, admitted, "{iface:?}: {j:?}");
+            if !admitted {
+                assert_eq!(j.unknown[0].1.reason, Some(Undecidable::ReversePath));
+            }
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod cidrs;
 pub mod ecs_sg;
 pub mod eval;
 pub mod firewalld;
+pub mod firewalld_stock;
 pub mod fix;
 pub mod ipset;
 pub mod iptables;
@@ -18,6 +19,7 @@ pub mod live;
 pub mod model;
 pub mod nat;
 pub mod nft;
+pub mod protocols;
 pub mod ranges;
 
 use std::path::Path;
@@ -217,6 +219,28 @@ pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb, stdin_deadline: Instan
 /// Reads a text file of `kind`, bounded; binary content is an input error, not a panic.
 pub fn read_text(path: &Path, kind: Kind) -> Result<String, InputError> {
     hostfs::utf8(hostfs::read_file(path, kind)?, path, kind)
+}
+
+/// Several security-group layers (files, or pages of one group) are one layer: the union of their
+/// permissions by priority ([`ecs_sg::merge`]). It takes the place of the first of them; other layers
+/// keep their order.
+pub fn merge_security_groups(layers: Vec<Layer>) -> Vec<Layer> {
+    let mut groups = Vec::new();
+    let mut out = Vec::new();
+    let mut at = None;
+    for layer in layers {
+        match layer.kind {
+            LayerKind::EcsSg(group) => {
+                at.get_or_insert(out.len());
+                groups.push(*group);
+            }
+            _ => out.push(layer),
+        }
+    }
+    if let (Some(at), Some(merged)) = (at, ecs_sg::merge(groups)) {
+        out.insert(at, merged);
+    }
+    out
 }
 
 /// When both an nft dump and an iptables dump of the nf_tables backend are loaded, the tables

@@ -136,7 +136,7 @@ pub struct Policy {
 }
 
 /// A final decision about a packet in one base chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Verdict {
     Accept,
     Drop,
@@ -362,6 +362,42 @@ pub mod ct {
     }
 }
 
+/// Address (routing) types as `-m addrtype` and nft `fib … type` name them. The pool's addresses
+/// are remote unicast addresses; the API server's is local on its own host.
+pub mod addrtype {
+    pub const UNSPEC: u16 = 1 << 0;
+    pub const UNICAST: u16 = 1 << 1;
+    pub const LOCAL: u16 = 1 << 2;
+    pub const BROADCAST: u16 = 1 << 3;
+    pub const ANYCAST: u16 = 1 << 4;
+    pub const MULTICAST: u16 = 1 << 5;
+    pub const BLACKHOLE: u16 = 1 << 6;
+    pub const UNREACHABLE: u16 = 1 << 7;
+    pub const PROHIBIT: u16 = 1 << 8;
+    pub const THROW: u16 = 1 << 9;
+    pub const NAT: u16 = 1 << 10;
+    pub const XRESOLVE: u16 = 1 << 11;
+
+    /// The bit of a type name (any case), as iptables and nft spell them.
+    pub fn named(name: &str) -> Option<u16> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "UNSPEC" => UNSPEC,
+            "UNICAST" => UNICAST,
+            "LOCAL" => LOCAL,
+            "BROADCAST" => BROADCAST,
+            "ANYCAST" => ANYCAST,
+            "MULTICAST" => MULTICAST,
+            "BLACKHOLE" => BLACKHOLE,
+            "UNREACHABLE" => UNREACHABLE,
+            "PROHIBIT" => PROHIBIT,
+            "THROW" => THROW,
+            "NAT" => NAT,
+            "XRESOLVE" => XRESOLVE,
+            _ => return None,
+        })
+    }
+}
+
 /// TCP flag bits as in the header.
 pub mod tcp {
     pub const FIN: u8 = 0x01;
@@ -434,9 +470,18 @@ pub enum Match {
         mask: u32,
         negated: bool,
     },
-    /// The address on `side` is an address of this host (`-m addrtype --src-type/--dst-type LOCAL`).
-    Local {
+    /// The routing type of the address on `side` is one of `types` (bits of [`addrtype`]):
+    /// `-m addrtype --src-type/--dst-type`, nft `fib saddr/daddr type`.
+    AddrType {
         side: Side,
+        types: u16,
+        negated: bool,
+    },
+    /// The reverse-path check (`-m rpfilter`, nft `fib saddr . iif oif`): the route back to the
+    /// source leaves by the interface the packet arrived on (with `loose`, any route back). Holds
+    /// when the check passes, or with `negated` when it fails (`--invert`, `… oif missing`).
+    ReversePath {
+        loose: bool,
         negated: bool,
     },
     /// A non-first fragment (`-f`).
@@ -469,6 +514,18 @@ pub enum Undecidable {
     Unsupported(Arc<str>),
     /// What the evaluator cannot know about this kind of packet or path, in its own words.
     Limitation(&'static str),
+    /// A match on the traffic's rate or history, or on the time or the payload (`-m limit`,
+    /// `hashlimit`, `recent`, `connlimit`, `time`, `string`, nft `limit`, `meter`, `quota`): no
+    /// address range decides it. `what` is the match as written.
+    RateOrState { what: Arc<str> },
+    /// A chain jumps back into itself, directly or through others (a loop the kernel refuses to
+    /// load, so the dump did not come from a running kernel).
+    Loop { chain: Arc<str> },
+    /// A reverse-path check, and which interface the route back to the pool leaves by is unknown.
+    ReversePath,
+    /// The evaluator's budget ran out before these addresses reached a verdict (paths through
+    /// undecidable rules multiplied); `steps` is the budget of this ruleset.
+    Budget { steps: usize },
 }
 
 impl Undecidable {
@@ -510,6 +567,20 @@ impl fmt::Display for Undecidable {
             Undecidable::PathsDisagree { nat: false } => f.write_str("paths through the ruleset disagree"),
             Undecidable::Unsupported(text) => f.write_str(text),
             Undecidable::Limitation(text) => f.write_str(text),
+            Undecidable::RateOrState { what } => write!(
+                f,
+                "{what}: whether it matches depends on the traffic's rate or history, the time or the payload, not on addresses"
+            ),
+            Undecidable::ReversePath => f.write_str(
+                "reverse-path check (rpfilter, fib saddr . iif oif): the interface the pool's traffic arrives on, and the route back to it, are unknown",
+            ),
+            Undecidable::Loop { chain } => {
+                write!(f, "chain {chain} jumps back into itself (a loop no kernel loads): not followed")
+            }
+            Undecidable::Budget { steps } => write!(
+                f,
+                "the evaluator stopped after {steps} steps (paths through undecidable rules multiply): these addresses were not followed to a verdict"
+            ),
         }
     }
 }

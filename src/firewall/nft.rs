@@ -17,10 +17,10 @@ use serde_json::value::RawValue;
 use crate::error::{InputError, line_of};
 use crate::firewall::model::{
     Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
-    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, ct, tcp,
+    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
-use crate::firewall::{Layer, LayerKind};
+use crate::firewall::{Layer, LayerKind, protocols};
 
 /// What an nft layer is, beyond its rules.
 #[derive(Debug, Clone, Default)]
@@ -370,12 +370,8 @@ fn convert(exprs: &[Value], ctx: &Ctx<'_>) -> Result<Vec<Variant>, String> {
             "counter" | "log" | "flow" | "dup" | "secmark" | "ct helper" | "ct timeout" | "ct expectation" => {
                 continue;
             }
-            "limit" => {
-                matches.push(Match::unknown("limit rate: depends on the traffic rate"));
-                continue;
-            }
-            "quota" | "meter" | "set" | "connlimit" => {
-                matches.push(Match::unknown(format!("{kind}: depends on earlier traffic")));
+            "limit" | "quota" | "meter" | "set" | "connlimit" => {
+                matches.push(Match::Unknown(Undecidable::RateOrState { what: render_stmt(e).into() }));
                 continue;
             }
             "mangle" => {
@@ -568,6 +564,12 @@ enum Left {
     CtStatus,
     CtDirection,
     TcpFlags(u8),
+    /// `fib saddr type` / `fib daddr type`: the routing type of that address.
+    FibType(Side),
+    /// `fib saddr [. mark] [. iif] oif`: the interface the route back leaves by (loose without iif).
+    FibReverse {
+        loose: bool,
+    },
     /// Not evaluated, but implying these matches (`icmpv6 type` implies protocol 58).
     Other(String, Vec<Match>),
 }
@@ -616,6 +618,21 @@ fn left_of(v: &Value) -> Left {
             }
             ("tcp", "flags") => Left::TcpFlags(0xff),
             _ => Left::Other(format!("{proto} {field}").trim().to_string(), payload_dependency(proto)),
+        };
+    }
+    if let Some(fib) = v.get("fib") {
+        let flags: Vec<&str> = match fib.get("flags") {
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+            Some(Value::String(one)) => vec![one.as_str()],
+            _ => vec![],
+        };
+        return match (fib.get("result").and_then(Value::as_str), flags.as_slice()) {
+            (Some("type"), ["saddr"]) => Left::FibType(Side::Src),
+            (Some("type"), ["daddr"]) => Left::FibType(Side::Dst),
+            (Some("oif"), f) if f.contains(&"saddr") && f.iter().all(|x| matches!(*x, "saddr" | "iif" | "mark")) => {
+                Left::FibReverse { loose: !f.contains(&"iif") }
+            }
+            _ => Left::Other(format!("fib {}", compact(fib)), vec![]),
         };
     }
     if let Some(key) = v.pointer("/meta/key").and_then(Value::as_str) {
@@ -794,6 +811,32 @@ fn match_expr(body: &Value, ctx: &Ctx<'_>) -> Result<Vec<Match>, String> {
             };
             out.push(m);
         }
+        Left::FibReverse { loose } => {
+            // `… oif missing` (false, or 0) holds when the check fails; `!= 0` / `exists` when it passes.
+            let missing = matches!(right, Value::Bool(false)) || right.as_u64() == Some(0) || right == "missing";
+            let exists = matches!(right, Value::Bool(true)) || right == "exists";
+            match (missing, exists, op) {
+                (true, _, "==") | (_, true, "!=") => out.push(Match::ReversePath { loose, negated: true }),
+                (true, _, "!=") | (_, true, "==") => out.push(Match::ReversePath { loose, negated: false }),
+                _ => return unknown(format!("fib match {}", compact(body))),
+            }
+        }
+        Left::FibType(side) => {
+            let names: Vec<&str> = match right {
+                Value::String(one) => vec![one.as_str()],
+                v => match v.get("set").and_then(Value::as_array) {
+                    Some(list) => list.iter().filter_map(Value::as_str).collect(),
+                    None => vec![],
+                },
+            };
+            let types = names.iter().map(|n| addrtype::named(n)).collect::<Option<Vec<u16>>>();
+            match types {
+                Some(t) if !t.is_empty() && matches!(op, "==" | "!=" | "in") => {
+                    out.push(Match::AddrType { side, types: t.iter().fold(0, |a, b| a | b), negated });
+                }
+                _ => return unknown(format!("fib type match {}", compact(body))),
+            }
+        }
         Left::Other(what, mut deps) => {
             deps.push(Match::unknown(format!("{what}: not evaluated")));
             return Ok(deps);
@@ -891,20 +934,7 @@ fn proto_value(v: &Value, ctx: &Ctx<'_>) -> Option<Vec<u8>> {
         .into_iter()
         .map(|e| match element_value(e) {
             Value::Number(n) => n.as_u64().and_then(|n| u8::try_from(n).ok()),
-            Value::String(s) => Some(match s.as_str() {
-                "tcp" => 6,
-                "udp" => 17,
-                "icmp" => 1,
-                "ipv6-icmp" | "icmpv6" => 58,
-                "sctp" => 132,
-                "esp" => 50,
-                "ah" => 51,
-                "gre" => 47,
-                "udplite" => 136,
-                "dccp" => 33,
-                "igmp" => 2,
-                _ => return None,
-            }),
+            Value::String(s) => protocols::number(s),
             _ => None,
         })
         .collect()
@@ -1205,6 +1235,36 @@ mod tests {
         let p = Packet::arriving(Family::V4, 16443, None, None);
         let pieces = crate::firewall::nat::judge_nat(&[layer], &Spans::span(ip("192.0.2.7"), ip("192.0.2.7")), &p);
         assert!(matches!(pieces[0].1, crate::firewall::nat::NatResult::Untranslated { .. }), "{pieces:?}");
+    }
+
+    #[test]
+    fn fib_address_types_are_decided() {
+        // Docker's nft backend: `fib daddr type local` (the API server's address is local).
+        let rule = |expr: &str| {
+            format!(
+                r#"{{"nftables": [{{"table": {{"family": "ip", "name": "t"}}}},
+{{"chain": {{"family": "ip", "table": "t", "name": "c", "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}}}},
+{{"rule": {{"family": "ip", "table": "t", "chain": "c", "handle": 3, "expr": [{expr}, {{"accept": null}}]}}}}]}}"#
+            )
+        };
+        for (expr, want) in [
+            (
+                r#"{"match": {"op": "==", "left": {"fib": {"result": "type", "flags": ["daddr"]}}, "right": "local"}}"#,
+                "ACCEPT",
+            ),
+            (
+                r#"{"match": {"op": "!=", "left": {"fib": {"result": "type", "flags": ["daddr"]}}, "right": "local"}}"#,
+                "DENY",
+            ),
+            (
+                r#"{"match": {"op": "==", "left": {"fib": {"result": "type", "flags": ["saddr"]}}, "right": {"set": ["broadcast", "multicast"]}}}"#,
+                "DENY",
+            ),
+            (r#"{"limit": {"rate": 5, "per": "minute"}}"#, "UNKNOWN"),
+        ] {
+            let layer = parse(&rule(expr), "fib.json").unwrap_or_else(|e| panic!("{expr}: {e}"));
+            assert_eq!(verdicts(&layer, None, &["192.0.2.7"]), [want], "{expr}");
+        }
     }
 
     #[test]

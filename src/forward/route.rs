@@ -101,6 +101,18 @@ impl RouteTable {
     }
 }
 
+/// The firewall evaluator follows a DNAT on the local path to the interface its target's route
+/// leaves by.
+impl crate::firewall::analysis::Routes for RouteTable {
+    fn knows(&self, family: Family) -> bool {
+        RouteTable::knows(self, family)
+    }
+
+    fn interface_to(&self, ip: IpAddr) -> Option<&str> {
+        self.lookup(ip).map(|r| r.iface.as_str())
+    }
+}
+
 fn contains(net: IpAddr, prefix: u8, ip: IpAddr) -> bool {
     match (net, ip) {
         (IpAddr::V4(n), IpAddr::V4(i)) => {
