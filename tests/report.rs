@@ -289,7 +289,9 @@ fn list_prints_the_catalogue() {
     assert!(o.status.success());
     let list: Value = serde_json::from_slice(&o.stdout).expect("json");
     let ids: Vec<&str> = list.as_array().expect("array").iter().filter_map(|c| c["id"].as_str()).collect();
-    let catalogue: Vec<&str> = k8sjoin_check::checks::CATALOGUE.iter().map(|d| d.id).collect();
+    // The run's catalogue, then the fleet report's own check.
+    let mut catalogue: Vec<&str> = k8sjoin_check::checks::CATALOGUE.iter().map(|d| d.id).collect();
+    catalogue.push("fleet.drift");
     assert_eq!(ids, catalogue);
     assert!(list.as_array().expect("array").iter().all(|c| c["summary"].as_str().is_some_and(|s| !s.is_empty())));
     let table = stdout(&run(&["list"]));

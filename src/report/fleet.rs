@@ -81,9 +81,12 @@ pub fn read(inputs: &[Input<'_>]) -> Result<Vec<(Report, String)>, InputError> {
     for input in inputs {
         // A whole report as `--report` writes it (pretty JSON over many lines).
         if input.text.trim_start().starts_with('{')
-            && let Ok(report) = serde_json::from_str::<Report>(input.text)
+            && let Ok(value) = serde_json::from_str::<Value>(input.text)
         {
-            out.push((report, format!("{}:1", input.name)));
+            out.push((
+                report_of(value, |what| InputError::new(input.name, Some(1), what))?,
+                format!("{}:1", input.name),
+            ));
             continue;
         }
         for (i, line) in input.text.lines().enumerate() {
@@ -105,20 +108,23 @@ pub fn read(inputs: &[Input<'_>]) -> Result<Vec<(Report, String)>, InputError> {
             }
             let value: Value = serde_json::from_str(json)
                 .map_err(|e| at(format!("not a JSON report: {}", excerpt(&e.to_string()))))?;
-            let version = value.get("schema_version").and_then(Value::as_u64);
-            if version != Some(u64::from(SCHEMA_VERSION)) {
-                return Err(at(format!(
-                    "schema_version {}; this k8sjoin-check merges schema_version {SCHEMA_VERSION} (merge with the version that wrote them)",
-                    version.map_or_else(|| "missing".to_string(), |v| v.to_string())
-                )));
-            }
-            let report: Report = serde_json::from_value(value).map_err(|e| {
-                at(format!("not a k8sjoin-check report: {}", excerpt(&quoting_nothing(&e.to_string()))))
-            })?;
-            out.push((report, format!("{}:{n}", input.name)));
+            out.push((report_of(value, at)?, format!("{}:{n}", input.name)));
         }
     }
     Ok(out)
+}
+
+/// A report of this schema version; `at` places the error.
+fn report_of(value: Value, at: impl Fn(String) -> InputError) -> Result<Report, InputError> {
+    let version = value.get("schema_version").and_then(Value::as_u64);
+    if version != Some(u64::from(SCHEMA_VERSION)) {
+        return Err(at(format!(
+            "schema_version {}; this k8sjoin-check merges schema_version {SCHEMA_VERSION} (merge with the version that wrote them)",
+            version.map_or_else(|| "missing".to_string(), |v| v.to_string())
+        )));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| at(format!("not a k8sjoin-check report: {}", excerpt(&quoting_nothing(&e.to_string())))))
 }
 
 /// Merges node reports into one fleet report. Reports of different regions are refused: a fleet
