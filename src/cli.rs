@@ -9,6 +9,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use crate::check::FailOn;
 use crate::context::NetworkChoice;
 use crate::fleet::GivenOption;
+use crate::i18n::Lang;
 use crate::region::PoolPart;
 use crate::units::parse_duration;
 
@@ -27,6 +28,11 @@ pub struct Cli {
     /// Replace the embedded region table (same JSON format as data/regions.json).
     #[arg(long, global = true, value_name = "PATH")]
     pub regions_file: Option<PathBuf>,
+
+    /// Language of human output: en or zh (default: from LC_ALL, LC_MESSAGES or LANG; zh* is
+    /// Chinese). Ids, statuses and JSON keys never change.
+    #[arg(long, global = true, value_name = "en|zh")]
+    pub lang: Option<Lang>,
 }
 
 #[derive(Debug, Subcommand)]

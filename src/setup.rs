@@ -25,6 +25,7 @@ use crate::forward::host::HostState;
 use crate::forward::portproxy;
 use crate::forward::route::RouteTable;
 use crate::hostfs::{self, HostRoot};
+use crate::i18n::Lang;
 use crate::kubeconfig::{self, Discovery};
 use crate::region::RegionTable;
 use crate::report::Target;
@@ -246,14 +247,14 @@ fn firewall_input(
 }
 
 /// What the report names as the run's target: the region, the network type and why, the endpoint.
-pub fn target(ctx: &Context, addresses: Option<&[IpAddr]>) -> Target {
+pub fn target(ctx: &Context, addresses: Option<&[IpAddr]>, lang: Lang) -> Target {
     let decision = ctx.network_decision(addresses);
     Target {
         region: ctx.region.as_ref().map(|r| r.id.clone()),
         region_name: ctx.region.as_ref().map(|r| r.name_zh.clone()),
         network: decision.network.map(|n| n.as_str().to_string()),
         network_source: decision.source.to_string(),
-        network_reason: decision.reason,
+        network_reason: decision.reason.render(lang),
         apiserver: ctx.endpoint.as_ref().map(Endpoint::url),
         forwarder: ctx.forwarder_text(),
     }

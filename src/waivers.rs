@@ -203,6 +203,7 @@ mod tests {
             title: "t".into(),
             status,
             message: "m".into(),
+            message_en: None,
             evidence: serde_json::Value::Null,
             remediation: vec![],
             duration_ms: 0,

@@ -1,7 +1,7 @@
 //! `k8sjoin-check merge`: the reports of every master made one fleet report. The node reports
 //! come from the real binary run on copies of a fixture node (`--root`, `--node`), as the
 //! DaemonSet's pods make them; the input is what `kubectl logs --prefix` prints.
-#![expect(clippy::unwrap_used, clippy::expect_used)] // in tests a panic is the failure report
+#![expect(clippy::unwrap_used)] // in tests a panic is the failure report
 
 mod common;
 

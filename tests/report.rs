@@ -259,8 +259,12 @@ fn every_format_renders_from_a_report_read_back_from_json() {
         let text = std::fs::read_to_string(&path).expect("report written");
         let report: Report = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
         let rendered = match format {
-            OutputFormat::Table => table::render(&report, table::Style { color: false, width: 120, verbose: false }),
-            other => k8sjoin_check::render(&report, other, false),
+            OutputFormat::Table => table::render(
+                &report,
+                table::Style { color: false, width: 120, verbose: false },
+                k8sjoin_check::i18n::Lang::En,
+            ),
+            other => k8sjoin_check::render(&report, other, false, k8sjoin_check::i18n::Lang::En),
         };
         assert_eq!(rendered, stdout(&o), "{flag} from the read-back report");
     }

@@ -108,7 +108,7 @@ mod tests {
         f.fix("x");
         f.fix("x");
         let o = f.outcome("fine".into(), Value::Null);
-        assert_eq!((o.status, o.message.as_str(), o.remediation.len()), (Status::Fail, "w; f", 1));
+        assert_eq!((o.status, o.message.en().as_str(), o.remediation.len()), (Status::Fail, "w; f", 1));
         assert_eq!(Findings::default().outcome("fine".into(), Value::Null).status, Status::Pass);
     }
 }
