@@ -91,3 +91,7 @@ markdown-waiver-stale = waiver `{ $id }` ({ $source }) matches no check: stale
 junit-waived = waived until { $expires } ({ $source }): { $reason }
 table-network-source-flag = flag
 table-network-source-inferred = inferred
+
+## Wording shared by the checks
+
+words-and-more = { $list } and { $more } more

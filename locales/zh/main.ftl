@@ -82,3 +82,7 @@ markdown-waiver-stale = 豁免 `{ $id }`（{ $source }）未匹配任何检查�
 junit-waived = 已豁免至 { $expires }（{ $source }）：{ $reason }
 table-network-source-flag = 参数指定
 table-network-source-inferred = 推断
+
+## 各检查共用的措辞
+
+words-and-more = { $list } 等（另有 { $more } 项）

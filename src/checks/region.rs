@@ -4,6 +4,7 @@ use serde_json::json;
 
 use crate::addressplan::{PlannedRange, Role, overlaps};
 use crate::check::{Category, CheckDef, Checked, Env, FactKind, Outcome, Run, always, never};
+use crate::checks::words::values;
 use crate::context::{Context, NetworkType};
 use crate::endpoint::private_range;
 use crate::i18n::{Sep, Text};
@@ -105,11 +106,6 @@ fn public_alternative(region: &Region) -> Text {
     t!("region-fix-public-alternative", region = &region.id, ips = ips)
 }
 
-/// Addresses as a list.
-fn addresses(list: &[String]) -> Text {
-    Text::join(list.iter().map(Text::verbatim), Sep::Comma)
-}
-
 fn vpc_eligible(env: &Env) -> Checked {
     let ctx = &env.ctx;
     let Some(region) = &ctx.region else { return Ok(Outcome::skip(t!("region-no-region"))) };
@@ -182,25 +178,25 @@ fn network_type(env: &Env) -> Checked {
     let public: Vec<String> =
         resolved.addresses.iter().filter(|ip| private_range(**ip).is_none()).map(ToString::to_string).collect();
     let outcome = if !loopback.is_empty() && loopback.len() == resolved.addresses.len() {
-        Outcome::warn(t!("region-loopback", addresses = addresses(&loopback))).fix(t!("region-fix-loopback"))
+        Outcome::warn(t!("region-loopback", addresses = values(&loopback))).fix(t!("region-fix-loopback"))
     } else {
         match decision.network {
             Some(NetworkType::Public) if public.is_empty() => match ctx.forwarder_text() {
                 Some(fw) => {
-                    Outcome::pass(t!("region-private-via-forwarder", addresses = addresses(&private), forwarder = fw))
+                    Outcome::pass(t!("region-private-via-forwarder", addresses = values(&private), forwarder = fw))
                 }
-                None => Outcome::fail(t!("region-private-but-public", addresses = addresses(&private)))
+                None => Outcome::fail(t!("region-private-but-public", addresses = values(&private)))
                     .fix(t!("region-fix-expose-public"))
                     .fix(t!("region-fix-join-vpc"))
                     .fix(t!("region-fix-forwarder")),
             },
-            Some(NetworkType::Public) => Outcome::pass(t!("region-public-address", addresses = addresses(&public))),
+            Some(NetworkType::Public) => Outcome::pass(t!("region-public-address", addresses = values(&public))),
             Some(NetworkType::Vpc) if private.is_empty() => {
-                Outcome::warn(t!("region-vpc-but-public", addresses = addresses(&public)))
+                Outcome::warn(t!("region-vpc-but-public", addresses = values(&public)))
                     .fix(t!("region-fix-private-address"))
             }
             Some(NetworkType::Vpc) => {
-                Outcome::pass(t!("region-vpc-fits", addresses = addresses(&private), reason = &decision.reason))
+                Outcome::pass(t!("region-vpc-fits", addresses = values(&private), reason = &decision.reason))
             }
             None => Outcome::skip(t!("region-network-unknown", reason = &decision.reason)),
         }
