@@ -70,12 +70,13 @@ macro_rules! sources {
             include_str!(concat!("../../locales/", $lang, "/firewall.ftl")),
             include_str!(concat!("../../locales/", $lang, "/forward.ftl")),
             include_str!(concat!("../../locales/", $lang, "/fleet.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/cli.ftl")),
         ]
     };
 }
 
 /// The FTL text of each file of `lang`, in [`FILES`] order.
-pub(crate) fn sources(lang: Lang) -> [&'static str; 11] {
+pub(crate) fn sources(lang: Lang) -> [&'static str; 12] {
     match lang {
         Lang::En => sources!("en"),
         Lang::Zh => sources!("zh"),
@@ -190,6 +191,7 @@ mod tests {
         "firewall",
         "forward",
         "fleet",
+        "cli",
     ];
 
     /// Every message and attribute of a language, with the variables each uses.
