@@ -112,7 +112,7 @@ fn run_checks(args: &RunArgs, table: RegionTable, lang: Lang) -> Result<i32, Err
     // The deadline counts from the start of the process: reading the input was part of the run.
     let remaining = args.deadline.saturating_sub(started.elapsed());
     let deadline = args.deadline;
-    let progress = progress::Line::start(args.quiet);
+    let progress = progress::Line::start(args.quiet, lang);
     let result = runtime.block_on(async {
         let stop = async move {
             tokio::select! {
