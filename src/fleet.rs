@@ -28,8 +28,11 @@ pub struct Fleet<'a> {
 /// The label every object carries and the DaemonSet selects its pods by.
 const NAME: &str = "k8sjoin-check";
 
+/// Why an option cannot be given, in the run's language.
+pub type Why = fn() -> Text;
+
 /// Run options the DaemonSet sets itself, with why a user's own value cannot go to the pods.
-pub const SET_BY_THE_DAEMONSET: &[(&str, fn() -> Text)] = &[
+pub const SET_BY_THE_DAEMONSET: &[(&str, Why)] = &[
     ("root", || t!("fleet-daemonset-sets-root")),
     ("format", || t!("fleet-daemonset-sets-format")),
     ("report", || t!("fleet-daemonset-sets-report")),
