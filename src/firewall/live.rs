@@ -15,6 +15,8 @@ use serde::Serialize;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::ranges::Family;
 use crate::firewall::{Layer, drop_double_counted, iptables, nft};
+use crate::i18n::Text;
+use crate::t;
 
 /// What one command of the live reading gave.
 #[derive(Debug, Clone, Serialize)]
@@ -33,7 +35,7 @@ pub struct Reading {
 }
 
 /// `Some(why)` when this process may not read the firewall.
-pub fn privilege_problem() -> Option<String> {
+pub fn privilege_problem() -> Option<Text> {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let has_net_admin = status
         .lines()
@@ -43,7 +45,7 @@ pub fn privilege_problem() -> Option<String> {
     if has_net_admin {
         None
     } else {
-        Some("reading the live firewall needs CAP_NET_ADMIN: run as root (sudo), or give the dumps with --firewall iptables:FILE / nft:FILE".into())
+        Some(t!("firewall-live-needs-net-admin"))
     }
 }
 
