@@ -119,11 +119,11 @@ fn sources(env: &Env) -> Checked {
     });
     let summary: Vec<Text> =
         layers.iter().map(|l| t!("firewall-layer-summary", name = &l.name, rules = l.rules())).collect();
-    // What a live command said when it failed is its own text (or the parser's), shown as it is.
+    // What a live command said when it failed: its own words, or the parser's refusal.
     let failed: Vec<Text> = live_sources
         .iter()
         .filter(|s| s.outcome == "failed")
-        .map(|s| Text::join([Text::verbatim(&s.command), Text::verbatim(&s.detail)], Sep::Colon))
+        .map(|s| Text::join([Text::verbatim(&s.command), s.text.clone()], Sep::Colon))
         .collect();
     let elsewhere = live_rules_of_another_host(env, &live_sources);
     // A security group given only as pages with a NextToken: later pages may hold what admits or
@@ -163,9 +163,8 @@ fn sources(env: &Env) -> Checked {
             .fix(t!("firewall-fix-run-as-root-live")));
     }
     if !failed.is_empty() {
-        return Ok(
-            Outcome::warn(and(t!("firewall-live-failed", sources = Text::join(failed, Sep::Semicolon)))).evidence(evidence)
-        );
+        return Ok(Outcome::warn(and(t!("firewall-live-failed", sources = Text::join(failed, Sep::Semicolon))))
+            .evidence(evidence));
     }
     if !partial.is_empty() {
         let fixes = partial.iter().map(|id| {
@@ -223,16 +222,19 @@ fn layers_input(ctx: &crate::context::Context, no_privilege: bool) -> Text {
 /// The loaded layers, or the outcome to report when there are none.
 fn loaded(env: &Env) -> Result<&FirewallFacts, Early> {
     match env.firewall() {
-        None => Err(Early::from(
-            Outcome::skip(t!("firewall-sources-skipped")).needing(t!("firewall-input-sources-in-run")),
-        )),
+        None => {
+            Err(Early::from(Outcome::skip(t!("firewall-sources-skipped")).needing(t!("firewall-input-sources-in-run"))))
+        }
         Some(f) if f.layers.is_empty() => Err(Early::from(
-            Outcome::skip(t!("firewall-no-layer", why = f.none_because.clone().unwrap_or_else(|| t!("firewall-none-given-short"))))
-                .fix(t!("firewall-fix-pass-or-root"))
-                .needing(layers_input(
-                    &env.ctx,
-                    live::privilege_problem().is_some() && env.ctx.firewall.live != LiveMode::Off,
-                )),
+            Outcome::skip(t!(
+                "firewall-no-layer",
+                why = f.none_because.clone().unwrap_or_else(|| t!("firewall-none-given-short"))
+            ))
+            .fix(t!("firewall-fix-pass-or-root"))
+            .needing(layers_input(
+                &env.ctx,
+                live::privilege_problem().is_some() && env.ctx.firewall.live != LiveMode::Off,
+            )),
         )),
         Some(f) => Ok(f),
     }
@@ -356,7 +358,12 @@ fn exposure(env: &Env) -> Checked {
             };
             // Without a known address, the API server may not listen on this family at all.
             let open_to = if dsts.is_empty() {
-                t!("firewall-exposure-open-if-listening", range = range, share = percent(admitted.count()), family = family.name())
+                t!(
+                    "firewall-exposure-open-if-listening",
+                    range = range,
+                    share = percent(admitted.count()),
+                    family = family.name()
+                )
             } else {
                 t!("firewall-exposure-open", range = range, share = percent(admitted.count()), family = family.name())
             };
@@ -383,14 +390,23 @@ fn exposure(env: &Env) -> Checked {
     );
     let port = port.to_string();
     if !open.is_empty() {
-        return Ok(Outcome::warn(t!("firewall-exposure-open-to-all", port = port, open = Text::join(open, Sep::Semicolon)))
-            .evidence(evidence)
-            .fix(fix));
+        return Ok(Outcome::warn(t!(
+            "firewall-exposure-open-to-all",
+            port = port,
+            open = Text::join(open, Sep::Semicolon)
+        ))
+        .evidence(evidence)
+        .fix(fix));
     }
     if !maybe.is_empty() {
-        return Ok(Outcome::warn(t!("firewall-exposure-maybe-open", port = port, maybe = Text::join(maybe, Sep::Semicolon)))
-            .evidence(evidence)
-            .fix(fix));
+        return Ok(Outcome::warn(t!(
+            "firewall-exposure-maybe-open",
+            port = port,
+            maybe = Text::join(maybe, Sep::Semicolon)
+        ))
+        .evidence(evidence)
+        .fix(fix));
     }
-    Ok(Outcome::pass(t!("firewall-exposure-narrow", port = port, from = Text::join(narrow, Sep::Semicolon))).evidence(evidence))
+    Ok(Outcome::pass(t!("firewall-exposure-narrow", port = port, from = Text::join(narrow, Sep::Semicolon)))
+        .evidence(evidence))
 }

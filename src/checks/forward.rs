@@ -264,10 +264,7 @@ fn ip_forward(env: &Env) -> Checked {
     let mut problems = off;
     if let Some(target) = no_route {
         problems.push(t!("forward-no-route-to-target", target = target.to_string()));
-        fixes.push(t!(
-            "forward-fix-route-to-target",
-            command = format!("ip route add {target} via GATEWAY dev IF")
-        ));
+        fixes.push(t!("forward-fix-route-to-target", command = format!("ip route add {target} via GATEWAY dev IF")));
     }
     if !problems.is_empty() {
         if let Some(v) = ip_fwd {
@@ -531,7 +528,10 @@ fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<Text> {
             let fam = if family == Family::V4 { "ip" } else { "ip6" };
             let dnat = if table.starts_with("inet ") { format!("dnat {fam} to {to}") } else { format!("dnat to {to}") };
             out.push(t!("forward-fix-or-nftables", layer = &l.name));
-            out.push(Text::verbatim(format!("nft 'insert rule {table} {chain} tcp dport {} {dnat}'", spec.listen_port)));
+            out.push(Text::verbatim(format!(
+                "nft 'insert rule {table} {chain} tcp dport {} {dnat}'",
+                spec.listen_port
+            )));
         }
     }
     out

@@ -56,11 +56,27 @@ pub fn undecidable_text(reason: &Undecidable) -> Text {
         Undecidable::PathsDisagree { nat: true } => t!("pool-undecidable-nat-paths-disagree"),
         Undecidable::PathsDisagree { nat: false } => t!("pool-undecidable-paths-disagree"),
         Undecidable::Unsupported(text) => Text::verbatim(&**text),
-        Undecidable::Limitation(text) => Text::verbatim(*text),
+        Undecidable::Limitation(text) => limitation_text(text),
         Undecidable::RateOrState { what } => t!("pool-undecidable-rate-or-state", what = &**what),
         Undecidable::ReversePath => t!("pool-undecidable-reverse-path"),
         Undecidable::Loop { chain } => t!("pool-undecidable-loop", chain = &**chain),
         Undecidable::Budget { steps } => t!("pool-undecidable-budget", steps = *steps),
+    }
+}
+
+/// The evaluator's limitations (`Undecidable::Limitation`, a closed set of its own words) in the
+/// run's language; one the catalogue does not know yet is kept as the evaluator wrote it.
+fn limitation_text(text: &'static str) -> Text {
+    match text {
+        "chains nest deeper than 128" => t!("pool-limitation-deep-chains"),
+        "undecidable match" => t!("pool-limitation-undecidable-match"),
+        "a conntrack match before connection tracking runs (raw table)" => t!("pool-limitation-raw-conntrack"),
+        "a connection mark before connection tracking runs (raw table)" => t!("pool-limitation-raw-connmark"),
+        "conntrack status bits that vary along the connection" => t!("pool-limitation-ct-status"),
+        "a mark an earlier rule may have set" => t!("pool-limitation-earlier-mark"),
+        "whether the address is local to this host" => t!("pool-limitation-local-address"),
+        "the connection is translated to an address this host has no route to" => t!("pool-limitation-no-route"),
+        other => Text::verbatim(other),
     }
 }
 
