@@ -40,7 +40,10 @@ firewall-fix-run-as-root = 在 API 服务器所在主机上以 root（sudo）运
 firewall-fix-pass-layers = 或逐层传入：--firewall iptables:FILE（iptables-save）、nft:FILE（nft -j list ruleset）、firewalld:/etc/firewalld、ecs-sg:FILE（DescribeSecurityGroupAttribute）、cidrs:FILE
 firewall-live-filters-nothing = 实时读取未发现任何 iptables、nftables 或 ipset 规则：本机没有过滤 API 服务器端口
 firewall-layer-summary = { $name }（{ $rules } 条规则）
-firewall-layers = { $n } 层串联：{ $layers }
+firewall-layers = { $n ->
+        [1] 1 层
+       *[other] { $n } 层串联
+    }：{ $layers }
 firewall-live-not-read = 未读取实时防火墙：{ $why }
 firewall-fix-run-as-root-live = 以 root 运行，以便纳入本机的实时规则
 firewall-live-failed = 无法读取 { $sources }
@@ -130,7 +133,7 @@ firewall-fix-no-ufw-chain = 此导出中没有 ufw 的链 { $chain }：请手工
 firewall-none-shadowed = { $region } 地址池的 ACCEPT 规则均未被前面的规则遮蔽
 firewall-chain-rule = { $chain } 第 { $rule } 条规则
 firewall-chain-policy = { $chain } 默认策略
-firewall-shadowed-rule = { $layer } { $chain } 第 { $rule } 条规则（{ $text }）永远匹配不到 { $addresses }：{ $by } 先拒绝了它们
+firewall-shadowed-rule = { $layer } { $chain } 第 { $rule } 条规则（{ $text }）永远匹配不到 { $addresses }：它们先被 { $by }拒绝
 firewall-shadowed = { $n } 条针对地址池的 ACCEPT 规则被遮蔽：{ $rules }
 firewall-fix-shadowed = 把每条被遮蔽的 ACCEPT 移到先拒绝的那条规则之上，或缩小那条规则的范围（firewall.allowlist 会输出一条可用的插入命令）
 
