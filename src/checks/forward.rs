@@ -362,7 +362,8 @@ fn dnat(env: &Env) -> Checked {
     let mut unknown = Vec::new();
     let mut fixes = Vec::new();
     for (s, r) in pieces {
-        let who = s.describe(family);
+        let cidrs: Vec<String> = s.cidrs(family).iter().map(ToString::to_string).collect();
+        let who = values(&cidrs);
         match r {
             _ if right(r) => {}
             NatResult::Translated { to, rule } => {
@@ -381,7 +382,7 @@ fn dnat(env: &Env) -> Checked {
                 ));
                 fixes.extend(replace_nat(layers, rule, &forwarded, Nat::Dnat));
             }
-            NatResult::Untranslated { .. } => missing.push(who),
+            NatResult::Untranslated { .. } => missing.extend(cidrs),
             NatResult::Denied { rule } => wrong.push(t!("forward-dnat-dropped", who = &who, rule = rule_name(rule))),
             NatResult::Unknown { rule } => {
                 unknown.push(t!("forward-dnat-unknown", who = &who, why = undecidable(rule)));
@@ -391,11 +392,7 @@ fn dnat(env: &Env) -> Checked {
     if !wrong.is_empty() || !missing.is_empty() {
         let mut parts = wrong;
         if !missing.is_empty() {
-            parts.push(t!(
-                "forward-dnat-missing",
-                port = spec.listen_port.to_string(),
-                ranges = Text::join(missing.into_iter().map(Text::verbatim), Sep::Comma)
-            ));
+            parts.push(t!("forward-dnat-missing", port = spec.listen_port.to_string(), ranges = values(&missing)));
             fixes.extend(dnat_fixes(layers, &forwarded));
         }
         return Ok(Outcome::fail(t!(
@@ -861,7 +858,8 @@ fn return_path(env: &Env) -> Checked {
             let local: Option<Vec<IpAddr>> = host.local.clone();
             let mut untranslated = Vec::new();
             for (s, r) in judge_nat(&facts.layers, &pool_spans(&entries), &packet) {
-                let who = s.describe(family);
+                let cidrs: Vec<String> = s.cidrs(family).iter().map(ToString::to_string).collect();
+                let who = values(&cidrs);
                 let mut v = json!(r);
                 v["addresses"] = json!(s.cidrs(family));
                 snat.push(v);
@@ -879,7 +877,7 @@ fn return_path(env: &Env) -> Checked {
                             ));
                             fixes.extend(replace_nat(&facts.layers, rule, &forwarded, Nat::Masquerade));
                         }
-                        (NatAddr::Keep, _) => untranslated.push(who),
+                        (NatAddr::Keep, _) => untranslated.extend(cidrs.clone()),
                         (_, _) => unknown.push(t!(
                             "forward-snat-unknown-return",
                             who = &who,
@@ -887,7 +885,7 @@ fn return_path(env: &Env) -> Checked {
                             to = to.to_string()
                         )),
                     },
-                    NatResult::Untranslated { .. } => untranslated.push(who),
+                    NatResult::Untranslated { .. } => untranslated.extend(cidrs.clone()),
                     NatResult::Denied { rule } => {
                         problems.push(t!("forward-snat-dropped", who = &who, rule = rule_name(rule)));
                     }

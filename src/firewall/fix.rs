@@ -13,7 +13,7 @@ use crate::firewall::model::{
 use crate::firewall::nat::NatResult;
 use crate::firewall::ranges::{AddrSet, Family, Spans};
 use crate::firewall::{Layer, LayerKind, cidrs, ecs_sg, firewalld, iptables};
-use crate::i18n::Text;
+use crate::i18n::{Sep, Text};
 use crate::region::PoolEntry;
 use crate::t;
 
@@ -342,7 +342,8 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
             }
             None => {
                 out.notes.push(problem.unwrap_or_else(|| {
-                    let ranges = spans.describe(family);
+                    let ranges =
+                        Text::join(spans.cidrs(family).iter().map(|c| Text::verbatim(c.to_string())), Sep::Comma);
                     match sim.ruleset.chains.get(decider.chain.unwrap_or(usize::MAX)) {
                         Some(c) => t!("firewall-fix-no-position-in-chain", chain = c.name.as_str(), ranges = ranges),
                         None => t!("firewall-fix-no-position", ranges = ranges),
@@ -461,7 +462,7 @@ struct Step<'a> {
 impl Step<'_> {
     /// The ranges this step admits, as values: `198.51.100.64/26, 198.51.100.128/25`.
     fn cidr_list(&self) -> Text {
-        Text::join(self.cidrs.iter().map(|c| Text::verbatim(c.to_string())), crate::i18n::Sep::Comma)
+        Text::join(self.cidrs.iter().map(|c| Text::verbatim(c.to_string())), Sep::Comma)
     }
 
     fn reply(&self) -> bool {
