@@ -22,11 +22,13 @@ use serde::de::IgnoredAny;
 use serde_saphyr::Spanned;
 
 use crate::endpoint::{
-    CaBundle, Endpoint, EndpointFailure, EndpointSource, KubectlTarget, TlsSettings, go_url_parse, kubectl_target,
-    probe_target, redact_url,
+    CaBundle, CaOrigin, Endpoint, EndpointFailure, EndpointSource, KubectlTarget, TlsSettings, go_url_parse,
+    kubectl_target, probe_target, redact_url,
 };
 use crate::error::InputError;
 use crate::hostfs::{self, Found, HostRoot, Kind, NodeType};
+use crate::i18n::Text;
+use crate::t;
 use crate::yaml::{self, Doc, Scalar, Secret};
 
 /// kubeadm's admin kubeconfig on a control-plane node, the tool's last resort.
@@ -91,10 +93,11 @@ impl Search {
 }
 
 /// What kubectl makes of the kubeconfig.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Resolution {
-    /// No kubeconfig file exists where kubectl (or the tool's admin.conf fallback) looks.
-    NotFound { looked: Vec<String> },
+    /// No kubeconfig file exists where kubectl (or the tool's admin.conf fallback) looks: what was
+    /// looked at.
+    NotFound { looked: Vec<Text> },
     /// kubectl refuses the configuration before it connects anywhere.
     Refused(Refusal),
     /// A file the search found is not one the tool reads (a FIFO, a device, past the size limit):
@@ -209,12 +212,12 @@ pub fn resolve(search: &Search, context: Option<&str>, server: Option<&str>) -> 
         Err(refusal) => return Resolution::Refused(refusal),
     };
     let Some(via) = via else {
-        let mut looked: Vec<String> = located.iter().map(|l| format!("{} missing", l.path.display())).collect();
+        let mut looked: Vec<Text> =
+            located.iter().map(|l| t!("apiserver-looked-missing", path = l.path.display().to_string())).collect();
         if search.env.is_some() {
-            looked
-                .push("$KUBECONFIG is set, so kubectl reads only its files (no ~/.kube/config, no admin.conf)".into());
+            looked.push(t!("apiserver-looked-env-only"));
         } else if search.home.is_none() {
-            looked.insert(0, "$HOME unset, so no ~/.kube/config".into());
+            looked.insert(0, t!("apiserver-looked-no-home"));
         }
         return match (context, server) {
             // kubectl with no kubeconfig: `--context` names a context that does not exist.
@@ -906,10 +909,11 @@ fn client(
         let ca = match (&ca_file, found) {
             (Some(file), _) => {
                 let pem = file.read(root).map_err(|e| in_cluster(RefusalKind::Transport, e))?;
-                Some(ca_bundle(&pem, file.shown.display().to_string()).map_err(|e| in_cluster(RefusalKind::CaPem, e))?)
+                let origin = CaOrigin::File(file.shown.display().to_string());
+                Some(ca_bundle(&pem, origin).map_err(|e| in_cluster(RefusalKind::CaPem, e))?)
             }
             (None, Some((f, _))) if !cluster.certificate_authority_data.is_empty() => {
-                let origin = format!("certificate-authority-data of cluster {cluster_name:?} in {}", f.path.display());
+                let origin = CaOrigin::Data { cluster: cluster_name.to_string(), file: f.path.display().to_string() };
                 Some(
                     ca_bundle(&cluster.certificate_authority_data, origin)
                         .map_err(|e| in_cluster(RefusalKind::CaPem, e))?,
@@ -992,7 +996,7 @@ fn validate_user(root: &HostRoot, file: &ReadFile, name: &str, user: &User) -> V
 
 /// The CA certificates as Go's `AppendCertsFromPEM` takes them: every CERTIFICATE block that
 /// parses; none at all is client-go's "unable to load root certificates".
-fn ca_bundle(pem: &[u8], origin: String) -> Result<CaBundle, String> {
+fn ca_bundle(pem: &[u8], origin: CaOrigin) -> Result<CaBundle, String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
         .filter_map(Result::ok)
         .filter(|der| x509_parser::parse_x509_certificate(der.as_ref()).is_ok())
@@ -1004,17 +1008,18 @@ fn ca_bundle(pem: &[u8], origin: String) -> Result<CaBundle, String> {
 }
 
 /// What the probes do with a resolution: an endpoint, a failure saying why not, or nothing found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Discovery {
     Found {
         endpoint: Endpoint,
         tls: TlsSettings,
         proxy_url: Option<String>,
-        notes: Vec<String>,
+        /// What `apiserver.endpoint` says about the endpoint.
+        notes: Vec<Text>,
     },
     Failed(EndpointFailure),
     NotFound {
-        looked: Vec<String>,
+        looked: Vec<Text>,
     },
     /// A file the bounded reader refuses: an input error (exit 2).
     Unreadable(InputError),
@@ -1031,7 +1036,7 @@ impl Resolution {
             Resolution::Refused(r) => {
                 return Discovery::Failed(EndpointFailure {
                     refused: Some(r.kind.as_str()),
-                    why: format!("kubectl refuses this kubeconfig: {}", r.reason),
+                    why: t!("apiserver-kubectl-refuses", reason = r.reason),
                     file: r.file,
                     line: r.line,
                     kubectl_dials: None,
@@ -1052,7 +1057,7 @@ impl Resolution {
         };
         let dials = settings.target.dials();
         let all_files = settings.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":");
-        let fail = |why: String| {
+        let fail = |why: Text| {
             Discovery::Failed(EndpointFailure {
                 refused: None,
                 why,
@@ -1069,22 +1074,19 @@ impl Resolution {
             })
         };
         if settings.server_defaulted {
+            let cluster = format!("{:?}", settings.cluster);
             let why = match (&settings.context, settings.cluster_file.is_some()) {
-                (None, _) => "no current-context and no --context".to_string(),
+                (None, _) => t!("apiserver-no-context"),
                 (Some(c), false) => {
-                    format!("context {:?} names cluster {:?}, which no kubeconfig defines", c.name, settings.cluster)
+                    t!("apiserver-context-cluster-undefined", context = format!("{:?}", c.name), cluster = cluster)
                 }
-                (Some(_), true) => format!("cluster {:?} has no server", settings.cluster),
+                (Some(_), true) => t!("apiserver-cluster-no-server", cluster = cluster),
             };
-            return fail(format!(
-                "{why}: kubectl would dial its default {dials}, which is not the API server the security center connects to"
-            ));
+            return fail(t!("apiserver-default-server", why = why, dials = &dials));
         }
         let scheme = settings.target.url.scheme.clone();
         if scheme == "http" && !settings.target.scheme_defaulted {
-            return fail(format!(
-                "the server is {dials}: kubectl talks plain HTTP to it, but the security center connects over TLS; write the API server's https:// address"
-            ));
+            return fail(t!("apiserver-plain-http-server", dials = &dials));
         }
         let (host, port) = match probe_target(&settings.target) {
             Ok(found) => found,
@@ -1092,20 +1094,13 @@ impl Resolution {
         };
         let mut notes = Vec::new();
         if settings.target.scheme_defaulted {
-            notes.push(format!(
-                "the server has no https:// and kubectl dials plain {dials} (client-go adds http:// to a server without a scheme); the probes use TLS there, as the security center does"
-            ));
+            notes.push(t!("apiserver-note-scheme-defaulted", dials = &dials));
         }
         if !settings.target.base_path.is_empty() {
-            notes.push(format!(
-                "the path {} after the host means a proxy in front of the API server (Rancher and similar); the security center does not go through it: point --apiserver at the API server itself",
-                settings.target.base_path
-            ));
+            notes.push(t!("apiserver-note-proxy-path", path = &settings.target.base_path));
         }
         if settings.paths_in_root {
-            notes.push(
-                "the kubeconfig belongs to the copied node under --root, so its file paths are read there".into(),
-            );
+            notes.push(t!("apiserver-note-paths-in-root"));
         }
         let tls = settings.tls.clone().unwrap_or_default();
         let endpoint =
@@ -1259,7 +1254,7 @@ mod tests {
         std::fs::create_dir_all(root.join("etc/kubernetes")).expect("mkdir");
         let search = Search { home: Some(home.clone()), root: HostRoot::new(&root), ..Search::default() };
         let Resolution::NotFound { looked } = resolve(&search, None, None) else { panic!("nothing exists yet") };
-        assert!(looked.iter().any(|l| l.ends_with("etc/kubernetes/admin.conf missing")), "{looked:?}");
+        assert!(looked.iter().any(|l| l.en().ends_with("etc/kubernetes/admin.conf missing")), "{looked:?}");
         std::fs::write(root.join("etc/kubernetes/admin.conf"), ONE).expect("write");
         assert_eq!(client_of(resolve(&search, None, None)).via, Via::AdminConf);
         std::fs::write(home.join(".kube/config"), ONE).expect("write");
@@ -1289,7 +1284,7 @@ mod tests {
         let c = client_of(resolve(&search, None, None));
         assert!(c.paths_in_root);
         let ca = c.tls.and_then(|t| t.ca).expect("CA read inside the root");
-        assert_eq!(ca.origin, root.join("etc/kubernetes/pki/ca.crt").display().to_string());
+        assert_eq!(ca.origin.to_string(), root.join("etc/kubernetes/pki/ca.crt").display().to_string());
     }
 
     #[test]
