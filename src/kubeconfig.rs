@@ -160,7 +160,7 @@ impl Refusal {
     }
 
     fn load(e: InputError) -> Refusal {
-        Refusal { kind: RefusalKind::Load, reason: e.what, file: Some(e.file), line: e.line }
+        Refusal { kind: RefusalKind::Load, reason: e.what.en(), file: Some(e.file), line: e.line }
     }
 }
 
@@ -767,9 +767,9 @@ impl FileRef {
                 Ok(Found::File(bytes)) => Ok(bytes),
                 Ok(Found::Missing) => Err("no such file or directory".to_string()),
                 Ok(Found::Directory) => Err("is a directory".to_string()),
-                Err(e) => Err(e.what),
+                Err(e) => Err(e.what.en()),
             },
-            None => hostfs::read_file(&self.shown, Kind::Certificate).map_err(|e| e.what),
+            None => hostfs::read_file(&self.shown, Kind::Certificate).map_err(|e| e.what.en()),
         };
         result.map_err(|why| format!("open {}: {why}", self.shown.display()))
     }
