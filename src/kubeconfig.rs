@@ -481,7 +481,7 @@ pub fn parse(text: &str, file: &Path) -> Result<KubeconfigFile, InputError> {
         InputError::at(file, line, format!("not a valid kubeconfig: {what}"))
     })?;
     let Some(raw) = raw else { return Ok(KubeconfigFile::default()) };
-    let doc = Doc { text, file, reader: "kubectl" };
+    let doc = Doc { text, file, reader: crate::yaml::Reader::Kubectl };
     let version = doc.opt_string(raw.api_version.as_ref(), "apiVersion")?;
     let kind = doc.opt_string(raw.kind.as_ref(), "kind")?;
     let version_shown = if version.is_empty() { "v1" } else { version.as_str() };

@@ -227,7 +227,7 @@ fn firewall_input(
     let mut live = LiveMode::Off;
     let mut stdin_used = false;
     for text in specs {
-        match Spec::parse(text).map_err(|e| Error::Usage(e.into()))? {
+        match Spec::parse(text).map_err(Error::Usage)? {
             Spec::Live => live = LiveMode::Requested,
             Spec::PortProxy { path } => portproxies.push((format!("netsh:{path}"), portproxy::load(Path::new(&path))?)),
             Spec::File { kind, path } => {
