@@ -465,35 +465,38 @@ pub fn probe_target(target: &KubectlTarget) -> Result<(Host, u16), Text> {
 
 /// Parses `https://host[:port][/path]`, `host:port`, `host`, `[v6]:port` or a bare IPv6 literal.
 /// `https://` without a port means 443, as for kubectl; a bare host without a port means 6443.
-pub fn parse_server(text: &str) -> Result<(Host, u16), String> {
+pub fn parse_server(text: &str) -> Result<(Host, u16), Text> {
     // Messages quote the text, so a password in it must go first.
     let redacted = redact_url(text.trim());
     let t = redacted.as_str();
     if t.is_empty() {
-        return Err("empty API server address; expected https://host:port or host:port".into());
+        return Err(t!("apiserver-server-empty"));
     }
     let (rest, default_port) = match t.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (rest, 443),
         Some((scheme, _)) => {
-            return Err(format!(
-                "scheme {scheme:?} in {t:?}: the security center connects to the API server over HTTPS; expected https://host:port"
-            ));
+            return Err(t!("apiserver-server-scheme", scheme = format!("{scheme:?}"), text = format!("{t:?}")));
         }
         None => (t, DEFAULT_APISERVER_PORT),
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
-        return Err(format!("{t:?} contains user information (shown as ***); give the address only"));
+        return Err(t!("apiserver-server-user-info", text = format!("{t:?}")));
     }
     if let Ok(ip) = authority.parse::<IpAddr>() {
         return Ok((Host::Ip(ip), default_port));
     }
     let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
-        let (v6, after) = inner.split_once(']').ok_or_else(|| format!("unclosed '[' in {t:?}"))?;
-        let ip: IpAddr = v6.parse().map_err(|_| format!("{v6:?} in {t:?} is not an IPv6 address"))?;
+        let (v6, after) =
+            inner.split_once(']').ok_or_else(|| t!("apiserver-server-unclosed-bracket", text = format!("{t:?}")))?;
+        let ip: IpAddr = v6
+            .parse()
+            .map_err(|_| t!("apiserver-server-not-ipv6", value = format!("{v6:?}"), text = format!("{t:?}")))?;
         let port = match after {
             "" => None,
-            p => Some(p.strip_prefix(':').ok_or_else(|| format!("unexpected {p:?} after ']' in {t:?}"))?),
+            p => Some(p.strip_prefix(':').ok_or_else(|| {
+                t!("apiserver-server-after-bracket", after = format!("{p:?}"), text = format!("{t:?}"))
+            })?),
         };
         (Host::Ip(ip), port)
     } else {
@@ -503,14 +506,18 @@ pub fn parse_server(text: &str) -> Result<(Host, u16), String> {
         };
         let host = match h.parse::<IpAddr>() {
             Ok(ip) => Host::Ip(ip),
-            Err(_) => Host::Name(valid_dns_name(h).map_err(|why| format!("{h:?} in {t:?} {why}"))?),
+            Err(_) => Host::Name(valid_dns_name(h).map_err(|why| {
+                t!("apiserver-server-bad-name", name = format!("{h:?}"), text = format!("{t:?}"), why = why.text())
+            })?),
         };
         (host, p)
     };
     let port = match port {
         None => default_port,
         Some(p) => match p.parse::<u16>() {
-            Ok(0) | Err(_) => return Err(format!("port {p:?} in {t:?} is not a port number (1-65535)")),
+            Ok(0) | Err(_) => {
+                return Err(t!("apiserver-server-bad-port", port = format!("{p:?}"), text = format!("{t:?}")));
+            }
             Ok(n) => n,
         },
     };

@@ -475,10 +475,10 @@ pub fn parse(text: &str, file: &Path) -> Result<KubeconfigFile, InputError> {
         let line = e.location().and_then(|l| usize::try_from(l.line()).ok()).filter(|&l| l > 0);
         let message = plain_message(&e);
         let what = match line.and_then(|l| key_on_line(text, l)) {
-            Some(key) => format!("field {key}: {message}"),
-            None => message,
+            Some(key) => t!("apiserver-kubeconfig-invalid-field", key = key, message = message),
+            None => t!("apiserver-kubeconfig-invalid", message = message),
         };
-        InputError::at(file, line, format!("not a valid kubeconfig: {what}"))
+        InputError::at(file, line, what)
     })?;
     let Some(raw) = raw else { return Ok(KubeconfigFile::default()) };
     let doc = Doc { text, file, reader: crate::yaml::Reader::Kubectl };
@@ -491,8 +491,10 @@ pub fn parse(text: &str, file: &Path) -> Result<KubeconfigFile, InputError> {
         return Err(InputError::at(
             file,
             line,
-            format!(
-                "not a kubeconfig: kubectl refuses it (no kind {kind_shown:?} is registered for version {version_shown:?}); expected apiVersion: v1, kind: Config"
+            t!(
+                "apiserver-kubeconfig-not-config",
+                kind = format!("{kind_shown:?}"),
+                version = format!("{version_shown:?}")
             ),
         ));
     }
@@ -517,7 +519,7 @@ pub fn parse(text: &str, file: &Path) -> Result<KubeconfigFile, InputError> {
                     InputError::at(
                         file,
                         c.certificate_authority_data.as_ref().map(|s| s.line),
-                        "field certificate-authority-data is not base64: kubectl refuses the file (\"illegal base64 data\")",
+                        t!("apiserver-kubeconfig-ca-data-not-base64"),
                     )
                 })?;
                 doc.bool(c.disable_compression.as_ref(), "disable-compression")?;
@@ -605,7 +607,7 @@ fn push_unique<T>(
         return Err(InputError::at(
             file,
             Some(line),
-            format!("{what}: duplicate name {name:?} in one file: kubectl refuses the file"),
+            t!("apiserver-kubeconfig-duplicate-name", list = what, name = format!("{name:?}")),
         ));
     }
     list.push((name, value));

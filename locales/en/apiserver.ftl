@@ -54,6 +54,25 @@ apiserver-note-scheme-defaulted = the server has no https:// and kubectl dials p
 apiserver-note-proxy-path = the path { $path } after the host means a proxy in front of the API server (Rancher and similar); the security center does not go through it: point --apiserver at the API server itself
 apiserver-note-paths-in-root = the kubeconfig belongs to the copied node under --root, so its file paths are read there
 
+## --apiserver and --forwarder (usage errors, exit 2)
+
+apiserver-server-empty = empty API server address; expected https://host:port or host:port
+apiserver-server-scheme = scheme { $scheme } in { $text }: the security center connects to the API server over HTTPS; expected https://host:port
+apiserver-server-user-info = { $text } contains user information (shown as ***); give the address only
+apiserver-server-unclosed-bracket = unclosed '[' in { $text }
+apiserver-server-not-ipv6 = { $value } in { $text } is not an IPv6 address
+apiserver-server-after-bracket = unexpected { $after } after ']' in { $text }
+apiserver-server-bad-name = { $name } in { $text } { $why }
+apiserver-server-bad-port = port { $port } in { $text } is not a port number (1-65535)
+
+## A kubeconfig kubectl cannot read (input errors, exit 2)
+
+apiserver-kubeconfig-invalid = not a valid kubeconfig: { $message }
+apiserver-kubeconfig-invalid-field = not a valid kubeconfig: field { $key }: { $message }
+apiserver-kubeconfig-not-config = not a kubeconfig: kubectl refuses it (no kind { $kind } is registered for version { $version }); expected apiVersion: v1, kind: Config
+apiserver-kubeconfig-ca-data-not-base64 = field certificate-authority-data is not base64: kubectl refuses the file ("illegal base64 data")
+apiserver-kubeconfig-duplicate-name = { $list }: duplicate name { $name } in one file: kubectl refuses the file
+
 ## apiserver.endpoint
 
 apiserver-fix-kubeconfig = fix the kubeconfig so that `{ $command }` connects with it (it prints the same reason)

@@ -55,6 +55,25 @@ apiserver-note-scheme-defaulted = server 没有 https://，kubectl 以明文连�
 apiserver-note-proxy-path = 主机后的路径 { $path } 表示 API 服务器前面有代理（Rancher 等）；云安全中心不经过该代理：请让 --apiserver 指向 API 服务器本身
 apiserver-note-paths-in-root = 该 kubeconfig 属于 --root 下复制的节点，其中的文件路径在该目录下读取
 
+## --apiserver 与 --forwarder（用法错误，退出码 2）
+
+apiserver-server-empty = API 服务器地址为空；应为 https://host:port 或 host:port
+apiserver-server-scheme = { $text } 中的协议 { $scheme }：云安全中心通过 HTTPS 连接 API 服务器；应为 https://host:port
+apiserver-server-user-info = { $text } 包含用户信息（显示为 ***）；请只给出地址
+apiserver-server-unclosed-bracket = { $text } 中的 '[' 没有闭合
+apiserver-server-not-ipv6 = { $text } 中的 { $value } 不是 IPv6 地址
+apiserver-server-after-bracket = { $text } 中 ']' 之后出现了意外的 { $after }
+apiserver-server-bad-name = { $text } 中的 { $name } { $why }
+apiserver-server-bad-port = { $text } 中的端口 { $port } 不是有效端口号（1-65535）
+
+## kubectl 无法读取的 kubeconfig（输入错误，退出码 2）
+
+apiserver-kubeconfig-invalid = 不是有效的 kubeconfig：{ $message }
+apiserver-kubeconfig-invalid-field = 不是有效的 kubeconfig：字段 { $key }：{ $message }
+apiserver-kubeconfig-not-config = 不是 kubeconfig：kubectl 拒绝该文件（版本 { $version } 下没有注册 kind { $kind }）；应为 apiVersion: v1、kind: Config
+apiserver-kubeconfig-ca-data-not-base64 = 字段 certificate-authority-data 不是 base64 编码：kubectl 拒绝该文件（"illegal base64 data"）
+apiserver-kubeconfig-duplicate-name = { $list }：同一文件中名称 { $name } 重复：kubectl 拒绝该文件
+
 ## apiserver.endpoint
 
 apiserver-fix-kubeconfig = 修正 kubeconfig，直到 `{ $command }` 能用它连上（它会打印同样的原因）
