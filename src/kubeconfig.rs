@@ -108,10 +108,11 @@ pub enum Resolution {
 }
 
 /// kubectl's refusal, located in the file that causes it when there is one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
     pub kind: RefusalKind,
-    pub reason: String,
+    /// kubectl's own words (verbatim), or the catalogue's for a file it cannot read.
+    pub reason: Text,
     pub file: Option<String>,
     pub line: Option<usize>,
 }
@@ -152,15 +153,15 @@ impl RefusalKind {
 
 impl Refusal {
     fn new(kind: RefusalKind, reason: impl Into<String>) -> Refusal {
-        Refusal { kind, reason: reason.into(), file: None, line: None }
+        Refusal { kind, reason: Text::verbatim(reason), file: None, line: None }
     }
 
     fn at(kind: RefusalKind, file: &Path, line: Option<usize>, reason: impl Into<String>) -> Refusal {
-        Refusal { kind, reason: reason.into(), file: Some(file.display().to_string()), line }
+        Refusal { kind, reason: Text::verbatim(reason), file: Some(file.display().to_string()), line }
     }
 
     fn load(e: InputError) -> Refusal {
-        Refusal { kind: RefusalKind::Load, reason: e.what.en(), file: Some(e.file), line: e.line }
+        Refusal { kind: RefusalKind::Load, reason: e.what, file: Some(e.file), line: e.line }
     }
 }
 
@@ -826,7 +827,7 @@ fn client(
         let file = files.iter().find(|f| f.parsed.current_context == context_name).map(|f| f.path.clone());
         problems.push(Refusal {
             kind: RefusalKind::Context,
-            reason: format!("context was not found for specified context: {context_name}"),
+            reason: Text::verbatim(format!("context was not found for specified context: {context_name}")),
             file: file.map(|f| f.display().to_string()),
             line: None,
         });
@@ -878,12 +879,17 @@ fn client(
     }
     if let Some(first) = problems.first() {
         let reason = if problems.len() == 1 {
-            format!("invalid configuration: {}", first.reason)
+            format!("invalid configuration: {}", first.reason.en())
         } else {
-            let all: Vec<&str> = problems.iter().map(|p| p.reason.as_str()).collect();
+            let all: Vec<String> = problems.iter().map(|p| p.reason.en()).collect();
             format!("invalid configuration: [{}]", all.join(", "))
         };
-        return Err(Refusal { kind: first.kind, reason, file: first.file.clone(), line: first.line });
+        return Err(Refusal {
+            kind: first.kind,
+            reason: Text::verbatim(reason),
+            file: first.file.clone(),
+            line: first.line,
+        });
     }
     let target = kubectl_target(&server).map_err(|e| in_cluster(RefusalKind::Url, e))?;
     let tls = if target.url.scheme == "https" {
@@ -1221,7 +1227,7 @@ mod tests {
     fn what_kubectl_refuses_and_what_it_dials_instead() {
         let (_dir, paths) = files(&[ONE]);
         let r = refusal_of(resolve(&search_env(&paths), Some("nope"), None));
-        assert_eq!(r.reason, "context \"nope\" does not exist");
+        assert_eq!(r.reason.en(), "context \"nope\" does not exist");
         let (_dir, paths) = files(&[&ONE.replace("current-context: a", "current-context: b")]);
         let r = refusal_of(resolve(&search_env(&paths), None, None));
         assert!(r.reason.contains("context was not found for specified context: b"), "{r:?}");
