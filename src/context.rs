@@ -205,7 +205,7 @@ pub struct FirewallFacts {
     /// What each live command gave.
     pub live: Vec<live::Source>,
     /// Why there is no layer, when there is none.
-    pub none_because: Option<String>,
+    pub none_because: Option<Text>,
 }
 
 /// The API server's addresses and how they were found.

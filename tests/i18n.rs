@@ -129,7 +129,7 @@ fn firewall_checks_speak_chinese() {
             with(format!("nft:{}", path("firewall/nft-j-list-ruleset.native.json"))),
             with(format!("ecs-sg:{}", path("firewall/sg.json"))),
             with(format!("cidrs:{}", path("firewall/acl.txt"))),
-            with(format!("firewalld:{}", path("firewall/firewalld"))),
+            with(format!("firewalld:{}", path("firewall/firewalld/etc/firewalld"))),
         ],
     );
 }
