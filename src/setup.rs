@@ -142,10 +142,10 @@ pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Con
 struct FoundEndpoint {
     endpoint: Option<Endpoint>,
     tls: TlsSettings,
-    endpoint_search: Vec<String>,
+    endpoint_search: Vec<Text>,
     proxies: Vec<ProxySetting>,
     failure: Option<EndpointFailure>,
-    notes: Vec<String>,
+    notes: Vec<Text>,
 }
 
 /// `--apiserver` wins for the address; with `--kubeconfig` or `--context` too, the kubeconfig's
