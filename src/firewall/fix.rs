@@ -8,7 +8,7 @@ use ipnet::IpNet;
 use crate::firewall::analysis::{Request, judge_family, local_translations};
 use crate::firewall::eval::{Decider, Fate, PacketKind};
 use crate::firewall::model::{
-    Action, ChainId, Hook, Match, Origin, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
+    Action, Base, ChainId, Hook, Match, Origin, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
 };
 use crate::firewall::nat::NatResult;
 use crate::firewall::ranges::{AddrSet, Family, Spans};
@@ -238,10 +238,21 @@ fn firewalld_zone(chain: &str) -> Option<&str> {
     (!zone.is_empty() && zone != "ZONES").then_some(zone)
 }
 
+/// Whether the layer's jumps stay within a table (iptables: a chain's targets are its table's).
+fn tables_apart(layer: &Layer) -> bool {
+    matches!(layer.kind, LayerKind::Iptables(_))
+}
+
+/// The base chains that may reach `chain`: in an iptables dump only those of its table (a jump
+/// never leaves its table), so that the chains of other tables are not read for nothing.
+fn bases_towards<'a>(rs: &'a Ruleset, chain: ChainId, tables_apart: bool) -> impl Iterator<Item = &'a Base> {
+    rs.bases.iter().filter(move |b| !tables_apart || rs.chains.table(b.chain) == rs.chains.table(chain))
+}
+
 /// The base chain that reaches `target` and the position of its rule that jumps towards it: a fix
 /// for a chain another program owns goes there, before that jump.
-fn entry_into(rs: &Ruleset, target: ChainId) -> Option<(ChainId, usize)> {
-    for base in rs.bases.iter().filter(|b| !b.nat) {
+fn entry_into(rs: &Ruleset, target: ChainId, tables_apart: bool) -> Option<(ChainId, usize)> {
+    for base in bases_towards(rs, target, tables_apart).filter(|b| !b.nat) {
         let chain = &rs.chains[base.chain];
         for (i, r) in chain.rules.iter().enumerate() {
             if let Action::Jump(t) | Action::Goto(t) = r.action
@@ -372,7 +383,7 @@ fn step_target(
         // A connection to this host that a DNAT sends elsewhere: the forward path sees it
         // translated, so the fix names where it lands.
         let forwarded = decider.chain.is_some_and(|c| {
-            hooks_reaching(&layer.ruleset, c).iter().all(|h| matches!(h, Hook::Forward | Hook::Postrouting))
+            hooks_reaching(&layer.ruleset, c, tables_apart(layer)).iter().all(|h| matches!(h, Hook::Forward | Hook::Postrouting))
         });
         let landing = forwarded
             .then(|| local_translations(std::slice::from_ref(layer), family, spans, req))
@@ -390,7 +401,7 @@ fn step_target(
     };
     let single = |list: Vec<IpAddr>| if list.len() == 1 { list.first().copied() } else { None };
     let before_translation = decider.chain.is_some_and(|c| {
-        hooks_reaching(&layer.ruleset, c).iter().all(|h| matches!(h, Hook::Ingress | Hook::Prerouting))
+        hooks_reaching(&layer.ruleset, c, tables_apart(layer)).iter().all(|h| matches!(h, Hook::Ingress | Hook::Prerouting))
     });
     if before_translation {
         (flow.listen_port, single(flow.arrival.iter().copied().filter(|a| Family::of(*a) == family).collect()))
@@ -400,9 +411,9 @@ fn step_target(
 }
 
 /// The hooks whose base chains reach `chain` (directly or through jumps).
-fn hooks_reaching(rs: &Ruleset, chain: ChainId) -> Vec<Hook> {
+fn hooks_reaching(rs: &Ruleset, chain: ChainId, tables_apart: bool) -> Vec<Hook> {
     let mut hooks = Vec::new();
-    for base in &rs.bases {
+    for base in bases_towards(rs, chain, tables_apart) {
         let mut seen = vec![false; rs.chains.len()];
         let mut stack = vec![base.chain];
         while let Some(c) = stack.pop() {
@@ -496,7 +507,7 @@ impl Step<'_> {
         if matches!(sim.kind, LayerKind::Iptables(_) | LayerKind::Nft(_)) {
             let chain = &sim.ruleset.chains[chain_id];
             // ufw manages the host's filter table, its built-in chains' policies included.
-            let ufw_host = sim.ruleset.chains.iter().any(|c| c.name == "ufw-user-input" || c.name == "ufw6-user-input");
+            let ufw_host = sim.ruleset.chains.names().any(|c| c == "ufw-user-input" || c == "ufw6-user-input");
             let owned =
                 if ufw_host && &*chain.table == "filter" { Some(Owner::Ufw) } else { owner(&chain.name, &chain.table) };
             match owned {
@@ -510,7 +521,7 @@ impl Step<'_> {
                 }
                 Some(Owner::Rewrites(who)) => {
                     // Before the jump that leads there, in the base chain.
-                    let (base, jump) = entry_into(&sim.ruleset, chain_id).ok_or_else(|| {
+                    let (base, jump) = entry_into(&sim.ruleset, chain_id, tables_apart(sim)).ok_or_else(|| {
                         format!(
                             "{who} owns chain {} and rewrites it, and no base chain of this layer jumps to it: admit {} in {who}'s own configuration",
                             chain.name,
@@ -699,7 +710,7 @@ impl Step<'_> {
     fn ufw(&self, sim: &mut Layer) -> Result<Vec<String>, String> {
         let name = if self.family == Family::V6 { "ufw6-user-input" } else { "ufw-user-input" };
         let id =
-            sim.ruleset.chains.iter().position(|c| c.name == name || c.name == "ufw-user-input").ok_or_else(|| {
+            sim.ruleset.chains.names().position(|c| c == name || c == "ufw-user-input").ok_or_else(|| {
                 format!("ufw's chain {name} is not in this dump: admit the pool with ufw allow by hand")
             })?;
         let mut commands = Vec::new();

@@ -7,15 +7,17 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::error::InputError;
 use crate::firewall::model::{AddrPortMatch, Match, Side, Undecidable};
 use crate::firewall::ranges::{Family, Spans, number};
 
-/// All sets of one or more dumps, by name.
+/// All sets of one or more dumps, by name. Clones share the sets (a lazily read iptables dump
+/// keeps one, to resolve `-m set` matches when it reads their chains).
 #[derive(Debug, Clone, Default)]
 pub struct IpsetDb {
-    sets: HashMap<String, IpSet>,
+    sets: Arc<HashMap<String, IpSet>>,
     /// Where the sets came from, for messages (`sets.txt`, `ipset save`).
     pub origins: Vec<String>,
 }
@@ -55,6 +57,7 @@ impl IpsetDb {
     /// Adds the sets of one `ipset save` dump; `origin` names it in errors.
     pub fn parse_into(&mut self, text: &str, origin: &str) -> Result<(), InputError> {
         let err = |line: usize, what: String| InputError::new(origin, Some(line), what);
+        let sets = Arc::make_mut(&mut self.sets);
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
             let words = shell_words(raw).map_err(|w| err(line, w))?;
@@ -82,11 +85,11 @@ impl IpsetDb {
                     if dims(&kind).is_empty() {
                         return Err(err(line, format!("set type {kind:?}; expected e.g. hash:ip, hash:net, list:set")));
                     }
-                    self.sets.insert(name, IpSet { kind, family, members: Vec::new() });
+                    sets.insert(name, IpSet { kind, family, members: Vec::new() });
                 }
                 "add" | "-A" if words.len() >= 3 => {
                     let name = &words[1];
-                    let Some(set) = self.sets.get_mut(name) else {
+                    let Some(set) = sets.get_mut(name) else {
                         return Err(err(line, format!("add to set {name:?} before its `create` line")));
                     };
                     let member = parse_member(&set.kind, set.family, &words[2])

@@ -196,7 +196,7 @@ pub fn read(timeout: Duration) -> Reading {
         };
         match run(&path, &[], timeout) {
             Ok(text) if !text.lines().any(|l| l.starts_with('*')) => note(&mut r, program, "empty", "no tables".into()),
-            Ok(text) => match iptables::parse(text, &format!("live:{program}"), &sets) {
+            Ok(text) => match iptables::read(text, &format!("live:{program}"), &sets) {
                 Ok(mut layer) => {
                     if let crate::firewall::LayerKind::Iptables(info) = &mut layer.kind {
                         info.backend = if want_nft { iptables::Backend::Nft } else { iptables::Backend::Legacy };

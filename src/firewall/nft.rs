@@ -294,7 +294,7 @@ pub fn exclude_iptables_tables(layer: &mut Layer, owned: &[(Family, String)]) {
     let rs = &mut layer.ruleset;
     let chains = &rs.chains;
     rs.bases.retain(|b| !drop.iter().any(|d| **d == *chains[b.chain].table));
-    for c in &mut rs.chains {
+    for c in rs.chains.iter_mut() {
         if drop.iter().any(|d| **d == *c.table) {
             c.rules.clear();
         }
