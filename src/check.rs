@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::context::{Context, FirewallFacts, Resolved};
+use crate::i18n::{Lang, Text};
 
 /// The result of one check. `manual` means a human must confirm it; it never trips the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -83,19 +84,20 @@ impl fmt::Display for Category {
     }
 }
 
-/// What a check decided: everything of a [`Check`] except who it is and how long it took.
+/// What a check decided, not yet in a language: everything of a [`Check`] except who it is and
+/// how long it took.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub status: Status,
-    pub message: String,
+    pub message: Text,
     pub evidence: Value,
-    pub remediation: Vec<String>,
+    pub remediation: Vec<Text>,
     /// For a skip: the input that would let the check run (`--apiserver URL or --kubeconfig PATH`).
-    pub input: Option<String>,
+    pub input: Option<Text>,
 }
 
 impl Outcome {
-    pub fn new(status: Status, message: impl Into<String>) -> Self {
+    pub fn new(status: Status, message: impl Into<Text>) -> Self {
         Outcome {
             status,
             message: message.into(),
@@ -104,35 +106,35 @@ impl Outcome {
             input: None,
         }
     }
-    pub fn pass(message: impl Into<String>) -> Self {
+    pub fn pass(message: impl Into<Text>) -> Self {
         Self::new(Status::Pass, message)
     }
-    pub fn warn(message: impl Into<String>) -> Self {
+    pub fn warn(message: impl Into<Text>) -> Self {
         Self::new(Status::Warn, message)
     }
-    pub fn fail(message: impl Into<String>) -> Self {
+    pub fn fail(message: impl Into<Text>) -> Self {
         Self::new(Status::Fail, message)
     }
-    pub fn skip(message: impl Into<String>) -> Self {
+    pub fn skip(message: impl Into<Text>) -> Self {
         Self::new(Status::Skip, message)
     }
-    pub fn manual(message: impl Into<String>) -> Self {
+    pub fn manual(message: impl Into<Text>) -> Self {
         Self::new(Status::Manual, message)
     }
     pub fn evidence(mut self, evidence: Value) -> Self {
         self.evidence = evidence;
         self
     }
-    pub fn fix(mut self, step: impl Into<String>) -> Self {
+    pub fn fix(mut self, step: impl Into<Text>) -> Self {
         self.remediation.push(step.into());
         self
     }
-    pub fn fixes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, steps: I) -> Self {
+    pub fn fixes<I: IntoIterator<Item = S>, S: Into<Text>>(mut self, steps: I) -> Self {
         self.remediation.extend(steps.into_iter().map(Into::into));
         self
     }
-    /// Says what input would let a skipped check run.
-    pub fn needing(mut self, input: impl Into<String>) -> Self {
+    /// For a skip: what to give the tool so that this check runs.
+    pub fn needing(mut self, input: impl Into<Text>) -> Self {
         self.input = Some(input.into());
         self
     }
@@ -159,7 +161,11 @@ pub struct Check {
     pub category: Category,
     pub title: String,
     pub status: Status,
+    /// In the run's language (`--lang`).
     pub message: String,
+    /// The English message, when the run's language is not English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_en: Option<String>,
     pub evidence: Value,
     pub remediation: Vec<String>,
     pub duration_ms: u64,
@@ -171,18 +177,40 @@ pub struct Check {
     pub waived: Option<Waived>,
 }
 
+/// A check of this run that finished: its definition, its outcome, how long it took.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub def: &'static CheckDef,
+    pub outcome: Outcome,
+    pub duration_ms: u64,
+}
+
+impl Finished {
+    pub fn id(&self) -> &'static str {
+        self.def.id
+    }
+
+    pub fn status(&self) -> Status {
+        self.outcome.status
+    }
+}
+
 impl Check {
-    pub fn from_outcome(def: &CheckDef, outcome: Outcome, duration_ms: u64) -> Self {
+    /// The report's line for a finished check, in `lang` (with the English message too when
+    /// `lang` is not English, so that tooling can match on it).
+    pub fn localized(finished: &Finished, lang: Lang) -> Self {
+        let Finished { def, outcome, duration_ms } = finished;
         Check {
             id: def.id.to_string(),
             category: def.category,
-            title: def.title.to_string(),
+            title: def.title(lang),
             status: outcome.status,
-            message: outcome.message,
-            evidence: outcome.evidence,
-            remediation: outcome.remediation,
-            duration_ms,
-            input: outcome.input,
+            message: outcome.message.render(lang),
+            message_en: (lang != Lang::En).then(|| outcome.message.en()),
+            evidence: outcome.evidence.clone(),
+            remediation: outcome.remediation.iter().map(|r| r.render(lang)).collect(),
+            duration_ms: *duration_ms,
+            input: outcome.input.as_ref().map(|i| i.render(lang)),
             waived: None,
         }
     }
@@ -269,15 +297,6 @@ impl Verdict {
             Verdict::Incomplete => "incomplete",
         }
     }
-
-    /// How the last line of the table starts.
-    pub fn shout(self) -> &'static str {
-        match self {
-            Verdict::Ready => "READY",
-            Verdict::NotReady => "NOT READY",
-            Verdict::Incomplete => "INCOMPLETE",
-        }
-    }
 }
 
 /// The kinds of facts checks hand each other. Each has exactly one producer in the catalogue;
@@ -335,7 +354,7 @@ pub struct Results {
 
 #[derive(Debug, Default)]
 struct Slot {
-    check: OnceLock<Check>,
+    check: OnceLock<Finished>,
     cause: OnceLock<Cause>,
 }
 
@@ -365,7 +384,7 @@ impl Results {
     }
 
     /// The result of a check of this run that has finished.
-    pub fn get(&self, id: &str) -> Option<&Check> {
+    pub fn get(&self, id: &str) -> Option<&Finished> {
         self.checks.get(id).and_then(|s| s.check.get())
     }
 
@@ -375,12 +394,12 @@ impl Results {
     }
 
     /// Records a finished check and why it has its outcome.
-    pub fn finish(&self, check: Check, cause: Cause) {
-        let Some(slot) = self.checks.get(check.id.as_str()) else {
-            self.bug(format!("{} finished but is not part of the run", check.id));
+    pub fn finish(&self, check: Finished, cause: Cause) {
+        let id = check.id();
+        let Some(slot) = self.checks.get(id) else {
+            self.bug(format!("{id} finished but is not part of the run"));
             return;
         };
-        let id = check.id.clone();
         if slot.check.set(check).is_err() {
             self.bug(format!("{id} finished twice"));
         }
@@ -428,7 +447,7 @@ impl Env {
     }
 
     /// The finished result of a check this one lists in `after` (to quote it in an explanation).
-    pub fn result(&self, id: &str) -> Option<&Check> {
+    pub fn result(&self, id: &str) -> Option<&Finished> {
         if !self.def.after.contains(&id) {
             self.results.bug(format!("{} read the result of {id} without listing it in `after`", self.def.id));
             return None;
@@ -521,12 +540,6 @@ pub struct CheckDef {
     /// Stable dotted id; never renamed (reports and `--skip` lists depend on it).
     pub id: &'static str,
     pub category: Category,
-    /// Short title for tables.
-    pub title: &'static str,
-    /// What the check verifies, in one line (`list` and the README's check table).
-    pub summary: &'static str,
-    /// What the check verifies, why it matters, and how to fix a failure (`explain` prints it).
-    pub explain: &'static str,
     /// Checks whose result this one requires: if one of them fails, this one is skipped naming it.
     pub needs: &'static [&'static str],
     /// Checks whose results this one quotes when it explains itself (it runs after them).
@@ -540,6 +553,23 @@ pub struct CheckDef {
     /// Whether the check is part of this run at all (audit checks only with `--audit`, …).
     pub applies: fn(&Context) -> bool,
     pub run: Run,
+}
+
+impl CheckDef {
+    /// Short title for tables.
+    pub fn title(&self, lang: Lang) -> String {
+        crate::i18n::check_text(lang, self.id, None)
+    }
+
+    /// What the check verifies, in one line (`list` and the README's check table).
+    pub fn summary(&self, lang: Lang) -> String {
+        crate::i18n::check_text(lang, self.id, Some("summary"))
+    }
+
+    /// What the check verifies, why it matters, and how to fix a failure (`explain` prints it).
+    pub fn explain(&self, lang: Lang) -> String {
+        crate::i18n::check_text(lang, self.id, Some("explain"))
+    }
 }
 
 /// Does a dotted pattern (`--only`, `--skip`, a waiver's id) select this check id? Patterns match

@@ -12,8 +12,11 @@ use crate::checks::CATALOGUE;
 use crate::cli::{AllowlistFormat, ListFormat, RegionsFormat};
 use crate::error::Error;
 use crate::firewall::fix::{self, Admit};
+use crate::i18n::Text;
+use crate::i18n::{Lang, check_text};
 use crate::region::{PoolPart, RegionTable};
 use crate::report::fleet;
+use crate::t;
 
 pub fn regions(table: &RegionTable, format: RegionsFormat) -> String {
     match format {
@@ -77,12 +80,16 @@ pub fn allowlist(
     format: AllowlistFormat,
 ) -> Result<String, Error> {
     if port == 0 {
-        return Err(Error::Usage("--port 0 is not a port; expected 1-65535".into()));
+        return Err(Error::Usage(t!("setup-port-zero")));
     }
-    let region = table.resolve(region).map_err(|e| Error::Usage(e.to_string()))?;
+    let region = table.resolve(region).map_err(|e| Error::Usage(e.text()))?;
     let entries = region.pool(pool);
     if entries.is_empty() {
-        return Err(Error::Usage(format!("{} has no {pool:?} pool entries", region.id).to_lowercase()));
+        return Err(Error::Usage(t!(
+            "allowlist-no-entries",
+            region = &region.id,
+            pool = format!("{pool:?}").to_lowercase()
+        )));
     }
     let label = format!("k8sjoin-check {}", region.id);
     let admit = Admit { entries: &entries, port, label: &label, region: &region.id };
@@ -108,7 +115,10 @@ pub fn allowlist(
 /// `audit-policy`: the vendor's sample policy in the apiVersion that version accepts.
 pub fn audit_policy(k8s_version: Option<&str>) -> Result<String, Error> {
     let version = match k8s_version {
-        Some(text) => Some(text.parse().map_err(|e| Error::Usage(format!("--k8s-version: {e}")))?),
+        Some(text) => Some(
+            text.parse()
+                .map_err(|e: String| Error::Usage(t!("setup-bad-flag", flag = "--k8s-version", why = Text::from(e))))?,
+        ),
         None => None,
     };
     Ok(crate::audit::policy::recommended(version))
@@ -133,7 +143,9 @@ pub fn man() -> Result<String, Error> {
 }
 
 /// `list`: the catalogue, one line a check.
-pub fn list(format: ListFormat) -> String {
+pub fn list(format: ListFormat, lang: Lang) -> String {
+    let drift_title = check_text(lang, fleet::DRIFT, None);
+    let drift_summary = check_text(lang, fleet::DRIFT, Some("summary"));
     match format {
         ListFormat::Json => {
             let checks: Vec<serde_json::Value> = CATALOGUE
@@ -142,22 +154,22 @@ pub fn list(format: ListFormat) -> String {
                     json!({
                         "id": d.id,
                         "category": d.category,
-                        "title": d.title,
-                        "summary": d.summary,
+                        "title": d.title(lang),
+                        "summary": d.summary(lang),
                         "needs": d.needs,
                     })
                 })
                 .collect();
             let mut checks = checks;
-            checks.push(json!({"id": fleet::DRIFT, "category": "fleet", "title": fleet::DRIFT_TITLE, "summary": fleet::DRIFT_SUMMARY, "needs": []}));
+            checks.push(json!({"id": fleet::DRIFT, "category": "fleet", "title": drift_title, "summary": drift_summary, "needs": []}));
             format!("{}\n", serde_json::to_string_pretty(&checks).unwrap_or_default())
         }
         ListFormat::Markdown => {
-            let mut out = String::from("| id | verifies |\n|---|---|\n");
+            let mut out = format!("| id | {} |\n|---|---|\n", t!("list-verifies").render(lang));
             for d in CATALOGUE {
-                let _ = writeln!(out, "| `{}` | {} |", d.id, d.summary.replace('|', "\\|"));
+                let _ = writeln!(out, "| `{}` | {} |", d.id, d.summary(lang).replace('|', "\\|"));
             }
-            let _ = writeln!(out, "| `{}` | {} |", fleet::DRIFT, fleet::DRIFT_SUMMARY.replace('|', "\\|"));
+            let _ = writeln!(out, "| `{}` | {} |", fleet::DRIFT, drift_summary.replace('|', "\\|"));
             out
         }
         ListFormat::Table => {
@@ -166,42 +178,40 @@ pub fn list(format: ListFormat) -> String {
                 .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_width(120);
             t.force_no_tty();
-            t.set_header(["id", "category", "verifies"]);
+            t.set_header(["id".to_string(), t!("list-category").render(lang), t!("list-verifies").render(lang)]);
             for d in CATALOGUE {
-                t.add_row(vec![d.id, d.category.as_str(), d.summary]);
+                t.add_row(vec![d.id.to_string(), d.category.as_str().to_string(), d.summary(lang)]);
             }
-            t.add_row(vec![fleet::DRIFT, "fleet", fleet::DRIFT_SUMMARY]);
-            format!("{t}\n{} checks; `k8sjoin-check explain ID` describes one.\n", CATALOGUE.len() + 1)
+            t.add_row(vec![fleet::DRIFT.to_string(), "fleet".to_string(), drift_summary]);
+            format!("{t}\n{}\n", t!("list-footer", n = CATALOGUE.len() + 1).render(lang))
         }
     }
 }
 
-pub fn explain(id: &str) -> Result<String, Error> {
+pub fn explain(id: &str, lang: Lang) -> Result<String, Error> {
     if let Some(def) = CATALOGUE.iter().find(|d| d.id == id) {
-        return Ok(explain_one(def));
+        return Ok(explain_one(def, lang));
     }
     if selects(id, fleet::DRIFT) {
-        return Ok(format!(
-            "{} — {} (category fleet)\n\n{}",
-            fleet::DRIFT,
-            fleet::DRIFT_TITLE,
-            wrap(fleet::DRIFT_EXPLAIN, 100)
-        ));
+        let head =
+            t!("explain-head", id = fleet::DRIFT, title = check_text(lang, fleet::DRIFT, None), category = "fleet");
+        return Ok(format!("{}\n\n{}", head.render(lang), wrap(&check_text(lang, fleet::DRIFT, Some("explain")), 100)));
     }
     let in_category: Vec<&CheckDef> = CATALOGUE.iter().filter(|d| selects(id, d.id)).collect();
     if !in_category.is_empty() {
-        return Ok(in_category.iter().map(|d| explain_one(d)).collect::<Vec<_>>().join("\n"));
+        return Ok(in_category.iter().map(|d| explain_one(d, lang)).collect::<Vec<_>>().join("\n"));
     }
     let mut ids: Vec<&str> = CATALOGUE.iter().map(|d| d.id).collect();
     ids.sort_unstable();
-    Err(Error::Usage(format!("unknown check id {id:?}; the checks are: {}", ids.join(", "))))
+    Err(Error::Usage(t!("explain-unknown", id = format!("{id:?}"), checks = ids.join(", "))))
 }
 
-fn explain_one(def: &CheckDef) -> String {
-    let mut out = format!("{} — {} (category {})\n\n", def.id, def.title, def.category);
-    out.push_str(&wrap(def.explain, 100));
+fn explain_one(def: &CheckDef, lang: Lang) -> String {
+    let head = t!("explain-head", id = def.id, title = def.title(lang), category = def.category.as_str());
+    let mut out = format!("{}\n\n", head.render(lang));
+    out.push_str(&wrap(&def.explain(lang), 100));
     if !def.needs.is_empty() {
-        let _ = writeln!(out, "\nRequires: {} (skipped when one of them fails or is skipped)", def.needs.join(", "));
+        let _ = writeln!(out, "\n{}", t!("explain-requires", checks = def.needs.join(", ")).render(lang));
     }
     // The checks whose findings this one reads: the producers of its facts, and the checks it quotes.
     let producers = crate::runner::producers(CATALOGUE);
@@ -212,28 +222,12 @@ fn explain_one(def: &CheckDef) -> String {
         }
     }
     if !reads.is_empty() {
-        let _ = writeln!(out, "Reads results of: {}", reads.join(", "));
+        let _ = writeln!(out, "{}", t!("explain-reads", checks = reads.join(", ")).render(lang));
     }
     out
 }
 
+/// `text` wrapped to `width` columns (display width: Chinese takes two), as lines.
 fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            out.push_str(&line);
-            out.push('\n');
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
+    crate::report::text::wrap(text, width).into_iter().map(|l| l + "\n").collect()
 }

@@ -22,6 +22,7 @@ use crate::forward::host::{ForwardPath, HostState};
 use crate::forward::portproxy::PortProxy;
 use crate::forward::route::RouteTable;
 use crate::hostfs::HostRoot;
+use crate::i18n::Text;
 use crate::region::{PoolPart, Region, RegionTable};
 
 /// `--network`: the type to assume, or `auto` to infer it from the API server's address.
@@ -50,13 +51,13 @@ impl NetworkType {
 }
 
 /// Which network type applies, and why the tool thinks so.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NetworkDecision {
     /// `None` when `--network auto` and no API server address is known.
     pub network: Option<NetworkType>,
     /// `flag` or `inferred`.
     pub source: &'static str,
-    pub reason: String,
+    pub reason: Text,
 }
 
 #[derive(Debug)]
@@ -224,13 +225,15 @@ impl Context {
     /// The network type: the flag's, or inferred from the API server's addresses.
     pub fn network_decision(&self, addresses: Option<&[IpAddr]>) -> NetworkDecision {
         match self.network {
-            NetworkChoice::Vpc => {
-                NetworkDecision { network: Some(NetworkType::Vpc), source: "flag", reason: "--network vpc".into() }
-            }
+            NetworkChoice::Vpc => NetworkDecision {
+                network: Some(NetworkType::Vpc),
+                source: "flag",
+                reason: Text::verbatim("--network vpc"),
+            },
             NetworkChoice::Public => NetworkDecision {
                 network: Some(NetworkType::Public),
                 source: "flag",
-                reason: "--network public".into(),
+                reason: Text::verbatim("--network public"),
             },
             NetworkChoice::Auto => infer_network(addresses),
         }
@@ -252,24 +255,24 @@ impl Context {
 pub fn infer_network(addresses: Option<&[IpAddr]>) -> NetworkDecision {
     let addresses = addresses.unwrap_or_default();
     if addresses.is_empty() {
-        return NetworkDecision {
-            network: None,
-            source: "inferred",
-            reason: "--network auto and no API server address is known".into(),
-        };
+        return NetworkDecision { network: None, source: "inferred", reason: crate::t!("network-auto-no-address") };
     }
     if let Some(public) = addresses.iter().find(|ip| private_range(**ip).is_none()) {
         return NetworkDecision {
             network: Some(NetworkType::Public),
             source: "inferred",
-            reason: format!("the API server address {public} is public"),
+            reason: crate::t!("network-address-public", address = public.to_string()),
         };
     }
     let first = addresses[0];
     NetworkDecision {
         network: Some(NetworkType::Vpc),
         source: "inferred",
-        reason: format!("the API server address {first} is {}", private_range(first).unwrap_or("private")),
+        reason: crate::t!(
+            "network-address-private",
+            address = first.to_string(),
+            range = private_range(first).unwrap_or("private")
+        ),
     }
 }
 
@@ -283,7 +286,7 @@ mod tests {
         let public: IpAddr = "203.0.113.7".parse().expect("ip");
         let d = infer_network(Some(&[private]));
         assert_eq!(d.network, Some(NetworkType::Vpc));
-        assert!(d.reason.contains("RFC 1918"), "{}", d.reason);
+        assert!(d.reason.en().contains("RFC 1918"), "{}", d.reason);
         assert_eq!(infer_network(Some(&[private, public])).network, Some(NetworkType::Public));
         assert_eq!(infer_network(None).network, None);
     }

@@ -16,6 +16,7 @@ pub mod firewall;
 pub mod fleet;
 pub mod forward;
 pub mod hostfs;
+pub mod i18n;
 pub mod kubeconfig;
 pub mod manifest;
 pub(crate) mod probe;
@@ -36,6 +37,7 @@ use std::time::{Instant, SystemTime};
 
 use cli::{Cli, Command, OutputFormat, RunArgs};
 use error::Error;
+use i18n::Lang;
 use region::RegionTable;
 use report::{Ending, Report, Summary, VantageReport};
 use runner::StopReason;
@@ -43,11 +45,12 @@ use runner::StopReason;
 /// Runs the command line and returns the exit code; errors are printed to stderr here.
 pub fn run(cli: Cli) -> i32 {
     let then_sleep = cli.run.then_sleep;
-    let code = match dispatch(cli) {
+    let lang = Lang::choose(cli.lang, |var| std::env::var(var).ok());
+    let code = match dispatch(cli, lang) {
         Ok(code) => code,
         Err(e) => {
             if e.exit_code() != error::EXIT_PASS {
-                eprintln!("k8sjoin-check: error: {e}");
+                eprintln!("k8sjoin-check: {}", t!("error-prefix", message = e.render(lang)).render(lang));
             }
             e.exit_code()
         }
@@ -59,26 +62,26 @@ pub fn run(cli: Cli) -> i32 {
     code
 }
 
-fn dispatch(cli: Cli) -> Result<i32, Error> {
+fn dispatch(cli: Cli, lang: Lang) -> Result<i32, Error> {
     let table = match &cli.regions_file {
         // fleet's --regions-file names a file on the nodes, for the pods to read.
         Some(path) if !matches!(cli.command, Some(Command::Fleet { .. })) => RegionTable::from_file(path)?,
         _ => RegionTable::embedded()?,
     };
     let text = match cli.command {
-        None => return run_checks(&cli.run, table),
+        None => return run_checks(&cli.run, table, lang),
         Some(Command::Regions { format }) => commands::regions(&table, format),
         Some(Command::Allowlist { region, port, pool, format }) => {
             commands::allowlist(&table, &region, port, pool, format)?
         }
-        Some(Command::Explain { check_id }) => commands::explain(&check_id)?,
+        Some(Command::Explain { check_id }) => commands::explain(&check_id, lang)?,
         Some(Command::Schema) => report::schema::REPORT_SCHEMA.to_string(),
         Some(Command::AuditPolicy { k8s_version }) => commands::audit_policy(k8s_version.as_deref())?,
-        Some(Command::List { format }) => commands::list(format),
+        Some(Command::List { format }) => commands::list(format, lang),
         Some(Command::Completions { shell }) => commands::completions(shell),
         Some(Command::Man) => commands::man()?,
         Some(Command::Merge { files, format, report, verbose }) => {
-            return merge(&files, format, report.as_deref(), verbose);
+            return merge(&files, format, report.as_deref(), verbose, lang);
         }
         Some(Command::Fleet { image, namespace, given, .. }) => {
             fleet::manifests(&fleet::Fleet { image: &image, namespace: &namespace, options: &given })?
@@ -88,7 +91,7 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
     Ok(error::EXIT_PASS)
 }
 
-fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
+fn run_checks(args: &RunArgs, table: RegionTable, lang: Lang) -> Result<i32, Error> {
     let started_at = SystemTime::now();
     let started = Instant::now();
     // Waivers are read first: a malformed one must not cost a run.
@@ -109,7 +112,7 @@ fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
     // The deadline counts from the start of the process: reading the input was part of the run.
     let remaining = args.deadline.saturating_sub(started.elapsed());
     let deadline = args.deadline;
-    let progress = progress::Line::start(args.quiet);
+    let progress = progress::Line::start(args.quiet, lang);
     let result = runtime.block_on(async {
         let stop = async move {
             tokio::select! {
@@ -128,27 +131,30 @@ fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
         return Err(e.into());
     }
     for e in &result.internal_errors {
-        eprintln!("k8sjoin-check: internal error: {e}");
+        eprintln!("k8sjoin-check: {}", t!("error-internal", what = e).render(lang));
     }
     let this_host = vantage::Vantage::of_this_host();
     let node = args.node.clone().unwrap_or_else(|| this_host.hostname.clone());
-    let mut checks = result.checks;
+    let mut checks: Vec<check::Check> = result.checks.iter().map(|f| check::Check::localized(f, lang)).collect();
     let waiver_uses = waivers::apply(&mut checks, &waivers, &node, SystemTime::now());
-    for u in &waiver_uses {
+    // A fleet pod's log must hold its report line only (`merge` refuses anything else); the
+    // report's summary.waivers says the same.
+    let warn = args.format != OutputFormat::JsonLine;
+    for u in waiver_uses.iter().filter(|_| warn) {
         if u.expired {
-            eprintln!(
-                "k8sjoin-check: warning: the waiver for {} ({}) expired on {}: ignored",
-                u.id, u.source, u.expires
-            );
+            let warning = t!("warning-waiver-expired", id = &u.id, source = &u.source, expires = &u.expires);
+            eprintln!("k8sjoin-check: {}", warning.render(lang));
         } else if u.stale() {
-            eprintln!(
-                "k8sjoin-check: warning: the waiver for {} ({}) matches no check of this run (stale)",
-                u.id, u.source
-            );
+            let warning = t!("warning-waiver-stale", id = &u.id, source = &u.source);
+            eprintln!("k8sjoin-check: {}", warning.render(lang));
         }
     }
-    let vantage = VantageReport { hostname: node, addresses: this_host.addresses, cannot_see: setup::cannot_see(&ctx) };
-    let target = setup::target(&ctx, result.addresses.as_deref());
+    let vantage = VantageReport {
+        hostname: node,
+        addresses: this_host.addresses,
+        cannot_see: setup::cannot_see(&ctx).iter().map(|t| t.render(lang)).collect(),
+    };
+    let target = setup::target(&ctx, result.addresses.as_deref(), lang);
     let ending = Ending {
         fail_on: args.fail_on,
         required: plan.required.iter().map(|id| (*id).to_string()).collect(),
@@ -158,7 +164,7 @@ fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
                 StopReason::Signal(signal) => Some(signal.exit_code()),
                 StopReason::Deadline(_) => None,
             };
-            (s.describe(), code)
+            (s.describe().render(lang), code)
         }),
         internal_error: !result.internal_errors.is_empty(),
         allow_incomplete: args.allow_incomplete,
@@ -172,7 +178,7 @@ fn run_checks(args: &RunArgs, table: RegionTable) -> Result<i32, Error> {
     if let Some(path) = &args.report {
         write_report(path, &format!("{}\n", report.to_json()))?;
     }
-    match print_stdout(&render(&report, args.format, args.verbose)) {
+    match print_stdout(&render(&report, args.format, args.verbose, lang)) {
         // A closed pipe (`| head`) does not change the answer.
         Err(Error::Output { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
         Err(e) => Err(e),
@@ -186,6 +192,7 @@ fn merge(
     format: OutputFormat,
     report_path: Option<&std::path::Path>,
     verbose: bool,
+    lang: Lang,
 ) -> Result<i32, Error> {
     let mut texts: Vec<(String, String)> = Vec::new();
     for path in files {
@@ -201,12 +208,12 @@ fn merge(
     }
     let inputs: Vec<report::fleet::Input<'_>> =
         texts.iter().map(|(name, text)| report::fleet::Input { name, text }).collect();
-    let fleet = report::fleet::merge(report::fleet::read(&inputs)?)?;
+    let fleet = report::fleet::merge(report::fleet::read(&inputs)?, lang)?;
     let code = fleet.summary.exit_code;
     if let Some(path) = report_path {
         write_report(path, &format!("{}\n", fleet.to_json()))?;
     }
-    match print_stdout(&render(&fleet, format, verbose)) {
+    match print_stdout(&render(&fleet, format, verbose, lang)) {
         Err(Error::Output { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
         Err(e) => Err(e),
         Ok(()) => Ok(code),
@@ -239,14 +246,14 @@ fn write_report(path: &std::path::Path, text: &str) -> Result<(), Error> {
 }
 
 /// The report in a stdout format; `verbose` lists every check in the table.
-pub fn render(report: &Report, format: OutputFormat, verbose: bool) -> String {
+pub fn render(report: &Report, format: OutputFormat, verbose: bool, lang: Lang) -> String {
     match format {
-        OutputFormat::Table => report::table::render(report, report::table::Style::detect(verbose)),
+        OutputFormat::Table => report::table::render(report, report::table::Style::detect(verbose), lang),
         OutputFormat::Json => format!("{}\n", report.to_json()),
         // One line, so that `kubectl logs` of a fleet pod holds the whole report on one line.
         OutputFormat::JsonLine => format!("{}\n", report.to_json_line()),
-        OutputFormat::Junit => report::junit::render(report),
-        OutputFormat::Markdown => report::markdown::render(report),
+        OutputFormat::Junit => report::junit::render(report, lang),
+        OutputFormat::Markdown => report::markdown::render(report, lang),
     }
 }
 

@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::check::{Cause, Check, CheckDef, Env, Fact, FactKind, Outcome, Results, Run, Status, selects};
+use crate::check::{Cause, CheckDef, Env, Fact, FactKind, Finished, Outcome, Results, Run, Status, selects};
 use crate::context::Context;
 use crate::error::Error;
+use crate::i18n::Text;
 use crate::units::human_duration;
 
 /// Which checks run, which of them the report shows, and what each waits for.
@@ -52,12 +53,11 @@ pub fn plan(catalogue: &'static [CheckDef], ctx: &Context, only: &[String], skip
         .map(|d| d.id)
         .collect();
     if reported.is_empty() {
-        let hint = if only.iter().any(|p| p.starts_with("audit")) && !ctx.audit {
-            ": the audit checks run only with --audit"
+        return Err(Error::Usage(if only.iter().any(|p| p.starts_with("audit")) && !ctx.audit {
+            crate::t!("runner-nothing-to-run-audit")
         } else {
-            ""
-        };
-        return Err(Error::Usage(format!("--only/--skip leave no check to run{hint}")));
+            crate::t!("runner-nothing-to-run")
+        }));
     }
     // Pull in what the reported checks depend on, unless the user skipped it explicitly.
     let producers = producers(catalogue);
@@ -98,20 +98,25 @@ pub fn producers(catalogue: &[CheckDef]) -> HashMap<FactKind, &'static str> {
     out
 }
 
-fn unknown_check_message(catalogue: &[CheckDef], flag: &str, pattern: &str) -> String {
+fn unknown_check_message(catalogue: &[CheckDef], flag: &str, pattern: &str) -> Text {
     let mut ids: Vec<&str> = catalogue.iter().map(|d| d.id).collect();
     ids.sort_by_key(|id| common_prefix(id, pattern));
     let closest = ids.last().copied().filter(|id| common_prefix(id, pattern) >= 3);
     let categories: BTreeSet<&str> = catalogue.iter().filter_map(|d| d.id.split('.').next()).collect();
-    let mut msg = format!("unknown check id {pattern:?} in {flag}");
-    if let Some(id) = closest {
-        msg.push_str(&format!("; did you mean {id}?"));
+    let categories = categories.into_iter().collect::<Vec<_>>().join(", ");
+    let pattern = format!("{pattern:?}");
+    match closest {
+        Some(id) => {
+            crate::t!(
+                "runner-unknown-check-did-you-mean",
+                pattern = pattern,
+                flag = flag,
+                id = id,
+                categories = categories
+            )
+        }
+        None => crate::t!("runner-unknown-check", pattern = pattern, flag = flag, categories = categories),
     }
-    msg.push_str(&format!(
-        " Ids are dotted (category.name); categories: {}. `k8sjoin-check explain ID` describes one.",
-        categories.into_iter().collect::<Vec<_>>().join(", ")
-    ));
-    msg
 }
 
 fn common_prefix(a: &str, b: &str) -> usize {
@@ -144,38 +149,36 @@ impl Signal {
     }
 
     /// How the report names it.
-    pub fn describe(self) -> &'static str {
+    pub fn describe(self) -> Text {
         match self {
-            Signal::Interrupt => "interrupted (Ctrl-C)",
-            Signal::Terminate => "terminated (SIGTERM)",
-            Signal::HangUp => "hung up (SIGHUP)",
+            Signal::Interrupt => crate::t!("signal-interrupt"),
+            Signal::Terminate => crate::t!("signal-terminate"),
+            Signal::HangUp => crate::t!("signal-hangup"),
         }
     }
 }
 
 impl StopReason {
     /// The summary's `stopped`.
-    pub fn describe(self) -> String {
+    pub fn describe(self) -> Text {
         match self {
-            StopReason::Deadline(d) => format!("--deadline {} reached", human_duration(d)),
-            StopReason::Signal(s) => s.describe().to_string(),
+            StopReason::Deadline(d) => crate::t!("stopped-deadline", deadline = human_duration(d)),
+            StopReason::Signal(s) => s.describe(),
         }
     }
 
-    fn message(self) -> String {
+    fn message(self) -> Text {
         match self {
-            StopReason::Deadline(d) => {
-                format!("the run's --deadline of {} passed before this check finished", human_duration(d))
-            }
-            StopReason::Signal(s) => format!("{} before this check finished", s.describe()),
+            StopReason::Deadline(d) => crate::t!("runner-deadline-passed", deadline = human_duration(d)),
+            StopReason::Signal(s) => crate::t!("runner-signal-before-finish", signal = s.describe()),
         }
     }
 
     /// What would let an unfinished check finish.
-    fn input(self) -> &'static str {
+    fn input(self) -> Text {
         match self {
-            StopReason::Deadline(_) => "a longer --deadline (or fix what stalls: see the checks it waits for)",
-            StopReason::Signal(_) => "a run that is not interrupted",
+            StopReason::Deadline(_) => crate::t!("runner-needs-longer-deadline"),
+            StopReason::Signal(_) => crate::t!("runner-needs-uninterrupted"),
         }
     }
 }
@@ -184,7 +187,7 @@ impl StopReason {
 #[derive(Debug)]
 pub struct RunResult {
     /// The reported checks, in catalogue order.
-    pub checks: Vec<Check>,
+    pub checks: Vec<Finished>,
     pub stopped: Option<StopReason>,
     /// Checks that crashed and misuses of the check model (bugs); the process exits 3 when there
     /// is any.
@@ -273,15 +276,15 @@ pub async fn execute(
             None => {
                 let outcome = match stopped {
                     Some(s) => Outcome::skip(s.message()).needing(s.input()),
-                    None => Outcome::skip("the check did not finish"),
+                    None => Outcome::skip(crate::t!("runner-did-not-finish")),
                 };
-                Check::from_outcome(def, outcome, 0)
+                Finished { def, outcome, duration_ms: 0 }
             }
         })
         .collect::<Vec<_>>();
     for check in &checks {
-        if check.evidence.get("internal_error").is_some() {
-            internal_errors.push(format!("{}: {}", check.id, check.message));
+        if check.outcome.evidence.get("internal_error").is_some() {
+            internal_errors.push(format!("{}: {}", check.id(), check.outcome.message));
         }
     }
     internal_errors.extend(results.bugs().into_iter().map(|b| format!("bug: {b}")));
@@ -289,7 +292,8 @@ pub async fn execute(
         Some(Fact::Addresses(r)) => Some(r.addresses.clone()),
         _ => ctx.literal_addresses().map(|r| r.addresses),
     };
-    let on_request = checks.iter().filter(|c| results.cause(&c.id) == Cause::OnRequest).map(|c| c.id.clone()).collect();
+    let on_request =
+        checks.iter().filter(|c| results.cause(c.id()) == Cause::OnRequest).map(|c| c.id().to_string()).collect();
     let server_version = match results.fact(FactKind::ServerVersion) {
         Some(Fact::ServerVersion(v)) => Some(v.clone()),
         _ => None,
@@ -298,9 +302,9 @@ pub async fn execute(
 }
 
 /// Runs one check whose dependencies have finished.
-async fn run_one(def: &'static CheckDef, env: &Env, results: &Results) -> (Check, Cause) {
+async fn run_one(def: &'static CheckDef, env: &Env, results: &Results) -> (Finished, Cause) {
     if let Some((outcome, cause)) = blocked_by_needs(def, results) {
-        return (Check::from_outcome(def, outcome, 0), cause);
+        return (Finished { def, outcome, duration_ms: 0 }, cause);
     }
     let started = Instant::now();
     let outcome = match def.run {
@@ -314,7 +318,7 @@ async fn run_one(def: &'static CheckDef, env: &Env, results: &Results) -> (Check
         }
     };
     let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    (Check::from_outcome(def, outcome, ms), Cause::Ran)
+    (Finished { def, outcome, duration_ms: ms }, Cause::Ran)
 }
 
 /// Both arms of a check body's result are its outcome.
@@ -325,25 +329,29 @@ fn flatten(checked: crate::check::Checked) -> Outcome {
 /// A check whose required input failed or is missing is skipped with that reason, and with what
 /// would let the root cause run.
 fn blocked_by_needs(def: &CheckDef, results: &Results) -> Option<(Outcome, Cause)> {
-    let with_input = |o: Outcome, c: &Check| match &c.input {
+    let with_input = |o: Outcome, c: &Finished| match &c.outcome.input {
         Some(input) => o.needing(input.clone()),
         None => o,
     };
     for need in def.needs {
         match results.get(need) {
             // A need that was itself skipped for a need of its own already names the root cause.
-            Some(c) if c.status == Status::Skip && results.cause(need) != Cause::Ran => {
-                return Some((with_input(Outcome::skip(c.message.clone()), c), results.cause(need)));
+            Some(c) if c.status() == Status::Skip && results.cause(need) != Cause::Ran => {
+                return Some((with_input(Outcome::skip(c.outcome.message.clone()), c), results.cause(need)));
             }
-            Some(c) if matches!(c.status, Status::Fail | Status::Skip) => {
-                let how = if c.status == Status::Fail { "failed" } else { "was skipped" };
-                let o = Outcome::skip(format!("needs {need}, which {how}: {}", headline(&c.message)))
-                    .evidence(serde_json::json!({ "blocked_by": need }));
+            Some(c) if matches!(c.status(), Status::Fail | Status::Skip) => {
+                let cause = Text::Headline(Box::new(c.outcome.message.clone()));
+                let o = if c.status() == Status::Fail {
+                    Outcome::skip(crate::t!("runner-needs-failed", need = *need, cause = cause))
+                } else {
+                    Outcome::skip(crate::t!("runner-needs-skipped", need = *need, cause = cause))
+                }
+                .evidence(serde_json::json!({ "blocked_by": need }));
                 return Some((with_input(o, c), Cause::Blocked));
             }
             Some(_) => {}
             None => {
-                let o = Outcome::skip(format!("needs {need}, which was not run in this selection"));
+                let o = Outcome::skip(crate::t!("runner-needs-not-selected", need = *need));
                 return Some((o, Cause::OnRequest));
             }
         }
@@ -351,15 +359,8 @@ fn blocked_by_needs(def: &CheckDef, results: &Results) -> Option<(Outcome, Cause
     None
 }
 
-/// The first clause of a message: what a dependent check repeats of the cause (the full message
-/// stays on the check that has it, one row up in every report).
-fn headline(message: &str) -> &str {
-    let cut = [": ", " (", "; "].iter().filter_map(|sep| message.find(sep)).filter(|&i| i >= 12).min();
-    cut.map_or(message, |i| &message[..i])
-}
-
 fn crashed(e: &tokio::task::JoinError) -> Outcome {
-    Outcome::fail(format!("internal error: the check crashed ({e}); please report this as a bug"))
+    Outcome::fail(crate::t!("runner-crashed", error = e.to_string()))
         .evidence(serde_json::json!({ "internal_error": e.to_string() }))
 }
 
@@ -383,9 +384,6 @@ mod tests {
         CheckDef {
             id,
             category: Category::Region,
-            title: "t",
-            summary: "s",
-            explain: "e",
             needs,
             after: &[],
             produces: &[],
@@ -481,8 +479,10 @@ mod tests {
         .await
     }
 
-    fn status_of<'a>(r: &'a RunResult, id: &str) -> &'a Check {
-        r.checks.iter().find(|c| c.id == id).expect("reported")
+    /// The status and English message of a reported check.
+    fn status_of(r: &RunResult, id: &str) -> (Status, String) {
+        let c = r.checks.iter().find(|c| c.id() == id).expect("reported");
+        (c.status(), c.outcome.message.en())
     }
 
     #[tokio::test]
@@ -490,7 +490,7 @@ mod tests {
         // Each waits for the other at a barrier: run one after the other, they would never finish.
         let r = run_with(&["region.a", "region.b"], Duration::from_secs(10)).await;
         assert_eq!(r.stopped, None);
-        assert!(r.checks.iter().all(|c| c.status == Status::Pass), "{:?}", r.checks);
+        assert!(r.checks.iter().all(|c| c.status() == Status::Pass), "{:?}", r.checks);
     }
 
     #[tokio::test]
@@ -498,47 +498,47 @@ mod tests {
         let r = run_with(&["region.after-broken"], Duration::from_secs(10)).await;
         // The dependency ran (it is needed) but is not reported (it was not selected).
         assert_eq!(r.checks.len(), 1);
-        let c = status_of(&r, "region.after-broken");
-        assert_eq!(c.status, Status::Skip);
-        assert_eq!(c.message, "needs region.broken, which failed: broken input");
+        let (status, message) = status_of(&r, "region.after-broken");
+        assert_eq!(status, Status::Skip);
+        assert_eq!(message, "needs region.broken, which failed: broken input");
     }
 
     #[tokio::test]
     async fn the_deadline_reports_unfinished_checks_as_skipped() {
         let r = run_with(&["region.hang", "region.after-hang", "region.broken"], Duration::from_millis(200)).await;
         assert_eq!(r.stopped, Some(StopReason::Deadline(Duration::from_millis(200))));
-        assert_eq!(status_of(&r, "region.broken").status, Status::Fail, "finished checks keep their result");
+        assert_eq!(status_of(&r, "region.broken").0, Status::Fail, "finished checks keep their result");
         for id in ["region.hang", "region.after-hang"] {
-            let c = status_of(&r, id);
-            assert_eq!(c.status, Status::Skip);
-            assert!(c.message.contains("--deadline of 200ms"), "{}", c.message);
+            let (status, message) = status_of(&r, id);
+            assert_eq!(status, Status::Skip);
+            assert!(message.contains("--deadline of 200ms"), "{message}");
         }
     }
 
     #[tokio::test]
     async fn a_crashing_check_is_an_internal_error_not_a_pass() {
         let r = run_with(&["region.crash"], Duration::from_secs(10)).await;
-        assert_eq!(status_of(&r, "region.crash").status, Status::Fail);
+        assert_eq!(status_of(&r, "region.crash").0, Status::Fail);
         assert_eq!(r.internal_errors.len(), 1);
     }
 
     #[tokio::test]
     async fn an_early_outcome_is_the_outcome() {
         let r = run_with(&["region.early"], Duration::from_secs(10)).await;
-        assert_eq!(status_of(&r, "region.early").message, "nothing to look at");
+        assert_eq!(status_of(&r, "region.early").1, "nothing to look at");
     }
 
     #[tokio::test]
     async fn a_reader_waits_for_the_producer_whatever_is_skipped_or_selected() {
         // Selected together: the reader waits for the producer.
         let r = run_with(&["region.producer", "region.reader"], Duration::from_secs(10)).await;
-        assert_eq!(status_of(&r, "region.reader").message, "v1.28.3");
+        assert_eq!(status_of(&r, "region.reader").1, "v1.28.3");
         // Only the reader selected: the producer is pulled in, unreported.
         let r = run_with(&["region.reader"], Duration::from_secs(10)).await;
-        assert_eq!((r.checks.len(), status_of(&r, "region.reader").message.as_str()), (1, "v1.28.3"));
+        assert_eq!((r.checks.len(), status_of(&r, "region.reader").1.as_str()), (1, "v1.28.3"));
         // The producer skipped: nothing to read, and no bug.
         let r = run_in(CATALOGUE, &["region.reader"], &["region.producer"], Duration::from_secs(10)).await;
-        assert_eq!(status_of(&r, "region.reader").message, "none");
+        assert_eq!(status_of(&r, "region.reader").1, "none");
         assert!(r.internal_errors.is_empty(), "{:?}", r.internal_errors);
     }
 
@@ -563,13 +563,6 @@ mod tests {
         // An explicitly skipped dependency is not pulled back in.
         let p = plan(CATALOGUE, &ctx, &["region.after-broken".into()], &["region.broken".into()]).expect("plan");
         assert_eq!(p.run.len(), 1);
-    }
-
-    #[test]
-    fn headlines_cut_at_the_first_clause() {
-        assert_eq!(headline("no API server endpoint: no --apiserver, and no kubeconfig (x)"), "no API server endpoint");
-        assert_eq!(headline("broken input"), "broken input");
-        assert_eq!(headline("a: b"), "a: b", "too short a clause is kept whole");
     }
 
     #[test]

@@ -45,6 +45,9 @@ print(json.dumps({"code": p.returncode, "stdout": p.stdout.decode("utf-8", "repl
         .args(["-c", WRAPPER, env!("CARGO_BIN_EXE_k8sjoin-check")])
         .args(args)
         .env_remove("KUBECONFIG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .env("HOME", "/nonexistent-home-for-tests")
         .env("NO_COLOR", "1")
         .output()
@@ -355,8 +358,10 @@ fn no_secret_reaches_any_output() {
         .args(["--root", s(node.path()), "--audit", "--only", "audit", "--region", "cn-hangzhou"])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // go-yaml v2, which the kubelet decodes static pods with, keeps a repeated key's last value:
+    // the manifest is valid, and neither output names the key.
     assert_clean("duplicate keys in a manifest", &stderr(&o));
+    assert_clean("duplicate keys in a manifest", &String::from_utf8_lossy(&o.stdout));
 }
 
 #[test]

@@ -259,8 +259,12 @@ fn every_format_renders_from_a_report_read_back_from_json() {
         let text = std::fs::read_to_string(&path).expect("report written");
         let report: Report = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
         let rendered = match format {
-            OutputFormat::Table => table::render(&report, table::Style { color: false, width: 120, verbose: false }),
-            other => k8sjoin_check::render(&report, other, false),
+            OutputFormat::Table => table::render(
+                &report,
+                table::Style { color: false, width: 120, verbose: false },
+                k8sjoin_check::i18n::Lang::En,
+            ),
+            other => k8sjoin_check::render(&report, other, false, k8sjoin_check::i18n::Lang::En),
         };
         assert_eq!(rendered, stdout(&o), "{flag} from the read-back report");
     }
@@ -289,7 +293,9 @@ fn list_prints_the_catalogue() {
     assert!(o.status.success());
     let list: Value = serde_json::from_slice(&o.stdout).expect("json");
     let ids: Vec<&str> = list.as_array().expect("array").iter().filter_map(|c| c["id"].as_str()).collect();
-    let catalogue: Vec<&str> = k8sjoin_check::checks::CATALOGUE.iter().map(|d| d.id).collect();
+    // The run's catalogue, then the fleet report's own check.
+    let mut catalogue: Vec<&str> = k8sjoin_check::checks::CATALOGUE.iter().map(|d| d.id).collect();
+    catalogue.push("fleet.drift");
     assert_eq!(ids, catalogue);
     assert!(list.as_array().expect("array").iter().all(|c| c["summary"].as_str().is_some_and(|s| !s.is_empty())));
     let table = stdout(&run(&["list"]));

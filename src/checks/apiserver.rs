@@ -22,21 +22,6 @@ use crate::units::human_duration;
 pub const ENDPOINT: CheckDef = CheckDef {
     id: "apiserver.endpoint",
     category: Category::Apiserver,
-    title: "API server endpoint",
-    summary: "which API server address is probed and where it came from: `--apiserver`, or the kubeconfig (file, context, cluster, how the file was found: `--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`, `<root>/etc/kubernetes/admin.conf`); the CA / `tls-server-name` / insecure settings; a proxy is reported as not used; skip says where it looked",
-    explain: "Reports which API server address the other checks probe and where it came from: --apiserver, \
-else the kubeconfig exactly as kubectl 1.32 resolves it (--kubeconfig; else $KUBECONFIG, only its files, \
-merged in order, missing ones ignored; else ~/.kube/config; the tool's own last resort is \
-<root>/etc/kubernetes/admin.conf) and its --context or current-context. The probes use TLS to the host, port \
-and path kubectl dials; a server without https:// (kubectl dials plain http:// then) or with a path (a proxy \
-such as Rancher's in front of the API server) warns. A kubeconfig kubectl refuses (a type error, CA data and \
-CA file together, a CA with insecure-skip-tls-verify, an unknown context, a server that is no URL) fails \
-with kubectl's reason, file and line; so does one where kubectl would dial plain http:// or its default \
-http://localhost:8080 (no server, no context). The CA, tls-server-name and insecure-skip-tls-verify decide \
-how the certificate is verified; a proxy-url or $HTTPS_PROXY is reported but not used, because the security \
-center connects directly. Skipped, saying where it looked, when no kubeconfig exists. Fix: correct the \
-kubeconfig until `kubectl version` connects, or pass --apiserver https://HOST:PORT with the address the \
-security center will use.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -49,13 +34,6 @@ security center will use.",
 pub const DNS: CheckDef = CheckDef {
     id: "apiserver.dns",
     category: Category::Apiserver,
-    title: "API server name resolves",
-    summary: "A and AAAA through the system's DNS (or `--dns-server IP:PORT`), with timing; NXDOMAIN, no data, server error and no answer are distinct failures; warns when the OS resolver disagrees; skip for an IP literal",
-    explain: "Resolves the API server's host name (A and AAAA, in parallel) with a DNS stub resolver (the \
-system's servers, or --dns-server) and times it; also asks the OS resolver and reports when it disagrees. \
-NXDOMAIN, a server error and no answer are told apart. Skipped for an IP literal. A name that does not \
-resolve in public DNS cannot be resolved by the security center. Fix: publish the name in DNS, or use the \
-IP address in the join configuration.",
     needs: &["apiserver.endpoint"],
     after: &[],
     produces: &[FactKind::Addresses],
@@ -68,13 +46,6 @@ IP address in the join configuration.",
 pub const TCP: CheckDef = CheckDef {
     id: "apiserver.tcp",
     category: Category::Apiserver,
-    title: "TCP connect to every address",
-    summary: "TCP connect to every resolved address at once: pass when all connect, warn when some do, fail when none; refused / timed out / unreachable told apart, with a fix for each",
-    explain: "Connects to the API server port on every resolved address at once (so silent addresses cost one \
---timeout, not one each) and tells the failures apart: refused (nothing listens, or a REJECT rule), timed out \
-(a firewall drops the SYN, or the host is down), unreachable (no route, or an ICMP error). Warns when only \
-some addresses answer: clients that pick a dead one fail. Fix: start the API server or open the port in every \
-firewall on the path; remove dead addresses from DNS.",
     needs: &["apiserver.endpoint"],
     after: &["apiserver.dns"],
     produces: &[FactKind::Reachable],
@@ -87,16 +58,6 @@ firewall on the path; remove dead addresses from DNS.",
 pub const TLS: CheckDef = CheckDef {
     id: "apiserver.tls",
     category: Category::Apiserver,
-    title: "TLS handshake and certificate",
-    summary: "handshake: protocol, cipher and the chain (subject, issuer, SANs, not-after, SHA-256) recorded even when verification fails; fails on a wrong name, expired or not-yet-valid certificate or an untrusted CA (only the kubeconfig CA when it has one, else system roots); warns when it expires within 30 days or when `insecure-skip-tls-verify` hides a failure",
-    explain: "Performs the TLS handshake and records the protocol, the cipher and the presented chain (subject, \
-issuer, SANs, validity, SHA-256 fingerprint), even when verification fails. Trust is kubectl's (Go's \
-crypto/x509): the certificate must chain to the kubeconfig's CA (only that CA is trusted when one is given; \
-system roots otherwise) — or be that very certificate, as a self-signed server certificate listed as the \
-kubeconfig's certificate-authority is — cover the name or IP dialled (or tls-server-name), allow serverAuth, \
-and be valid now, its CA too: fail when expired or not yet valid, warn when it expires within 30 days. insecure-skip-tls-verify turns a failure into a warning. Fix: renew the certificate \
-(`kubeadm certs renew apiserver`), add the address to its SANs (kubeadm apiServer.certSANs), or give the \
-cluster's CA in the kubeconfig.",
     needs: &["apiserver.tcp"],
     after: &[],
     produces: &[FactKind::DirectLeaf],
@@ -109,13 +70,6 @@ cluster's CA in the kubeconfig.",
 pub const HEALTH: CheckDef = CheckDef {
     id: "apiserver.health",
     category: Category::Apiserver,
-    title: "API server answers /readyz",
-    summary: "anonymous `GET /readyz` (fallback `/healthz`): 200 passes; 401/403 pass as \"anonymous access disabled, server reachable\"; 5xx fails with the body",
-    explain: "Sends an anonymous GET /readyz (falling back to /healthz on servers without it) over a verified \
-TLS connection and times processing and transfer. 200 ok passes; 401/403 also passes: anonymous access is \
-disabled, but the server is reachable and answering; 5xx fails with the body, which names the failing \
-component. No credential is ever sent. Fix: for 5xx, look at the failing checks in the body \
-(`kubectl get --raw='/readyz?verbose'`) and the kube-apiserver logs.",
     needs: &["apiserver.tls"],
     after: &[],
     produces: &[],
@@ -128,12 +82,6 @@ component. No credential is ever sent. Fix: for 5xx, look at the failing checks 
 pub const VERSION: CheckDef = CheckDef {
     id: "apiserver.version",
     category: Category::Apiserver,
-    title: "Kubernetes version",
-    summary: "anonymous `GET /version`: gitVersion, major/minor (feeds `audit.k8s-version`); 401/403 skip (use `--k8s-version`)",
-    explain: "Sends an anonymous GET /version over a verified TLS connection and reads gitVersion, major and \
-minor. Audit-log threat detection needs Kubernetes 1.16 or later. Skipped when anonymous access is disabled \
-(401/403): the version is then unknown; give it with --k8s-version. Fix: upgrade the cluster to 1.16 or \
-later to use audit detection.",
     needs: &["apiserver.tls"],
     after: &[],
     produces: &[FactKind::ServerVersion],
@@ -146,12 +94,6 @@ later to use audit detection.",
 pub const ICMP: CheckDef = CheckDef {
     id: "apiserver.icmp",
     category: Category::Apiserver,
-    title: "Ping round-trip time",
-    summary: "ping RTT; warns when echoes are filtered (ICMP often is); skips naming the missing privilege (CAP_NET_RAW or `net.ipv4.ping_group_range`), or with `--no-icmp`",
-    explain: "Pings every API server address (3 echo requests, 100 ms apart) and reports the round-trip times. Warn only: \
-ICMP is often filtered and the security center does not need it. Tries an unprivileged ICMP socket, then a \
-raw one; skipped, naming the missing privilege (a group inside net.ipv4.ping_group_range, or CAP_NET_RAW), \
-when neither may be opened, and with --no-icmp.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -354,7 +296,7 @@ fn tcp(env: &Env) -> BoxFuture<'_> {
         let Some(resolved) = env.addresses() else {
             let why = env
                 .result("apiserver.dns")
-                .map_or_else(|| "apiserver.dns did not run".to_string(), |c| c.message.clone());
+                .map_or_else(|| "apiserver.dns did not run".to_string(), |c| c.outcome.message.en());
             return Ok(Outcome::skip(format!("no address to connect to ({why})"))
                 .needing("--apiserver with the API server's IP address, or a host name that resolves"));
         };

@@ -31,13 +31,6 @@ fn with_audit(ctx: &Context) -> bool {
 pub const K8S_VERSION: CheckDef = CheckDef {
     id: "audit.k8s-version",
     category: Category::Audit,
-    title: "Kubernetes version for audit detection",
-    summary: "with `--audit`: Kubernetes ≥ 1.16, from `/version`, else the other control-plane static pods' images, else the kube-apiserver image tag, else `--k8s-version` (says which)",
-    explain: "Verifies that the cluster runs Kubernetes 1.16 or later, which threat detection from audit logs \
-requires. The version comes from the API server's /version when it was reachable, else from the tag of the \
-kube-apiserver image in /etc/kubernetes/manifests/kube-apiserver.yaml, else from --k8s-version; the result \
-says which. The same version decides which audit policy apiVersion kube-apiserver accepts. Fix: upgrade the \
-cluster to 1.16 or later; when the version cannot be found, pass --k8s-version.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -50,17 +43,6 @@ cluster to 1.16 or later; when the version cannot be found, pass --k8s-version."
 pub const POLICY_FILE: CheckDef = CheckDef {
     id: "audit.policy-file",
     category: Category::Audit,
-    title: "Audit policy file loads",
-    summary: "the audit policy exists under `--root`, is non-empty (hostPath `FileOrCreate` makes an empty one), YAML, `kind: Policy`, and its apiVersion is accepted (v1beta1 on ≥ 1.24 fails: the API server would not start; before, warns)",
-    explain: "Verifies that kube-apiserver will load the audit policy: the file --audit-policy-file names (seen \
-on the host through its hostPath mount; /etc/kubernetes/audit-policy.yaml by default) exists, is not empty \
-(a hostPath of type FileOrCreate silently creates an empty file), is a kind: Policy, and uses an apiVersion \
-that Kubernetes version accepts. The vendor's sample says audit.k8s.io/v1beta1, which kube-apiserver 1.24 and \
-later refuse at start-up (\"no kind Policy is registered for version audit.k8s.io/v1beta1\"): fail there, \
-warn on older versions (deprecated since 1.19). Levels, stages and nonResourceURLs that kube-apiserver's \
-validation rejects, and a policy without rules, fail too. The apiVersion is judged against every version that \
-is known (API server, image tag, --k8s-version), so an upgrade written into the manifest counts. Fix: \
-`k8sjoin-check audit-policy --k8s-version V > /etc/kubernetes/audit-policy.yaml` writes a correct file.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -73,15 +55,6 @@ is known (API server, image tag, --k8s-version), so an upgrade written into the 
 pub const POLICY_CONTENT: CheckDef = CheckDef {
     id: "audit.policy-content",
     category: Category::Audit,
-    title: "Audit policy content",
-    summary: "evaluated as kube-apiserver does (first matching rule, per-rule omitStages): no request logged twice (RequestReceived omitted); no request for secrets, configmaps, tokenreviews above `Metadata` (fails naming the first rule that logs one, with such a request); every request matched; not everything `None`",
-    explain: "Verifies what the policy logs, rule by rule as kube-apiserver matches them (first match wins): \
-omitStages contains RequestReceived (else every request is logged twice: warn); Secrets, ConfigMaps and \
-TokenReviews reach no rule at level Request or RequestResponse before a rule that keeps all of their requests \
-at Metadata or None (such a rule writes secret values and tokens into the log file: fail, naming the rule); \
-a final catch-all rule exists (else unmatched requests are not logged: warn); and the rules do not make \
-everything None (warn). Fix: put the vendor's Metadata rule for secrets, configmaps and tokenreviews before \
-any Request/RequestResponse rule, and end with `- level: Metadata`.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -94,14 +67,6 @@ any Request/RequestResponse rule, and end with `- level: Metadata`.",
 pub const APISERVER_FLAGS: CheckDef = CheckDef {
     id: "audit.apiserver-flags",
     category: Category::Audit,
-    title: "kube-apiserver audit flags",
-    summary: "`--audit-log-path`, `--audit-policy-file`, `--audit-log-maxage/maxbackup/maxsize` in the kube-apiserver manifest, numeric; below the vendor's 30/10/100 warns (maxage/maxbackup 0 = no limit; maxsize 0 never rotates: warns)",
-    explain: "Verifies the audit flags in /etc/kubernetes/manifests/kube-apiserver.yaml: --audit-log-path (a \
-file, not `-`), --audit-policy-file, and --audit-log-maxage, --audit-log-maxbackup, --audit-log-maxsize \
-present and whole numbers (the vendor's values are 30, 10 and 100; lower values warn, since logs rotate away \
-before they are collected; a missing maxsize never rotates and fills the disk). --audit-log-format must stay \
-json and --audit-log-version audit.k8s.io/v1, which the collector parses. Fix: add the flags to the \
-container's command exactly as in the vendor's sample.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -114,14 +79,6 @@ container's command exactly as in the vendor's sample.",
 pub const APISERVER_MOUNTS: CheckDef = CheckDef {
     id: "audit.apiserver-mounts",
     category: Category::Audit,
-    title: "Audit hostPath mounts",
-    summary: "hostPath volumes and mounts cover the log directory or the log file itself (writable; a file mount warns that rotation renames across it) and the policy file (read-only), names matching",
-    explain: "Verifies that the kube-apiserver pod sees the policy and writes the log on the host: a \
-volumeMount covers the directory of --audit-log-path and is writable, another covers --audit-policy-file \
-and is readOnly, each names a hostPath volume that exists (a name that matches no volume makes the kubelet \
-refuse the pod), and no two mounts share a mountPath. Without the log mount the log stays inside the \
-container, where the collector never sees it and a restart loses it. Fix: add the volumeMounts and \
-volumes of the vendor's sample (k8s-audit for /var/log/kubernetes, audit-policy readOnly).",
     needs: &[],
     after: &[],
     produces: &[],
@@ -134,14 +91,6 @@ volumes of the vendor's sample (k8s-audit for /var/log/kubernetes, audit-policy 
 pub const COLLECTOR_ENV: CheckDef = CheckDef {
     id: "audit.collector-env",
     category: Category::Audit,
-    title: "Log collector env vars",
-    summary: "`aliyun_logs_audit-<cluster_id>` = the log path, `_tags` = `audit=apiserver`, `_product` = `k8s-audit`, `_jsonfile` = `\"true\"`; a placeholder left or an id other than `--cluster-id` fails",
-    explain: "Verifies the env vars Logtail reads from the kube-apiserver container: \
-aliyun_logs_audit-<cluster_id> = the --audit-log-path value, aliyun_logs_audit-<cluster_id>_tags = \
-audit=apiserver, _product = k8s-audit, _jsonfile = \"true\" (quoted: an unquoted true is a boolean and the \
-kubelet rejects the pod). A placeholder left in the name (${cluster_id}, {cluster_id}) fails, and so does an \
-id other than --cluster-id. Without --cluster-id the id cannot be compared with the console's: warn. Fix: \
-copy the Cluster ID from Security Center → 容器资产 → 集群 and write it into the four names.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -154,13 +103,6 @@ copy the Cluster ID from Security Center → 容器资产 → 集群 and write i
 pub const APISERVER_RUNNING: CheckDef = CheckDef {
     id: "audit.apiserver-running",
     category: Category::Audit,
-    title: "Running kube-apiserver has the flags",
-    summary: "the running kube-apiserver (`<root>/proc/*/cmdline`) has the manifest's audit flags; differing warns (edited, not yet restarted); no process skips",
-    explain: "Compares the --audit-* flags of the running kube-apiserver (<root>/proc/*/cmdline) with the \
-manifest's. A difference means the manifest was edited but the kubelet has not restarted the pod yet, or \
-the new pod does not start (warn); no running kube-apiserver is a skip. Fix: wait a minute for the kubelet \
-to restart the static pod; if it does not come back, read its logs (`crictl logs` / `docker logs` of the \
-kube-apiserver container): a refused policy or a bad flag keeps it down.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -173,13 +115,6 @@ kube-apiserver container): a refused policy or a bad flag keeps it down.",
 pub const LOG_WRITTEN: CheckDef = CheckDef {
     id: "audit.log-written",
     category: Category::Audit,
-    title: "Audit log is being written",
-    summary: "the audit log exists, was written in the last 10 minutes, and its last lines are `audit.k8s.io/v1` Events; skipped before the restart (the running kube-apiserver lacks the manifest's audit flags)",
-    explain: "Verifies that kube-apiserver writes the audit log: the file --audit-log-path names, found on the \
-host through its hostPath mount, exists, was modified in the last 10 minutes (a busy API server writes \
-several events a second), and its last lines parse as audit.k8s.io/v1 Event objects in JSON. Fix: restart \
-kube-apiserver with the audit flags (the kubelet does it when the manifest changes) and check the flags, \
-mounts and policy checks above.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -192,17 +127,6 @@ mounts and policy checks above.",
 pub const APISERVER_IMAGE: CheckDef = CheckDef {
     id: "audit.apiserver-image",
     category: Category::Audit,
-    title: "kube-apiserver image matches the control plane",
-    summary: "with `--audit`: the kube-apiserver image is the minor version of the other control-plane static pods (more than one apart fails: a pasted image line); a `registry-vpc.<region>` image outside that region fails",
-    explain: "Verifies that the kube-apiserver image in /etc/kubernetes/manifests/kube-apiserver.yaml is the \
-Kubernetes minor version of the other control-plane static pods there (kube-controller-manager, \
-kube-scheduler). The vendor's sample carries image registry-vpc.cn-shenzhen.aliyuncs.com/acs/kube-apiserver:\
-v1.20.4-aliyun.1: pasted into another cluster's manifest it downgrades the API server when the kubelet restarts \
-it. More than one minor version apart fails; one apart warns (the version skew policy allows the API server \
-to be one minor newer, never older). A registry-vpc.<region>.aliyuncs.com image answers only inside that \
-region's VPC: on a cluster in another region it fails (the kubelet cannot pull it and kube-apiserver does not \
-come back); without --region it warns. Fix: keep the image line the manifest had and add only the audit \
-flags, env vars and mounts.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -215,13 +139,6 @@ flags, env vars and mounts.",
 pub const POOL_SEEN: CheckDef = CheckDef {
     id: "audit.pool-seen",
     category: Category::Audit,
-    title: "The security center's requests in the audit log",
-    summary: "with `--audit`, after the join: the audit log holds requests from the region's pool (the last time, count and address); none yet is a skip",
-    explain: "After the join: the audit log (the file --audit-log-path names, on the host) holds requests whose \
-sourceIPs fall in the region's pool (--region, --pool), which shows the security center connects. Passes \
-naming how many, the last time and the address; reads the last 128 MiB of the log. None yet is a skip, \
-expected before the join. Fix: none before the join; after it, check the firewall checks and the \
-security center console.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -234,13 +151,6 @@ security center console.",
 pub const COLLECTOR_INSTALLED: CheckDef = CheckDef {
     id: "audit.collector-installed",
     category: Category::Audit,
-    title: "Logtail and the audit logstore",
-    summary: "with `--audit`, manual: Logtail installed, the SLS project and logstore configured, and what to look for",
-    explain: "Manual step: the log collector (Logtail, installed per the vendor's 安装Logtail组件 procedure) \
-must run on the masters, and the Log Service project must hold the logstore that the env var key names \
-(audit-<cluster_id>); Security Center is then pointed at that project and logstore (开启日志 tab). None of \
-this is visible from the host's files. Fix: install Logtail, confirm that the logstore receives entries \
-tagged audit=apiserver, and enter its region, project and logstore in the Security Center console.",
     needs: &[],
     after: &[],
     produces: &[],

@@ -7,12 +7,6 @@ use crate::check::{Category, CheckDef, Checked, Env, Outcome, Run, always, never
 pub const REQUIREMENT: CheckDef = CheckDef {
     id: "edition.requirement",
     category: Category::Edition,
-    title: "Security Center edition",
-    summary: "manual: Security Center Ultimate (旗舰版) or Host and Container Security is needed",
-    explain: "Manual step: joining a self-built Kubernetes cluster needs Security Center Ultimate (旗舰版, \
-subscription) or Host and Container Security (pay-as-you-go); other editions do not offer the feature. \
-Nothing on the host shows the edition, so a person must confirm it in the console. Fix: buy or upgrade \
-the edition in the Security Center console before generating the join command.",
     needs: &[],
     after: &[],
     produces: &[],

@@ -19,16 +19,6 @@ use crate::firewall::{Layer, LayerKind, drop_double_counted, live};
 pub const SOURCES: CheckDef = CheckDef {
     id: "firewall.sources",
     category: Category::Firewall,
-    title: "Firewall layers loaded",
-    summary: "which access-control layers were loaded (`--firewall` files, or the live iptables-legacy / iptables-nft / nft rulesets and ipsets), from where, how many rules; skip when there is none (with why, e.g. no CAP_NET_ADMIN); warn when the live reading was partial",
-    explain: "Lists the access-control layers the firewall checks judge: every --firewall (iptables-save, nft -j \
-list ruleset, firewalld zones, an ECS security group, a CIDR list) and, with --firewall live (the default when \
-running as root without --firewall), this host's iptables-legacy, iptables-nft and nftables rules and ipsets. \
-Layers are in series: the pool must get through each of them. Skipped when no layer could be loaded, saying why \
-(reading the live firewall needs CAP_NET_ADMIN). Fix: run as root on the API server host, or pass the dumps with \
---firewall KIND:FILE; add the security group and load balancer ACL as layers too. When the live rules are \
-read but the API server's address is not one of this host's, it warns: those rules stand in front of the API \
-server only when this host is the API server behind NAT (an EIP).",
     needs: &[],
     after: &[],
     produces: &[FactKind::Firewall],
@@ -41,17 +31,6 @@ server only when this host is the API server behind NAT (an EIP).",
 pub const ALLOWLIST: CheckDef = CheckDef {
     id: "firewall.allowlist",
     category: Category::Firewall,
-    title: "Pool admitted on the API server port",
-    summary: "every pool entry is admitted on tcp/PORT by every layer, judged exactly over address ranges (SYN, later packets and answers): per entry admitted / partial / denied / unknown, the denied and unknown sub-ranges, the deciding rule (layer, chain, rule number, line, text) and a fix in that layer's syntax placed before the first denying rule; fail when any address is denied, warn when some are unknown",
-    explain: "Judges a new TCP connection from every address of the region's pool (public IPs and private CIDR) to \
-the API server port, exactly over address ranges: the SYN (conntrack NEW), the client's later packets \
-(ESTABLISHED) and the server's answers must all pass every layer. For each pool entry it reports admitted, \
-partial (which sub-ranges are denied), denied or unknown, with the deciding rule (layer, chain, rule number, \
-line, text). A rule the evaluator cannot decide (an unknown interface without --interface, a -d rule without \
-the API server's address, a rate limit, an ipset without --ipset) makes the affected ranges unknown: warn, never \
-pass. Fix: the printed commands insert an ACCEPT before the first rule that denies, in the layer's own syntax \
-(iptables -I, nft insert rule, firewall-cmd --add-rich-rule, aliyun ecs AuthorizeSecurityGroup, CIDR lines); \
-each was checked by judging the fixed rules again.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -64,12 +43,6 @@ each was checked by judging the fixed rules again.",
 pub const SHADOWED: CheckDef = CheckDef {
     id: "firewall.shadowed",
     category: Category::Firewall,
-    title: "No shadowed allow rules for the pool",
-    summary: "ACCEPT rules for the pool that an earlier rule makes unreachable, naming the rule that shadows them",
-    explain: "Finds ACCEPT rules written for (part of) the pool that never see those addresses because an earlier \
-rule denies them first, e.g. an ACCEPT for 198.51.100.70 below a DROP for 198.51.100.64/26. Such a rule looks \
-like it admits the pool but does nothing. Warn only: firewall.allowlist reports the denial itself. Fix: move \
-the ACCEPT above the rule that shadows it, or narrow that rule.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -82,13 +55,6 @@ the ACCEPT above the rule that shadows it, or narrow that rule.",
 pub const EXPOSURE: CheckDef = CheckDef {
     id: "firewall.exposure",
     category: Category::Firewall,
-    title: "API server port not open to the Internet",
-    summary: "warns when the API server port is open to (at least half of) 0.0.0.0/0 or ::/0",
-    explain: "Judges the whole IPv4 (and IPv6) address space against the layers: when at least half of it can open \
-a connection to the API server port (0.0.0.0/0 or ::/0 admitted, perhaps minus a few blocks), the whole \
-Internet can reach the API server, and only its authentication protects it. Warn. Fix: admit only the pool and \
-your own networks (`k8sjoin-check allowlist --region R --format iptables|nft|firewalld|ecs-sg`), then drop \
-the rest.",
     needs: &[],
     after: &[],
     produces: &[],

@@ -29,6 +29,7 @@ use crate::forward::ForwardSpec;
 use crate::forward::host::{ForwardPath, HostState, IP_FORWARD, IPV6_FORWARDING, InboundFrom, conf};
 use crate::forward::portproxy::PortProxy;
 use crate::forward::sysctl::dotted;
+use crate::i18n::Text;
 use crate::region::PoolEntry;
 
 fn forwarding(ctx: &Context) -> bool {
@@ -43,16 +44,6 @@ fn kernel_forwards(ctx: &Context) -> bool {
 pub const IP_FORWARD_CHECK: CheckDef = CheckDef {
     id: "forward.ip-forward",
     category: Category::Forward,
-    title: "IP forwarding on",
-    summary: "with `--forward`: forwarding is on for the interface the pool arrives on (`--interface`, else the route back to the pool, assuming a symmetric path) and the one towards HOST (the route to it; no route fails); `net.ipv4.ip_forward` = 0 with both interfaces on warns (the next write turns them off); IPv6: `net.ipv6.conf.all.forwarding`; fix: `sysctl -w` and an `/etc/sysctl.d` line",
-    explain: "On the forwarder (--forward A:HOST:PORT), the kernel forwards a packet only when forwarding is on for \
-the interface it arrives on: the pool's SYN arrives on the inbound interface (--interface, else the one the route \
-back to the pool leaves by, assuming a symmetric path), the API server's answers on the interface of the route to \
-HOST. net.ipv4.ip_forward sets every interface at once; an interface set apart since then decides for itself \
-(ip_forward = 0 with both interfaces on still forwards: warn, the next write of ip_forward turns them off). Also \
-fails when there is no route to HOST. IPv6 targets need net.ipv6.conf.all.forwarding. Read under --root (live \
-/proc by default). Skipped for a Windows port proxy, which relays in user space. Fix: sysctl -w \
-net.ipv4.ip_forward=1 now, and the same line in /etc/sysctl.d/ for the next boot.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -65,15 +56,6 @@ net.ipv4.ip_forward=1 now, and the same line in /etc/sysctl.d/ for the next boot
 pub const DNAT: CheckDef = CheckDef {
     id: "forward.dnat",
     category: Category::Forward,
-    title: "Port A translated to the API server",
-    summary: "with `--forward`: the pool's connection to port A is translated to exactly HOST:PORT, judged over every nat chain of every layer in kernel order (iptables DNAT/REDIRECT, nft dnat, firewalld forward-port; the first translation wins); a translation elsewhere fails naming the rule and where it goes; with `netsh:FILE`, a port proxy from port A to HOST:PORT instead",
-    explain: "Judges the pool's SYN to port A on this host against every nat chain of the prerouting hook, of every \
-layer together (iptables nat PREROUTING DNAT/REDIRECT, nftables dnat, firewalld forward-port) in the kernel's \
-order: the first translation wins. Passes when every pool entry is translated to exactly HOST:PORT; fails when \
-none is, or when port A goes somewhere else (another address or port, a REDIRECT to this host, an address \
-range), naming the rule and where it sends the connection. With --firewall netsh:FILE (a Windows forwarder) it \
-checks the port proxy instead: a v4tov4 rule listening on port A and connecting to HOST:PORT. Fix: the printed \
-iptables, firewall-cmd or netsh command, immediate and permanent.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -86,15 +68,6 @@ iptables, firewall-cmd or netsh command, immediate and permanent.",
 pub const FILTER: CheckDef = CheckDef {
     id: "forward.filter",
     category: Category::Forward,
-    title: "FORWARD chain admits the pool",
-    summary: "with `--forward`: the forwarded connection (translated SYN with DNAT status, later packets, the answers, and what security groups, raw and mangle see of port A before the translation) passes every filter, per pool entry and range as in `firewall.allowlist`, with the deciding rule and an insert that fixes it",
-    explain: "Judges the forwarded connection for every address of the pool, exactly over ranges, like \
-firewall.allowlist: the translated SYN (conntrack NEW with DNAT status) and the client's later packets on the \
-forward path to HOST:PORT, the API server's answers coming back, and ahead of the translation what the security \
-group, raw and mangle chains see of port A. Every base chain on those hooks must accept (a FORWARD policy DROP \
-with no rule for the flow, or a REJECT before the rule that admits it, stops the connection). Fix: the printed \
-iptables -I FORWARD / nft insert rule, placed before the first rule that denies and checked by judging the fixed \
-rules again.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -107,16 +80,6 @@ rules again.",
 pub const RETURN_PATH: CheckDef = CheckDef {
     id: "forward.return-path",
     category: Category::Forward,
-    title: "Answers find their way back",
-    summary: "with `--forward`: the answers come back: SNAT/MASQUERADE to an address of this host on the way to HOST (or `--assume-return-route`), a route back to every pool address, and no strict `rp_filter` (1) on the inbound interface while the route back leaves by another one (loose, 2, is fine); a port proxy skips the three kernel checks",
-    explain: "The API server answers the address the forwarded SYN came from. Unless that is this host, the answers \
-go by the IDC's own routes and never reach the client: a SNAT or MASQUERADE on the way to HOST (judged like the \
-DNAT, over the nat chains of the postrouting hook) makes it this host; --assume-return-route says the IDC routes \
-the pool back through this host instead. This host also needs a route back to every pool address, and strict \
-reverse-path filtering (rp_filter = 1, the larger of conf.all and the inbound interface's) drops the SYN when that \
-route leaves by another interface than it arrived on; loose mode (2) does not. Fix: iptables -t nat -A POSTROUTING \
-… -j MASQUERADE or firewall-cmd --add-masquerade (immediate and --permanent); sysctl -w \
-net.ipv4.conf.IF.rp_filter=2 and the same line in /etc/sysctl.d/.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -750,9 +713,10 @@ fn filter(env: &Env) -> Checked {
     for layer in facts.layers.iter().filter(|l| fixed.contains(&l.name.as_str())) {
         match &layer.kind {
             LayerKind::Iptables(info) => {
-                o.remediation.extend(Persistence::iptables(info.backend, info.family).steps());
+                o.remediation
+                    .extend(Persistence::iptables(info.backend, info.family).steps().into_iter().map(Text::verbatim));
             }
-            LayerKind::Nft(_) => o.remediation.extend(Persistence::Nft.steps()),
+            LayerKind::Nft(_) => o.remediation.extend(Persistence::Nft.steps().into_iter().map(Text::verbatim)),
             _ => {}
         }
     }

@@ -8,13 +8,6 @@ use crate::container_runtime::{Runtime, detect};
 pub const CONTAINER_RUNTIME: CheckDef = CheckDef {
     id: "host.container-runtime",
     category: Category::Host,
-    title: "Container runtime",
-    summary: "Docker installed (socket or binary under `--root`, or on PATH): pass; only containerd/CRI-O: warn (the vendor requires Docker); none: fail",
-    explain: "Looks for Docker (its socket or the docker/dockerd binary under --root, and on PATH on the live \
-host). The vendor's procedure lists Docker as a prerequisite (前提条件: 已安装Docker), so Docker passes; a host \
-with only containerd or CRI-O warns (the join may work, but it is outside what the vendor states); no runtime \
-at all fails. Fix: install Docker on the cluster's nodes, or confirm with the vendor that your runtime is \
-supported.",
     needs: &[],
     after: &[],
     produces: &[],

@@ -75,7 +75,16 @@ mod tests {
                 "{}",
                 def.id
             );
-            assert!(!def.explain.is_empty() && !def.title.is_empty(), "{}", def.id);
+            for lang in crate::i18n::Lang::ALL {
+                for attribute in [None, Some("summary"), Some("explain")] {
+                    let id = format!(
+                        "check-{}{}",
+                        def.id.replace('.', "-"),
+                        attribute.map(|a| format!(".{a}")).unwrap_or_default()
+                    );
+                    assert!(crate::i18n::has_message(lang, &id), "{id} in locales/{}", lang.as_str());
+                }
+            }
         }
     }
 
@@ -89,7 +98,8 @@ mod tests {
             for kind in def.reads {
                 assert!(!def.produces.contains(kind), "{} reads what it produces", def.id);
             }
-            assert!(!def.summary.is_empty() && !def.summary.contains('\n'), "{}: one line of summary", def.id);
+            let summary = def.summary(crate::i18n::Lang::En);
+            assert!(!summary.is_empty() && !summary.contains('\n'), "{}: one line of summary", def.id);
         }
     }
 

@@ -2,21 +2,18 @@
 
 use serde_json::json;
 
-use crate::addressplan::{PlannedRange, overlaps};
+use crate::addressplan::{PlannedRange, Role, overlaps};
 use crate::check::{Category, CheckDef, Checked, Env, FactKind, Outcome, Run, always, never};
+use crate::checks::words::values;
 use crate::context::{Context, NetworkType};
 use crate::endpoint::private_range;
+use crate::i18n::{Sep, Text};
 use crate::region::Region;
+use crate::t;
 
 pub const KNOWN: CheckDef = CheckDef {
     id: "region.known",
     category: Category::Region,
-    title: "Region is known",
-    summary: "`--region` resolves in the table (fails when no region is given)",
-    explain: "Verifies that --region names a region of the security center's table (by id, Chinese or English \
-name). The region decides which address pool connects to the API server, so every firewall verdict depends \
-on it. Fix: pass --region with a name from `k8sjoin-check regions`; if the vendor added a region, pass an \
-updated table with --regions-file.",
     needs: &[],
     after: &[],
     produces: &[],
@@ -29,14 +26,6 @@ updated table with --regions-file.",
 pub const VPC_ELIGIBLE: CheckDef = CheckDef {
     id: "region.vpc-eligible",
     category: Category::Region,
-    title: "Network type allowed in region",
-    summary: "a VPC-type cluster joins one of the 5 VPC regions; fails otherwise, naming them and the public-network alternative; with `auto` and no known address: pass in the 5, warn elsewhere",
-    explain: "Verifies that a VPC-type cluster joins one of the five regions that accept VPC-type clusters \
-(cn-hangzhou, cn-beijing, cn-shanghai, cn-shenzhen, cn-hongkong); over the public network every region works. \
-The network type is --network, or inferred from the API server address (private = vpc). With --network auto \
-and no known address it passes in the five regions and warns elsewhere. Fix: join over the public network \
-(the API server reachable on a public address that admits the region's public IPs), or choose one of the \
-five regions.",
     needs: &["region.known"],
     after: &[],
     produces: &[],
@@ -49,13 +38,6 @@ five regions.",
 pub const NETWORK_TYPE: CheckDef = CheckDef {
     id: "region.network-type",
     category: Category::Region,
-    title: "API server address fits network type",
-    summary: "the API server address fits the network type (a private address over `public` needs a forwarder; loopback warns)",
-    explain: "Verifies that the API server's address fits the network type: a private address (RFC 1918, \
-100.64.0.0/10, loopback, link-local, fc00::/7) cannot be reached by the security center over the public \
-network unless a forwarder with a public address relays it; a loopback address cannot be reached at all. \
-Fix: give the address the security center will use (--apiserver), expose the API server publicly, join as \
-a VPC-type cluster in a VPC region, or set up a forwarder (--forwarder).",
     needs: &[],
     after: &["apiserver.endpoint", "apiserver.dns"],
     produces: &[],
@@ -68,14 +50,6 @@ a VPC-type cluster in a VPC region, or set up a forwarder (--forwarder).",
 pub const CIDR_CONFLICT: CheckDef = CheckDef {
     id: "region.cidr-conflict",
     category: Category::Region,
-    title: "Cluster CIDRs clear of the private pool",
-    summary: "the cluster's service CIDRs, pod CIDRs and node addresses (from the static pod manifests under `--root`) do not overlap the region's private pool; overlap warns naming both ranges and the manifest line; no manifests: skip",
-    explain: "Compares the cluster's service CIDRs (--service-cluster-ip-range), pod CIDRs (--cluster-cidr of \
-kube-controller-manager) and node addresses (--advertise-address, etcd's advertised URLs), read from the static \
-pod manifests under --root, with the region's private pool. The security center connects from that pool; when \
-a cluster range overlaps it, this host routes the replies into the cluster network instead of back to the \
-security center, and the connection hangs. Overlap warns, naming both ranges. Fix: re-plan the overlapping \
-range (pod and service CIDRs are set when the cluster is created), or join over the public network.",
     needs: &["region.known"],
     after: &[],
     produces: &[],
@@ -88,11 +62,7 @@ range (pod and service CIDRs are set when the cluster is created), or join over 
 fn known(env: &Env) -> Checked {
     let ctx = &env.ctx;
     let Some(region) = &ctx.region else {
-        return Ok(Outcome::fail(format!(
-            "no --region given: the region decides which address pool must reach the API server ({} regions in the table)",
-            ctx.table.regions.len()
-        ))
-        .fix("pass --region ID, e.g. --region cn-hangzhou; `k8sjoin-check regions` lists every region"));
+        return Ok(Outcome::fail(t!("region-none-given", n = ctx.table.regions.len())).fix(t!("region-fix-give")));
     };
     let shared: Vec<String> = ctx
         .table
@@ -100,22 +70,20 @@ fn known(env: &Env) -> Checked {
         .into_iter()
         .filter_map(|s| {
             if s.a == region.id {
-                Some(format!("{} is also {}'s private pool", s.a_cidr, s.b))
+                Some(t!("region-shared-private", cidr = s.a_cidr.to_string(), other = s.b).en())
             } else if s.b == region.id {
-                Some(format!("{} is also {}'s private pool", s.b_cidr, s.a))
+                Some(t!("region-shared-private", cidr = s.b_cidr.to_string(), other = s.a).en())
             } else {
                 None
             }
         })
         .collect();
-    Ok(Outcome::pass(format!(
-        "{} ({}): {} public address{}, {} private CIDR{}",
-        region.id,
-        region.display_name(),
-        region.public_ips.len(),
-        if region.public_ips.len() == 1 { "" } else { "es" },
-        region.private_cidrs.len(),
-        if region.private_cidrs.len() == 1 { "" } else { "s" },
+    Ok(Outcome::pass(t!(
+        "region-known",
+        region = &region.id,
+        name = region.display_name(),
+        public = region.public_ips.len(),
+        private = region.private_cidrs.len()
     ))
     .evidence(json!({
         "region": region,
@@ -125,22 +93,22 @@ fn known(env: &Env) -> Checked {
 }
 
 /// `cn-hangzhou (华东1(杭州)), cn-shanghai (…), …`
-fn vpc_region_list(ctx: &Context) -> String {
-    ctx.table.vpc_regions().iter().map(|r| format!("{} ({})", r.id, r.name_zh)).collect::<Vec<_>>().join(", ")
+fn vpc_region_list(ctx: &Context) -> Text {
+    Text::join(ctx.table.vpc_regions().iter().map(|r| Text::verbatim(format!("{} ({})", r.id, r.name_zh))), Sep::Comma)
 }
 
-fn public_alternative(region: &Region) -> String {
-    let ips: Vec<String> = region.public_ips.iter().map(ToString::to_string).collect();
-    format!(
-        "join as a public-network cluster instead: make the API server reachable on a public address that admits {}'s public pool ({}), and run with --network public",
-        region.id,
-        if ips.is_empty() { "none listed".to_string() } else { ips.join(", ") }
-    )
+fn public_alternative(region: &Region) -> Text {
+    let ips = if region.public_ips.is_empty() {
+        t!("region-none-listed")
+    } else {
+        Text::join(region.public_ips.iter().map(|ip| Text::verbatim(ip.to_string())), Sep::Comma)
+    };
+    t!("region-fix-public-alternative", region = &region.id, ips = ips)
 }
 
 fn vpc_eligible(env: &Env) -> Checked {
     let ctx = &env.ctx;
-    let Some(region) = &ctx.region else { return Ok(Outcome::skip("no region")) };
+    let Some(region) = &ctx.region else { return Ok(Outcome::skip(t!("region-no-region"))) };
     let addresses = env.addresses();
     let decision = ctx.network_decision(addresses.as_ref().map(|r| r.addresses.as_slice()));
     let evidence = json!({
@@ -148,38 +116,29 @@ fn vpc_eligible(env: &Env) -> Checked {
         "vpc_supported": region.vpc_supported,
         "network": decision.network,
         "network_source": decision.source,
-        "reason": decision.reason,
+        "reason": decision.reason.en(),
         "vpc_regions": ctx.table.vpc_regions().iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
     });
+    let reason = &decision.reason;
+    let id = &region.id;
     let outcome = match (decision.network, region.vpc_supported) {
-        (Some(NetworkType::Public), _) => Outcome::pass(format!(
-            "public-network clusters may join any region, {} included ({})",
-            region.id, decision.reason
-        )),
-        (Some(NetworkType::Vpc), true) => {
-            Outcome::pass(format!("{} accepts VPC-type clusters ({})", region.id, decision.reason))
-        }
-        (Some(NetworkType::Vpc), false) => Outcome::fail(format!(
-            "{} does not accept VPC-type clusters ({}); only these {} regions do: {}. Alternative: join over the public network",
-            region.id,
-            decision.reason,
-            ctx.table.vpc_regions().len(),
-            vpc_region_list(ctx)
+        (Some(NetworkType::Public), _) => Outcome::pass(t!("region-public-anywhere", region = id, reason = reason)),
+        (Some(NetworkType::Vpc), true) => Outcome::pass(t!("region-vpc-accepted", region = id, reason = reason)),
+        (Some(NetworkType::Vpc), false) => Outcome::fail(t!(
+            "region-vpc-refused",
+            region = id,
+            reason = reason,
+            n = ctx.table.vpc_regions().len(),
+            regions = vpc_region_list(ctx)
         ))
         .fix(public_alternative(region))
-        .fix(format!("or run the cluster in one of the VPC regions: {}", vpc_region_list(ctx))),
-        (None, true) => Outcome::pass(format!(
-            "{} accepts both VPC-type and public-network clusters (network type not known: {})",
-            region.id, decision.reason
-        )),
-        (None, false) => Outcome::warn(format!(
-            "a VPC-type cluster cannot join {}; a public-network one can (network type not known: {}). VPC regions: {}",
-            region.id,
-            decision.reason,
-            vpc_region_list(ctx)
-        ))
-        .fix("pass --network vpc|public, or --apiserver so the type can be inferred")
-        .fix(public_alternative(region)),
+        .fix(t!("region-fix-vpc-regions", regions = vpc_region_list(ctx))),
+        (None, true) => Outcome::pass(t!("region-both-accepted", region = id, reason = reason)),
+        (None, false) => {
+            Outcome::warn(t!("region-vpc-not-here", region = id, reason = reason, regions = vpc_region_list(ctx)))
+                .fix(t!("region-fix-network-flag"))
+                .fix(public_alternative(region))
+        }
     };
     Ok(outcome.evidence(evidence))
 }
@@ -191,12 +150,12 @@ fn network_type(env: &Env) -> Checked {
         let broken = ["apiserver.endpoint", "apiserver.dns"]
             .iter()
             .filter_map(|id| env.result(id))
-            .find(|c| c.status != crate::check::Status::Pass);
+            .find(|c| c.status() != crate::check::Status::Pass);
         let why = match broken {
-            Some(c) => format!("{}: {}", c.id, c.message),
-            None => "pass --apiserver https://HOST:PORT or a kubeconfig".into(),
+            Some(c) => Text::join([Text::verbatim(c.id()), c.outcome.message.clone()], Sep::Colon),
+            None => t!("region-no-address-hint"),
         };
-        return Ok(Outcome::skip(format!("no API server address known ({why})")));
+        return Ok(Outcome::skip(t!("region-no-address", why = why)));
     };
     let decision = ctx.network_decision(Some(&resolved.addresses));
     let classes: Vec<serde_json::Value> = resolved
@@ -209,7 +168,7 @@ fn network_type(env: &Env) -> Checked {
         "resolved_by": resolved.how,
         "network": decision.network,
         "network_source": decision.source,
-        "reason": decision.reason,
+        "reason": decision.reason.en(),
         "forwarder": ctx.forwarder_text(),
     });
     let loopback: Vec<String> =
@@ -219,56 +178,48 @@ fn network_type(env: &Env) -> Checked {
     let public: Vec<String> =
         resolved.addresses.iter().filter(|ip| private_range(**ip).is_none()).map(ToString::to_string).collect();
     let outcome = if !loopback.is_empty() && loopback.len() == resolved.addresses.len() {
-        Outcome::warn(format!(
-            "the API server address {} is loopback: fine for probing from this host, but the security center can never connect to it",
-            loopback.join(", ")
-        ))
-        .fix("give the address the security center will connect to: --apiserver https://NODE-OR-LB-ADDRESS:6443")
+        Outcome::warn(t!("region-loopback", addresses = values(&loopback))).fix(t!("region-fix-loopback"))
     } else {
         match decision.network {
             Some(NetworkType::Public) if public.is_empty() => match ctx.forwarder_text() {
-                Some(fw) => Outcome::pass(format!(
-                    "the API server address {} is private; with --network public the security center reaches it through the forwarder {fw}",
-                    private.join(", ")
-                )),
-                None => Outcome::fail(format!(
-                    "the API server address {} is private, but the network type is public: the security center connects from its public pool over the Internet and cannot reach a private address",
-                    private.join(", ")
-                ))
-                .fix("expose the API server on a public address (EIP or SLB) that admits the region's public pool")
-                .fix("or join as a VPC-type cluster (--network vpc) in a region that accepts them")
-                .fix("or, for a hybrid cloud, forward a port of a public ECS host to the API server and check it with --forwarder HOST:PORT"),
+                Some(fw) => {
+                    Outcome::pass(t!("region-private-via-forwarder", addresses = values(&private), forwarder = fw))
+                }
+                None => Outcome::fail(t!("region-private-but-public", addresses = values(&private)))
+                    .fix(t!("region-fix-expose-public"))
+                    .fix(t!("region-fix-join-vpc"))
+                    .fix(t!("region-fix-forwarder")),
             },
-            Some(NetworkType::Public) => {
-                Outcome::pass(format!("the API server has a public address ({}): reachable over the public network", public.join(", ")))
+            Some(NetworkType::Public) => Outcome::pass(t!("region-public-address", addresses = values(&public))),
+            Some(NetworkType::Vpc) if private.is_empty() => {
+                Outcome::warn(t!("region-vpc-but-public", addresses = values(&public)))
+                    .fix(t!("region-fix-private-address"))
             }
-            Some(NetworkType::Vpc) if private.is_empty() => Outcome::warn(format!(
-                "the network type is vpc but the API server address {} is public: a VPC-type join connects from the region's private pool, which needs a private address in the VPC",
-                public.join(", ")
-            ))
-            .fix("give the API server's private (VPC) address with --apiserver, or use --network public"),
-            Some(NetworkType::Vpc) => Outcome::pass(format!(
-                "the API server address {} is private: fits a VPC-type cluster ({})",
-                private.join(", "),
-                decision.reason
-            )),
-            None => Outcome::skip(format!("network type unknown: {}", decision.reason)),
+            Some(NetworkType::Vpc) => {
+                Outcome::pass(t!("region-vpc-fits", addresses = values(&private), reason = &decision.reason))
+            }
+            None => Outcome::skip(t!("region-network-unknown", reason = &decision.reason)),
         }
     };
     Ok(outcome.evidence(evidence))
 }
 
+fn role(r: Role) -> Text {
+    match r {
+        Role::Service => t!("plan-role-service"),
+        Role::Pod => t!("plan-role-pod"),
+        Role::Node => t!("plan-role-node"),
+    }
+}
+
 fn cidr_conflict(env: &Env) -> Checked {
     let ctx = &env.ctx;
-    let Some(region) = &ctx.region else { return Ok(Outcome::skip("no region")) };
+    let Some(region) = &ctx.region else { return Ok(Outcome::skip(t!("region-no-region"))) };
     let plan = &ctx.address_plan;
     if plan.ranges.is_empty() {
         let dir = ctx.root.join("/etc/kubernetes/manifests");
-        return Ok(Outcome::skip(format!(
-            "no service or pod CIDR or node address found in the control-plane manifests under {} (not a kubeadm control-plane node? pass --root with a copy of one)",
-            dir.display()
-        ))
-        .evidence(json!({ "manifests": plan.files })));
+        return Ok(Outcome::skip(t!("region-no-plan", dir = dir.display().to_string()))
+            .evidence(json!({ "manifests": plan.files })));
     }
     let overlapping: Vec<(&PlannedRange, &ipnet::IpNet)> = plan
         .ranges
@@ -281,25 +232,29 @@ fn cidr_conflict(env: &Env) -> Checked {
         .collect();
     let evidence = json!({ "ranges": plan.ranges, "private_pool": region.private_cidrs, "conflicts": conflicts, "manifests": plan.files });
     if overlapping.is_empty() {
-        let listed: Vec<String> = plan.ranges.iter().map(|r| format!("{} {}", r.role.as_str(), r.range)).collect();
-        let pool: Vec<String> = region.private_cidrs.iter().map(ToString::to_string).collect();
-        return Ok(Outcome::pass(format!(
-            "{} clear of {}'s private pool {}",
-            listed.join(", "),
-            region.id,
-            pool.join(", ")
-        ))
-        .evidence(evidence));
+        let listed = Text::join(
+            plan.ranges.iter().map(|r| t!("region-cidr-range", role = role(r.role), range = r.range.to_string())),
+            Sep::Comma,
+        );
+        let pool = Text::join(region.private_cidrs.iter().map(|p| Text::verbatim(p.to_string())), Sep::Comma);
+        return Ok(Outcome::pass(t!("region-cidr-clear", ranges = listed, region = &region.id, pool = pool))
+            .evidence(evidence));
     }
-    let named: Vec<String> = overlapping
-        .iter()
-        .map(|(r, p)| format!("{} {} ({}) overlaps the private pool {p}", r.role.as_str(), r.range, r.source))
-        .collect();
-    Ok(Outcome::warn(format!(
-        "{}: replies to the security center's private addresses would be routed into the cluster network",
-        named.join("; ")
-    ))
-    .evidence(evidence)
-    .fix(format!("check where replies go: ip route get {}", region.private_cidrs.first().map(|n| n.network().to_string()).unwrap_or_default()))
-    .fix("re-plan the overlapping range (pod and service CIDRs are chosen when the cluster is created), or join over the public network (--network public) so the private pool is not used"))
+    let named = Text::join(
+        overlapping.iter().map(|(r, p)| {
+            t!(
+                "region-cidr-overlap",
+                role = role(r.role),
+                range = r.range.to_string(),
+                source = &r.source,
+                pool = p.to_string()
+            )
+        }),
+        Sep::Semicolon,
+    );
+    let probe = region.private_cidrs.first().map(|n| n.network().to_string()).unwrap_or_default();
+    Ok(Outcome::warn(t!("region-cidr-conflicts", overlaps = named))
+        .evidence(evidence)
+        .fix(t!("region-fix-route-get", command = format!("ip route get {probe}")))
+        .fix(t!("region-fix-replan")))
 }

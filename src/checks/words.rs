@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::check::{Outcome, Status};
+use crate::i18n::{Sep, Text};
+use crate::t;
 
 /// `one` or `many` by `n`: `plural(n, "y", "ies")`, `plural(n, "", "s")`.
 pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
@@ -28,6 +30,18 @@ pub fn shorten<T: ToString>(items: &[T], n: usize) -> String {
     if more == 0 { head.join(", ") } else { format!("{} and {more} more", head.join(", ")) }
 }
 
+/// Values (addresses, ids, paths) as a list in the language's separator.
+pub fn values<T: ToString>(items: &[T]) -> Text {
+    Text::join(items.iter().map(|i| Text::verbatim(i.to_string())), Sep::Comma)
+}
+
+/// The first `n` values, and how many more: `a, b and 12 more` / `a、b 等 14 项`.
+pub fn values_shortened<T: ToString>(items: &[T], n: usize) -> Text {
+    let more = items.len().saturating_sub(n);
+    let head = values(&items[..items.len().min(n)]);
+    if more == 0 { head } else { t!("words-and-more", list = head, more = more) }
+}
+
 /// The list without repeats, first occurrence kept.
 pub fn dedup(list: Vec<String>) -> Vec<String> {
     let mut seen = BTreeSet::new();
@@ -48,18 +62,18 @@ fn worse(a: Status, b: Status) -> Status {
 #[derive(Debug, Default)]
 pub struct Findings {
     status: Option<Status>,
-    problems: Vec<String>,
-    fixes: Vec<String>,
+    problems: Vec<Text>,
+    fixes: Vec<Text>,
 }
 
 impl Findings {
-    pub fn add(&mut self, status: Status, problem: impl Into<String>) {
+    pub fn add(&mut self, status: Status, problem: impl Into<Text>) {
         self.status = Some(self.status.map_or(status, |s| worse(s, status)));
         self.problems.push(problem.into());
     }
 
     /// A fix step, once.
-    pub fn fix(&mut self, fix: impl Into<String>) {
+    pub fn fix(&mut self, fix: impl Into<Text>) {
         let fix = fix.into();
         if !self.fixes.contains(&fix) {
             self.fixes.push(fix);
@@ -72,10 +86,10 @@ impl Findings {
     }
 
     /// The outcome: the problems joined, or `ok` when there are none.
-    pub fn outcome(self, ok: String, evidence: Value) -> Outcome {
+    pub fn outcome(self, ok: impl Into<Text>, evidence: Value) -> Outcome {
         match self.status {
             None => Outcome::pass(ok),
-            Some(status) => Outcome::new(status, self.problems.join("; ")).fixes(self.fixes),
+            Some(status) => Outcome::new(status, Text::join(self.problems, Sep::Semicolon)).fixes(self.fixes),
         }
         .evidence(evidence)
     }
@@ -84,6 +98,15 @@ impl Findings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_lists_are_shortened_in_the_language() {
+        use crate::i18n::Lang;
+        assert_eq!(values(&[1, 2]).render(Lang::Zh), "1、2");
+        assert_eq!(values_shortened(&[1, 2, 3], 2).render(Lang::En), "1, 2 and 1 more");
+        assert_eq!(values_shortened(&[1, 2, 3], 2).render(Lang::Zh), "1、2 等（另有 1 项）");
+        assert_eq!(values_shortened(&[1, 2], 2).render(Lang::En), "1, 2");
+    }
 
     #[test]
     fn lists_and_plurals() {
@@ -107,8 +130,8 @@ mod tests {
         f.add(Status::Fail, "f");
         f.fix("x");
         f.fix("x");
-        let o = f.outcome("fine".into(), Value::Null);
-        assert_eq!((o.status, o.message.as_str(), o.remediation.len()), (Status::Fail, "w; f", 1));
-        assert_eq!(Findings::default().outcome("fine".into(), Value::Null).status, Status::Pass);
+        let o = f.outcome("fine", Value::Null);
+        assert_eq!((o.status, o.message.en().as_str(), o.remediation.len()), (Status::Fail, "w; f", 1));
+        assert_eq!(Findings::default().outcome("fine", Value::Null).status, Status::Pass);
     }
 }

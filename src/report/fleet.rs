@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use crate::check::{Category, Check, FailOn, Gate, Status, Verdict};
 use crate::error::sanitize::{excerpt, excerpt_of, quoting_nothing};
 use crate::error::{EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_PASS, InputError};
+use crate::i18n::{Lang, Sep, Text, check_text};
 use crate::report::{Incomplete, Report, SCHEMA_VERSION, Summary, Target, Tool, VantageReport};
+use crate::t;
 
 /// What a node's report says about the settings that must be the same on every master.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,26 +66,18 @@ pub struct Input<'a> {
 
 /// The id of the drift check, which only a fleet report has.
 pub const DRIFT: &str = "fleet.drift";
-pub const DRIFT_TITLE: &str = "Masters configured alike";
-/// `list`'s line for it (it is not in the run's catalogue: one host has nothing to compare).
-pub const DRIFT_SUMMARY: &str = "with `merge`: the masters agree on the Kubernetes version, the audit policy (SHA-256), the kube-apiserver image and `--audit-*` flags, and the allowlist verdicts; fail naming the node and the difference";
-pub const DRIFT_EXPLAIN: &str = "Only in a fleet report (`k8sjoin-check merge` of the reports of every control-plane node, \
-e.g. from `k8sjoin-check fleet`): compares what must be the same on every master, node by node: the Kubernetes \
-version, the SHA-256 of the audit policy file, the kube-apiserver image and its --audit-* flags (from the static \
-pod manifest), and firewall.allowlist's verdict on every pool entry. The vendor's procedure has the audit \
-settings edited by hand on every master (依次登录所有Master节点), so one master that was missed, or edited \
-differently, is the common failure. Fails naming the node that differs and both values; skipped with one \
-node. Fix: make the differing node's manifest and policy the same as the others', then run the fleet again.";
-
 /// Reads every report in the inputs.
 pub fn read(inputs: &[Input<'_>]) -> Result<Vec<(Report, String)>, InputError> {
     let mut out = Vec::new();
     for input in inputs {
         // A whole report as `--report` writes it (pretty JSON over many lines).
         if input.text.trim_start().starts_with('{')
-            && let Ok(report) = serde_json::from_str::<Report>(input.text)
+            && let Ok(value) = serde_json::from_str::<Value>(input.text)
         {
-            out.push((report, format!("{}:1", input.name)));
+            out.push((
+                report_of(value, |what| InputError::new(input.name, Some(1), what))?,
+                format!("{}:1", input.name),
+            ));
             continue;
         }
         for (i, line) in input.text.lines().enumerate() {
@@ -105,25 +99,28 @@ pub fn read(inputs: &[Input<'_>]) -> Result<Vec<(Report, String)>, InputError> {
             }
             let value: Value = serde_json::from_str(json)
                 .map_err(|e| at(format!("not a JSON report: {}", excerpt(&e.to_string()))))?;
-            let version = value.get("schema_version").and_then(Value::as_u64);
-            if version != Some(u64::from(SCHEMA_VERSION)) {
-                return Err(at(format!(
-                    "schema_version {}; this k8sjoin-check merges schema_version {SCHEMA_VERSION} (merge with the version that wrote them)",
-                    version.map_or_else(|| "missing".to_string(), |v| v.to_string())
-                )));
-            }
-            let report: Report = serde_json::from_value(value).map_err(|e| {
-                at(format!("not a k8sjoin-check report: {}", excerpt(&quoting_nothing(&e.to_string()))))
-            })?;
-            out.push((report, format!("{}:{n}", input.name)));
+            out.push((report_of(value, at)?, format!("{}:{n}", input.name)));
         }
     }
     Ok(out)
 }
 
+/// A report of this schema version; `at` places the error.
+fn report_of(value: Value, at: impl Fn(String) -> InputError) -> Result<Report, InputError> {
+    let version = value.get("schema_version").and_then(Value::as_u64);
+    if version != Some(u64::from(SCHEMA_VERSION)) {
+        return Err(at(format!(
+            "schema_version {}; this k8sjoin-check merges schema_version {SCHEMA_VERSION} (merge with the version that wrote them)",
+            version.map_or_else(|| "missing".to_string(), |v| v.to_string())
+        )));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| at(format!("not a k8sjoin-check report: {}", excerpt(&quoting_nothing(&e.to_string())))))
+}
+
 /// Merges node reports into one fleet report. Reports of different regions are refused: a fleet
 /// is one cluster.
-pub fn merge(reports: Vec<(Report, String)>) -> Result<Report, InputError> {
+pub fn merge(reports: Vec<(Report, String)>, lang: Lang) -> Result<Report, InputError> {
     let Some((first, first_source)) = reports.first() else {
         return Err(InputError::new("<input>", None, "no report to merge; expected the fleet's pod logs"));
     };
@@ -148,8 +145,8 @@ pub fn merge(reports: Vec<(Report, String)>) -> Result<Report, InputError> {
     }
     let nodes: Vec<&str> = reports.iter().map(|(r, _)| r.vantage.hostname.as_str()).collect();
     let fail_on = first.summary.fail_on;
-    let mut checks = merged_checks(&reports, fail_on);
-    checks.push(drift(&reports));
+    let mut checks = merged_checks(&reports, fail_on, lang);
+    checks.push(drift(&reports, lang));
     let node_verdicts: Vec<Verdict> = reports.iter().map(|(r, _)| r.summary.verdict).collect();
     let gate = Gate::of(&checks, fail_on);
     let verdict = if gate == Gate::Fail || node_verdicts.contains(&Verdict::NotReady) {
@@ -207,12 +204,7 @@ pub fn merge(reports: Vec<(Report, String)>) -> Result<Report, InputError> {
         started_at,
         duration_ms: reports.iter().map(|(r, _)| r.duration_ms).max().unwrap_or(0),
         vantage: VantageReport {
-            hostname: format!(
-                "fleet of {} node{}: {}",
-                nodes.len(),
-                if nodes.len() == 1 { "" } else { "s" },
-                nodes.join(", ")
-            ),
+            hostname: t!("fleet-hostname", n = nodes.len(), nodes = nodes.join(", ")).render(lang),
             addresses,
             cannot_see,
         },
@@ -262,7 +254,7 @@ fn weight(s: Status) -> u8 {
 
 /// One check per id, in the order the reports list them: the worst status of any node, each
 /// node's status and message in the evidence.
-fn merged_checks(reports: &[(Report, String)], fail_on: FailOn) -> Vec<Check> {
+fn merged_checks(reports: &[(Report, String)], fail_on: FailOn, lang: Lang) -> Vec<Check> {
     let mut ids: Vec<String> = Vec::new();
     for (r, _) in reports {
         for c in &r.checks {
@@ -279,22 +271,44 @@ fn merged_checks(reports: &[(Report, String)], fail_on: FailOn) -> Vec<Check> {
                 .collect();
             let worst = per_node.iter().map(|(_, c)| c.status).max_by_key(|s| weight(*s)).unwrap_or(Status::Skip);
             let same = per_node.iter().all(|(_, c)| c.status == worst && c.message == per_node[0].1.message);
-            let message = if same {
-                format!("{} on {}: {}", worst, plural_nodes(per_node.len()), per_node[0].1.message)
-            } else {
-                let differing: Vec<String> = per_node
+            // The nodes' messages are already in their run's language; the English one, when a
+            // node gave it, makes the English of the fleet's message.
+            let message_in = |english: bool| -> Text {
+                let node_message = |c: &Check| {
+                    Text::verbatim(if english { c.message_en.as_ref().unwrap_or(&c.message) } else { &c.message })
+                };
+                if same {
+                    let on = if per_node.len() == 1 {
+                        t!("fleet-one-node")
+                    } else {
+                        t!("fleet-all-nodes", n = per_node.len())
+                    };
+                    return t!(
+                        "fleet-same-everywhere",
+                        status = worst.as_str(),
+                        on = on,
+                        message = node_message(per_node[0].1)
+                    );
+                }
+                let mut parts: Vec<Text> = per_node
                     .iter()
                     .filter(|(_, c)| c.status != Status::Pass)
-                    .map(|(n, c)| format!("{n} {}: {}", c.status, c.message))
+                    .map(|(n, c)| {
+                        t!("fleet-node-status", node = *n, status = c.status.as_str(), message = node_message(c))
+                    })
                     .collect();
-                let passing: Vec<&str> =
-                    per_node.iter().filter(|(_, c)| c.status == Status::Pass).map(|(n, _)| *n).collect();
-                let mut m = differing.join("; ");
+                let passing: Vec<Text> = per_node
+                    .iter()
+                    .filter(|(_, c)| c.status == Status::Pass)
+                    .map(|(n, _)| Text::verbatim(*n))
+                    .collect();
                 if !passing.is_empty() {
-                    m.push_str(&format!("; pass on {}", passing.join(", ")));
+                    parts.push(t!("fleet-pass-on", nodes = Text::join(passing, Sep::Comma)));
                 }
-                m
+                Text::join(parts, Sep::Semicolon)
             };
+            let message = message_in(false).render(lang);
+            let message_en = (lang != Lang::En).then(|| message_in(true).render(Lang::En));
             let mut remediation: Vec<String> = Vec::new();
             for (n, c) in &per_node {
                 for step in &c.remediation {
@@ -322,6 +336,7 @@ fn merged_checks(reports: &[(Report, String)], fail_on: FailOn) -> Vec<Check> {
                 title: first.title.clone(),
                 status: worst,
                 message,
+                message_en,
                 evidence: json!({"nodes": per_node.iter().map(|(n, c)| json!({
                     "node": n, "status": c.status, "message": c.message, "waived": c.waived,
                 })).collect::<Vec<_>>()}),
@@ -334,17 +349,13 @@ fn merged_checks(reports: &[(Report, String)], fail_on: FailOn) -> Vec<Check> {
         .collect()
 }
 
-fn plural_nodes(n: usize) -> String {
-    if n == 1 { "1 node".into() } else { format!("all {n} nodes") }
-}
-
 /// `fleet.drift`: the settings that must be the same on every master, node by node.
-fn drift(reports: &[(Report, String)]) -> Check {
-    let mut differences: Vec<String> = Vec::new();
+fn drift(reports: &[(Report, String)], lang: Lang) -> Check {
+    let mut differences: Vec<Text> = Vec::new();
     let mut evidence = serde_json::Map::new();
     let facts: Vec<(&str, NodeFacts)> =
         reports.iter().map(|(r, _)| (r.vantage.hostname.as_str(), r.node.clone().unwrap_or_default())).collect();
-    let mut compare = |what: &str, key: &str, values: Vec<(&str, Option<String>)>| {
+    let mut compare = |what: Text, key: &str, values: Vec<(&str, Option<String>)>| {
         evidence.insert(
             key.to_string(),
             json!(values.iter().map(|(n, v)| (n.to_string(), json!(v))).collect::<serde_json::Map<_, _>>()),
@@ -354,24 +365,24 @@ fn drift(reports: &[(Report, String)]) -> Check {
         }
     };
     compare(
-        "Kubernetes version",
+        t!("fleet-what-version"),
         "kubernetes_version",
         facts.iter().map(|(n, f)| (*n, f.kubernetes_version.clone())).collect(),
     );
     compare(
-        "audit policy (SHA-256)",
+        t!("fleet-what-policy"),
         "audit_policy_sha256",
         facts.iter().map(|(n, f)| (*n, f.audit_policy_sha256.as_ref().map(|h| h.chars().take(12).collect()))).collect(),
     );
     compare(
-        "kube-apiserver image",
+        t!("fleet-what-image"),
         "apiserver_image",
         facts.iter().map(|(n, f)| (*n, f.apiserver_image.clone())).collect(),
     );
     let flag_names: BTreeSet<&String> = facts.iter().flat_map(|(_, f)| f.audit_flags.keys()).collect();
     for name in flag_names {
         compare(
-            &format!("--{name}"),
+            Text::verbatim(format!("--{name}")),
             &format!("flag --{name}"),
             facts.iter().map(|(n, f)| (*n, f.audit_flags.get(name).cloned())).collect(),
         );
@@ -380,31 +391,26 @@ fn drift(reports: &[(Report, String)]) -> Check {
     let entries: BTreeSet<String> = reports.iter().flat_map(|(r, _)| allowlist(r).into_keys()).collect();
     for entry in entries {
         compare(
-            &format!("allowlist verdict for {entry}"),
+            t!("fleet-what-allowlist", entry = &entry),
             &format!("allowlist {entry}"),
             reports.iter().map(|(r, _)| (r.vantage.hostname.as_str(), allowlist(r).remove(&entry))).collect(),
         );
     }
     let evidence = Value::Object(evidence);
     let (status, message) = if reports.len() < 2 {
-        (Status::Skip, "one node: nothing to compare".to_string())
+        (Status::Skip, t!("fleet-one-report"))
     } else if differences.is_empty() {
-        (
-            Status::Pass,
-            format!(
-                "the {} nodes agree on the Kubernetes version, the audit policy, the kube-apiserver image and audit flags, and the allowlist verdicts",
-                reports.len()
-            ),
-        )
+        (Status::Pass, t!("fleet-agree", n = reports.len()))
     } else {
-        (Status::Fail, differences.join("; "))
+        (Status::Fail, Text::join(differences, Sep::Semicolon))
     };
     let mut check = Check {
         id: DRIFT.to_string(),
         category: Category::Fleet,
-        title: DRIFT_TITLE.to_string(),
+        title: check_text(lang, DRIFT, None),
         status,
-        message,
+        message: message.render(lang),
+        message_en: (lang != Lang::En).then(|| message.en()),
         evidence,
         remediation: Vec::new(),
         duration_ms: 0,
@@ -412,16 +418,14 @@ fn drift(reports: &[(Report, String)]) -> Check {
         waived: None,
     };
     if status == Status::Fail {
-        check.remediation.push(
-            "make the differing node's manifest and policy the same as the others' (copy /etc/kubernetes/audit-policy.yaml and the audit lines of kube-apiserver.yaml), then run the fleet again".into(),
-        );
+        check.remediation.push(t!("fleet-fix-drift").render(lang));
     }
     check
 }
 
-/// `master-3's audit policy (SHA-256) is 1a2b3c… where master-1, master-2 have 9f8e7d…`, or `None`
-/// when every node has the same value. The odd ones out are the nodes outside the largest group.
-fn describe_difference(what: &str, values: &[(&str, Option<String>)]) -> Option<String> {
+/// `master-3 has 1a2b3c… where master-1, master-2 have 9f8e7d…`, or `None` when every node has
+/// the same value. The odd ones out are the nodes outside the largest group.
+fn describe_difference(what: Text, values: &[(&str, Option<String>)]) -> Option<Text> {
     let mut groups: BTreeMap<Option<&String>, Vec<&str>> = BTreeMap::new();
     for (n, v) in values {
         groups.entry(v.as_ref()).or_default().push(n);
@@ -429,22 +433,20 @@ fn describe_difference(what: &str, values: &[(&str, Option<String>)]) -> Option<
     if groups.len() < 2 {
         return None;
     }
-    let shown = |v: Option<&String>| v.map_or_else(|| "none".to_string(), |s| excerpt_of(s, 60));
+    let shown = |v: Option<&String>| v.map_or_else(|| t!("fleet-value-none"), |s| Text::verbatim(excerpt_of(s, 60)));
     let (major_value, major_nodes) =
         groups.iter().max_by_key(|(_, nodes)| nodes.len()).map(|(v, n)| (*v, n.clone()))?;
-    let others: Vec<String> = groups
+    let others: Vec<Text> = groups
         .iter()
         .filter(|(v, _)| **v != major_value)
-        .map(|(v, nodes)| {
-            format!("{} {} {}", nodes.join(", "), if nodes.len() == 1 { "has" } else { "have" }, shown(*v))
-        })
+        .map(|(v, nodes)| t!("fleet-nodes-have", nodes = nodes.join(", "), n = nodes.len(), value = shown(*v)))
         .collect();
-    Some(format!(
-        "{what} differs: {} where {} {} {}",
-        others.join(" and "),
-        major_nodes.join(", "),
-        if major_nodes.len() == 1 { "has" } else { "have" },
-        shown(major_value)
+    Some(t!(
+        "fleet-differs",
+        what = what,
+        others = Text::join(others, Sep::Semicolon),
+        majority =
+            t!("fleet-nodes-have", nodes = major_nodes.join(", "), n = major_nodes.len(), value = shown(major_value))
     ))
 }
 

@@ -10,10 +10,12 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
 use crate::check::{Check, Status};
+use crate::i18n::Lang;
 use crate::report::Report;
 use crate::report::table::grouped;
+use crate::t;
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, lang: Lang) -> String {
     let fail_on = report.summary.fail_on;
     let mut junit = Junit::new("k8sjoin-check");
     junit.set_time(Duration::from_millis(report.duration_ms));
@@ -31,7 +33,7 @@ pub fn render(report: &Report) -> String {
         for c in members {
             let status = if c.trips(fail_on) {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_type(c.status.as_str()).set_message(c.message.as_str()).set_description(body(c));
+                s.set_type(c.status.as_str()).set_message(c.message.as_str()).set_description(body(c, lang));
                 s
             } else if matches!(c.status, Status::Skip | Status::Manual) {
                 let mut s = TestCaseStatus::skipped();
@@ -44,7 +46,8 @@ pub fn render(report: &Report) -> String {
             case.set_classname(format!("k8sjoin-check.{category}")).set_time(Duration::from_millis(c.duration_ms));
             let mut out = format!("{}: {}", c.status, c.message);
             if let Some(w) = &c.waived {
-                out.push_str(&format!("\nwaived until {} ({}): {}", w.expires, w.source, w.reason));
+                let line = t!("junit-waived", expires = &w.expires, source = &w.source, reason = &w.reason);
+                out.push_str(&format!("\n{}", line.render(lang)));
             }
             case.set_system_out(out);
             suite.add_test_case(case);
@@ -55,10 +58,10 @@ pub fn render(report: &Report) -> String {
     junit.to_string().unwrap_or_else(|e| format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- {e} -->\n"))
 }
 
-fn body(c: &Check) -> String {
+fn body(c: &Check, lang: Lang) -> String {
     let mut b = c.message.clone();
     if !c.remediation.is_empty() {
-        b.push_str("\n\nWhat to do:\n");
+        b.push_str(&format!("\n\n{}\n", crate::i18n::message(lang, "table-what-to-do")));
         for step in &c.remediation {
             b.push_str("- ");
             b.push_str(step);

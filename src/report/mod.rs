@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{Check, FailOn, Gate, Status, Verdict};
 use crate::error::{EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_INTERNAL, EXIT_PASS};
+use crate::i18n::{Lang, Sep, Text};
+use crate::t;
 use crate::units::{millis, rfc3339};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -203,22 +205,20 @@ impl Summary {
     }
 
     /// One sentence: what decided the verdict.
-    pub fn because(&self, checks: &[Check]) -> String {
+    pub fn because(&self, checks: &[Check], lang: Lang) -> String {
         match self.verdict {
             Verdict::NotReady => {
                 let tripping: Vec<&str> =
                     checks.iter().filter(|c| c.trips(self.fail_on)).map(|c| c.id.as_str()).collect();
-                format!(
-                    "{} check{} {} the gate (--fail-on {}): {}",
-                    tripping.len(),
-                    if tripping.len() == 1 { "" } else { "s" },
-                    if tripping.len() == 1 { "fails" } else { "fail" },
-                    self.fail_on.as_str(),
-                    tripping.join(", ")
+                t!(
+                    "because-not-ready",
+                    n = tripping.len(),
+                    fail_on = self.fail_on.as_str(),
+                    checks = tripping.join(", ")
                 )
             }
             Verdict::Incomplete if self.incomplete.is_empty() => {
-                format!("nothing failed, but the run stopped early ({})", self.stopped.as_deref().unwrap_or("stopped"))
+                t!("because-stopped", stopped = self.stopped.clone().unwrap_or_default())
             }
             Verdict::Incomplete => {
                 let mut needs: Vec<&str> = Vec::new();
@@ -228,16 +228,16 @@ impl Summary {
                     }
                 }
                 let ids: Vec<&str> = self.incomplete.iter().map(|i| i.id.as_str()).collect();
-                format!(
-                    "nothing failed, but {} required check{} did not run ({}); give {}",
-                    ids.len(),
-                    if ids.len() == 1 { "" } else { "s" },
-                    ids.join(", "),
-                    needs.join("; ")
+                t!(
+                    "because-incomplete",
+                    n = ids.len(),
+                    checks = ids.join(", "),
+                    inputs = Text::join(needs.iter().map(|n| Text::verbatim(*n)), Sep::Semicolon)
                 )
             }
-            Verdict::Ready => "every required check ran and nothing trips the gate".to_string(),
+            Verdict::Ready => t!("because-ready"),
         }
+        .render(lang)
     }
 }
 

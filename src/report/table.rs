@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 
 use crate::check::{Category, Check, Status, Verdict};
 use crate::error::sanitize::terminal;
+use crate::i18n::{Lang, Sep, Text};
 use crate::report::Report;
 use crate::report::text::{hanging, pad, step, width, wrap};
+use crate::t;
 
 /// Rendering choices that depend on where the output goes.
 #[derive(Debug, Clone, Copy)]
@@ -54,10 +56,21 @@ fn status_code(status: Status) -> &'static str {
     }
 }
 
-/// `FAIL`, or `FAIL (waived)` for an accepted risk.
-pub fn status_label(check: &Check) -> String {
+/// `FAIL`, or `FAIL (waived)` for an accepted risk. The status itself is never translated: it is
+/// what scripts and people grep for.
+pub fn status_label(check: &Check, lang: Lang) -> String {
     let s = check.status.as_str().to_uppercase();
-    if check.waived.is_some() { format!("{s} (waived)") } else { s }
+    if check.waived.is_some() { t!("table-waived-status", status = s).render(lang) } else { s }
+}
+
+/// The verdict as the last line starts: `READY`, `NOT READY`, `INCOMPLETE` (or their Chinese).
+pub fn shout(verdict: Verdict, lang: Lang) -> String {
+    match verdict {
+        Verdict::Ready => t!("verdict-ready"),
+        Verdict::NotReady => t!("verdict-not-ready"),
+        Verdict::Incomplete => t!("verdict-incomplete"),
+    }
+    .render(lang)
 }
 
 /// Checks grouped by category, categories in order of first appearance.
@@ -80,37 +93,49 @@ fn push_lines(out: &mut String, lines: Vec<String>) {
     }
 }
 
-pub fn render(report: &Report, style: Style) -> String {
+pub fn render(report: &Report, style: Style, lang: Lang) -> String {
     let w = style.width;
     let mut out = String::new();
     let t = &report.target;
     let region = match (&t.region, &t.region_name) {
-        (Some(id), Some(name)) => format!("{id} ({name})"),
-        _ => "no region".into(),
+        (Some(id), Some(name)) => t!("table-region", region = format!("{id} ({name})")),
+        _ => t!("table-no-region"),
     };
     let network = match &t.network {
-        Some(n) => format!("{n} ({}: {})", t.network_source, t.network_reason),
-        None => format!("unknown ({})", t.network_reason),
+        Some(n) => {
+            let source = match t.network_source.as_str() {
+                "flag" => t!("table-network-source-flag"),
+                _ => t!("table-network-source-inferred"),
+            };
+            t!("table-network", network = n.as_str(), source = source, reason = &t.network_reason)
+        }
+        None => t!("table-network-unknown", reason = &t.network_reason),
     };
-    let head = format!("k8sjoin-check {} · region {region} · network {network}", report.tool.version);
+    let head = t!("table-head", version = &report.tool.version, region = region, network = network).render(lang);
     push_lines(&mut out, hanging(&head, w, "", "  "));
     if let Some(api) = &t.apiserver {
-        let via = t.forwarder.as_ref().map(|f| format!(" via forwarder {f}")).unwrap_or_default();
-        push_lines(&mut out, hanging(&format!("API server {api}{via}"), w, "", "  "));
+        let line = match &t.forwarder {
+            Some(f) => t!("table-apiserver-via", apiserver = api, forwarder = f),
+            None => t!("table-apiserver", apiserver = api),
+        };
+        push_lines(&mut out, hanging(&line.render(lang), w, "", "  "));
     }
     let addrs: Vec<String> = report.vantage.addresses.iter().map(ToString::to_string).collect();
     let vantage = match &report.fleet {
         Some(fleet) => {
-            let nodes: Vec<String> = fleet.nodes.iter().map(|n| format!("{} {}", n.node, n.verdict.shout())).collect();
-            format!("fleet of {} nodes (results are true from each node): {}", fleet.nodes.len(), nodes.join(", "))
+            let nodes = Text::join(
+                fleet.nodes.iter().map(|n| Text::verbatim(format!("{} {}", n.node, shout(n.verdict, lang)))),
+                Sep::Comma,
+            );
+            t!("table-fleet", n = fleet.nodes.len(), nodes = nodes)
         }
-        None => format!(
-            "vantage: {}{} (results are true from this host)",
-            report.vantage.hostname,
-            if addrs.is_empty() { String::new() } else { format!(" [{}]", addrs.join(", ")) }
+        None => t!(
+            "table-vantage",
+            host = &report.vantage.hostname,
+            addresses = if addrs.is_empty() { String::new() } else { format!(" [{}]", addrs.join(", ")) }
         ),
     };
-    push_lines(&mut out, hanging(&vantage, w, "", "  "));
+    push_lines(&mut out, hanging(&vantage.render(lang), w, "", "  "));
     out.push('\n');
 
     let all = grouped(&report.checks);
@@ -118,10 +143,10 @@ pub fn render(report: &Report, style: Style) -> String {
         all.iter().copied().filter(|c| style.verbose || c.status != Status::Pass || c.waived.is_some()).collect();
     let passed: Vec<&str> = all.iter().filter(|c| !shown.iter().any(|s| s.id == c.id)).map(|c| c.id.as_str()).collect();
     if !shown.is_empty() {
-        rows(&mut out, &shown, style);
+        rows(&mut out, &shown, style, lang);
     }
     if !passed.is_empty() {
-        let text = format!("passed ({}): {}", passed.len(), passed.join(", "));
+        let text = t!("table-passed", n = passed.len(), checks = passed.join(", ")).render(lang);
         push_lines(&mut out, hanging(&text, w, "", "  "));
     }
 
@@ -131,9 +156,9 @@ pub fn render(report: &Report, style: Style) -> String {
         .filter(|c| matches!(c.status, Status::Fail | Status::Warn | Status::Manual) && !c.remediation.is_empty())
         .collect();
     if !to_fix.is_empty() {
-        out.push_str("\nWhat to do:\n");
+        let _ = writeln!(out, "\n{}", t!("table-what-to-do").render(lang));
         for check in to_fix {
-            let _ = writeln!(out, "  {} [{}]", terminal(&check.id), status_label(check).to_lowercase());
+            let _ = writeln!(out, "  {} [{}]", terminal(&check.id), status_label(check, lang).to_lowercase());
             for fix in &check.remediation {
                 push_lines(&mut out, step(fix, w, "    - ", "      "));
             }
@@ -141,7 +166,7 @@ pub fn render(report: &Report, style: Style) -> String {
     }
     let s = &report.summary;
     if !s.incomplete.is_empty() {
-        out.push_str("\nDid not run (required for a verdict):\n");
+        let _ = writeln!(out, "\n{}", t!("table-did-not-run").render(lang));
         // Checks that wait for the same input are one line: the cause's reason, every id.
         let mut needs: Vec<&str> = Vec::new();
         for i in &s.incomplete {
@@ -152,8 +177,9 @@ pub fn render(report: &Report, style: Style) -> String {
         for need in needs {
             let group: Vec<&crate::report::Incomplete> = s.incomplete.iter().filter(|i| i.needs == need).collect();
             let ids: Vec<&str> = group.iter().map(|i| i.id.as_str()).collect();
-            push_lines(&mut out, hanging(&format!("{}: {}", ids.join(", "), group[0].reason), w, "  - ", "    "));
-            push_lines(&mut out, hanging(&format!("give: {need}"), w, "    ", "      "));
+            let line = Text::join([Text::verbatim(ids.join(", ")), Text::verbatim(&group[0].reason)], Sep::Colon);
+            push_lines(&mut out, hanging(&line.render(lang), w, "  - ", "    "));
+            push_lines(&mut out, hanging(&t!("table-give", input = need).render(lang), w, "    ", "      "));
         }
     }
     let notes: Vec<String> = s
@@ -161,43 +187,41 @@ pub fn render(report: &Report, style: Style) -> String {
         .iter()
         .filter_map(|u| {
             if u.expired {
-                Some(format!(
-                    "{} ({}) expired on {}: ignored, the checks it names count again",
-                    u.id, u.source, u.expires
-                ))
+                Some(t!("table-waiver-expired", id = &u.id, source = &u.source, expires = &u.expires).render(lang))
             } else if u.stale() {
-                Some(format!("{} ({}) matches no check of this run: stale, remove it", u.id, u.source))
+                Some(t!("table-waiver-stale", id = &u.id, source = &u.source).render(lang))
             } else {
                 None
             }
         })
         .collect();
     if !notes.is_empty() {
-        out.push_str("\nWaivers:\n");
+        let _ = writeln!(out, "\n{}", t!("table-waivers").render(lang));
         for n in notes {
             push_lines(&mut out, hanging(&n, w, "  - ", "    "));
         }
     }
     if !report.vantage.cannot_see.is_empty() {
-        out.push_str("\nNot visible from this host:\n");
+        let _ = writeln!(out, "\n{}", t!("table-not-visible").render(lang));
         for blind in &report.vantage.cannot_see {
             push_lines(&mut out, hanging(blind, w, "  - ", "    "));
         }
     }
-    let counts = format!(
-        "{} pass, {} warn, {} fail, {} skip, {} manual · gate {} (--fail-on {})",
-        s.pass,
-        s.warn,
-        s.fail,
-        s.skip,
-        s.manual,
-        s.gate.as_str().to_uppercase(),
-        s.fail_on.as_str()
-    );
+    let counts = t!(
+        "table-counts",
+        pass = s.pass,
+        warn = s.warn,
+        fail = s.fail,
+        skip = s.skip,
+        manual = s.manual,
+        gate = s.gate.as_str().to_uppercase(),
+        fail_on = s.fail_on.as_str()
+    )
+    .render(lang);
     out.push('\n');
     push_lines(&mut out, hanging(&counts, w, "", "  "));
-    let verdict = paint(s.verdict.shout(), verdict_code(s.verdict), style);
-    let _ = writeln!(out, "{verdict}: {}", last_line(report));
+    let verdict = paint(&shout(s.verdict, lang), verdict_code(s.verdict), style);
+    let _ = writeln!(out, "{verdict}{}{}", crate::i18n::separator(lang, Sep::Colon), last_line(report).render(lang));
     out
 }
 
@@ -210,37 +234,40 @@ fn verdict_code(v: Verdict) -> &'static str {
 }
 
 /// The last line after the verdict: short, because it is what a tired reader sees first.
-fn last_line(report: &Report) -> String {
+fn last_line(report: &Report) -> Text {
     let s = &report.summary;
     let exit = if s.verdict == Verdict::Incomplete && s.exit_code == 0 {
-        "exit 0 (--allow-incomplete)".to_string()
+        t!("verdict-exit-allowed")
     } else {
-        format!("exit {}", s.exit_code)
+        t!("verdict-exit", code = s.exit_code)
     };
     let tripping = report.checks.iter().filter(|c| c.trips(s.fail_on)).count();
     let why = match s.verdict {
         Verdict::NotReady if tripping == 1 => {
             let id = report.checks.iter().find(|c| c.trips(s.fail_on)).map_or("", |c| c.id.as_str());
-            format!("{id} fails the gate")
+            t!("verdict-one-fails", id = id)
         }
-        Verdict::NotReady => format!("{tripping} checks fail the gate (see above)"),
+        Verdict::NotReady => t!("verdict-many-fail", n = tripping),
         Verdict::Incomplete => match (&s.stopped, s.incomplete.len()) {
-            (Some(stopped), _) => format!("{stopped} before every check finished"),
-            (None, 1) => format!("{} did not run (see above)", s.incomplete[0].id),
-            (None, n) => format!("{n} required checks did not run (see above)"),
+            (Some(stopped), _) => t!("verdict-stopped", stopped = stopped),
+            (None, 1) => t!("verdict-one-did-not-run", id = &s.incomplete[0].id),
+            (None, n) => t!("verdict-many-did-not-run", n = n),
         },
-        Verdict::Ready => "every required check ran and nothing fails the gate".to_string(),
+        Verdict::Ready => t!("verdict-ready-because"),
     };
-    format!("{why}; {exit}")
+    Text::join([why, exit], Sep::Semicolon)
 }
 
 /// The checks as rows: status, id, message (and with `-v` the time), wrapped within the width.
-fn rows(out: &mut String, checks: &[&Check], style: Style) {
+fn rows(out: &mut String, checks: &[&Check], style: Style, lang: Lang) {
     const GAP: usize = 2;
     // `12345 ms`: eight columns for checks under 100 s.
     const TIME_W: usize = 8;
-    let status_w = checks.iter().map(|c| width(&status_label(c))).max().unwrap_or(4).max("STATUS".len());
-    let id_w = checks.iter().map(|c| width(&c.id)).max().unwrap_or(5).max("CHECK".len());
+    let [status_h, check_h, message_h, time_h] =
+        ["table-header-status", "table-header-check", "table-header-message", "table-header-time"]
+            .map(|id| crate::i18n::message(lang, id));
+    let status_w = checks.iter().map(|c| width(&status_label(c, lang))).max().unwrap_or(4).max(width(&status_h));
+    let id_w = checks.iter().map(|c| width(&c.id)).max().unwrap_or(5).max(width(&check_h));
     let left_w = status_w + GAP + id_w + GAP;
     let time_w = if style.verbose { GAP + TIME_W } else { 0 };
     // Too narrow for the message beside the id: it goes on the lines below, indented.
@@ -250,17 +277,17 @@ fn rows(out: &mut String, checks: &[&Check], style: Style) {
     };
     let time =
         |c: &Check| if style.verbose { format!("{}{:>5} ms", " ".repeat(GAP), c.duration_ms) } else { String::new() };
-    let mut header = format!("{}{}", pad("STATUS", status_w + GAP), pad("CHECK", id_w + GAP));
+    let mut header = format!("{}{}", pad(&status_h, status_w + GAP), pad(&check_h, id_w + GAP));
     if !below {
-        header.push_str(&pad("MESSAGE", message_w));
+        header.push_str(&pad(&message_h, message_w));
         if style.verbose {
-            header.push_str(&format!("{}{:>8}", " ".repeat(GAP), "TIME"));
+            header.push_str(&format!("{}{}", " ".repeat(GAP + TIME_W.saturating_sub(width(&time_h))), time_h));
         }
     }
     out.push_str(header.trim_end());
     out.push('\n');
     for c in checks {
-        let label = status_label(c);
+        let label = status_label(c, lang);
         let status =
             format!("{}{}", paint(&label, status_code(c.status), style), " ".repeat(status_w + GAP - width(&label)));
         let lines = wrap(&terminal(&c.message), message_w);

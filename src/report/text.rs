@@ -33,24 +33,70 @@ fn split_word(word: &str, w: usize) -> Vec<String> {
     out
 }
 
-/// Wraps `text` into lines of at most `w` columns, at spaces; a word wider than `w` is the only
-/// thing ever cut. Line breaks in `text` are kept.
+/// Punctuation that closes a clause: it stays on the line of what it follows.
+const CLOSING: &[char] = &['，', '。', '；', '：', '！', '？', '）', '、', '」', '』', '》', ',', '.', ';', ':', ')'];
+
+/// The places a line may break: words, and each double-width character on its own (Chinese has
+/// no spaces). `true` means the piece follows the previous one without a space.
+fn pieces(paragraph: &str) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut spaced = true;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<(String, bool)>, spaced: &mut bool| {
+        if !word.is_empty() {
+            out.push((std::mem::take(word), !*spaced));
+            *spaced = false;
+        }
+    };
+    for c in paragraph.chars() {
+        let wide = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) > 1;
+        if c == ' ' {
+            flush(&mut word, &mut out, &mut spaced);
+            spaced = true;
+        } else if CLOSING.contains(&c) && word.is_empty() && !spaced && !out.is_empty() {
+            // Right after a wide character: never the first thing on a line.
+            if let Some(last) = out.last_mut() {
+                last.0.push(c);
+            }
+        } else if wide {
+            if CLOSING.contains(&c) && !word.is_empty() {
+                word.push(c);
+                flush(&mut word, &mut out, &mut spaced);
+                continue;
+            }
+            flush(&mut word, &mut out, &mut spaced);
+            out.push((c.to_string(), !spaced));
+            spaced = false;
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out, &mut spaced);
+    out
+}
+
+/// Wraps `text` into lines of at most `w` columns (display width), at spaces and between
+/// double-width characters; a word wider than `w` is the only thing ever cut. Line breaks in
+/// `text` are kept.
 pub fn wrap(text: &str, w: usize) -> Vec<String> {
     let w = w.max(1);
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
-        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-            let pieces = if width(word) > w { split_word(word, w) } else { vec![word.to_string()] };
-            for piece in pieces {
+        for (piece, glued) in pieces(paragraph) {
+            let parts = if width(&piece) > w { split_word(&piece, w) } else { vec![piece] };
+            for (i, part) in parts.into_iter().enumerate() {
+                let gap = usize::from(!(glued || i > 0));
                 if line.is_empty() {
-                    line = piece;
-                } else if width(&line) + 1 + width(&piece) <= w {
-                    line.push(' ');
-                    line.push_str(&piece);
+                    line = part;
+                } else if width(&line) + gap + width(&part) <= w {
+                    if gap == 1 {
+                        line.push(' ');
+                    }
+                    line.push_str(&part);
                 } else {
                     lines.push(std::mem::take(&mut line));
-                    line = piece;
+                    line = part;
                 }
             }
         }
@@ -130,6 +176,12 @@ mod tests {
     fn display_width_counts_double_width_characters() {
         assert_eq!(width("华东1(杭州)"), 11);
         assert!(wrap("华东1(杭州) 华北2(北京) 华南1(深圳)", 12).iter().all(|l| width(l) <= 12));
+        // Chinese has no spaces: lines break between characters, never before closing punctuation.
+        let lines = wrap("地域cn-hangzhou的公网地址池无法连接到API服务器，请在安全组中放行。", 20);
+        assert!(lines.iter().all(|l| width(l) <= 20), "{lines:?}");
+        assert!(lines.iter().all(|l| !l.starts_with(['，', '。'])), "{lines:?}");
+        assert_eq!(lines.concat(), "地域cn-hangzhou的公网地址池无法连接到API服务器，请在安全组中放行。");
+        assert_eq!(wrap("云安全中心 (Security Center)", 80), ["云安全中心 (Security Center)"]);
         assert_eq!(pad("杭州", 6), "杭州  ");
     }
 

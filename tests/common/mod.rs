@@ -11,8 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The binary under test.
 pub fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_k8sjoin-check"));
-    // Tests must not depend on the developer's kubeconfig or terminal.
+    // Tests must not depend on the developer's kubeconfig, terminal or locale (a zh_CN.UTF-8
+    // machine would otherwise get Chinese messages where a test reads English ones).
     cmd.env_remove("KUBECONFIG").env("HOME", "/nonexistent-home-for-tests").env("NO_COLOR", "1");
+    for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        cmd.env_remove(var);
+    }
     cmd
 }
 

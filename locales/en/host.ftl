@@ -1,0 +1,6 @@
+
+## Check metadata: title, one-line summary (`list`, README), explanation (`explain`).
+
+check-host-container-runtime = Container runtime
+    .summary = Docker installed (socket or binary under `--root`, or on PATH): pass; only containerd/CRI-O: warn (the vendor requires Docker); none: fail
+    .explain = Looks for Docker (its socket or the docker/dockerd binary under --root, and on PATH on the live host). The vendor's procedure lists Docker as a prerequisite (前提条件: 已安装Docker), so Docker passes; a host with only containerd or CRI-O warns (the join may work, but it is outside what the vendor states); no runtime at all fails. Fix: install Docker on the cluster's nodes, or confirm with the vendor that your runtime is supported.
