@@ -120,7 +120,9 @@ fn main() {
     if ns.is_none() {
         println!("(no network namespace: not root, or no `ip`; iptables-restore --test is not run)");
     }
-    println!("whole process: k8sjoin-check --firewall iptables:FILE --region cn-hangzhou --only firewall --format json");
+    println!(
+        "whole process: k8sjoin-check --firewall iptables:FILE --region cn-hangzhou --only firewall --format json"
+    );
     println!("median wall time of several runs, peak RSS of the process; restore = iptables-restore --test (netns)");
     println!(
         "{:>8} {:>8} | {:>9} {:>8} | {:>9} {:>8} | {:>10} {:>8} | {:>6} {:>6}",
@@ -140,7 +142,9 @@ fn main() {
         // iptables-restore takes a minute on 1M rules: one run there.
         let restore = ns.as_ref().map(|ns| restore_test(ns, &path, if size >= 1_000_000 { 1 } else { 5 }));
         let (restore_ms, restore_mb, ratio, fwd_ratio) = match restore {
-            Some((r, m)) => (format!("{r:.1}"), format!("{m:.1}"), format!("{:.3}", ms / r), format!("{:.3}", fwd_ms / r)),
+            Some((r, m)) => {
+                (format!("{r:.1}"), format!("{m:.1}"), format!("{:.3}", ms / r), format!("{:.3}", fwd_ms / r))
+            }
             None => ("n/a".into(), "n/a".into(), "n/a".into(), "n/a".into()),
         };
         println!(

@@ -54,7 +54,10 @@ pub fn synthetic_dump(rules: usize) -> String {
     // Host firewall: established traffic, the office network, one pool, a deny block, policy DROP.
     filter.rule("INPUT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
     filter.rule("INPUT", "-i lo -j ACCEPT");
-    filter.rule("INPUT", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL");
+    filter.rule(
+        "INPUT",
+        "-m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL",
+    );
     filter.rule("INPUT", "-m comment --comment \"kubernetes health check service ports\" -j KUBE-NODEPORTS");
     filter.rule("INPUT", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES");
     filter.rule("INPUT", "-j KUBE-FIREWALL");
@@ -92,7 +95,9 @@ pub fn synthetic_dump(rules: usize) -> String {
         nat.declare(&ext, "-");
         nat.rule(
             "KUBE-SERVICES",
-            &format!("-d {ip}/32 -p tcp -m comment --comment \"ns{s}/svc{s}:http cluster IP\" -m tcp --dport {port} -j {svc}"),
+            &format!(
+                "-d {ip}/32 -p tcp -m comment --comment \"ns{s}/svc{s}:http cluster IP\" -m tcp --dport {port} -j {svc}"
+            ),
         );
         nat.rule(
             &svc,
@@ -121,7 +126,9 @@ pub fn synthetic_dump(rules: usize) -> String {
             nat.rule(&sep, &format!("-s {pod}/32 -m comment --comment \"ns{s}/svc{s}:http\" -j KUBE-MARK-MASQ"));
             nat.rule(
                 &sep,
-                &format!("-p tcp -m comment --comment \"ns{s}/svc{s}:http\" -m tcp -j DNAT --to-destination {pod}:8080"),
+                &format!(
+                    "-p tcp -m comment --comment \"ns{s}/svc{s}:http\" -m tcp -j DNAT --to-destination {pod}:8080"
+                ),
             );
             count += 3;
         }

@@ -17,8 +17,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::firewall::model::{
-    Action, ChainId, ChainList, Direction, Effect, Hook, MarkOp, MarkTarget, Match, PortSide, Ruleset, Side, Undecidable, Verdict,
-    addrtype, ct, tcp,
+    Action, ChainId, ChainList, Direction, Effect, Hook, MarkOp, MarkTarget, Match, PortSide, Ruleset, Side,
+    Undecidable, Verdict, addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 

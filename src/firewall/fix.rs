@@ -245,7 +245,7 @@ fn tables_apart(layer: &Layer) -> bool {
 
 /// The base chains that may reach `chain`: in an iptables dump only those of its table (a jump
 /// never leaves its table), so that the chains of other tables are not read for nothing.
-fn bases_towards<'a>(rs: &'a Ruleset, chain: ChainId, tables_apart: bool) -> impl Iterator<Item = &'a Base> {
+fn bases_towards(rs: &Ruleset, chain: ChainId, tables_apart: bool) -> impl Iterator<Item = &Base> {
     rs.bases.iter().filter(move |b| !tables_apart || rs.chains.table(b.chain) == rs.chains.table(chain))
 }
 
@@ -383,7 +383,9 @@ fn step_target(
         // A connection to this host that a DNAT sends elsewhere: the forward path sees it
         // translated, so the fix names where it lands.
         let forwarded = decider.chain.is_some_and(|c| {
-            hooks_reaching(&layer.ruleset, c, tables_apart(layer)).iter().all(|h| matches!(h, Hook::Forward | Hook::Postrouting))
+            hooks_reaching(&layer.ruleset, c, tables_apart(layer))
+                .iter()
+                .all(|h| matches!(h, Hook::Forward | Hook::Postrouting))
         });
         let landing = forwarded
             .then(|| local_translations(std::slice::from_ref(layer), family, spans, req))
@@ -401,7 +403,9 @@ fn step_target(
     };
     let single = |list: Vec<IpAddr>| if list.len() == 1 { list.first().copied() } else { None };
     let before_translation = decider.chain.is_some_and(|c| {
-        hooks_reaching(&layer.ruleset, c, tables_apart(layer)).iter().all(|h| matches!(h, Hook::Ingress | Hook::Prerouting))
+        hooks_reaching(&layer.ruleset, c, tables_apart(layer))
+            .iter()
+            .all(|h| matches!(h, Hook::Ingress | Hook::Prerouting))
     });
     if before_translation {
         (flow.listen_port, single(flow.arrival.iter().copied().filter(|a| Family::of(*a) == family).collect()))

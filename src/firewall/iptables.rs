@@ -13,11 +13,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
-    Action, Base, Chain, ChainId, ChainList, ChainSource, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
-    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, addrtype, ct, tcp,
+    Action, Base, Chain, ChainId, ChainList, ChainSource, Direction, Effect, Families, Hook, IfName, MarkOp,
+    MarkTarget, Match, NatAddr, NatTo, Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side,
+    Undecidable, Verdict, addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, max_of, number};
 use crate::firewall::{Layer, LayerKind, protocols};
+use crate::i18n::Text;
+use crate::t;
 
 /// Which iptables backend wrote the dump (it decides the command that fixes it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +203,7 @@ struct Quoting {
 }
 
 /// What [`tokenize`] would say about a line's quoting, without splitting it.
-fn quoting(line: &str) -> Result<Quoting, String> {
+fn quoting(line: &str) -> Result<Quoting, Text> {
     let bytes = line.as_bytes();
     let space = |i: Option<&u8>| i.is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r'));
     let mut q = Quoting { first: None, simple: true };
@@ -210,7 +213,7 @@ fn quoting(line: &str) -> Result<Quoting, String> {
         q.first.get_or_insert(i);
         if bytes[i] == b'\\' {
             if i + 1 == bytes.len() {
-                return Err("a backslash ends the line".into());
+                return Err(t!("rules-backslash-ends-line"));
             }
             q.simple = false;
             // The escaped character is taken whatever it is; a continuation byte is never `"` or `\`.
@@ -223,7 +226,7 @@ fn quoting(line: &str) -> Result<Quoting, String> {
         at = i + 1;
     }
     if in_quote {
-        return Err("unterminated quote (truncated line?)".into());
+        return Err(t!("rules-unterminated-quote"));
     }
     Ok(q)
 }
@@ -260,9 +263,9 @@ fn head<'a>(line: &'a str, quoting: &Quoting) -> Result<[Cow<'a, str>; 4], Strin
 impl Dump {
     /// The cheap pass. Errors are the ones [`parse`] reports, at the same line.
     fn scan(text: String, name: &str, ipsets: &IpsetDb) -> Result<(Dump, Parts), InputError> {
-        let err = |line: usize, what: String| InputError::new(name, Some(line), what);
+        let err = |line: usize, what: Text| InputError::new(name, Some(line), what);
         if u32::try_from(text.len()).is_err() {
-            return Err(InputError::new(name, None, "larger than 4 GiB: not an iptables-save dump"));
+            return Err(InputError::new(name, None, t!("rules-iptables-too-large")));
         }
         let (family, backend) = detect(&text);
         let mut dump = Dump {
@@ -293,9 +296,10 @@ impl Dump {
             }
             return Err(err(line, what));
         }
-        if parts.tables.is_empty() && dump.text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        if parts.tables.is_empty()
+            && dump.text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
         {
-            return Err(InputError::new(name, Some(1), "no `*table` line; expected iptables-save output"));
+            return Err(InputError::new(name, Some(1), t!("rules-iptables-no-table")));
         }
         dump.connmark = connmark_candidates(&dump.text, &lines, complex);
         dump.group(lines);
@@ -309,7 +313,7 @@ impl Dump {
         parts: &mut Parts,
         lines: &mut Vec<(u32, RuleLine)>,
         complex: &mut Vec<ChainId>,
-    ) -> Result<(), (usize, String)> {
+    ) -> Result<(), (usize, Text)> {
         let text = Arc::clone(&self.text);
         let bytes = text.as_bytes();
         let mut open: Option<Open> = None;
@@ -336,13 +340,21 @@ impl Dump {
             if let Some(t) = l.strip_prefix('*') {
                 if let Some(o) = &open {
                     let name = &self.tables[usize::from(o.index)];
-                    return Err((line, format!("table {t} starts before table {name} (line {}) has its COMMIT", o.line)));
+                    return Err((
+                        line,
+                        t!(
+                            "rules-iptables-table-before-commit",
+                            table = t,
+                            open = name.as_ref(),
+                            line = o.line.to_string()
+                        ),
+                    ));
                 }
                 let Some(chains) = builtins(t) else {
-                    return Err((line, format!("unknown table {t:?}; expected filter, nat, mangle, raw or security")));
+                    return Err((line, t!("rules-iptables-unknown-table", table = format!("{t:?}"))));
                 };
                 if parts.tables.iter().any(|x| x == t) {
-                    return Err((line, format!("table {t} appears twice")));
+                    return Err((line, t!("rules-iptables-table-twice", table = t)));
                 }
                 let index = u16::try_from(self.tables.len()).unwrap_or(u16::MAX);
                 self.tables.push(Arc::from(t));
@@ -362,26 +374,29 @@ impl Dump {
             }
             if l == "COMMIT" {
                 if open.take().is_none() {
-                    return Err((line, "COMMIT without a table (expected a `*filter`-style line before)".into()));
+                    return Err((line, t!("rules-iptables-commit-without-table")));
                 }
                 continue;
             }
             let Some(table) = open.as_ref().map(|o| o.index) else {
                 // Quote only what looks like a rule: a file given by mistake must not be printed.
-                let shown =
-                    if l.starts_with('-') || l.starts_with(':') { format!("{:?}", clip(l)) } else { "a line".into() };
-                return Err((line, format!("{shown} outside a table; expected `*filter`, `*nat`, … first")));
+                let what = if l.starts_with('-') || l.starts_with(':') {
+                    t!("rules-iptables-rule-outside-table", rule = format!("{:?}", clip(l)))
+                } else {
+                    t!("rules-iptables-line-outside-table")
+                };
+                return Err((line, what));
             };
             if let Some(decl) = l.strip_prefix(':') {
                 let mut words = decl.split_whitespace();
                 let (Some(name), Some(policy)) = (words.next(), words.next()) else {
-                    return Err((line, "chain declaration needs a name and a policy, e.g. `:INPUT ACCEPT [0:0]`".into()));
+                    return Err((line, t!("rules-iptables-declaration")));
                 };
                 self.declare(table, Cow::Borrowed(name), policy, line, l, offset).map_err(|w| (line, w))?;
                 continue;
             }
             let q = quoting(l).map_err(|w| (line, w))?;
-            let words = head(l, &q).map_err(|w| (line, w))?;
+            let words = head(l, &q).map_err(|w| (line, Text::from(w)))?;
             let count = words.iter().position(|w| w.is_empty()).unwrap_or(words.len());
             let words = &words[..count];
             let words = match words.first() {
@@ -392,32 +407,32 @@ impl Dump {
                             .split_once(':')
                             .is_some_and(|(p, b)| p.parse::<u64>().is_ok() && b.parse::<u64>().is_ok());
                     if !ok {
-                        return Err((line, format!("counters {w:?}; expected [packets:bytes]")));
+                        return Err((line, t!("rules-iptables-counters", counters = format!("{w:?}"))));
                     }
                     &words[1..]
                 }
-                _ => &words[..],
+                _ => words,
             };
             match words.first().map(AsRef::as_ref) {
                 Some("-N" | "--new-chain") => {
-                    let chain = words.get(1).ok_or_else(|| (line, "-N needs a chain name".to_string()))?;
+                    let chain = words.get(1).ok_or_else(|| (line, t!("rules-iptables-new-needs-chain")))?;
                     self.declare(table, chain.clone(), "-", line, l, offset).map_err(|w| (line, w))?;
                 }
                 Some("-P" | "--policy") => {
                     let (Some(chain), Some(policy)) = (words.get(1), words.get(2)) else {
-                        return Err((line, "-P needs a chain and a policy".into()));
+                        return Err((line, t!("rules-iptables-policy-needs-chain")));
                     };
                     self.declare(table, chain.clone(), policy, line, l, offset).map_err(|w| (line, w))?;
                 }
                 Some("-A" | "--append" | "-I" | "--insert") => {
-                    let chain_name = words.get(1).ok_or_else(|| (line, "-A needs a chain name".to_string()))?;
+                    let chain_name = words.get(1).ok_or_else(|| (line, t!("rules-iptables-append-needs-chain")))?;
                     // iptables-save writes a chain's rules together: most lines name the last one's chain.
                     let chain = last
                         .filter(|c| self.chains[*c].table == table && self.name(*c) == chain_name.as_ref())
                         .or_else(|| self.find(table, chain_name));
                     let chain = chain.ok_or_else(|| {
                         let t = &self.tables[usize::from(table)];
-                        (line, format!("chain {chain_name} is not declared in table {t} (expected a `:{chain_name}` line)"))
+                        (line, t!("rules-iptables-chain-undeclared", chain = chain_name.as_ref(), table = t.as_ref()))
                     })?;
                     last = Some(chain);
                     if !q.simple {
@@ -427,17 +442,14 @@ impl Dump {
                     lines.push((to_u32(chain), rule));
                 }
                 Some(other) => {
-                    return Err((
-                        line,
-                        format!("unsupported command {other:?}; expected -A, -I, -N, -P, :CHAIN or COMMIT"),
-                    ));
+                    return Err((line, t!("rules-iptables-command", command = format!("{other:?}"))));
                 }
                 None => {}
             }
         }
         if let Some(o) = open {
             let name = &self.tables[usize::from(o.index)];
-            return Err((o.line, format!("table {name} has no COMMIT line (truncated input?)")));
+            return Err((o.line, t!("rules-iptables-no-commit", table = name.as_ref())));
         }
         Ok(())
     }
@@ -464,22 +476,22 @@ impl Dump {
         line: usize,
         text: &str,
         offset: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), Text> {
         let name = chain.as_ref();
         let t = Arc::clone(&self.tables[usize::from(table)]);
         let builtin = builtins(&t).is_some_and(|b| b.iter().any(|(n, _, _)| *n == name));
         let verdict = match policy {
             "-" if !builtin => None,
-            "-" => return Err(format!("built-in chain {name} needs a policy (ACCEPT or DROP)")),
+            "-" => return Err(t!("rules-iptables-builtin-needs-policy", chain = name)),
             "ACCEPT" if builtin => Some(Verdict::Accept),
             "DROP" if builtin => Some(Verdict::Drop),
             "ACCEPT" | "DROP" => {
-                return Err(format!("{name} is not a built-in chain of table {t}: its policy must be `-`"));
+                return Err(t!("rules-iptables-user-chain-policy", chain = name, table = t.as_ref()));
             }
-            other => return Err(format!("policy {other:?} of {name}; expected ACCEPT, DROP or - (user chain)")),
+            other => return Err(t!("rules-iptables-policy", policy = format!("{other:?}"), chain = name)),
         };
         if name.len() > 28 || name.starts_with('-') || name.starts_with('!') {
-            return Err(format!("invalid chain name {name:?}"));
+            return Err(t!("rules-iptables-chain-name", chain = format!("{name:?}")));
         }
         let id = match self.find(table, name) {
             Some(id) => id,
@@ -1081,8 +1093,6 @@ fn parse_rule<'w>(
         None => (Action::Continue, Vec::new()),
         Some((name, opts, goto)) => target_action(name, opts, *goto, t)?,
     };
-    // Exactly as long as needed: a large dump keeps many rules.
-    let matches = matches.drain(..).collect();
     let rule = Rule { matches, effects, action, origin: Origin::default() };
     Ok((position, rule))
 }

@@ -99,7 +99,9 @@ impl Ruleset {
         self.chains.own.iter().flatten().any(|c| sets(c))
             || self.chains.spans().any(|(range, source)| {
                 source.is_some_and(|s| {
-                    s.connmark_candidates().iter().any(|id| self.chains.own[range.start + id].is_none() && sets(s.chain(*id)))
+                    s.connmark_candidates()
+                        .iter()
+                        .any(|id| self.chains.own[range.start + id].is_none() && sets(s.chain(*id)))
                 })
             })
     }
