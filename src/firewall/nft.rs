@@ -197,7 +197,10 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                         match e.as_array().map(Vec::as_slice) {
                             Some([k, v]) => pairs.push((k.clone(), v.clone())),
                             _ => {
-                                return Err(err(line, t!("rules-nft-map-element", map = &set, element = e.to_string())));
+                                return Err(err(
+                                    line,
+                                    t!("rules-nft-map-element", map = &set, element = e.to_string()),
+                                ));
                             }
                         }
                     }
