@@ -1,93 +1,109 @@
-//! Parse + evaluate cost of the firewall evaluator on kube-proxy-like `iptables-save` dumps.
+//! The whole binary on kube-proxy-like `iptables-save` dumps, as a user runs it (issue 15).
 //!
-//! For 1k, 10k and 100k rules: read and parse the dump, then judge the pools of all 16 regions of
-//! the embedded table (every entry, every packet of the connection). Each size runs in a child
-//! process so that its peak memory (VmHWM) is its own. Next to it, `iptables-restore --test` on
-//! the same file (inside a throwaway network namespace; needs root) shows what the kernel's own
-//! tool takes to read it.
+//! For 1k, 10k, 100k and 1M rules: write the dump, then run `k8sjoin-check --firewall
+//! iptables:FILE --region cn-hangzhou --only firewall --format json` (and the same with
+//! `--forward 6443:192.0.2.10:6443`, which needs the `nat` table) several times, and report the
+//! median wall time and the peak RSS of the process. Next to it, `iptables-restore --test` on the
+//! same file, inside a throwaway network namespace (needs root and the tool), in the same run: the
+//! ratios compare the two on the same machine under the same load.
 //!
 //! Run: `cargo bench --bench firewall` (sizes: `-- 1000 10000`; `-- --dump 100000 FILE` writes a
-//! dump). Nothing is sent on any network.
+//! dump). Nothing is sent on any network: only the firewall checks run, and the forward target is
+//! a documentation address.
 #![expect(clippy::expect_used, reason = "a test or benchmark: a panic is the failure report")]
 
-use std::net::IpAddr;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 #[path = "common/kube_proxy.rs"]
 mod kube_proxy;
 
 use kube_proxy::synthetic_dump;
 
-use k8sjoin_check::firewall::analysis::{Request, judge_entries};
-use k8sjoin_check::firewall::ipset::IpsetDb;
-use k8sjoin_check::firewall::iptables;
-use k8sjoin_check::region::{PoolPart, RegionTable};
+const BIN: &str = env!("CARGO_BIN_EXE_k8sjoin-check");
 
-/// Peak resident memory of this process (kB).
-fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+/// One run of `cmd` to its end (output discarded, stdin from `stdin` if given): whether it exited
+/// with `ok`, its wall time, and its own peak RSS in KiB.
+fn measured(cmd: &mut Command, stdin: Option<&Path>, ok: &[i32]) -> (Duration, i64) {
+    use std::os::unix::process::ExitStatusExt;
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    if let Some(path) = stdin {
+        cmd.stdin(std::fs::File::open(path).expect("dump opens"));
+    }
+    let started = Instant::now();
+    // Reaped by wait4 below, which std's `wait` cannot replace (it gives no resource usage).
+    #[expect(clippy::zombie_processes, reason = "the child is reaped with wait4")]
+    let child = cmd.spawn().expect("spawns");
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    let mut status = 0;
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: wait4 writes the status and a `struct rusage` into the pointers it is given, which
+    // point to an int and to one such struct; the child is ours and not yet waited for.
+    #[expect(unsafe_code, reason = "std has no wait4; the call only fills what it is given")]
+    let usage = unsafe {
+        assert_eq!(libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()), pid);
+        usage.assume_init()
+    };
+    let took = started.elapsed();
+    let code = std::process::ExitStatus::from_raw(status).code();
+    assert!(code.is_some_and(|c| ok.contains(&c)), "{cmd:?} exited with {code:?}");
+    (took, usage.ru_maxrss)
 }
 
-/// The measured work, in a child process: read, parse, judge every region's pool.
-fn child(path: &Path) {
-    let table = RegionTable::embedded().expect("embedded table");
-    let started = Instant::now();
-    let text = std::fs::read_to_string(path).expect("dump");
-    let layer = iptables::parse(text, "bench", &IpsetDb::default()).expect("parses");
-    let parsed = started.elapsed();
-    let layers = [layer];
-    let destinations: [IpAddr; 1] = ["192.0.2.1".parse().expect("ip")];
-    let req = Request { port: 6443, destinations: &destinations, interface: None, flow: None, routes: None };
-    // One pass over the rules judges every entry of every region: the evaluator works on ranges.
-    let pool: Vec<_> = table.regions.iter().flat_map(|r| r.pool(PoolPart::Both)).collect();
-    let (results, _) = judge_entries(&layers, &pool, &req);
-    let entries = results.len();
-    let undecided = results.iter().filter(|r| !r.unknown.is_empty()).count();
-    let total = started.elapsed();
-    println!(
-        "{} {} {} {} {} {}",
-        layers[0].rules(),
-        parsed.as_secs_f64() * 1e3,
-        (total - parsed).as_secs_f64() * 1e3,
-        vm_hwm_kb(),
-        entries,
-        undecided
-    );
+/// Median wall time (ms) and the largest peak RSS (MB) of `runs` runs (the peak varies between
+/// runs: at 100k rules most peak near 35 MB, an occasional one at 43 MB).
+fn median_of(runs: usize, mut run: impl FnMut() -> (Duration, i64)) -> (f64, f64) {
+    let mut times = Vec::new();
+    let mut rss = 0;
+    for _ in 0..runs {
+        let (t, r) = run();
+        times.push(t.as_secs_f64() * 1e3);
+        rss = rss.max(r);
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], rss as f64 / 1024.0)
 }
 
-/// `iptables-restore --test` on the file inside a throwaway namespace, in ms; `None` without root
-/// or the tool.
-fn restore_test_ms(path: &Path) -> Option<f64> {
-    let ns = format!("k8sjc-bench-{}", std::process::id());
-    Command::new("ip").args(["netns", "add", &ns]).output().ok().filter(|o| o.status.success())?;
-    let file = std::fs::File::open(path).ok()?;
-    let started = Instant::now();
-    let ok = Command::new("ip")
-        .args(["netns", "exec", &ns, "iptables-restore", "--test"])
-        .stdin(file)
-        .output()
-        .ok()
-        .is_some_and(|o| o.status.success());
-    let ms = started.elapsed().as_secs_f64() * 1e3;
-    let _ = Command::new("ip").args(["netns", "del", &ns]).output();
-    ok.then_some(ms)
+/// The tool on the dump: `extra` adds options (`--forward`). Exit 0 or 1 is a verdict; 2 and
+/// above would be bad input or a bug.
+fn tool(path: &Path, extra: &[&str], runs: usize) -> (f64, f64) {
+    let firewall = format!("iptables:{}", path.display());
+    median_of(runs, || {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--firewall", &firewall, "--region", "cn-hangzhou", "--only", "firewall", "--format", "json"]);
+        cmd.args(extra).args(["--lang", "en"]);
+        measured(&mut cmd, None, &[0, 1])
+    })
+}
+
+/// A throwaway network namespace for `iptables-restore --test`, deleted on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new() -> Option<Netns> {
+        let name = format!("k8sjc-bench-{}", std::process::id());
+        let added = Command::new("ip").args(["netns", "add", &name]).output().ok()?.status.success();
+        added.then_some(Netns(name))
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
+    }
+}
+
+fn restore_test(ns: &Netns, path: &Path, runs: usize) -> (f64, f64) {
+    median_of(runs, || {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &ns.0, "iptables-restore", "--test"]);
+        measured(&mut cmd, Some(path), &[0])
+    })
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    if let [flag, path] = args.as_slice()
-        && flag == "--child"
-    {
-        child(Path::new(path));
-        return;
-    }
     // `-- --dump N PATH`: write the synthetic dump, e.g. to load it by hand or to profile.
     if let [flag, size, path] = args.as_slice()
         && flag == "--dump"
@@ -97,51 +113,52 @@ fn main() {
     }
     let sizes: Vec<usize> = {
         let v: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
-        if v.is_empty() { vec![1_000, 10_000, 100_000] } else { v }
+        if v.is_empty() { vec![1_000, 10_000, 100_000, 1_000_000] } else { v }
     };
     let dir = std::env::temp_dir().join(format!("k8sjc-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let exe = std::env::current_exe().expect("bench binary");
-    println!("firewall evaluator: read + parse the dump, judge every entry of all 16 regions' pools (3 packets each)");
+    let ns = Netns::new();
+    if ns.is_none() {
+        println!("(no network namespace: not root, or no `ip`; iptables-restore --test is not run)");
+    }
     println!(
-        "{:>8} {:>9} {:>10} {:>11} {:>10} {:>10} {:>14} {:>8}",
-        "rules", "dump", "parse ms", "judge ms", "total ms", "peak MB", "restore --test", "unknown"
+        "whole process: k8sjoin-check --firewall iptables:FILE --region cn-hangzhou --only firewall --format json"
     );
-    let mut per_rule = Vec::new();
+    println!("median wall time of several runs, peak RSS of the process; restore = iptables-restore --test (netns)");
+    println!(
+        "{:>8} {:>8} | {:>9} {:>8} | {:>9} {:>8} | {:>10} {:>8} | {:>6} {:>6}",
+        "rules", "dump MB", "tool ms", "tool MB", "fwd ms", "fwd MB", "restore ms", "rest. MB", "ratio", "fwd"
+    );
+    let mut first: Option<(usize, f64)> = None;
     for &size in &sizes {
-        let path: PathBuf = dir.join(format!("dump-{size}.txt"));
+        let path = dir.join(format!("dump-{size}.txt"));
         let dump = synthetic_dump(size);
         std::fs::write(&path, &dump).expect("write dump");
-        // Best of three runs for time; memory of the last.
-        let mut best: Option<(usize, f64, f64, u64, usize, usize)> = None;
-        for _ in 0..3 {
-            let o = Command::new(&exe).args(["--child", path.to_str().expect("utf-8")]).output().expect("child runs");
-            assert!(o.status.success(), "child failed: {}", String::from_utf8_lossy(&o.stderr));
-            let line = String::from_utf8_lossy(&o.stdout);
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let run = (
-                f[0].parse().expect("rules"),
-                f[1].parse().expect("parse"),
-                f[2].parse().expect("judge"),
-                f[3].parse().expect("hwm"),
-                f[4].parse().expect("entries"),
-                f[5].parse().expect("undecided"),
-            );
-            if best.as_ref().is_none_or(|b| run.1 + run.2 < b.1 + b.2) {
-                best = Some(run);
+        let rules = dump.lines().filter(|l| l.starts_with("-A ")).count();
+        let runs = if size >= 1_000_000 { 5 } else { 11 };
+        // One run first, unmeasured: the file in the page cache, the binary loaded.
+        let _ = tool(&path, &[], 1);
+        let (ms, mb) = tool(&path, &[], runs);
+        let (fwd_ms, fwd_mb) = tool(&path, &["--forward", "6443:192.0.2.10:6443"], runs);
+        // iptables-restore takes a minute on 1M rules: one run there.
+        let restore = ns.as_ref().map(|ns| restore_test(ns, &path, if size >= 1_000_000 { 1 } else { 5 }));
+        let (restore_ms, restore_mb, ratio, fwd_ratio) = match restore {
+            Some((r, m)) => {
+                (format!("{r:.1}"), format!("{m:.1}"), format!("{:.3}", ms / r), format!("{:.3}", fwd_ms / r))
             }
-        }
-        let (rules, parse, judge, hwm, _entries, undecided) = best.expect("ran");
-        let restore = restore_test_ms(&path).map_or("n/a".to_string(), |ms| format!("{ms:.0} ms"));
+            None => ("n/a".into(), "n/a".into(), "n/a".into(), "n/a".into()),
+        };
         println!(
-            "{rules:>8} {:>7}KB {parse:>10.1} {judge:>11.1} {:>10.1} {:>10.1} {restore:>14} {undecided:>8}",
-            dump.len() / 1024,
-            parse + judge,
-            hwm as f64 / 1024.0
+            "{rules:>8} {:>8.1} | {ms:>9.1} {mb:>8.1} | {fwd_ms:>9.1} {fwd_mb:>8.1} | {restore_ms:>10} {restore_mb:>8} | {ratio:>6} {fwd_ratio:>6}",
+            dump.len() as f64 / 1e6,
         );
-        per_rule.push((rules, (parse + judge) / rules as f64 * 1e3));
+        if let Some((r0, ms0)) = first {
+            println!("{:>8} {rules} rules take {:.1}× the time of {r0}", "", ms / ms0);
+        } else if size >= 100_000 {
+            first = Some((rules, ms));
+        }
+        let _ = std::fs::remove_file(&path);
     }
-    let growth: Vec<String> = per_rule.iter().map(|(r, us)| format!("{r}: {us:.2} µs/rule")).collect();
-    println!("cost per rule (linear growth keeps it flat): {}", growth.join(", "));
+    drop(ns);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -125,6 +125,11 @@ fn run_checks(args: &RunArgs, table: RegionTable, lang: Lang) -> Result<i32, Err
     progress.clear();
     // Probes that outlived a deadline are abandoned, not awaited.
     runtime.shutdown_background();
+    // iptables dumps are read a chain at a time, as the judgements reach them: a malformed rule
+    // found so is bad input (exit 2, FILE:LINE), as it would have been had the dump been read at once.
+    if let Some(e) = firewall::read_error(&ctx.firewall.layers) {
+        return Err(e.into());
+    }
     for e in &result.internal_errors {
         eprintln!("k8sjoin-check: {}", t!("error-internal", what = e).render(lang));
     }

@@ -476,10 +476,12 @@ pub fn shadowed(layers: &[Layer], entries: &[PoolEntry], req: &Request<'_>) -> V
             let dst = req.destinations(family)[0];
             let syn = req.packets(family, dst).remove(0);
             let (_, trace) = judge_with(&layer.ruleset, &syn, &family.all(), Options { trace: true });
-            for (ci, chain) in layer.ruleset.chains.iter().enumerate() {
+            // Only the chains the SYN entered, so that no other chain is read.
+            for ci in 0..layer.ruleset.chains.len() {
                 if trace.chains.get(&ci).is_none_or(Spans::is_empty) {
                     continue;
                 }
+                let chain = &layer.ruleset.chains[ci];
                 for (ri, rule) in chain.rules.iter().enumerate() {
                     if rule.action != Action::Verdict(Verdict::Accept)
                         || !rule.matches.iter().any(|m| {

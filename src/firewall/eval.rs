@@ -17,8 +17,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::firewall::model::{
-    Action, ChainId, Direction, Effect, Hook, MarkOp, MarkTarget, Match, PortSide, Ruleset, Side, Undecidable, Verdict,
-    addrtype, ct, tcp,
+    Action, ChainId, ChainList, Direction, Effect, Hook, MarkOp, MarkTarget, Match, PortSide, Ruleset, Side,
+    Undecidable, Verdict, addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, number};
 
@@ -465,11 +465,10 @@ pub fn judge(rs: &Ruleset, packet: &Packet, addrs: &Spans) -> Judged {
 
 /// [`judge`], also returning what `options` asked to record.
 pub fn judge_with(rs: &Ruleset, packet: &Packet, addrs: &Spans, options: Options) -> (Judged, Trace) {
-    let conn_marked = rs.sets_connmark();
     let initial = State {
         mark: Bits::ZERO,
         // A new connection's mark is 0; later packets carry what rules set on earlier ones.
-        ctmark: if packet.first || !conn_marked { Bits::ZERO } else { Bits::UNKNOWN },
+        ctmark: if packet.first || !rs.sets_connmark() { Bits::ZERO } else { Bits::UNKNOWN },
     };
     let mut ev = Evaluator {
         trace: if options.trace { Some(Trace::default()) } else { None },
@@ -619,7 +618,7 @@ pub fn rule_catches(rule: &crate::firewall::model::Rule, packet: &Packet, addrs:
     ev.test(&rule.matches, &class).0
 }
 
-static EMPTY: Ruleset = Ruleset { chains: Vec::new(), bases: Vec::new() };
+static EMPTY: Ruleset = Ruleset { chains: ChainList::new(), bases: Vec::new() };
 
 fn policy_outcome(v: Verdict) -> Fate {
     match v {
@@ -959,11 +958,11 @@ impl<'a> Evaluator<'a> {
                     }
                     Action::Return => returned.extend(matched),
                     Action::Jump(target) => {
-                        let back = self.chain(*target, matched, depth + 1);
+                        let back = self.chain(rs.chains.target(id, *target), matched, depth + 1);
                         next.extend(back);
                     }
                     Action::Goto(target) => {
-                        let back = self.chain(*target, matched, depth + 1);
+                        let back = self.chain(rs.chains.target(id, *target), matched, depth + 1);
                         returned.extend(back);
                     }
                     Action::Dnat(_) | Action::Snat(_) if self.pkt.chains == Chains::Nat => {

@@ -8,7 +8,7 @@ use ipnet::IpNet;
 use crate::firewall::analysis::{Request, judge_family, local_translations};
 use crate::firewall::eval::{Decider, Fate, PacketKind};
 use crate::firewall::model::{
-    Action, ChainId, Hook, Match, Origin, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
+    Action, Base, ChainId, Hook, Match, Origin, PortSide, Ports, Protos, Rule, Ruleset, Side, Verdict,
 };
 use crate::firewall::nat::NatResult;
 use crate::firewall::ranges::{AddrSet, Family, Spans};
@@ -246,10 +246,21 @@ fn firewalld_zone(chain: &str) -> Option<&str> {
     (!zone.is_empty() && zone != "ZONES").then_some(zone)
 }
 
+/// Whether the layer's jumps stay within a table (iptables: a chain's targets are its table's).
+fn tables_apart(layer: &Layer) -> bool {
+    matches!(layer.kind, LayerKind::Iptables(_))
+}
+
+/// The base chains that may reach `chain`: in an iptables dump only those of its table (a jump
+/// never leaves its table), so that the chains of other tables are not read for nothing.
+fn bases_towards(rs: &Ruleset, chain: ChainId, tables_apart: bool) -> impl Iterator<Item = &Base> {
+    rs.bases.iter().filter(move |b| !tables_apart || rs.chains.table(b.chain) == rs.chains.table(chain))
+}
+
 /// The base chain that reaches `target` and the position of its rule that jumps towards it: a fix
 /// for a chain another program owns goes there, before that jump.
-fn entry_into(rs: &Ruleset, target: ChainId) -> Option<(ChainId, usize)> {
-    for base in rs.bases.iter().filter(|b| !b.nat) {
+fn entry_into(rs: &Ruleset, target: ChainId, tables_apart: bool) -> Option<(ChainId, usize)> {
+    for base in bases_towards(rs, target, tables_apart).filter(|b| !b.nat) {
         let chain = &rs.chains[base.chain];
         for (i, r) in chain.rules.iter().enumerate() {
             if let Action::Jump(t) | Action::Goto(t) = r.action
@@ -378,7 +389,9 @@ fn step_target(
         // A connection to this host that a DNAT sends elsewhere: the forward path sees it
         // translated, so the fix names where it lands.
         let forwarded = decider.chain.is_some_and(|c| {
-            hooks_reaching(&layer.ruleset, c).iter().all(|h| matches!(h, Hook::Forward | Hook::Postrouting))
+            hooks_reaching(&layer.ruleset, c, tables_apart(layer))
+                .iter()
+                .all(|h| matches!(h, Hook::Forward | Hook::Postrouting))
         });
         let landing = forwarded
             .then(|| local_translations(std::slice::from_ref(layer), family, spans, req))
@@ -396,7 +409,9 @@ fn step_target(
     };
     let single = |list: Vec<IpAddr>| if list.len() == 1 { list.first().copied() } else { None };
     let before_translation = decider.chain.is_some_and(|c| {
-        hooks_reaching(&layer.ruleset, c).iter().all(|h| matches!(h, Hook::Ingress | Hook::Prerouting))
+        hooks_reaching(&layer.ruleset, c, tables_apart(layer))
+            .iter()
+            .all(|h| matches!(h, Hook::Ingress | Hook::Prerouting))
     });
     if before_translation {
         (flow.listen_port, single(flow.arrival.iter().copied().filter(|a| Family::of(*a) == family).collect()))
@@ -406,9 +421,9 @@ fn step_target(
 }
 
 /// The hooks whose base chains reach `chain` (directly or through jumps).
-fn hooks_reaching(rs: &Ruleset, chain: ChainId) -> Vec<Hook> {
+fn hooks_reaching(rs: &Ruleset, chain: ChainId, tables_apart: bool) -> Vec<Hook> {
     let mut hooks = Vec::new();
-    for base in &rs.bases {
+    for base in bases_towards(rs, chain, tables_apart) {
         let mut seen = vec![false; rs.chains.len()];
         let mut stack = vec![base.chain];
         while let Some(c) = stack.pop() {
@@ -507,7 +522,7 @@ impl Step<'_> {
         if matches!(sim.kind, LayerKind::Iptables(_) | LayerKind::Nft(_)) {
             let chain = &sim.ruleset.chains[chain_id];
             // ufw manages the host's filter table, its built-in chains' policies included.
-            let ufw_host = sim.ruleset.chains.iter().any(|c| c.name == "ufw-user-input" || c.name == "ufw6-user-input");
+            let ufw_host = sim.ruleset.chains.names().any(|c| c == "ufw-user-input" || c == "ufw6-user-input");
             let owned =
                 if ufw_host && &*chain.table == "filter" { Some(Owner::Ufw) } else { owner(&chain.name, &chain.table) };
             match owned {
@@ -521,7 +536,7 @@ impl Step<'_> {
                 }
                 Some(Owner::Rewrites(who)) => {
                     // Before the jump that leads there, in the base chain.
-                    let (base, jump) = entry_into(&sim.ruleset, chain_id).ok_or_else(|| {
+                    let (base, jump) = entry_into(&sim.ruleset, chain_id, tables_apart(sim)).ok_or_else(|| {
                         t!(
                             "firewall-fix-owned-chain-unreached",
                             owner = who,
@@ -722,8 +737,8 @@ impl Step<'_> {
         let id = sim
             .ruleset
             .chains
-            .iter()
-            .position(|c| c.name == name || c.name == "ufw-user-input")
+            .names()
+            .position(|c| c == name || c == "ufw-user-input")
             .ok_or_else(|| t!("firewall-fix-no-ufw-chain", chain = name))?;
         let mut commands = Vec::new();
         for cidr in &self.cidrs {

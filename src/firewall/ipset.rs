@@ -7,15 +7,19 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::error::InputError;
 use crate::firewall::model::{AddrPortMatch, Match, Side, Undecidable};
 use crate::firewall::ranges::{Family, Spans, number};
+use crate::i18n::Text;
+use crate::t;
 
-/// All sets of one or more dumps, by name.
+/// All sets of one or more dumps, by name. Clones share the sets (a lazily read iptables dump
+/// keeps one, to resolve `-m set` matches when it reads their chains).
 #[derive(Debug, Clone, Default)]
 pub struct IpsetDb {
-    sets: HashMap<String, IpSet>,
+    sets: Arc<HashMap<String, IpSet>>,
     /// Where the sets came from, for messages (`sets.txt`, `ipset save`).
     pub origins: Vec<String>,
 }
@@ -54,7 +58,8 @@ impl IpsetDb {
 
     /// Adds the sets of one `ipset save` dump; `origin` names it in errors.
     pub fn parse_into(&mut self, text: &str, origin: &str) -> Result<(), InputError> {
-        let err = |line: usize, what: String| InputError::new(origin, Some(line), what);
+        let err = |line: usize, what: Text| InputError::new(origin, Some(line), what);
+        let sets = Arc::make_mut(&mut self.sets);
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
             let words = shell_words(raw).map_err(|w| err(line, w))?;
@@ -74,34 +79,32 @@ impl IpsetDb {
                                 Some("inet") => Family::V4,
                                 Some("inet6") => Family::V6,
                                 other => {
-                                    return Err(err(line, format!("family {other:?}; expected inet or inet6")));
+                                    return Err(err(line, t!("rules-ipset-family", family = format!("{other:?}"))));
                                 }
                             };
                         }
                     }
                     if dims(&kind).is_empty() {
-                        return Err(err(line, format!("set type {kind:?}; expected e.g. hash:ip, hash:net, list:set")));
+                        return Err(err(line, t!("rules-ipset-type", kind = format!("{kind:?}"))));
                     }
-                    self.sets.insert(name, IpSet { kind, family, members: Vec::new() });
+                    sets.insert(name, IpSet { kind, family, members: Vec::new() });
                 }
                 "add" | "-A" if words.len() >= 3 => {
                     let name = &words[1];
-                    let Some(set) = self.sets.get_mut(name) else {
-                        return Err(err(line, format!("add to set {name:?} before its `create` line")));
+                    let Some(set) = sets.get_mut(name) else {
+                        return Err(err(line, t!("rules-ipset-add-before-create", set = format!("{name:?}"))));
                     };
-                    let member = parse_member(&set.kind, set.family, &words[2])
-                        .map_err(|w| err(line, format!("element {:?} of {name}: {w}", words[2])))?;
+                    let member = parse_member(&set.kind, set.family, &words[2]).map_err(|w| {
+                        err(line, t!("rules-ipset-element", element = format!("{:?}", words[2]), set = name, why = w))
+                    })?;
                     let nomatch = words[3..].iter().any(|w| w == "nomatch");
                     set.members.push(Member { values: member, nomatch });
                 }
                 "create" | "add" => {
-                    return Err(err(line, format!("`{command}` needs a set name and a type or element (truncated?)")));
+                    return Err(err(line, t!("rules-ipset-short", command = command)));
                 }
                 other => {
-                    return Err(err(
-                        line,
-                        format!("unknown command {other:?}; expected `create` or `add` lines of `ipset save`"),
-                    ));
+                    return Err(err(line, t!("rules-ipset-command", command = format!("{other:?}"))));
                 }
             }
         }
@@ -273,7 +276,7 @@ fn parse_port(text: &str) -> Result<Dim, String> {
 }
 
 /// Splits a line like a shell does (ipset writes comments as `comment "…"`).
-pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
+pub fn shell_words(line: &str) -> Result<Vec<String>, Text> {
     let mut words = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;
@@ -287,7 +290,7 @@ pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
             }
             '\\' if quote => match chars.next() {
                 Some(n) => cur.push(n),
-                None => return Err("a backslash ends the line".into()),
+                None => return Err(t!("rules-backslash-ends-line")),
             },
             c if c.is_whitespace() && !quote => {
                 if in_word {
@@ -302,7 +305,7 @@ pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if quote {
-        return Err("unterminated quote (truncated line?)".into());
+        return Err(t!("rules-unterminated-quote"));
     }
     if in_word {
         words.push(cur);

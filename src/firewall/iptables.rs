@@ -8,16 +8,19 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{
-    Action, Base, Chain, ChainId, Direction, Effect, Families, Hook, IfName, MarkOp, MarkTarget, Match, NatAddr, NatTo,
-    Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side, Undecidable, Verdict, addrtype, ct, tcp,
+    Action, Base, Chain, ChainId, ChainList, ChainSource, Direction, Effect, Families, Hook, IfName, MarkOp,
+    MarkTarget, Match, NatAddr, NatTo, Origin, Policy, PortSide, Ports, Protos, Rule, RuleText, Ruleset, Side,
+    Undecidable, Verdict, addrtype, ct, tcp,
 };
 use crate::firewall::ranges::{Family, Spans, max_of, number};
 use crate::firewall::{Layer, LayerKind, protocols};
+use crate::i18n::Text;
+use crate::t;
 
 /// Which iptables backend wrote the dump (it decides the command that fixes it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,149 +76,694 @@ fn builtins(table: &str) -> Option<&'static [(&'static str, Hook, i32)]> {
     })
 }
 
-/// The table being read.
-struct Table<'a> {
-    name: Arc<str>,
-    line: usize,
-    /// Chain names as written in the dump (borrowed: a kube-proxy dump has tens of thousands).
-    chains: HashMap<Cow<'a, str>, ChainId>,
+/// Parses a dump into a layer named `name`, every chain at once, so that every error in the dump
+/// is found; `-m set` matches are resolved with `ipsets`. The text is kept (shared) for the rules'
+/// texts, so pass the `String` itself when there is one. [`read`] is the lazy twin.
+pub fn parse(text: impl Into<String>, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
+    let (dump, parts) = Dump::scan(text.into(), name, ipsets)?;
+    let mut chains = ChainList::new();
+    let mut first: Option<InputError> = None;
+    for id in 0..dump.chains.len() {
+        match dump.build(id) {
+            Ok(chain) => {
+                chains.push(chain);
+            }
+            Err(e) if first.as_ref().is_none_or(|f| e.line < f.line) => first = Some(e),
+            Err(_) => {}
+        }
+    }
+    if let Some(e) = first {
+        return Err(e);
+    }
+    Ok(parts.layer(name, chains))
 }
 
-/// Parses a dump into a layer named `name`; `-m set` matches are resolved with `ipsets`. The text
-/// is kept (shared) for the rules' texts, so pass the `String` itself when there is one.
-pub fn parse(text: impl Into<String>, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
-    let source = Arc::new(text.into());
-    let text = source.as_str();
-    let err = |line: usize, what: String| InputError::new(name, Some(line), what);
-    let (family, backend) = detect(text);
-    let mut rs = Ruleset::default();
-    // kube-proxy dumps declare tens of thousands of chains: size the list once.
-    rs.chains.reserve_exact(text.lines().filter(|l| l.starts_with(':')).count() + 16);
-    let mut table: Option<Table> = None;
-    let mut tables: Vec<String> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    let mut reasons = Reasons::default();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let l = raw.trim();
-        if l.is_empty() {
+/// Reads a dump into a layer named `name`, parsing a chain's rules only when a judgement first
+/// reaches it: what `--firewall iptables:FILE` and the live reading use. A kube-proxy node has
+/// 100,000 rules, most in `nat` chains no packet to the API server port enters.
+///
+/// What is checked at once: everything but rule bodies, as the kernel would — tables and their
+/// `COMMIT`, chain declarations and policies, `-N`/`-P`, the `-A`/`-I` head (counters, command,
+/// a chain declared in the table before the line), and quoting on every line. A rule body (its
+/// matches and target) is parsed when its chain is read; an error there stops the run as it
+/// would have at once (see [`Layer::read_error`]), but an error in the body of a rule whose chain
+/// no judgement reads is not reported. When the dump is malformed elsewhere, every rule before that
+/// point is parsed too, so that the first error in the file is the one reported, as by [`parse`].
+pub fn read(text: impl Into<String>, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
+    let (dump, parts) = Dump::scan(text.into(), name, ipsets)?;
+    let len = dump.chains.len();
+    Ok(parts.layer(name, ChainList::from_source(Arc::new(dump), len)))
+}
+
+/// What a scan finds besides the chains.
+struct Parts {
+    family: Family,
+    backend: Backend,
+    tables: Vec<String>,
+    bases: Vec<Base>,
+    notes: Vec<String>,
+}
+
+impl Parts {
+    fn layer(self, name: &str, chains: ChainList) -> Layer {
+        Layer {
+            name: name.to_string(),
+            families: Families::only(self.family),
+            ruleset: Ruleset { chains, bases: self.bases },
+            notes: self.notes,
+            kind: LayerKind::Iptables(Info { backend: self.backend, family: self.family, tables: self.tables }),
+        }
+    }
+}
+
+/// A dump, indexed by one cheap pass over its lines: its tables, its chains with their policies,
+/// and where each chain's rule lines are. A chain's rules are parsed when it is first read.
+#[derive(Debug)]
+struct Dump {
+    /// The file, as errors name it.
+    file: String,
+    text: Arc<String>,
+    family: Family,
+    ipsets: IpsetDb,
+    tables: Vec<Arc<str>>,
+    chains: Vec<ChainEntry>,
+    /// Every chain's rule lines, chain after chain, each chain's in file order.
+    rules: Vec<RuleLine>,
+    names: NameIndex,
+    /// Chain names that are not a piece of the text (quoted in a `-N` line).
+    owned_names: Vec<Box<str>>,
+    /// Chains with a rule that may change the connection mark.
+    connmark: Vec<ChainId>,
+    read: Vec<OnceLock<Box<Chain>>>,
+    errors: Mutex<Vec<InputError>>,
+}
+
+#[derive(Debug)]
+struct ChainEntry {
+    name: Name,
+    table: u16,
+    /// Where the line that declared it starts (a built-in chain: its table's line). Rules jump to
+    /// the chains declared before them, as `iptables-restore` reads them.
+    declared: u32,
+    /// Its rule lines in [`Dump::rules`].
+    rules: (u32, u32),
+    policy: Option<Box<Policy>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Name {
+    Builtin(&'static str),
+    /// Start and length in the text.
+    Text(u32, u32),
+    /// Index in [`Dump::owned_names`].
+    Owned(u32),
+}
+
+/// A rule line: where it starts in the text (trimmed), its length and its line number.
+#[derive(Debug, Clone, Copy)]
+struct RuleLine {
+    start: u32,
+    len: u32,
+    line: u32,
+}
+
+/// The table being scanned.
+struct Open {
+    index: u16,
+    line: usize,
+}
+
+/// How a line quotes, as [`tokenize`] reads it.
+struct Quoting {
+    /// The first `"` or `\`.
+    first: Option<usize>,
+    /// Every quote opens at the start of a word and closes at its end, and nothing is escaped:
+    /// each word is then its text, without the quotes.
+    simple: bool,
+}
+
+/// What [`tokenize`] would say about a line's quoting, without splitting it.
+fn quoting(line: &str) -> Result<Quoting, Text> {
+    let bytes = line.as_bytes();
+    let space = |i: Option<&u8>| i.is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r'));
+    let mut q = Quoting { first: None, simple: true };
+    let mut in_quote = false;
+    let mut at = 0;
+    while let Some(i) = memchr::memchr2(b'"', b'\\', &bytes[at..]).map(|i| at + i) {
+        q.first.get_or_insert(i);
+        if bytes[i] == b'\\' {
+            if i + 1 == bytes.len() {
+                return Err(t!("rules-backslash-ends-line"));
+            }
+            q.simple = false;
+            // The escaped character is taken whatever it is; a continuation byte is never `"` or `\`.
+            at = i + 2;
             continue;
         }
-        if let Some(comment) = l.strip_prefix('#') {
-            if let Some(w) = comment.trim().strip_prefix("Warning:") {
-                notes.push(w.trim().to_string());
-            }
-            continue;
+        let edge = if in_quote { space(bytes.get(i + 1)) } else { i == 0 || space(bytes.get(i - 1)) };
+        q.simple &= edge;
+        in_quote = !in_quote;
+        at = i + 1;
+    }
+    if in_quote {
+        return Err(t!("rules-unterminated-quote"));
+    }
+    Ok(q)
+}
+
+/// The first words of a line (counters, command, chain, policy), as [`tokenize`] splits them.
+fn head<'a>(line: &'a str, quoting: &Quoting) -> Result<[Cow<'a, str>; 4], String> {
+    let mut words: [Cow<'a, str>; 4] = Default::default();
+    let bytes = line.as_bytes();
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
+    let mut at = 0;
+    for slot in &mut words {
+        while at < bytes.len() && space(bytes[at]) {
+            at += 1;
         }
-        if let Some(t) = l.strip_prefix('*') {
-            if let Some(open) = &table {
-                return Err(err(
-                    line,
-                    format!("table {t} starts before table {} (line {}) has its COMMIT", open.name, open.line),
-                ));
-            }
-            let Some(chains) = builtins(t) else {
-                return Err(err(line, format!("unknown table {t:?}; expected filter, nat, mangle, raw or security")));
-            };
-            if tables.iter().any(|x| x == t) {
-                return Err(err(line, format!("table {t} appears twice")));
-            }
-            let mut map = HashMap::new();
-            let label: Arc<str> = Arc::from(t);
-            for (chain, hook, priority) in chains {
-                let id = rs.add_chain(Chain::new(*chain, label.clone()));
-                map.insert(Cow::Borrowed(*chain), id);
-                rs.bases.push(Base {
-                    chain: id,
-                    hook: *hook,
-                    priority: *priority,
-                    families: Families::only(family),
-                    nat: t == "nat",
-                });
-            }
-            tables.push(t.to_string());
-            table = Some(Table { name: label, line, chains: map });
-            continue;
+        if at == bytes.len() {
+            break;
         }
-        if l == "COMMIT" {
-            if table.take().is_none() {
-                return Err(err(line, "COMMIT without a table (expected a `*filter`-style line before)".into()));
-            }
-            continue;
+        let start = at;
+        while at < bytes.len() && !space(bytes[at]) {
+            at += 1;
         }
-        let Some(t) = table.as_mut() else {
-            // Quote only what looks like a rule: a file given by mistake must not be printed.
-            let shown =
-                if l.starts_with('-') || l.starts_with(':') { format!("{:?}", clip(l)) } else { "a line".into() };
-            return Err(err(line, format!("{shown} outside a table; expected `*filter`, `*nat`, … first")));
+        // Splitting at ASCII bytes keeps char boundaries.
+        *slot = Cow::Borrowed(&line[start..at]);
+    }
+    if quoting.first.is_some_and(|q| q < at) {
+        words = Default::default();
+        for (slot, w) in words.iter_mut().zip(tokenize(line)?) {
+            *slot = w.text;
+        }
+    }
+    Ok(words)
+}
+
+impl Dump {
+    /// The cheap pass. Errors are the ones [`parse`] reports, at the same line.
+    fn scan(text: String, name: &str, ipsets: &IpsetDb) -> Result<(Dump, Parts), InputError> {
+        let err = |line: usize, what: Text| InputError::new(name, Some(line), what);
+        if u32::try_from(text.len()).is_err() {
+            return Err(InputError::new(name, None, t!("rules-iptables-too-large")));
+        }
+        let (family, backend) = detect(&text);
+        let mut dump = Dump {
+            file: name.to_string(),
+            text: Arc::new(text),
+            family,
+            ipsets: ipsets.clone(),
+            tables: Vec::new(),
+            chains: Vec::new(),
+            rules: Vec::new(),
+            names: NameIndex::default(),
+            owned_names: Vec::new(),
+            connmark: Vec::new(),
+            read: Vec::new(),
+            errors: Mutex::new(Vec::new()),
         };
-        if let Some(decl) = l.strip_prefix(':') {
-            let mut parts = decl.split_whitespace();
-            let (Some(name), Some(policy)) = (parts.next(), parts.next()) else {
-                return Err(err(
-                    line,
-                    "chain declaration needs a name and a policy, e.g. `:INPUT ACCEPT [0:0]`".into(),
-                ));
-            };
-            declare(&mut rs, t, Cow::Borrowed(name), policy, line, l).map_err(|w| err(line, w))?;
-            continue;
+        let mut parts = Parts { family, backend, tables: Vec::new(), bases: Vec::new(), notes: Vec::new() };
+        // Rule lines in file order, with their chains; grouped by chain at the end.
+        let mut lines: Vec<(u32, RuleLine)> = Vec::new();
+        let mut complex: Vec<ChainId> = Vec::new();
+        let failure = dump.scan_lines(&mut parts, &mut lines, &mut complex);
+        if let Err((line, what)) = failure {
+            // The first error in the file may be in a rule body before this line.
+            let mut words = Vec::new();
+            for (chain, rule) in &lines {
+                let table = dump.chains[*chain as usize].table;
+                dump.rule(rule, table, &mut Reasons::default(), &mut words)?;
+            }
+            return Err(err(line, what));
         }
-        let words = tokenize(l).map_err(|w| err(line, w))?;
-        let (words, rule_text) = strip_counters(&words, l).map_err(|w| err(line, w))?;
-        match words.first().map(|w| w.text.as_ref()) {
-            Some("-N" | "--new-chain") => {
-                let chain = words.get(1).ok_or_else(|| err(line, "-N needs a chain name".into()))?;
-                declare(&mut rs, t, chain.text.clone(), "-", line, l).map_err(|w| err(line, w))?;
+        if parts.tables.is_empty()
+            && dump.text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        {
+            return Err(InputError::new(name, Some(1), t!("rules-iptables-no-table")));
+        }
+        dump.connmark = connmark_candidates(&dump.text, &lines, complex);
+        dump.group(lines);
+        dump.read = (0..dump.chains.len()).map(|_| OnceLock::new()).collect();
+        Ok((dump, parts))
+    }
+
+    /// The line-by-line part of [`Dump::scan`]; an error is (line, what).
+    fn scan_lines(
+        &mut self,
+        parts: &mut Parts,
+        lines: &mut Vec<(u32, RuleLine)>,
+        complex: &mut Vec<ChainId>,
+    ) -> Result<(), (usize, Text)> {
+        let text = Arc::clone(&self.text);
+        let bytes = text.as_bytes();
+        let mut open: Option<Open> = None;
+        let mut last: Option<ChainId> = None;
+        let mut at = 0;
+        let mut line = 0;
+        while at < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+            line += 1;
+            // Split at ASCII bytes: char boundaries.
+            let raw = &text[at..end];
+            at = end + 1;
+            let l = raw.trim();
+            if l.is_empty() {
+                continue;
             }
-            Some("-P" | "--policy") => {
-                let (Some(chain), Some(policy)) = (words.get(1), words.get(2)) else {
-                    return Err(err(line, "-P needs a chain and a policy".into()));
-                };
-                declare(&mut rs, t, chain.text.clone(), &policy.text, line, l).map_err(|w| err(line, w))?;
-            }
-            Some("-A" | "--append" | "-I" | "--insert") => {
-                let (chain, position, rule) =
-                    parse_rule(words, t, family, ipsets, &mut reasons).map_err(|w| err(line, w))?;
-                let start = rule_text.as_ptr() as usize - text.as_ptr() as usize;
-                let text = RuleText::span(&source, start..start + rule_text.len());
-                let rule = Rule { origin: Origin { line: Some(line), text, ..Origin::default() }, ..rule };
-                let rules = &mut rs.chains[chain].rules;
-                match position {
-                    Some(p) if p <= rules.len() => rules.insert(p, rule),
-                    _ => rules.push(rule),
+            let offset = l.as_ptr() as usize - text.as_ptr() as usize;
+            if let Some(comment) = l.strip_prefix('#') {
+                if let Some(w) = comment.trim().strip_prefix("Warning:") {
+                    parts.notes.push(w.trim().to_string());
                 }
+                continue;
             }
-            Some(other) => {
-                return Err(err(
-                    line,
-                    format!("unsupported command {other:?}; expected -A, -I, -N, -P, :CHAIN or COMMIT"),
-                ));
+            if let Some(t) = l.strip_prefix('*') {
+                if let Some(o) = &open {
+                    let name = &self.tables[usize::from(o.index)];
+                    return Err((
+                        line,
+                        t!(
+                            "rules-iptables-table-before-commit",
+                            table = t,
+                            open = name.as_ref(),
+                            line = o.line.to_string()
+                        ),
+                    ));
+                }
+                let Some(chains) = builtins(t) else {
+                    return Err((line, t!("rules-iptables-unknown-table", table = format!("{t:?}"))));
+                };
+                if parts.tables.iter().any(|x| x == t) {
+                    return Err((line, t!("rules-iptables-table-twice", table = t)));
+                }
+                let index = u16::try_from(self.tables.len()).unwrap_or(u16::MAX);
+                self.tables.push(Arc::from(t));
+                for (chain, hook, priority) in chains {
+                    let id = self.add(index, Name::Builtin(chain), offset);
+                    parts.bases.push(Base {
+                        chain: id,
+                        hook: *hook,
+                        priority: *priority,
+                        families: Families::only(self.family),
+                        nat: t == "nat",
+                    });
+                }
+                parts.tables.push(t.to_string());
+                open = Some(Open { index, line });
+                continue;
             }
-            None => {}
+            if l == "COMMIT" {
+                if open.take().is_none() {
+                    return Err((line, t!("rules-iptables-commit-without-table")));
+                }
+                continue;
+            }
+            let Some(table) = open.as_ref().map(|o| o.index) else {
+                // Quote only what looks like a rule: a file given by mistake must not be printed.
+                let what = if l.starts_with('-') || l.starts_with(':') {
+                    t!("rules-iptables-rule-outside-table", rule = format!("{:?}", clip(l)))
+                } else {
+                    t!("rules-iptables-line-outside-table")
+                };
+                return Err((line, what));
+            };
+            if let Some(decl) = l.strip_prefix(':') {
+                let mut words = decl.split_whitespace();
+                let (Some(name), Some(policy)) = (words.next(), words.next()) else {
+                    return Err((line, t!("rules-iptables-declaration")));
+                };
+                self.declare(table, Cow::Borrowed(name), policy, line, l, offset).map_err(|w| (line, w))?;
+                continue;
+            }
+            let q = quoting(l).map_err(|w| (line, w))?;
+            let words = head(l, &q).map_err(|w| (line, Text::from(w)))?;
+            let count = words.iter().position(|w| w.is_empty()).unwrap_or(words.len());
+            let words = &words[..count];
+            let words = match words.first() {
+                Some(w) if w.starts_with('[') => {
+                    let inner = w.trim_start_matches('[').trim_end_matches(']');
+                    let ok = w.ends_with(']')
+                        && inner
+                            .split_once(':')
+                            .is_some_and(|(p, b)| p.parse::<u64>().is_ok() && b.parse::<u64>().is_ok());
+                    if !ok {
+                        return Err((line, t!("rules-iptables-counters", counters = format!("{w:?}"))));
+                    }
+                    &words[1..]
+                }
+                _ => words,
+            };
+            match words.first().map(AsRef::as_ref) {
+                Some("-N" | "--new-chain") => {
+                    let chain = words.get(1).ok_or_else(|| (line, t!("rules-iptables-new-needs-chain")))?;
+                    self.declare(table, chain.clone(), "-", line, l, offset).map_err(|w| (line, w))?;
+                }
+                Some("-P" | "--policy") => {
+                    let (Some(chain), Some(policy)) = (words.get(1), words.get(2)) else {
+                        return Err((line, t!("rules-iptables-policy-needs-chain")));
+                    };
+                    self.declare(table, chain.clone(), policy, line, l, offset).map_err(|w| (line, w))?;
+                }
+                Some("-A" | "--append" | "-I" | "--insert") => {
+                    let chain_name = words.get(1).ok_or_else(|| (line, t!("rules-iptables-append-needs-chain")))?;
+                    // iptables-save writes a chain's rules together: most lines name the last one's chain.
+                    let chain = last
+                        .filter(|c| self.chains[*c].table == table && self.name(*c) == chain_name.as_ref())
+                        .or_else(|| self.find(table, chain_name));
+                    let chain = chain.ok_or_else(|| {
+                        let t = &self.tables[usize::from(table)];
+                        (line, t!("rules-iptables-chain-undeclared", chain = chain_name.as_ref(), table = t.as_ref()))
+                    })?;
+                    last = Some(chain);
+                    if !q.simple {
+                        complex.push(chain);
+                    }
+                    let rule = RuleLine { start: to_u32(offset), len: to_u32(l.len()), line: to_u32(line) };
+                    lines.push((to_u32(chain), rule));
+                }
+                Some(other) => {
+                    return Err((line, t!("rules-iptables-command", command = format!("{other:?}"))));
+                }
+                None => {}
+            }
         }
+        if let Some(o) = open {
+            let name = &self.tables[usize::from(o.index)];
+            return Err((o.line, t!("rules-iptables-no-commit", table = name.as_ref())));
+        }
+        Ok(())
     }
-    if let Some(open) = table {
-        return Err(err(open.line, format!("table {} has no COMMIT line (truncated input?)", open.name)));
+
+    fn add(&mut self, table: u16, name: Name, declared: usize) -> ChainId {
+        let id = self.chains.len();
+        self.chains.push(ChainEntry { name, table, declared: to_u32(declared), rules: (0, 0), policy: None });
+        let Dump { names, chains, text, owned_names, .. } = self;
+        names.insert(id, key(chains, text, owned_names, id));
+        id
     }
-    if tables.is_empty() && text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')) {
-        return Err(InputError::new(name, Some(1), "no `*table` line; expected iptables-save output"));
+
+    /// The chain `name` of `table`.
+    fn find(&self, table: u16, name: &str) -> Option<ChainId> {
+        self.names.find((table, name), |c| key(&self.chains, &self.text, &self.owned_names, c))
     }
-    for chain in &mut rs.chains {
-        // Large dumps: no growth slack in the (long) chains or rules.
-        chain.rules.shrink_to_fit();
-        for (i, r) in chain.rules.iter_mut().enumerate() {
+
+    /// `:CHAIN POLICY [p:b]`, `-N CHAIN`, `-P CHAIN POLICY`.
+    fn declare(
+        &mut self,
+        table: u16,
+        chain: Cow<'_, str>,
+        policy: &str,
+        line: usize,
+        text: &str,
+        offset: usize,
+    ) -> Result<(), Text> {
+        let name = chain.as_ref();
+        let t = Arc::clone(&self.tables[usize::from(table)]);
+        let builtin = builtins(&t).is_some_and(|b| b.iter().any(|(n, _, _)| *n == name));
+        let verdict = match policy {
+            "-" if !builtin => None,
+            "-" => return Err(t!("rules-iptables-builtin-needs-policy", chain = name)),
+            "ACCEPT" if builtin => Some(Verdict::Accept),
+            "DROP" if builtin => Some(Verdict::Drop),
+            "ACCEPT" | "DROP" => {
+                return Err(t!("rules-iptables-user-chain-policy", chain = name, table = t.as_ref()));
+            }
+            other => return Err(t!("rules-iptables-policy", policy = format!("{other:?}"), chain = name)),
+        };
+        if name.len() > 28 || name.starts_with('-') || name.starts_with('!') {
+            return Err(t!("rules-iptables-chain-name", chain = format!("{name:?}")));
+        }
+        let id = match self.find(table, name) {
+            Some(id) => id,
+            None => {
+                let base = self.text.as_ptr() as usize;
+                let start = name.as_ptr() as usize;
+                let entry = match chain {
+                    // A piece of the text (not a quoted word rebuilt by the tokenizer).
+                    Cow::Borrowed(n) if start >= base && start + n.len() <= base + self.text.len() => {
+                        Name::Text(to_u32(start - base), to_u32(n.len()))
+                    }
+                    _ => {
+                        self.owned_names.push(name.into());
+                        Name::Owned(to_u32(self.owned_names.len() - 1))
+                    }
+                };
+                self.add(table, entry, offset)
+            }
+        };
+        if let Some(verdict) = verdict {
+            let text = text.rsplit_once(" [").map_or(text, |(head, _)| head).to_string();
+            self.chains[id].policy = Some(Box::new(Policy {
+                verdict,
+                origin: Origin { line: Some(line), text: text.into(), ..Origin::default() },
+            }));
+        }
+        Ok(())
+    }
+
+    /// Puts the rule lines in chain order (each chain's in file order).
+    fn group(&mut self, lines: Vec<(u32, RuleLine)>) {
+        let mut ends = vec![0u32; self.chains.len() + 1];
+        for (chain, _) in &lines {
+            ends[*chain as usize + 1] += 1;
+        }
+        for i in 1..ends.len() {
+            ends[i] += ends[i - 1];
+        }
+        for (id, c) in self.chains.iter_mut().enumerate() {
+            c.rules = (ends[id], ends[id + 1]);
+        }
+        let mut next = ends;
+        let mut rules = vec![RuleLine { start: 0, len: 0, line: 0 }; lines.len()];
+        for (chain, rule) in lines {
+            let slot = &mut next[chain as usize];
+            rules[*slot as usize] = rule;
+            *slot += 1;
+        }
+        self.rules = rules;
+    }
+
+    fn name(&self, id: ChainId) -> &str {
+        name_of(&self.text, &self.owned_names, self.chains[id].name)
+    }
+
+    /// Parses a chain's rules.
+    fn build(&self, id: ChainId) -> Result<Chain, InputError> {
+        let entry = &self.chains[id];
+        let lines = &self.rules[entry.rules.0 as usize..entry.rules.1 as usize];
+        let mut rules: Vec<Rule> = Vec::with_capacity(lines.len());
+        let mut reasons = Reasons::default();
+        let mut words = Vec::new();
+        for line in lines {
+            let (position, rule) = self.rule(line, entry.table, &mut reasons, &mut words)?;
+            match position {
+                Some(p) if p <= rules.len() => rules.insert(p, rule),
+                _ => rules.push(rule),
+            }
+        }
+        for (i, r) in rules.iter_mut().enumerate() {
             r.origin.number = i + 1;
             r.matches.shrink_to_fit();
         }
+        Ok(Chain {
+            name: self.name(id).to_string(),
+            table: Arc::clone(&self.tables[usize::from(entry.table)]),
+            scope: None,
+            rules,
+            policy: entry.policy.clone(),
+        })
     }
-    rs.chains.shrink_to_fit();
-    Ok(Layer {
-        name: name.to_string(),
-        families: Families::only(family),
-        ruleset: rs,
-        notes,
-        kind: LayerKind::Iptables(Info { backend, family, tables }),
-    })
+
+    /// Parses one rule line of `table`: its insert position (`-I`) and the rule.
+    fn rule<'s>(
+        &'s self,
+        at: &RuleLine,
+        table: u16,
+        reasons: &mut Reasons,
+        words: &mut Vec<Word<'s>>,
+    ) -> Result<(Option<usize>, Rule), InputError> {
+        let line = at.line as usize;
+        let err = |what: String| InputError::new(&self.file, Some(line), what);
+        let start = at.start as usize;
+        let l = &self.text[start..start + at.len as usize];
+        tokenize_into(l, words).map_err(err)?;
+        let (words, rule_text) = strip_counters(words, l).map_err(err)?;
+        let table_name = &self.tables[usize::from(table)];
+        let resolve = |name: &str| self.find(table, name).filter(|c| (self.chains[*c].declared as usize) < start);
+        let scope = Scope { table: table_name, chains: &resolve };
+        let (position, rule) = parse_rule(words, &scope, self.family, &self.ipsets, reasons).map_err(err)?;
+        let from = rule_text.as_ptr() as usize - self.text.as_ptr() as usize;
+        let text = RuleText::span(&self.text, from..from + rule_text.len());
+        Ok((position, Rule { origin: Origin { line: Some(line), text, ..Origin::default() }, ..rule }))
+    }
+
+    /// What a chain that cannot be read stands for: one rule that decides nothing, with why.
+    fn unreadable(&self, id: ChainId, e: InputError) -> Chain {
+        let entry = &self.chains[id];
+        let why = format!("{e} (so chain {} was not read)", self.name(id));
+        let rule = Rule {
+            matches: Vec::new(),
+            effects: Vec::new(),
+            action: Action::unknown(why),
+            origin: Origin { number: 1, line: e.line, ..Origin::default() },
+        };
+        if let Ok(mut errors) = self.errors.lock() {
+            errors.push(e);
+        }
+        Chain {
+            name: self.name(id).to_string(),
+            table: Arc::clone(&self.tables[usize::from(entry.table)]),
+            scope: None,
+            rules: vec![rule],
+            policy: entry.policy.clone(),
+        }
+    }
+}
+
+impl ChainSource for Dump {
+    fn chain(&self, id: ChainId) -> &Chain {
+        self.read[id].get_or_init(|| Box::new(self.build(id).unwrap_or_else(|e| self.unreadable(id, e))))
+    }
+
+    fn name(&self, id: ChainId) -> &str {
+        Dump::name(self, id)
+    }
+
+    fn table(&self, id: ChainId) -> &str {
+        &self.tables[usize::from(self.chains[id].table)]
+    }
+
+    fn rule_count(&self, id: ChainId) -> usize {
+        let (start, end) = self.chains[id].rules;
+        (end - start) as usize
+    }
+
+    fn rule_total(&self) -> usize {
+        self.rules.len()
+    }
+
+    fn connmark_candidates(&self) -> &[ChainId] {
+        &self.connmark
+    }
+
+    fn error(&self) -> Option<InputError> {
+        let errors = self.errors.lock().ok()?;
+        errors.iter().min_by_key(|e| e.line).cloned()
+    }
+}
+
+/// Offsets and line numbers in a dump [`Dump::scan`] accepted (under 4 GiB).
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn name_of<'a>(text: &'a str, owned: &'a [Box<str>], name: Name) -> &'a str {
+    match name {
+        Name::Builtin(n) => n,
+        Name::Text(start, len) => text.get(start as usize..(start + len) as usize).unwrap_or_default(),
+        Name::Owned(i) => owned.get(i as usize).map_or("", |n| n),
+    }
+}
+
+fn key<'a>(chains: &[ChainEntry], text: &'a str, owned: &'a [Box<str>], id: ChainId) -> (u16, &'a str) {
+    (chains[id].table, name_of(text, owned, chains[id].name))
+}
+
+/// The chains whose rules may change the connection mark: those with a rule line that names
+/// `CONNMARK` or `save-mark` (the only targets and options that do), or whose quoting could hide
+/// such a word (a quote inside a word, an escape).
+fn connmark_candidates(text: &str, lines: &[(u32, RuleLine)], mut chains: Vec<ChainId>) -> Vec<ChainId> {
+    for needle in ["CONNMARK", "save-mark"] {
+        for hit in memchr::memmem::find_iter(text.as_bytes(), needle) {
+            let i = lines.partition_point(|(_, r)| r.start as usize <= hit);
+            if let Some((chain, r)) = i.checked_sub(1).map(|i| lines[i])
+                && hit < (r.start + r.len) as usize
+            {
+                chains.push(chain as usize);
+            }
+        }
+    }
+    chains.sort_unstable();
+    chains.dedup();
+    chains
+}
+
+/// Chains by (table, name): an open-addressing table of chain ids with their names' hashes, so
+/// that the names stay pieces of the text and a lookup compares one name.
+#[derive(Debug, Default)]
+struct NameIndex {
+    /// (hash, chain id + 1); an id of 0 is a free slot.
+    slots: Vec<(u32, u32)>,
+    len: usize,
+}
+
+impl NameIndex {
+    fn hash((table, name): (u16, &str)) -> u32 {
+        // FxHash: names are short and not chosen against us (a collision costs a comparison).
+        let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        let mut h = u64::from(table);
+        let mut chunks = name.as_bytes().chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = mix(h, u64::from_le_bytes(w));
+        }
+        let mut w = [0u8; 8];
+        w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        h = mix(mix(h, u64::from_le_bytes(w)), name.len() as u64);
+        // Multiplying mixes upwards only: names that differ in their last bytes (KUBE-SEP-…0001,
+        // …0002) need a finish that mixes downwards too (MurmurHash3's).
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^= h >> 33;
+        h as u32
+    }
+
+    fn find<'a>(&self, key: (u16, &str), key_of: impl Fn(ChainId) -> (u16, &'a str)) -> Option<ChainId> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let hash = Self::hash(key);
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            match self.slots[i] {
+                (_, 0) => return None,
+                (h, id) if h == hash && key_of(id as usize - 1) == key => return Some(id as usize - 1),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn insert(&mut self, id: ChainId, key: (u16, &str)) {
+        if (self.len + 1) * 3 > self.slots.len() * 2 {
+            let old = std::mem::take(&mut self.slots);
+            self.slots = vec![(0, 0); (old.len() * 2).max(1024)];
+            self.len = 0;
+            for slot in old.into_iter().filter(|s| s.1 != 0) {
+                self.place(slot);
+            }
+        }
+        self.place((Self::hash(key), to_u32(id + 1)));
+    }
+
+    fn place(&mut self, slot: (u32, u32)) {
+        let mask = self.slots.len() - 1;
+        let mut i = slot.0 as usize & mask;
+        while self.slots[i].1 != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = slot;
+        self.len += 1;
+    }
+}
+
+/// What a rule's jump targets are resolved against: the chains of its table declared before it.
+struct Scope<'a> {
+    table: &'a str,
+    chains: &'a dyn Fn(&str) -> Option<ChainId>,
 }
 
 /// Family and backend from the header, else from the addresses in rules.
@@ -251,48 +799,6 @@ fn clip(s: &str) -> String {
     if s.chars().count() > 60 { format!("{}…", s.chars().take(60).collect::<String>()) } else { s.to_string() }
 }
 
-/// `:CHAIN POLICY [p:b]`, `-N CHAIN`, `-P CHAIN POLICY`.
-fn declare<'a>(
-    rs: &mut Ruleset,
-    t: &mut Table<'a>,
-    chain: Cow<'a, str>,
-    policy: &str,
-    line: usize,
-    text: &str,
-) -> Result<(), String> {
-    let name = chain.as_ref();
-    let builtin = builtins(&t.name).is_some_and(|b| b.iter().any(|(n, _, _)| *n == name));
-    let verdict = match policy {
-        "-" if !builtin => None,
-        "-" => return Err(format!("built-in chain {name} needs a policy (ACCEPT or DROP)")),
-        "ACCEPT" if builtin => Some(Verdict::Accept),
-        "DROP" if builtin => Some(Verdict::Drop),
-        "ACCEPT" | "DROP" => {
-            return Err(format!("{name} is not a built-in chain of table {}: its policy must be `-`", t.name));
-        }
-        other => return Err(format!("policy {other:?} of {name}; expected ACCEPT, DROP or - (user chain)")),
-    };
-    if name.len() > 28 || name.starts_with('-') || name.starts_with('!') {
-        return Err(format!("invalid chain name {name:?}"));
-    }
-    let id = match t.chains.get(name) {
-        Some(id) => *id,
-        None => {
-            let id = rs.add_chain(Chain::new(name, t.name.clone()));
-            t.chains.insert(chain, id);
-            id
-        }
-    };
-    if let Some(verdict) = verdict {
-        let text = text.rsplit_once(" [").map_or(text, |(head, _)| head).to_string();
-        rs.chains[id].policy = Some(Box::new(Policy {
-            verdict,
-            origin: Origin { line: Some(line), text: text.into(), ..Origin::default() },
-        }));
-    }
-    Ok(())
-}
-
 /// A word of a rule line; quoted words are always values.
 #[derive(Debug, Clone)]
 struct Word<'a> {
@@ -303,8 +809,16 @@ struct Word<'a> {
 /// Splits a rule line as iptables-restore does: whitespace, double quotes, backslash escapes.
 /// Plain words (nearly all) are borrowed from the line.
 fn tokenize(line: &str) -> Result<Vec<Word<'_>>, String> {
-    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
     let mut words = Vec::with_capacity(24);
+    tokenize_into(line, &mut words)?;
+    Ok(words)
+}
+
+/// [`tokenize`] into `words` (cleared first), so that one list serves many lines. Words that are
+/// plain, or wholly in quotes without escapes (`"a comment"`), are borrowed from the line.
+fn tokenize_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> Result<(), String> {
+    words.clear();
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
     let bytes = line.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -313,11 +827,20 @@ fn tokenize(line: &str) -> Result<Vec<Word<'_>>, String> {
             continue;
         }
         let start = i;
+        if bytes[i] == b'"'
+            && let Some(close) = memchr::memchr2(b'"', b'\\', &bytes[i + 1..]).map(|j| i + 1 + j)
+            && bytes[close] == b'"'
+            && bytes.get(close + 1).is_none_or(space)
+        {
+            // Splitting at ASCII bytes keeps char boundaries.
+            words.push(Word { text: Cow::Borrowed(&line[i + 1..close]), quoted: true });
+            i = close + 1;
+            continue;
+        }
         while i < bytes.len() && !space(&bytes[i]) && bytes[i] != b'"' && bytes[i] != b'\\' {
             i += 1;
         }
         if i == bytes.len() || space(&bytes[i]) {
-            // Splitting at ASCII bytes keeps char boundaries.
             words.push(Word { text: Cow::Borrowed(&line[start..i]), quoted: false });
             continue;
         }
@@ -345,7 +868,7 @@ fn tokenize(line: &str) -> Result<Vec<Word<'_>>, String> {
         words.push(Word { text: Cow::Owned(cur), quoted: true });
         i = end;
     }
-    Ok(words)
+    Ok(())
 }
 
 /// Drops a leading `[packets:bytes]` (iptables-save -c) and returns the rule text without it.
@@ -370,7 +893,41 @@ fn strip_counters<'w, 'a>(words: &'w [Word<'a>], line: &'a str) -> Result<(&'w [
 struct Opt<'w> {
     name: &'w str,
     negated: bool,
-    values: Vec<&'w str>,
+    values: Values<'w>,
+}
+
+/// An option's values: nearly always one or two, kept inline.
+#[derive(Debug, Clone, Default)]
+struct Values<'w> {
+    inline: [&'w str; 3],
+    len: usize,
+    more: Vec<&'w str>,
+}
+
+impl<'w> Values<'w> {
+    fn push(&mut self, v: &'w str) {
+        if self.more.is_empty() && self.len < self.inline.len() {
+            self.inline[self.len] = v;
+            self.len += 1;
+        } else {
+            if self.more.is_empty() {
+                self.more.extend_from_slice(&self.inline[..self.len]);
+            }
+            self.more.push(v);
+        }
+    }
+
+    fn as_slice(&self) -> &[&'w str] {
+        if self.more.is_empty() { &self.inline[..self.len] } else { &self.more }
+    }
+}
+
+impl<'w> std::ops::Deref for Values<'w> {
+    type Target = [&'w str];
+
+    fn deref(&self) -> &[&'w str] {
+        self.as_slice()
+    }
 }
 
 /// Reasons for undecidable matches, shared: a kube-proxy dump repeats the same few thousands of times.
@@ -384,19 +941,16 @@ impl Reasons {
     }
 }
 
-/// Parses `-A CHAIN …` / `-I CHAIN [N] …` into (chain, insert position, rule).
+/// Parses `-A CHAIN …` / `-I CHAIN [N] …` (whose chain the scan found) into (insert position, rule).
 fn parse_rule<'w>(
     words: &'w [Word<'w>],
-    t: &Table<'_>,
+    t: &Scope<'_>,
     family: Family,
     ipsets: &IpsetDb,
     reasons: &mut Reasons,
-) -> Result<(ChainId, Option<usize>, Rule), String> {
-    let insert = matches!(words[0].text.as_ref(), "-I" | "--insert");
-    let chain_name = words.get(1).ok_or("-A needs a chain name")?.text.as_ref();
-    let chain = *t.chains.get(chain_name).ok_or_else(|| {
-        format!("chain {chain_name} is not declared in table {} (expected a `:{chain_name}` line)", t.name)
-    })?;
+) -> Result<(Option<usize>, Rule), String> {
+    let insert = words.first().is_some_and(|w| matches!(w.text.as_ref(), "-I" | "--insert"));
+    words.get(1).ok_or("-A needs a chain name")?;
     let mut i = 2;
     let mut position = None;
     if insert {
@@ -487,7 +1041,7 @@ fn parse_rule<'w>(
             }
             w if w.starts_with("--") => {
                 let name = w.trim_start_matches("--");
-                let mut opt = Opt { name, negated: negate, values: Vec::new() };
+                let mut opt = Opt { name, negated: negate, values: Values::default() };
                 while let Some(next) = words.get(i) {
                     if next.text == "!"
                         && !next.quoted
@@ -507,8 +1061,11 @@ fn parse_rule<'w>(
                 }
                 if let Some((_, opts, _)) = target.as_mut() {
                     opts.push(opt);
-                } else if let Some((_, opts)) = modules.last_mut() {
-                    opts.push(opt);
+                } else if let Some((module, opts)) = modules.last_mut() {
+                    // A comment decides nothing: its text is not kept.
+                    if *module != "comment" {
+                        opts.push(opt);
+                    }
                 } else {
                     // `-p tcp --dport 22`: the protocol's module is implied.
                     let implied = match proto {
@@ -537,33 +1094,41 @@ fn parse_rule<'w>(
         Some((name, opts, goto)) => target_action(name, opts, *goto, t)?,
     };
     let rule = Rule { matches, effects, action, origin: Origin::default() };
-    Ok((chain, position, rule))
+    Ok((position, rule))
 }
 
 /// `192.0.2.0/24`, `192.0.2.1`, `192.0.2.0/255.255.255.0`, or a comma list of those.
 fn addresses(text: &str, family: Family) -> Result<Spans, String> {
+    if !text.contains(',') {
+        return address(text, family);
+    }
     let mut v = Vec::new();
     for part in text.split(',') {
-        let (addr, len) = match part.split_once('/') {
-            Some((a, l)) => (a, Some(l)),
-            None => (part, None),
-        };
-        let ip: IpAddr = addr.parse().map_err(|_| format!("{part:?} is not an address or CIDR"))?;
-        if Family::of(ip) != family {
-            return Err(format!("{part} is an {} address in an {} dump", Family::of(ip).name(), family.name()));
-        }
-        let bits = family.bits();
-        let len = match len {
-            None => bits,
-            Some(l) => match l.parse::<u32>() {
-                Ok(n) if n <= bits => n,
-                Ok(_) => return Err(format!("prefix length /{l} is longer than {bits}")),
-                Err(_) => netmask_len(l, family).ok_or_else(|| format!("{l:?} is not a prefix length or netmask"))?,
-            },
-        };
-        v.extend_from_slice(Spans::prefix(number(ip), len, bits).intervals());
+        v.extend_from_slice(address(part, family)?.intervals());
     }
     Ok(Spans::from_intervals(v))
+}
+
+/// `192.0.2.0/24`, `192.0.2.1`, `192.0.2.0/255.255.255.0`.
+fn address(part: &str, family: Family) -> Result<Spans, String> {
+    let (addr, len) = match part.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (part, None),
+    };
+    let ip: IpAddr = addr.parse().map_err(|_| format!("{part:?} is not an address or CIDR"))?;
+    if Family::of(ip) != family {
+        return Err(format!("{part} is an {} address in an {} dump", Family::of(ip).name(), family.name()));
+    }
+    let bits = family.bits();
+    let len = match len {
+        None => bits,
+        Some(l) => match l.parse::<u32>() {
+            Ok(n) if n <= bits => n,
+            Ok(_) => return Err(format!("prefix length /{l} is longer than {bits}")),
+            Err(_) => netmask_len(l, family).ok_or_else(|| format!("{l:?} is not a prefix length or netmask"))?,
+        },
+    };
+    Ok(Spans::prefix(number(ip), len, bits))
 }
 
 fn netmask_len(text: &str, family: Family) -> Option<u32> {
@@ -913,15 +1478,15 @@ fn module_matches(
     Ok(())
 }
 
-fn target_action(name: &str, opts: &[Opt<'_>], goto: bool, t: &Table<'_>) -> Result<(Action, Vec<Effect>), String> {
-    if let Some(id) = t.chains.get(name) {
-        if builtins(&t.name).is_some_and(|b| b.iter().any(|(n, _, _)| *n == name)) {
+fn target_action(name: &str, opts: &[Opt<'_>], goto: bool, t: &Scope<'_>) -> Result<(Action, Vec<Effect>), String> {
+    if let Some(id) = (t.chains)(name) {
+        if builtins(t.table).is_some_and(|b| b.iter().any(|(n, _, _)| *n == name)) {
             return Err(format!("cannot jump to built-in chain {name}"));
         }
-        return Ok((if goto { Action::Goto(*id) } else { Action::Jump(*id) }, Vec::new()));
+        return Ok((if goto { Action::Goto(id) } else { Action::Jump(id) }, Vec::new()));
     }
     if goto {
-        return Err(format!("-g {name}: no such chain in table {}", t.name));
+        return Err(format!("-g {name}: no such chain in table {}", t.table));
     }
     let opt = |n: &str| opts.iter().find(|o| o.name == n);
     Ok(match name {

@@ -203,7 +203,7 @@ pub fn read(timeout: Duration) -> Reading {
             Ok(text) if !text.lines().any(|l| l.starts_with('*')) => {
                 note(&mut r, program, "empty", t!("firewall-live-no-tables"))
             }
-            Ok(text) => match iptables::parse(text, &format!("live:{program}"), &sets) {
+            Ok(text) => match iptables::read(text, &format!("live:{program}"), &sets) {
                 Ok(mut layer) => {
                     if let crate::firewall::LayerKind::Iptables(info) = &mut layer.kind {
                         info.backend = if want_nft { iptables::Backend::Nft } else { iptables::Backend::Legacy };

@@ -73,6 +73,12 @@ impl Layer {
         self.ruleset.rule_count()
     }
 
+    /// An error in the dump met when a chain was read on demand ([`iptables::read`]): the input is
+    /// malformed, and the run must stop as it would have had it been read at once.
+    pub fn read_error(&self) -> Option<InputError> {
+        self.ruleset.read_error()
+    }
+
     /// A kernel with no ruleset at all: what a live reading that found no iptables, nftables or
     /// ipset rules stands for. It filters nothing, so it admits everything (and the evaluator
     /// judges it so: no base chain sees the packet).
@@ -197,7 +203,8 @@ impl Spec {
 }
 
 /// Reads and parses a file layer. `iptables:-` reads standard input; `firewalld:` takes a zone
-/// file or a configuration directory.
+/// file or a configuration directory. An iptables dump is read lazily ([`iptables::read`]): check
+/// [`read_error`] once the layers have been judged.
 pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb, stdin_deadline: Instant) -> Result<Layer, InputError> {
     let name = format!("{}:{path}", kind.prefix());
     if kind == FileKind::Firewalld && Path::new(path).is_dir() {
@@ -216,7 +223,7 @@ pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb, stdin_deadline: Instan
         (read_text(Path::new(path), kind)?, path.to_string())
     };
     let mut layer = match kind {
-        FileKind::Iptables => iptables::parse(text, &file, ipsets),
+        FileKind::Iptables => iptables::read(text, &file, ipsets),
         FileKind::Nft => nft::parse(&text, &file),
         FileKind::Firewalld => firewalld::parse_zone_file(&text, &file, ipsets),
         FileKind::EcsSg => ecs_sg::parse(&text, &file),
@@ -224,6 +231,11 @@ pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb, stdin_deadline: Instan
     }?;
     layer.name = name;
     Ok(layer)
+}
+
+/// The first error met reading the layers' chains on demand (by layer, then line).
+pub fn read_error(layers: &[Layer]) -> Option<InputError> {
+    layers.iter().find_map(Layer::read_error)
 }
 
 /// Reads a text file of `kind`, bounded; binary content is an input error, not a panic.

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::error::InputError;
 use crate::firewall::ranges::{Family, Spans};
 
 /// Where in the kernel's path a base chain runs. `Ingress` stands for filters in front of the host
@@ -63,24 +64,246 @@ pub type ChainId = usize;
 /// A layer's rules: chains, and which of them the kernel calls on which hook.
 #[derive(Debug, Clone, Default)]
 pub struct Ruleset {
-    pub chains: Vec<Chain>,
+    pub chains: ChainList,
     pub bases: Vec<Base>,
 }
 
 impl Ruleset {
     pub fn add_chain(&mut self, chain: Chain) -> ChainId {
-        self.chains.push(chain);
-        self.chains.len() - 1
+        self.chains.push(chain)
     }
 
     /// Rules as the user counts them (an nft verdict map expanded into several model rules counts once).
     pub fn rule_count(&self) -> usize {
-        self.chains.iter().map(Chain::source_rules).sum()
+        let mut n = 0;
+        for (range, source) in self.chains.spans() {
+            let own = &self.chains.own[range];
+            match source {
+                None => n += own.iter().flatten().map(|c| c.source_rules()).sum::<usize>(),
+                Some(s) => {
+                    n += s.rule_total();
+                    for (id, c) in own.iter().enumerate() {
+                        if let Some(c) = c {
+                            n = n + c.source_rules() - s.rule_count(id);
+                        }
+                    }
+                }
+            }
+        }
+        n
     }
 
     /// Whether any rule may change the connection mark (then established packets' marks are unknown).
     pub fn sets_connmark(&self) -> bool {
-        self.chains.iter().flat_map(|c| &c.rules).flat_map(|r| &r.effects).any(|e| e.target == MarkTarget::Conn)
+        let sets = |c: &Chain| c.rules.iter().flat_map(|r| &r.effects).any(|e| e.target == MarkTarget::Conn);
+        self.chains.own.iter().flatten().any(|c| sets(c))
+            || self.chains.spans().any(|(range, source)| {
+                source.is_some_and(|s| {
+                    s.connmark_candidates()
+                        .iter()
+                        .any(|id| self.chains.own[range.start + id].is_none() && sets(s.chain(*id)))
+                })
+            })
+    }
+
+    /// The first error (by line) met reading a chain on demand; see [`ChainSource::error`].
+    pub fn read_error(&self) -> Option<InputError> {
+        self.chains.groups.iter().filter_map(|g| g.source.as_ref()?.error()).min_by_key(|e| e.line)
+    }
+}
+
+/// Where the chains of a large dump come from: read one at a time, the first time something looks
+/// at it. A kube-proxy node has 100,000 rules in `nat`, and the judgement of its API server port
+/// needs the few chains its packets reach; the others are counted, never parsed.
+pub trait ChainSource: fmt::Debug + Send + Sync {
+    /// The chain, read on first use. A chain that cannot be read stands for one undecidable rule
+    /// (so nothing it decides is admitted), and [`ChainSource::error`] says why.
+    fn chain(&self, id: ChainId) -> &Chain;
+    fn name(&self, id: ChainId) -> &str;
+    fn table(&self, id: ChainId) -> &str;
+    /// Its rules as the user counts them, without reading them.
+    fn rule_count(&self, id: ChainId) -> usize;
+    /// The rules of every chain, counted so.
+    fn rule_total(&self) -> usize;
+    /// The chains with a rule that may change the connection mark: no other chain can.
+    fn connmark_candidates(&self) -> &[ChainId];
+    /// The first error (by line) met reading a chain, for the run to stop on as it would have had
+    /// the whole dump been read at once.
+    fn error(&self) -> Option<InputError>;
+}
+
+/// The chains of a ruleset, by [`ChainId`]: built by the reader (small formats), or read on demand
+/// from a [`ChainSource`] (an `iptables-save` dump). A chain changed here (a fix being tried) is
+/// kept here, and clones share everything else: cloning a layer costs a pointer per chain.
+///
+/// It indexes like the `Vec<Chain>` it stands for. The list is made of groups of consecutive
+/// chains, one per layer when [`ChainList::append`] joins layers (the nat judgement does); a jump
+/// target is a chain of the jumping chain's group, counted from the group's start
+/// ([`ChainList::target`]).
+#[derive(Debug, Clone, Default)]
+pub struct ChainList {
+    /// A chain built or changed here; `None` where the group's source gives it.
+    own: Vec<Option<Arc<Chain>>>,
+    /// By start; none stands for one group of built chains.
+    groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    start: ChainId,
+    source: Option<Arc<dyn ChainSource>>,
+}
+
+impl ChainList {
+    pub const fn new() -> ChainList {
+        ChainList { own: Vec::new(), groups: Vec::new() }
+    }
+
+    /// `len` chains, each read from `source` when first used.
+    pub fn from_source(source: Arc<dyn ChainSource>, len: usize) -> ChainList {
+        ChainList { own: vec![None; len], groups: vec![Group { start: 0, source: Some(source) }] }
+    }
+
+    pub fn len(&self) -> usize {
+        self.own.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.own.is_empty()
+    }
+
+    /// Adds a chain at the end; its jump targets count within the last group.
+    pub fn push(&mut self, chain: Chain) -> ChainId {
+        self.own.push(Some(Arc::new(chain)));
+        self.own.len() - 1
+    }
+
+    /// Adds `other`'s chains at the end, as a group of their own (their jumps stay among them).
+    pub fn append(&mut self, other: &ChainList) {
+        if self.groups.is_empty() && !self.own.is_empty() {
+            self.groups.push(Group { start: 0, source: None });
+        }
+        let offset = self.own.len();
+        if other.groups.is_empty() {
+            self.groups.push(Group { start: offset, source: None });
+        }
+        self.groups.extend(other.groups.iter().map(|g| Group { start: offset + g.start, source: g.source.clone() }));
+        self.own.extend(other.own.iter().cloned());
+    }
+
+    /// The group of chain `id`: its start and source.
+    fn group(&self, id: ChainId) -> (ChainId, Option<&Arc<dyn ChainSource>>) {
+        match self.groups.partition_point(|g| g.start <= id).checked_sub(1) {
+            Some(i) => (self.groups[i].start, self.groups[i].source.as_ref()),
+            None => (0, None),
+        }
+    }
+
+    /// The chain that a jump to `target` in chain `from` goes to.
+    pub fn target(&self, from: ChainId, target: ChainId) -> ChainId {
+        self.group(from).0 + target
+    }
+
+    /// The chain, read if it was not yet.
+    pub fn get(&self, id: ChainId) -> Option<&Chain> {
+        match self.own.get(id)? {
+            Some(chain) => Some(chain),
+            None => {
+                let (start, source) = self.group(id);
+                source.map(|s| s.chain(id - start))
+            }
+        }
+    }
+
+    /// Every chain, in order (which reads them all).
+    pub fn iter(&self) -> impl Iterator<Item = &Chain> {
+        (0..self.len()).filter_map(|id| self.get(id))
+    }
+
+    /// Every chain, to change (which reads them all and keeps them here).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Chain> {
+        for id in 0..self.len() {
+            self.make_own(id);
+        }
+        self.own.iter_mut().flatten().map(Arc::make_mut)
+    }
+
+    fn make_own(&mut self, id: ChainId) {
+        if matches!(self.own.get(id), Some(None))
+            && let Some(chain) = self.get(id).cloned()
+        {
+            self.own[id] = Some(Arc::new(chain));
+        }
+    }
+
+    /// A chain's name, without reading it.
+    pub fn name(&self, id: ChainId) -> &str {
+        match self.own.get(id) {
+            Some(Some(chain)) => &chain.name,
+            Some(None) => {
+                let (start, source) = self.group(id);
+                source.map_or("", |s| s.name(id - start))
+            }
+            None => "",
+        }
+    }
+
+    /// Every chain's name, in order, without reading them.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|id| self.name(id))
+    }
+
+    /// A chain's table, without reading it.
+    pub fn table(&self, id: ChainId) -> &str {
+        match self.own.get(id) {
+            Some(Some(chain)) => &chain.table,
+            Some(None) => {
+                let (start, source) = self.group(id);
+                source.map_or("", |s| s.table(id - start))
+            }
+            None => "",
+        }
+    }
+
+    /// A chain's rules as the user counts them, without reading it.
+    pub fn rule_count(&self, id: ChainId) -> usize {
+        match self.own.get(id) {
+            Some(Some(chain)) => chain.source_rules(),
+            Some(None) => {
+                let (start, source) = self.group(id);
+                source.map_or(0, |s| s.rule_count(id - start))
+            }
+            None => 0,
+        }
+    }
+
+    /// Each group's chains and their source.
+    fn spans(&self) -> impl Iterator<Item = (std::ops::Range<ChainId>, Option<&Arc<dyn ChainSource>>)> {
+        let whole = self.groups.is_empty().then(|| (0..self.len(), None));
+        let groups = self.groups.iter().enumerate().map(|(i, g)| {
+            let end = self.groups.get(i + 1).map_or(self.len(), |n| n.start);
+            (g.start..end, g.source.as_ref())
+        });
+        whole.into_iter().chain(groups)
+    }
+}
+
+impl std::ops::Index<ChainId> for ChainList {
+    type Output = Chain;
+
+    fn index(&self, id: ChainId) -> &Chain {
+        self.get(id).unwrap_or_else(|| panic!("chain {id} of a list of {}", self.len()))
+    }
+}
+
+impl std::ops::IndexMut<ChainId> for ChainList {
+    fn index_mut(&mut self, id: ChainId) -> &mut Chain {
+        self.make_own(id);
+        let len = self.len();
+        match self.own.get_mut(id) {
+            Some(Some(chain)) => Arc::make_mut(chain),
+            _ => panic!("chain {id} of a list of {len}"),
+        }
     }
 }
 
@@ -115,7 +338,8 @@ impl Chain {
         Chain { name: name.into(), table: table.into(), scope: None, rules: Vec::new(), policy: None }
     }
 
-    fn source_rules(&self) -> usize {
+    /// Rules as the user counts them.
+    pub fn source_rules(&self) -> usize {
         let mut n = 0;
         let mut last = None;
         for r in &self.rules {

@@ -98,7 +98,8 @@ pub fn judge_nat(layers: &[Layer], addrs: &Spans, packet: &Packet) -> Vec<(Spans
 }
 
 /// One ruleset of every layer's chains that see `family`, and for each of its chains the layer
-/// and chain it came from.
+/// and chain it came from. The layers' chains are shared, not copied: each layer's is a group of
+/// its own, whose jumps stay within it.
 fn join(layers: &[Layer], family: Family) -> (Ruleset, Vec<(usize, usize)>) {
     let mut merged = Ruleset::default();
     let mut owner = Vec::new();
@@ -107,17 +108,8 @@ fn join(layers: &[Layer], family: Family) -> (Ruleset, Vec<(usize, usize)>) {
             continue;
         }
         let offset = merged.chains.len();
-        for (ci, chain) in layer.ruleset.chains.iter().enumerate() {
-            let mut chain = chain.clone();
-            for r in &mut chain.rules {
-                match &mut r.action {
-                    Action::Jump(t) | Action::Goto(t) => *t += offset,
-                    _ => {}
-                }
-            }
-            merged.chains.push(chain);
-            owner.push((li, ci));
-        }
+        merged.chains.append(&layer.ruleset.chains);
+        owner.extend((0..layer.ruleset.chains.len()).map(|ci| (li, ci)));
         for b in &layer.ruleset.bases {
             let mut b = b.clone();
             b.chain += offset;

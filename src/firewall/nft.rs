@@ -21,6 +21,8 @@ use crate::firewall::model::{
 };
 use crate::firewall::ranges::{Family, Spans, number};
 use crate::firewall::{Layer, LayerKind, protocols};
+use crate::i18n::Text;
+use crate::t;
 
 /// What an nft layer is, beyond its rules.
 #[derive(Debug, Clone, Default)]
@@ -75,22 +77,17 @@ struct TableState {
 
 /// Parses a dump into a layer named `name`.
 pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
-    let top: Top<'_> = serde_json::from_str(text).map_err(|e| {
-        InputError::new(
-            name,
-            Some(e.line()),
-            format!("{e}; expected the JSON of `nft -j list ruleset` ({{\"nftables\": [...]}})"),
-        )
-    })?;
+    let top: Top<'_> = serde_json::from_str(text)
+        .map_err(|e| InputError::new(name, Some(e.line()), t!("rules-nft-not-json", error = e.to_string())))?;
     let mut objects: Vec<(usize, Value)> = Vec::with_capacity(top.nftables.len());
     for raw in &top.nftables {
         let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
         let line = line_of(text, offset);
-        let v: Value =
-            serde_json::from_str(raw.get()).map_err(|e| InputError::new(name, Some(line), format!("{e}")))?;
+        let v: Value = serde_json::from_str(raw.get())
+            .map_err(|e| InputError::new(name, Some(line), Text::verbatim(e.to_string())))?;
         objects.push((line, v));
     }
-    let err = |line: usize, what: String| InputError::new(name, Some(line), what);
+    let err = |line: usize, what: Text| InputError::new(name, Some(line), what);
 
     let mut rs = Ruleset::default();
     let mut tables: HashMap<(String, String), TableState> = HashMap::new();
@@ -100,7 +97,7 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
     for (line, obj) in &objects {
         let line = *line;
         let Some((kind, body)) = single_key(obj) else {
-            return Err(err(line, "expected an object with one key such as \"table\", \"chain\" or \"rule\"".into()));
+            return Err(err(line, t!("rules-nft-object")));
         };
         match kind {
             "table" => {
@@ -115,9 +112,9 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                 let table = field_str(body, "table", line, name)?;
                 let chain = field_str(body, "name", line, name)?;
                 let label = format!("{family} {table}");
-                let state = tables.get_mut(&(family.clone(), table.clone())).ok_or_else(|| {
-                    err(line, format!("chain {chain} of table {label}, which the dump does not declare"))
-                })?;
+                let state = tables
+                    .get_mut(&(family.clone(), table.clone()))
+                    .ok_or_else(|| err(line, t!("rules-nft-chain-undeclared-table", chain = &chain, table = &label)))?;
                 let mut c = Chain::new(chain.clone(), label.as_str());
                 let hook = body.get("hook").and_then(Value::as_str);
                 if hook.is_some() {
@@ -125,7 +122,7 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                         None | Some("accept") => Verdict::Accept,
                         Some("drop") => Verdict::Drop,
                         Some(other) => {
-                            return Err(err(line, format!("chain policy {other:?}; expected accept or drop")));
+                            return Err(err(line, t!("rules-nft-policy", policy = format!("{other:?}"))));
                         }
                     };
                     let text = format!(
@@ -159,8 +156,7 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                         _ => None,
                     };
                     if let (Some(families), Some(hook)) = (families, hook) {
-                        let priority = priority(body.get("prio"))
-                            .ok_or_else(|| err(line, "chain priority: expected a number".into()))?;
+                        let priority = priority(body.get("prio")).ok_or_else(|| err(line, t!("rules-nft-priority")))?;
                         let nat = body.get("type").and_then(Value::as_str) == Some("nat");
                         rs.bases.push(Base { chain: id, hook, priority, families, nat });
                         if let Some(dev) = body.get("dev").and_then(Value::as_str) {
@@ -191,7 +187,7 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                 let set = field_str(body, "name", line, name)?;
                 let state = tables
                     .get_mut(&(family, table))
-                    .ok_or_else(|| err(line, format!("set {set} of a table the dump does not declare")))?;
+                    .ok_or_else(|| err(line, t!("rules-nft-set-undeclared-table", set = &set)))?;
                 let kind = set_type(body.get("type").unwrap_or(&Value::Null));
                 let elems: Vec<Value> = body.get("elem").and_then(Value::as_array).cloned().unwrap_or_default();
                 // A map's data type: only verdict maps (`vmap`) decide anything.
@@ -200,7 +196,12 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
                     for e in &elems {
                         match e.as_array().map(Vec::as_slice) {
                             Some([k, v]) => pairs.push((k.clone(), v.clone())),
-                            _ => return Err(err(line, format!("map {set}: element {e} is not a [key, verdict] pair"))),
+                            _ => {
+                                return Err(err(
+                                    line,
+                                    t!("rules-nft-map-element", map = &set, element = e.to_string()),
+                                ));
+                            }
                         }
                     }
                     Some(pairs)
@@ -224,16 +225,14 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
         let chain = field_str(body, "chain", line, name)?;
         let state = tables
             .get(&(family.clone(), table.clone()))
-            .ok_or_else(|| err(line, format!("rule in table {family} {table}, which the dump does not declare")))?;
+            .ok_or_else(|| err(line, t!("rules-nft-rule-undeclared-table", table = format!("{family} {table}"))))?;
         let chain_id = *state.chains.get(&chain).ok_or_else(|| {
-            err(line, format!("rule in chain {chain}, which table {family} {table} does not declare"))
+            err(line, t!("rules-nft-rule-undeclared-chain", chain = &chain, table = format!("{family} {table}")))
         })?;
-        let exprs = body
-            .get("expr")
-            .and_then(Value::as_array)
-            .ok_or_else(|| err(line, "rule without an \"expr\" list".into()))?;
+        let exprs =
+            body.get("expr").and_then(Value::as_array).ok_or_else(|| err(line, t!("rules-nft-rule-no-expr")))?;
         let ctx = Ctx { family: &family, state };
-        let variants = convert(exprs, &ctx).map_err(|w| err(line, w))?;
+        let variants = convert(exprs, &ctx).map_err(|w| err(line, w.into()))?;
         let count = numbers.entry(chain_id).or_insert(0);
         *count += 1;
         let number = *count;
@@ -294,7 +293,7 @@ pub fn exclude_iptables_tables(layer: &mut Layer, owned: &[(Family, String)]) {
     let rs = &mut layer.ruleset;
     let chains = &rs.chains;
     rs.bases.retain(|b| !drop.iter().any(|d| **d == *chains[b.chain].table));
-    for c in &mut rs.chains {
+    for c in rs.chains.iter_mut() {
         if drop.iter().any(|d| **d == *c.table) {
             c.rules.clear();
         }
@@ -316,7 +315,7 @@ fn field_str(v: &Value, key: &str, line: usize, file: &str) -> Result<String, In
     v.get(key)
         .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| InputError::new(file, Some(line), format!("missing \"{key}\" (expected a string)")))
+        .ok_or_else(|| InputError::new(file, Some(line), t!("rules-nft-missing-string", key = key)))
 }
 
 fn priority(v: Option<&Value>) -> Option<i32> {
