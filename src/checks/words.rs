@@ -125,13 +125,14 @@ mod tests {
 
     #[test]
     fn the_worst_finding_decides() {
+        let v = Text::verbatim;
         let mut f = Findings::default();
-        f.add(Status::Warn, "w");
-        f.add(Status::Fail, "f");
-        f.fix("x");
-        f.fix("x");
-        let o = f.outcome("fine".into(), Value::Null);
+        f.add(Status::Warn, v("w"));
+        f.add(Status::Fail, v("f"));
+        f.fix(v("x"));
+        f.fix(v("x"));
+        let o = f.outcome(v("fine"), Value::Null);
         assert_eq!((o.status, o.message.en().as_str(), o.remediation.len()), (Status::Fail, "w; f", 1));
-        assert_eq!(Findings::default().outcome("fine".into(), Value::Null).status, Status::Pass);
+        assert_eq!(Findings::default().outcome(v("fine"), Value::Null).status, Status::Pass);
     }
 }
