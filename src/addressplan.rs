@@ -78,9 +78,10 @@ impl AddressPlan {
                     return Err(InputError::at(
                         &path,
                         None,
-                        format!(
-                            "is a directory; expected the {component} manifest ({})",
-                            hostfs::Kind::Manifest.described()
+                        crate::t!(
+                            "plan-manifest-is-directory",
+                            component = component,
+                            expected = hostfs::Kind::Manifest.described()
                         ),
                     ));
                 }

@@ -346,8 +346,14 @@ pub fn parse_from_env() -> Cli {
         }
         fleet
     });
-    let matches = command.try_get_matches_from_mut(std::env::args_os()).unwrap_or_else(|e| e.exit());
-    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command)).unwrap_or_else(|e| e.exit());
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = Lang::choose(lang_flag(&args), |var| std::env::var(var).ok());
+    command = localized(command, lang);
+    let usage = command.render_usage().to_string();
+    let matches = command.try_get_matches_from_mut(&args).unwrap_or_else(|e| exit_with(&e, lang, &usage));
+    let mut cli = Cli::from_arg_matches(&matches)
+        .map_err(|e| e.format(&mut command))
+        .unwrap_or_else(|e| exit_with(&e, lang, &usage));
     if let Some(Command::Fleet { given, .. }) = &mut cli.command
         && let Some((fleet, fleet_matches)) = command.find_subcommand("fleet").zip(matches.subcommand_matches("fleet"))
     {
@@ -355,9 +361,131 @@ pub fn parse_from_env() -> Cli {
             .into_iter()
             .chain(given_options(fleet, fleet_matches, true))
             .collect::<Result<_, _>>()
-            .unwrap_or_else(|e| e.exit());
+            .unwrap_or_else(|e| exit_with(&e, lang, &usage));
     }
     cli
+}
+
+/// `--lang` as written on the command line, before clap has parsed it: the language of clap's own
+/// messages (help, usage errors) must be known before parsing.
+fn lang_flag(args: &[std::ffi::OsString]) -> Option<Lang> {
+    let mut args = args.iter().filter_map(|a| a.to_str());
+    while let Some(a) = args.next() {
+        if a == "--" {
+            break;
+        }
+        let value = match a.strip_prefix("--lang") {
+            Some("") => args.next(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(lang) = value.and_then(|v| v.parse().ok()) {
+            return Some(lang);
+        }
+    }
+    None
+}
+
+/// The command with its help in `lang`: every argument's help and every heading from the catalogue
+/// (`cli-…` messages), so that `--help` speaks the language the run does.
+fn localized(command: clap::Command, lang: Lang) -> clap::Command {
+    fn walk(mut command: clap::Command, lang: Lang, path: &str) -> clap::Command {
+        let ids: Vec<clap::Id> = command.get_arguments().map(|a| a.get_id().clone()).collect();
+        for id in ids {
+            // A subcommand's own option, else the run option it shares (`fleet` takes them all).
+            let arg = id.as_str().replace('_', "-");
+            let message = [format!("cli-{path}{arg}"), format!("cli-{arg}")]
+                .into_iter()
+                .find(|m| crate::i18n::has_message(lang, m));
+            if let Some(message) = message {
+                let help = crate::i18n::message(lang, &message);
+                command = command.mut_arg(id, |a| a.help(help));
+            }
+        }
+        let about = format!("cli-{path}about");
+        if crate::i18n::has_message(lang, &about) {
+            command = command.about(crate::i18n::message(lang, &about));
+        }
+        let names: Vec<String> = command.get_subcommands().map(|c| c.get_name().to_string()).collect();
+        for name in names {
+            let sub_path = format!("{path}{name}-");
+            command = command.mut_subcommand(&name, |sub| walk(sub, lang, &sub_path));
+        }
+        command
+    }
+    // Built first, so that the generated `--help`, `--version` and `help` are there to translate.
+    let mut command = command;
+    command.build();
+    let command = walk(command, lang, "");
+    if lang == Lang::En {
+        return command;
+    }
+    command
+        .help_template(format!("{}\n", crate::i18n::message(lang, "cli-help-template")))
+        .subcommand_help_heading(crate::i18n::message(lang, "cli-heading-commands"))
+        .mut_args(
+            |a| if a.is_positional() { a } else { a.help_heading(crate::i18n::message(lang, "cli-heading-options")) },
+        )
+}
+
+/// Prints a command-line error in `lang` and exits 2 (help and `--version` print and exit 0).
+/// English is clap's own text; Chinese says the same from the catalogue, with clap's usage line.
+fn exit_with(e: &clap::Error, lang: Lang, usage: &str) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if lang == Lang::En
+        || matches!(
+            e.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        e.exit()
+    }
+    let context = |kind: ContextKind| -> String {
+        match e.get(kind) {
+            Some(ContextValue::String(s)) => s.clone(),
+            Some(ContextValue::Strings(list)) => list.join(", "),
+            Some(ContextValue::StyledStr(s)) => s.to_string(),
+            Some(ContextValue::StyledStrs(list)) => list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            Some(ContextValue::Number(n)) => n.to_string(),
+            Some(ContextValue::Bool(b)) => b.to_string(),
+            _ => String::new(),
+        }
+    };
+    let arg = context(ContextKind::InvalidArg);
+    let value = context(ContextKind::InvalidValue);
+    let message = match e.kind() {
+        ErrorKind::UnknownArgument => match context(ContextKind::SuggestedArg) {
+            s if s.is_empty() => crate::t!("cli-error-unknown-argument", arg = arg),
+            suggestion => crate::t!("cli-error-unknown-argument-suggest", arg = arg, suggestion = suggestion),
+        },
+        ErrorKind::InvalidSubcommand => crate::t!("cli-error-unknown-subcommand", name = arg),
+        ErrorKind::InvalidValue => {
+            crate::t!("cli-error-invalid-value", arg = arg, value = value, valid = context(ContextKind::ValidValue))
+        }
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(e).map(ToString::to_string).unwrap_or_default();
+            crate::t!("cli-error-value-validation", arg = arg, value = value, why = why)
+        }
+        ErrorKind::MissingRequiredArgument => crate::t!("cli-error-missing", args = arg),
+        ErrorKind::ArgumentConflict => {
+            crate::t!("cli-error-conflict", arg = arg, other = context(ContextKind::PriorArg))
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            crate::t!("cli-error-values", arg = arg)
+        }
+        ErrorKind::NoEquals => crate::t!("cli-error-no-equals", arg = arg),
+        _ => {
+            crate::i18n::Text::verbatim(e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: "))
+        }
+    };
+    let usage = usage.trim_start_matches("Usage: ").trim();
+    eprintln!(
+        "k8sjoin-check: {}\n\n{}\n\n{}",
+        crate::t!("error-prefix", message = message).render(lang),
+        crate::t!("cli-usage", usage = usage).render(lang),
+        crate::i18n::message(lang, "cli-more-help")
+    );
+    std::process::exit(crate::error::EXIT_USAGE)
 }
 
 /// The run options given on the command line at one level (`k8sjoin-check … fleet …`), in their

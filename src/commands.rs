@@ -12,6 +12,7 @@ use crate::checks::CATALOGUE;
 use crate::cli::{AllowlistFormat, ListFormat, RegionsFormat};
 use crate::error::Error;
 use crate::firewall::fix::{self, Admit};
+use crate::i18n::Text;
 use crate::i18n::{Lang, check_text};
 use crate::region::{PoolPart, RegionTable};
 use crate::report::fleet;
@@ -79,12 +80,16 @@ pub fn allowlist(
     format: AllowlistFormat,
 ) -> Result<String, Error> {
     if port == 0 {
-        return Err(Error::Usage("--port 0 is not a port; expected 1-65535".into()));
+        return Err(Error::Usage(t!("setup-port-zero")));
     }
-    let region = table.resolve(region).map_err(|e| Error::Usage(e.to_string()))?;
+    let region = table.resolve(region).map_err(|e| Error::Usage(e.text()))?;
     let entries = region.pool(pool);
     if entries.is_empty() {
-        return Err(Error::Usage(format!("{} has no {pool:?} pool entries", region.id).to_lowercase()));
+        return Err(Error::Usage(t!(
+            "allowlist-no-entries",
+            region = &region.id,
+            pool = format!("{pool:?}").to_lowercase()
+        )));
     }
     let label = format!("k8sjoin-check {}", region.id);
     let admit = Admit { entries: &entries, port, label: &label, region: &region.id };
@@ -110,7 +115,10 @@ pub fn allowlist(
 /// `audit-policy`: the vendor's sample policy in the apiVersion that version accepts.
 pub fn audit_policy(k8s_version: Option<&str>) -> Result<String, Error> {
     let version = match k8s_version {
-        Some(text) => Some(text.parse().map_err(|e| Error::Usage(format!("--k8s-version: {e}")))?),
+        Some(text) => Some(
+            text.parse()
+                .map_err(|e: String| Error::Usage(t!("setup-bad-flag", flag = "--k8s-version", why = Text::from(e))))?,
+        ),
         None => None,
     };
     Ok(crate::audit::policy::recommended(version))
@@ -195,7 +203,7 @@ pub fn explain(id: &str, lang: Lang) -> Result<String, Error> {
     }
     let mut ids: Vec<&str> = CATALOGUE.iter().map(|d| d.id).collect();
     ids.sort_unstable();
-    Err(Error::Usage(format!("unknown check id {id:?}; the checks are: {}", ids.join(", "))))
+    Err(Error::Usage(t!("explain-unknown", id = format!("{id:?}"), checks = ids.join(", "))))
 }
 
 fn explain_one(def: &CheckDef, lang: Lang) -> String {

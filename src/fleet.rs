@@ -6,6 +6,8 @@
 //! value can add a key, a document, an anchor or a tag.
 
 use crate::error::Error;
+use crate::i18n::Text;
+use crate::t;
 
 /// A run option as the user gave it: `long` without the dashes, and its value unless it is a flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +40,15 @@ pub const SET_BY_THE_DAEMONSET: &[(&str, &str)] = &[
 /// The Namespace, ServiceAccount and DaemonSet, `---` separated.
 pub fn manifests(fleet: &Fleet) -> Result<String, Error> {
     if let Some(option) = fleet.options.iter().find_map(|o| SET_BY_THE_DAEMONSET.iter().find(|(l, _)| *l == o.long)) {
-        return Err(Error::Usage(format!("fleet: --{} cannot be given: {}", option.0, option.1)));
+        return Err(Error::Usage(t!(
+            "fleet-set-by-daemonset",
+            flag = format!("--{}", option.0),
+            why = Text::from(option.1)
+        )));
     }
     check_namespace(fleet.namespace)?;
     if fleet.image.is_empty() || fleet.image.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::Usage(format!("fleet: --image {:?} is not an image reference", fleet.image)));
+        return Err(Error::Usage(t!("fleet-bad-image", image = format!("{:?}", fleet.image))));
     }
     let ns = quote(fleet.namespace);
     let mut args: Vec<String> =
@@ -173,13 +179,7 @@ fn check_namespace(ns: &str) -> Result<(), Error> {
         && ns.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !ns.starts_with('-')
         && !ns.ends_with('-');
-    if fine {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "fleet: --namespace {ns:?} is not a namespace name: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
-        )))
-    }
+    if fine { Ok(()) } else { Err(Error::Usage(t!("fleet-bad-namespace", namespace = format!("{ns:?}")))) }
 }
 
 /// A YAML double-quoted scalar holding exactly `text`, in YAML 1.1 and 1.2 alike.
@@ -259,7 +259,7 @@ mod tests {
     fn options_set_by_the_daemonset_are_refused() {
         for long in ["root", "format", "report", "node", "then-sleep"] {
             let Err(Error::Usage(message)) = fleet(&[given(long, Some("x"))]) else { panic!("--{long} accepted") };
-            assert!(message.starts_with(&format!("fleet: --{long} cannot be given: ")), "{message}");
+            assert!(message.en().starts_with(&format!("fleet: --{long} cannot be given: ")), "{message}");
         }
     }
 

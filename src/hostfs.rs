@@ -23,6 +23,8 @@ use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::error::InputError;
+use crate::i18n::Text;
+use crate::t;
 
 /// How many symlinks one resolution may follow, as the kernel's `MAXSYMLINKS`.
 const MAX_SYMLINKS: u32 = 40;
@@ -76,32 +78,32 @@ impl Kind {
     }
 
     /// `a sysctl value: a regular file of at most 4 KiB`: what a refusal says was expected.
-    pub fn described(self) -> String {
+    pub fn described(self) -> Text {
         match self.limit() {
-            u64::MAX => format!("{}: a regular file", self.what()),
-            n => format!("{}: a regular file of at most {}", self.what(), human_bytes(n)),
+            u64::MAX => t!("hostfs-regular-file", what = self.what()),
+            n => t!("hostfs-regular-file-limit", what = self.what(), limit = human_bytes(n)),
         }
     }
 
     /// What a file of this kind is, for messages: "expected {what}".
-    pub fn what(self) -> &'static str {
+    pub fn what(self) -> Text {
         match self {
-            Kind::RegionTable => "a region table (JSON)",
-            Kind::Kubeconfig => "a kubeconfig",
-            Kind::Certificate => "a PEM certificate file",
-            Kind::Manifest => "a static pod manifest",
-            Kind::AuditPolicy => "an audit policy",
-            Kind::FirewallDump => "a firewall dump",
-            Kind::FirewalldXml => "a firewalld XML file",
-            Kind::SecurityGroup => "a security group (JSON)",
-            Kind::CidrList => "a CIDR list",
-            Kind::PortProxy => "netsh portproxy output",
-            Kind::Sysctl => "a sysctl value",
-            Kind::ProcTable => "a /proc table",
-            Kind::Cmdline => "a process command line",
-            Kind::Waivers => "a waivers file",
-            Kind::Report => "a k8sjoin-check report",
-            Kind::AuditLog => "an audit log",
+            Kind::RegionTable => t!("hostfs-kind-region-table"),
+            Kind::Kubeconfig => t!("hostfs-kind-kubeconfig"),
+            Kind::Certificate => t!("hostfs-kind-certificate"),
+            Kind::Manifest => t!("hostfs-kind-manifest"),
+            Kind::AuditPolicy => t!("hostfs-kind-audit-policy"),
+            Kind::FirewallDump => t!("hostfs-kind-firewall-dump"),
+            Kind::FirewalldXml => t!("hostfs-kind-firewalld-xml"),
+            Kind::SecurityGroup => t!("hostfs-kind-security-group"),
+            Kind::CidrList => t!("hostfs-kind-cidr-list"),
+            Kind::PortProxy => t!("hostfs-kind-port-proxy"),
+            Kind::Sysctl => t!("hostfs-kind-sysctl"),
+            Kind::ProcTable => t!("hostfs-kind-proc-table"),
+            Kind::Cmdline => t!("hostfs-kind-cmdline"),
+            Kind::Waivers => t!("hostfs-kind-waivers"),
+            Kind::Report => t!("hostfs-kind-report"),
+            Kind::AuditLog => t!("hostfs-kind-audit-log"),
         }
     }
 }
@@ -122,7 +124,7 @@ impl<T> Found<T> {
         match self {
             Found::File(t) => Ok(Some(t)),
             Found::Missing => Ok(None),
-            Found::Directory => Err(not_a_file(path, "a directory", kind)),
+            Found::Directory => Err(not_a_file(path, Special::Directory, kind)),
         }
     }
 }
@@ -222,11 +224,7 @@ impl HostRoot {
             if meta.file_type().is_symlink() {
                 *links += 1;
                 if *links > MAX_SYMLINKS {
-                    return Err(InputError::at(
-                        &self.join(shown),
-                        None,
-                        format!("more than {MAX_SYMLINKS} symlinks to follow (a loop?); refused"),
-                    ));
+                    return Err(InputError::at(&self.join(shown), None, t!("hostfs-symlink-loop", n = MAX_SYMLINKS)));
                 }
                 let target = std::fs::read_link(&candidate).map_err(|e| InputError::unreadable(&candidate, &e))?;
                 let base = if target.is_absolute() { Vec::new() } else { at.clone() };
@@ -237,10 +235,10 @@ impl HostRoot {
                         return Err(InputError::at(
                             &candidate,
                             None,
-                            format!(
-                                "a symlink to {}, which does not exist inside --root {}; refused (files under --root are read as that node sees them, never outside it)",
-                                target.display(),
-                                self.dir.display()
+                            t!(
+                                "hostfs-symlink-outside",
+                                target = target.display().to_string(),
+                                root = self.dir.display().to_string()
                             ),
                         ));
                     }
@@ -258,7 +256,7 @@ impl HostRoot {
     /// `resolve`, with a refusal that also says what kind of file was expected there.
     fn resolve_for(&self, host_path: &str, kind: Kind) -> Result<Option<PathBuf>, InputError> {
         self.resolve(host_path).map_err(|mut e| {
-            e.what = format!("{}; expected {}", e.what, kind.described());
+            e.what = t!("hostfs-expected", what = e.what.clone(), expected = kind.described());
             e
         })
     }
@@ -342,7 +340,7 @@ fn open_regular(path: &Path, kind: Kind, no_follow: bool) -> Result<Opened, Inpu
         // A socket cannot be opened: say what it is rather than "No such device or address".
         Err(e) => {
             return Err(match std::fs::symlink_metadata(path) {
-                Ok(m) if m.file_type().is_socket() => not_a_file(path, "a socket", kind),
+                Ok(m) if m.file_type().is_socket() => not_a_file(path, Special::Socket, kind),
                 _ => InputError::unreadable(path, &e),
             });
         }
@@ -354,13 +352,13 @@ fn open_regular(path: &Path, kind: Kind, no_follow: bool) -> Result<Opened, Inpu
     }
     if !ft.is_file() {
         let what = if ft.is_fifo() {
-            "a FIFO (named pipe)"
+            Special::Fifo
         } else if ft.is_char_device() || ft.is_block_device() {
-            "a device"
+            Special::Device
         } else if ft.is_socket() {
-            "a socket"
+            Special::Socket
         } else {
-            "a special file"
+            Special::Other
         };
         return Err(not_a_file(path, what, kind));
     }
@@ -370,17 +368,31 @@ fn open_regular(path: &Path, kind: Kind, no_follow: bool) -> Result<Opened, Inpu
     Ok(Opened::File(file, meta))
 }
 
-fn not_a_file(path: &Path, what: &str, kind: Kind) -> InputError {
-    let hint = if what.starts_with("a FIFO") {
-        "; save the output to a file first (iptables:- reads standard input)"
-    } else {
-        ""
+/// What a path is when it is not a regular file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Special {
+    Directory,
+    Fifo,
+    Device,
+    Socket,
+    Other,
+}
+
+fn not_a_file(path: &Path, what: Special, kind: Kind) -> InputError {
+    let expected = kind.described();
+    let what = match what {
+        Special::Directory => t!("hostfs-is-directory", expected = expected),
+        // A pipe is what `iptables-save | k8sjoin-check --firewall iptables:/dev/stdin` would give.
+        Special::Fifo => t!("hostfs-is-fifo", expected = expected),
+        Special::Device => t!("hostfs-is-device", expected = expected),
+        Special::Socket => t!("hostfs-is-socket", expected = expected),
+        Special::Other => t!("hostfs-is-special", expected = expected),
     };
-    InputError::at(path, None, format!("is {what}; expected {}{hint}", kind.described()))
+    InputError::at(path, None, what)
 }
 
 fn too_large(path: &Path, kind: Kind) -> InputError {
-    InputError::at(path, None, format!("is larger than {}, the limit for {}", human_bytes(kind.limit()), kind.what()))
+    InputError::at(path, None, t!("hostfs-too-large", limit = human_bytes(kind.limit()), what = kind.what()))
 }
 
 /// `4 KiB`, `512 MiB`.
@@ -403,7 +415,7 @@ fn read_bounded(file: File, size_hint: u64, path: &Path, kind: Kind) -> Result<V
 pub fn read_file(path: &Path, kind: Kind) -> Result<Vec<u8>, InputError> {
     match open_regular(path, kind, false)? {
         Opened::File(file, meta) => read_bounded(file, meta.len(), path, kind),
-        Opened::Directory => Err(not_a_file(path, "a directory", kind)),
+        Opened::Directory => Err(not_a_file(path, Special::Directory, kind)),
     }
 }
 
@@ -437,7 +449,7 @@ pub fn read_stdin(kind: Kind, deadline: Instant) -> Result<Vec<u8>, InputError> 
         Ok(Ok(bytes)) if bytes.len() as u64 > limit => Err(too_large(stdin, kind)),
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(e)) => Err(InputError::unreadable(stdin, &e)),
-        Err(_) => Err(InputError::at(stdin, None, format!("{} did not end before the run's --deadline", kind.what()))),
+        Err(_) => Err(InputError::at(stdin, None, t!("hostfs-stdin-deadline", what = kind.what()))),
     }
 }
 
@@ -447,7 +459,7 @@ pub fn utf8(bytes: Vec<u8>, path: &Path, kind: Kind) -> Result<String, InputErro
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-        InputError::at(path, Some(line), format!("not UTF-8 text; expected {} (is this the right file?)", kind.what()))
+        InputError::at(path, Some(line), t!("hostfs-not-utf8", what = kind.what()))
     })
 }
 

@@ -91,7 +91,7 @@ impl Search {
 }
 
 /// What kubectl makes of the kubeconfig.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Resolution {
     /// No kubeconfig file exists where kubectl (or the tool's admin.conf fallback) looks.
     NotFound { looked: Vec<String> },
@@ -157,7 +157,7 @@ impl Refusal {
     }
 
     fn load(e: InputError) -> Refusal {
-        Refusal { kind: RefusalKind::Load, reason: e.what, file: Some(e.file), line: e.line }
+        Refusal { kind: RefusalKind::Load, reason: e.what.en(), file: Some(e.file), line: e.line }
     }
 }
 
@@ -764,9 +764,9 @@ impl FileRef {
                 Ok(Found::File(bytes)) => Ok(bytes),
                 Ok(Found::Missing) => Err("no such file or directory".to_string()),
                 Ok(Found::Directory) => Err("is a directory".to_string()),
-                Err(e) => Err(e.what),
+                Err(e) => Err(e.what.en()),
             },
-            None => hostfs::read_file(&self.shown, Kind::Certificate).map_err(|e| e.what),
+            None => hostfs::read_file(&self.shown, Kind::Certificate).map_err(|e| e.what.en()),
         };
         result.map_err(|why| format!("open {}: {why}", self.shown.display()))
     }
@@ -1004,7 +1004,7 @@ fn ca_bundle(pem: &[u8], origin: String) -> Result<CaBundle, String> {
 }
 
 /// What the probes do with a resolution: an endpoint, a failure saying why not, or nothing found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Discovery {
     Found {
         endpoint: Endpoint,

@@ -50,7 +50,7 @@ pub fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(e) => {
             if e.exit_code() != error::EXIT_PASS {
-                eprintln!("k8sjoin-check: error: {e}");
+                eprintln!("k8sjoin-check: {}", t!("error-prefix", message = e.render(lang)).render(lang));
             }
             e.exit_code()
         }
@@ -112,7 +112,7 @@ fn run_checks(args: &RunArgs, table: RegionTable, lang: Lang) -> Result<i32, Err
     // The deadline counts from the start of the process: reading the input was part of the run.
     let remaining = args.deadline.saturating_sub(started.elapsed());
     let deadline = args.deadline;
-    let progress = progress::Line::start(args.quiet);
+    let progress = progress::Line::start(args.quiet, lang);
     let result = runtime.block_on(async {
         let stop = async move {
             tokio::select! {
@@ -126,7 +126,7 @@ fn run_checks(args: &RunArgs, table: RegionTable, lang: Lang) -> Result<i32, Err
     // Probes that outlived a deadline are abandoned, not awaited.
     runtime.shutdown_background();
     for e in &result.internal_errors {
-        eprintln!("k8sjoin-check: internal error: {e}");
+        eprintln!("k8sjoin-check: {}", t!("error-internal", what = e).render(lang));
     }
     let this_host = vantage::Vantage::of_this_host();
     let node = args.node.clone().unwrap_or_else(|| this_host.hostname.clone());
@@ -137,18 +137,18 @@ fn run_checks(args: &RunArgs, table: RegionTable, lang: Lang) -> Result<i32, Err
     let warn = args.format != OutputFormat::JsonLine;
     for u in waiver_uses.iter().filter(|_| warn) {
         if u.expired {
-            eprintln!(
-                "k8sjoin-check: warning: the waiver for {} ({}) expired on {}: ignored",
-                u.id, u.source, u.expires
-            );
+            let warning = t!("warning-waiver-expired", id = &u.id, source = &u.source, expires = &u.expires);
+            eprintln!("k8sjoin-check: {}", warning.render(lang));
         } else if u.stale() {
-            eprintln!(
-                "k8sjoin-check: warning: the waiver for {} ({}) matches no check of this run (stale)",
-                u.id, u.source
-            );
+            let warning = t!("warning-waiver-stale", id = &u.id, source = &u.source);
+            eprintln!("k8sjoin-check: {}", warning.render(lang));
         }
     }
-    let vantage = VantageReport { hostname: node, addresses: this_host.addresses, cannot_see: setup::cannot_see(&ctx) };
+    let vantage = VantageReport {
+        hostname: node,
+        addresses: this_host.addresses,
+        cannot_see: setup::cannot_see(&ctx).iter().map(|t| t.render(lang)).collect(),
+    };
     let target = setup::target(&ctx, result.addresses.as_deref(), lang);
     let ending = Ending {
         fail_on: args.fail_on,

@@ -8,20 +8,23 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::i18n::Lang;
 use crate::runner::Progress;
+use crate::t;
 use crate::units::human_duration;
 
 #[derive(Debug)]
 pub struct Line {
     bar: Option<ProgressBar>,
+    lang: Lang,
 }
 
 impl Line {
-    pub fn start(quiet: bool) -> Line {
+    pub fn start(quiet: bool, lang: Lang) -> Line {
         let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
             || std::env::var("TERM").is_ok_and(|t| t == "dumb");
         if quiet || plain || !std::io::stderr().is_terminal() {
-            return Line { bar: None };
+            return Line { bar: None, lang };
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         // `wide_msg` is cut to the terminal's width, so the line never wraps.
@@ -29,7 +32,7 @@ impl Line {
             bar.set_style(style);
         }
         bar.enable_steady_tick(Duration::from_millis(120));
-        Line { bar: Some(bar) }
+        Line { bar: Some(bar), lang }
     }
 
     pub fn show(&self, p: &Progress) {
@@ -39,7 +42,8 @@ impl Line {
         if running.is_empty() {
             running.push("…".into());
         }
-        bar.set_message(format!("{}/{} checks done · running {}", p.finished, p.total, running.join(", ")));
+        let line = t!("progress-line", finished = p.finished, total = p.total, running = running.join(", "));
+        bar.set_message(line.render(self.lang));
     }
 
     pub fn clear(&self) {

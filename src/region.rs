@@ -16,6 +16,8 @@ use serde_json::value::RawValue;
 
 use crate::error::{InputError, line_of};
 use crate::hostfs::{self, Kind};
+use crate::i18n::Text;
+use crate::t;
 
 /// The table compiled into the binary.
 pub const EMBEDDED_JSON: &str = include_str!("../data/regions.json");
@@ -115,29 +117,14 @@ impl RegionTable {
 
     /// Parses and validates a table; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, InputError> {
-        let raw: RawTable<'_> = serde_json::from_str(text).map_err(|e| {
-            InputError::new(
-                origin,
-                Some(e.line()),
-                format!(
-                    "{e}; expected {{\"source\": \"…\", \"updated\": \"YYYY-MM-DD\", \"regions\": [{{\"id\", \"name_zh\", \"name_en\", \"public_ips\", \"private_cidrs\", \"vpc_supported\"}}, …]}}"
-                ),
-            )
-        })?;
+        let raw: RawTable<'_> = serde_json::from_str(text)
+            .map_err(|e| InputError::new(origin, Some(e.line()), t!("regions-bad-json", error = e.to_string())))?;
         if !is_iso_date(&raw.updated) {
             let line = find_line(text, "\"updated\"");
-            return Err(InputError::new(
-                origin,
-                line,
-                format!("\"updated\" is {:?}; expected a date YYYY-MM-DD", raw.updated),
-            ));
+            return Err(InputError::new(origin, line, t!("regions-bad-updated", value = format!("{:?}", raw.updated))));
         }
         if raw.regions.is_empty() {
-            return Err(InputError::new(
-                origin,
-                find_line(text, "\"regions\""),
-                "\"regions\" is empty; expected at least one region",
-            ));
+            return Err(InputError::new(origin, find_line(text, "\"regions\""), t!("regions-empty")));
         }
         let mut regions = Vec::with_capacity(raw.regions.len());
         let mut seen: HashMap<String, (usize, String)> = HashMap::new();
@@ -147,14 +134,15 @@ impl RegionTable {
             let base_line = line_of(text, offset);
             let label = entry_label(index, value);
             let region: Region = serde_json::from_str(value.get()).map_err(|e| {
-                InputError::new(origin, Some(base_line + e.line().saturating_sub(1)), format!("region {label}: {e}"))
+                let what = t!("regions-entry", entry = label.clone(), what = Text::verbatim(e.to_string()));
+                InputError::new(origin, Some(base_line + e.line().saturating_sub(1)), what)
             })?;
             validate_region(&region).map_err(|(what, near)| {
                 // Point at the offending value when it can be found in the entry's text.
                 let line = near
                     .and_then(|needle| value.get().find(&needle))
                     .map_or(base_line, |at| base_line + line_of(value.get(), at) - 1);
-                InputError::new(origin, Some(line), format!("region {label}: {what}"))
+                InputError::new(origin, Some(line), t!("regions-entry", entry = label.clone(), what = what))
             })?;
             for (kind, name) in [("id", &region.id), ("name_zh", &region.name_zh), ("name_en", &region.name_en)] {
                 let key = normalize(name);
@@ -166,8 +154,16 @@ impl RegionTable {
                     return Err(InputError::new(
                         origin,
                         Some(line),
-                        format!(
-                            "region {label}: duplicate {kind} {name:?}, already used by entry {first} ({first_id})"
+                        t!(
+                            "regions-entry",
+                            entry = label,
+                            what = t!(
+                                "regions-duplicate",
+                                key = kind,
+                                value = format!("{name:?}"),
+                                first = *first,
+                                first_id = first_id
+                            )
                         ),
                     ));
                 }
@@ -262,32 +258,37 @@ pub struct UnknownRegion {
     pub suggestions: Vec<String>,
 }
 
+impl UnknownRegion {
+    /// What the user reads: the unknown name, the closest ids, where the list is.
+    pub fn text(&self) -> Text {
+        let query = format!("{:?}", self.query);
+        match self.suggestions.as_slice() {
+            [] => t!("regions-unknown", query = query),
+            [one] => t!("regions-unknown-did-you-mean", query = query, suggestion = one),
+            many => t!("regions-unknown-one-of", query = query, suggestions = many.join(", ")),
+        }
+    }
+}
+
 impl std::fmt::Display for UnknownRegion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unknown region {:?}", self.query)?;
-        match self.suggestions.as_slice() {
-            [] => {}
-            [one] => write!(f, "; did you mean {one}?")?,
-            many => write!(f, "; did you mean one of {}?", many.join(", "))?,
-        }
-        write!(f, " (`k8sjoin-check regions` lists every region by id, Chinese and English name)")
+        f.write_str(&self.text().en())
     }
 }
 
 /// A problem with one region, and the text near it (to find its line).
-type Invalid = (String, Option<String>);
+type Invalid = (Text, Option<String>);
 
 fn validate_region(region: &Region) -> Result<(), Invalid> {
     if region.id.trim().is_empty() {
-        return Err(("\"id\" is empty".into(), Some("\"id\"".into())));
+        return Err((t!("regions-id-empty"), Some("\"id\"".into())));
     }
     if region.public_ips.is_empty() && region.private_cidrs.is_empty() {
-        let what = "the address pool is empty: expected at least one entry in \"public_ips\" or \"private_cidrs\"";
-        return Err((what.into(), None));
+        return Err((t!("regions-pool-empty"), None));
     }
     for net in &region.private_cidrs {
         if net.trunc() != *net {
-            let what = format!("private CIDR {net} has host bits set; the network is {}", net.trunc());
+            let what = t!("regions-host-bits", cidr = net.to_string(), network = net.trunc().to_string());
             return Err((what, Some(format!("\"{net}\""))));
         }
     }
@@ -297,7 +298,7 @@ fn validate_region(region: &Region) -> Result<(), Invalid> {
     ] {
         for (i, e) in entries.iter().enumerate() {
             if entries[..i].contains(e) {
-                return Err((format!("\"{list}\" lists {e} twice"), Some(format!("\"{list}\""))));
+                return Err((t!("regions-listed-twice", list = list, entry = e), Some(format!("\"{list}\""))));
             }
         }
     }
@@ -305,14 +306,14 @@ fn validate_region(region: &Region) -> Result<(), Invalid> {
 }
 
 /// `entry 3 ("cn-qingdao")`, or just `entry 3` when the id cannot be read.
-fn entry_label(index: usize, value: &RawValue) -> String {
+fn entry_label(index: usize, value: &RawValue) -> Text {
     #[derive(Deserialize)]
     struct IdOnly {
         id: String,
     }
     match serde_json::from_str::<IdOnly>(value.get()) {
-        Ok(IdOnly { id }) => format!("entry {index} ({id:?})"),
-        Err(_) => format!("entry {index}"),
+        Ok(IdOnly { id }) => t!("regions-entry-label-id", index = index, id = format!("{id:?}")),
+        Err(_) => t!("regions-entry-label", index = index),
     }
 }
 

@@ -53,12 +53,11 @@ pub fn plan(catalogue: &'static [CheckDef], ctx: &Context, only: &[String], skip
         .map(|d| d.id)
         .collect();
     if reported.is_empty() {
-        let hint = if only.iter().any(|p| p.starts_with("audit")) && !ctx.audit {
-            ": the audit checks run only with --audit"
+        return Err(Error::Usage(if only.iter().any(|p| p.starts_with("audit")) && !ctx.audit {
+            crate::t!("runner-nothing-to-run-audit")
         } else {
-            ""
-        };
-        return Err(Error::Usage(format!("--only/--skip leave no check to run{hint}")));
+            crate::t!("runner-nothing-to-run")
+        }));
     }
     // Pull in what the reported checks depend on, unless the user skipped it explicitly.
     let producers = producers(catalogue);
@@ -99,20 +98,25 @@ pub fn producers(catalogue: &[CheckDef]) -> HashMap<FactKind, &'static str> {
     out
 }
 
-fn unknown_check_message(catalogue: &[CheckDef], flag: &str, pattern: &str) -> String {
+fn unknown_check_message(catalogue: &[CheckDef], flag: &str, pattern: &str) -> Text {
     let mut ids: Vec<&str> = catalogue.iter().map(|d| d.id).collect();
     ids.sort_by_key(|id| common_prefix(id, pattern));
     let closest = ids.last().copied().filter(|id| common_prefix(id, pattern) >= 3);
     let categories: BTreeSet<&str> = catalogue.iter().filter_map(|d| d.id.split('.').next()).collect();
-    let mut msg = format!("unknown check id {pattern:?} in {flag}");
-    if let Some(id) = closest {
-        msg.push_str(&format!("; did you mean {id}?"));
+    let categories = categories.into_iter().collect::<Vec<_>>().join(", ");
+    let pattern = format!("{pattern:?}");
+    match closest {
+        Some(id) => {
+            crate::t!(
+                "runner-unknown-check-did-you-mean",
+                pattern = pattern,
+                flag = flag,
+                id = id,
+                categories = categories
+            )
+        }
+        None => crate::t!("runner-unknown-check", pattern = pattern, flag = flag, categories = categories),
     }
-    msg.push_str(&format!(
-        " Ids are dotted (category.name); categories: {}. `k8sjoin-check explain ID` describes one.",
-        categories.into_iter().collect::<Vec<_>>().join(", ")
-    ));
-    msg
 }
 
 fn common_prefix(a: &str, b: &str) -> usize {

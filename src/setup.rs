@@ -25,18 +25,19 @@ use crate::forward::host::HostState;
 use crate::forward::portproxy;
 use crate::forward::route::RouteTable;
 use crate::hostfs::{self, HostRoot};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::kubeconfig::{self, Discovery};
 use crate::region::RegionTable;
 use crate::report::Target;
 use crate::report::fleet::NodeFacts;
+use crate::t;
 
 /// Builds the context the checks read.
 /// `until` is when the run's `--deadline` passes: input that is still arriving then (standard input)
 /// is an error.
 pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Context, Error> {
     let region = match &args.region {
-        Some(q) => Some(table.resolve(q).map_err(|e| Error::Usage(e.to_string()))?.clone()),
+        Some(q) => Some(table.resolve(q).map_err(|e| Error::Usage(e.text()))?.clone()),
         None => None,
     };
     let root = HostRoot::new(&args.root);
@@ -50,35 +51,36 @@ pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Con
         }
     }
     let dns_server = match &args.dns_server {
-        Some(text) => Some(parse_dns_server(text).map_err(|e| Error::Usage(format!("--dns-server: {e}")))?),
+        Some(text) => Some(parse_dns_server(text).map_err(|e| flag_error("--dns-server", e))?),
         None => None,
     };
     let forwarder = match &args.forwarder {
-        Some(text) => Some(parse_server(text).map_err(|e| Error::Usage(format!("--forwarder: {e}")))?),
+        Some(text) => Some(parse_server(text).map_err(|e| flag_error("--forwarder", e))?),
         None => None,
     };
     if args.port == Some(0) {
-        return Err(Error::Usage("--port 0 is not a port; expected 1-65535".into()));
+        return Err(Error::Usage(t!("setup-port-zero")));
     }
     let spec = match &args.forward {
-        Some(text) => Some(ForwardSpec::parse(text).map_err(|e| Error::Usage(format!("--forward {e}")))?),
+        Some(text) => Some(ForwardSpec::parse(text).map_err(|e| flag_error("--forward", e))?),
         None => None,
     };
     // On a forwarder the firewall checks judge the forwarded connection to HOST:PORT.
     let port = match (spec, args.port) {
         (Some(s), Some(p)) if p != s.target_port => {
-            return Err(Error::Usage(format!(
-                "--port {p} contradicts --forward {}: the API server port is {} (port A, {}, is where this host listens)",
-                args.forward.as_deref().unwrap_or_default(),
-                s.target_port,
-                s.listen_port
+            return Err(Error::Usage(t!(
+                "setup-port-contradicts-forward",
+                port = p,
+                forward = args.forward.as_deref().unwrap_or_default(),
+                target_port = s.target_port,
+                listen_port = s.listen_port
             )));
         }
         (Some(s), _) => s.target_port,
         (None, p) => p.or(endpoint.as_ref().map(|e| e.port)).unwrap_or(DEFAULT_APISERVER_PORT),
     };
     let k8s_version = match &args.k8s_version {
-        Some(text) => Some(text.parse().map_err(|e| Error::Usage(format!("--k8s-version: {e}")))?),
+        Some(text) => Some(text.parse().map_err(|e: String| flag_error("--k8s-version", e))?),
         None => None,
     };
     // Read once, before any check: a malformed manifest or policy stops the run (exit 2) instead
@@ -92,9 +94,7 @@ pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Con
             .flat_map(|t| Spec::split_list(t))
             .any(|t| matches!(Spec::parse(t), Ok(Spec::PortProxy { .. })))
     {
-        return Err(Error::Usage(
-            "--firewall netsh:FILE is a Windows forwarder's port proxies: give --forward A:HOST:PORT too, so that the forwarding checks read it".into(),
-        ));
+        return Err(Error::Usage(t!("setup-netsh-needs-forward")));
     }
     let specs: Vec<String> = args.firewall.iter().flat_map(|t| Spec::split_list(t)).map(str::to_string).collect();
     let firewall = firewall_input(&specs, &args.ipset, &root, until)?;
@@ -154,7 +154,7 @@ struct FoundEndpoint {
 /// whose server the probes cannot use, is a finding for `apiserver.endpoint`, not an error.
 fn find_endpoint(args: &RunArgs, search: &kubeconfig::Search) -> Result<FoundEndpoint, Error> {
     let flag = match &args.apiserver {
-        Some(text) => Some(parse_server(text).map_err(|e| Error::Usage(format!("--apiserver: {e}")))?),
+        Some(text) => Some(parse_server(text).map_err(|e| flag_error("--apiserver", e))?),
         None => None,
     };
     let none = FoundEndpoint {
@@ -191,8 +191,13 @@ fn find_endpoint(args: &RunArgs, search: &kubeconfig::Search) -> Result<FoundEnd
     })
 }
 
+/// A flag whose value does not parse: the flag, and what its parser said.
+fn flag_error(flag: &str, why: impl Into<Text>) -> Error {
+    Error::Usage(t!("setup-bad-flag", flag = flag, why = why.into()))
+}
+
 /// `IP:PORT`, `[IPv6]:PORT`, or a bare IP (port 53).
-fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
+fn parse_dns_server(text: &str) -> Result<SocketAddr, Text> {
     let t = text.trim();
     if let Ok(sa) = t.parse::<SocketAddr>() {
         return Ok(sa);
@@ -200,7 +205,7 @@ fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
     t.trim_matches(['[', ']'])
         .parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| format!("{t:?} is not IP:PORT (e.g. 127.0.0.1:53 or [::1]:53)"))
+        .map_err(|_| t!("setup-dns-server-form", value = format!("{t:?}")))
 }
 
 /// Reads `--ipset` dumps first (iptables layers resolve `-m set` with them), then each `--firewall`.
@@ -222,13 +227,13 @@ fn firewall_input(
     let mut live = LiveMode::Off;
     let mut stdin_used = false;
     for text in specs {
-        match Spec::parse(text).map_err(Error::Usage)? {
+        match Spec::parse(text).map_err(|e| Error::Usage(e.into()))? {
             Spec::Live => live = LiveMode::Requested,
             Spec::PortProxy { path } => portproxies.push((format!("netsh:{path}"), portproxy::load(Path::new(&path))?)),
             Spec::File { kind, path } => {
                 if path == "-" {
                     if stdin_used {
-                        return Err(Error::Usage("only one --firewall may read standard input (-)".into()));
+                        return Err(Error::Usage(t!("setup-one-stdin")));
                     }
                     stdin_used = true;
                 }
@@ -287,22 +292,17 @@ pub fn node_facts(ctx: &Context, server_version: Option<&str>) -> NodeFacts {
 }
 
 /// What a result from this host cannot tell, so nobody reads more into a pass than it says.
-pub fn cannot_see(ctx: &Context) -> Vec<String> {
+pub fn cannot_see(ctx: &Context) -> Vec<Text> {
     let given = |kind: &str| ctx.firewall.layers.iter().any(|l| l.kind_name() == kind);
-    let mut blind = vec![
-        "network results are true from this host only: a firewall, NAT or IDC gateway between the security center and this host is not visible from here".to_string(),
-    ];
+    let mut blind = vec![t!("setup-blind-network")];
     if !ctx.root.is_live() {
-        blind.push(format!(
-            "host files (manifests, sysctls, routes, audit log) come from the copy under --root {}; network probes still run from this host",
-            ctx.root.display()
-        ));
+        blind.push(t!("setup-blind-root", root = ctx.root.display().to_string()));
     }
     if !given("ecs-sg") {
-        blind.push("the ECS security group was not given (--firewall ecs-sg:FILE from DescribeSecurityGroupAttribute), so it is not judged".into());
+        blind.push(t!("setup-blind-ecs-sg"));
     }
     if !given("cidrs") {
-        blind.push("no load balancer ACL was given (--firewall cidrs:FILE), so an SLB in front of the API server is not judged".into());
+        blind.push(t!("setup-blind-slb"));
     }
     blind
 }

@@ -15,7 +15,9 @@ use serde_saphyr::Spanned;
 use crate::check::{Check, Waived, selects};
 use crate::error::{Error, InputError};
 use crate::hostfs::{self, Kind};
+use crate::i18n::Text;
 use crate::report::WaiverUse;
+use crate::t;
 use crate::units::{Date, unix_seconds};
 
 /// How far ahead a waiver may expire.
@@ -68,30 +70,26 @@ fn validate(
     reason: Option<String>,
     expires: Option<&str>,
     today: Date,
-    at: &dyn Fn(String) -> Error,
+    at: &dyn Fn(Text) -> Error,
 ) -> Result<(String, String, Date), Error> {
     let id = id.map(|s| s.trim().trim_end_matches('.').to_string()).filter(|s| !s.is_empty());
-    let Some(id) = id else { return Err(at("no id; expected the check id or dotted prefix it accepts".into())) };
+    let Some(id) = id else { return Err(at(t!("waiver-no-id"))) };
     if !id
         .split('.')
         .all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
     {
-        return Err(at(format!("id {id:?} is not a check id; expected e.g. firewall.allowlist or firewall")));
+        return Err(at(t!("waiver-bad-id", id = format!("{id:?}"))));
     }
     let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
     let Some(reason) = reason else {
-        return Err(at(format!("waiver for {id} has no reason; say why the risk is accepted")));
+        return Err(at(t!("waiver-no-reason", id = &id)));
     };
     let Some(expires) = expires.map(str::trim).filter(|e| !e.is_empty()) else {
-        return Err(at(format!(
-            "waiver for {id} has no expiry; expected expires: YYYY-MM-DD, at most {MAX_DAYS_AHEAD} days ahead"
-        )));
+        return Err(at(t!("waiver-no-expiry", id = &id, days = MAX_DAYS_AHEAD)));
     };
-    let date = Date::parse(expires).map_err(|e| at(format!("waiver for {id}: expires {e}")))?;
+    let date = Date::parse(expires).map_err(|e| at(t!("waiver-bad-expiry", id = &id, why = Text::from(e))))?;
     if date.days() - today.days() > MAX_DAYS_AHEAD {
-        return Err(at(format!(
-            "waiver for {id} expires {date}, more than {MAX_DAYS_AHEAD} days ahead; a waiver must be renewed at least once a year"
-        )));
+        return Err(at(t!("waiver-too-far", id = &id, date = date.to_string(), days = MAX_DAYS_AHEAD)));
     }
     Ok((id, reason, date))
 }
@@ -109,12 +107,7 @@ pub fn read_file(path: &Path, today: Date) -> Result<Vec<Waiver>, Error> {
         Err(list_error) => match serde_saphyr::from_str::<Wrapped>(&text) {
             Ok(w) => w.waivers,
             Err(_) => {
-                return Err(crate::yaml::yaml_error(
-                    path,
-                    &list_error,
-                    "a list of waivers, each {id, reason, expires: YYYY-MM-DD, node}",
-                )
-                .into());
+                return Err(crate::yaml::yaml_error(path, &list_error, t!("waiver-file-expected")).into());
             }
         },
     };
@@ -125,7 +118,7 @@ pub fn read_file(path: &Path, today: Date) -> Result<Vec<Waiver>, Error> {
             Some(l) => format!("{}:{l}", path.display()),
             None => path.display().to_string(),
         };
-        let at = |what: String| Error::Input(InputError::at(path, line, what));
+        let at = |what: Text| Error::Input(InputError::at(path, line, what));
         let value = |f: Option<Spanned<String>>| f.map(|s| s.value);
         let Entry { id, reason, expires, node } = entry;
         let expires = value(expires);
@@ -138,9 +131,9 @@ pub fn read_file(path: &Path, today: Date) -> Result<Vec<Waiver>, Error> {
 
 /// Parses `--waive ID=REASON@YYYY-MM-DD` (the reason may hold `=` and `@`; the last `@` ends it).
 pub fn parse_flag(text: &str, today: Date) -> Result<Waiver, Error> {
-    let at = |what: String| Error::Usage(format!("--waive {text:?}: {what}"));
+    let at = |what: Text| Error::Usage(t!("waiver-flag", value = format!("{text:?}"), what = what));
     let Some((id, rest)) = text.split_once('=') else {
-        return Err(at("expected ID=REASON@YYYY-MM-DD".into()));
+        return Err(at(t!("waiver-flag-form")));
     };
     let (reason, expires) = match rest.rsplit_once('@') {
         Some((r, e)) => (r, Some(e)),

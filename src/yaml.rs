@@ -24,27 +24,31 @@ use serde_saphyr::MessageFormatter as _;
 use serde_saphyr::Spanned;
 
 use crate::error::InputError;
+use crate::i18n::Text;
+use crate::t;
 
 /// Bytes to text, or the input error a binary file deserves.
 pub fn text<'a>(bytes: &'a [u8], file: &Path) -> Result<&'a str, InputError> {
     std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        InputError::at(file, Some(line), "not UTF-8 text (a binary file?); expected YAML")
+        InputError::at(file, Some(line), t!("yaml-not-utf8"))
     })
 }
 
 /// A serde-saphyr error as `file:line: message (column N); expected WHAT`, in words meant for the user.
-pub fn yaml_error(file: &Path, err: &serde_saphyr::Error, expected: &str) -> InputError {
+pub fn yaml_error(file: &Path, err: &serde_saphyr::Error, expected: impl Into<Text>) -> InputError {
+    let expected = expected.into();
     let err = err.without_snippet();
     let message = serde_saphyr::UserMessageFormatter.format_message(err);
     let message = crate::error::sanitize::quoting_nothing(&message);
     match err.location().filter(|l| l.line() > 0) {
+        // The parser's own words are English: kept as they are (sanitised), the frame translated.
         Some(l) => InputError::at(
             file,
             usize::try_from(l.line()).ok(),
-            format!("{message} (column {}); expected {expected}", l.column()),
+            t!("yaml-error-at", message = message, column = l.column(), expected = expected),
         ),
-        None => InputError::at(file, None, format!("{message}; expected {expected}")),
+        None => InputError::at(file, None, t!("yaml-error", message = message, expected = expected)),
     }
 }
 

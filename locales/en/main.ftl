@@ -95,3 +95,7 @@ table-network-source-inferred = inferred
 ## Wording shared by the checks
 
 words-and-more = { $list } and { $more } more
+
+## The progress line (standard error, on a terminal)
+
+progress-line = { $finished }/{ $total } checks done · running { $running }

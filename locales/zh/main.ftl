@@ -86,3 +86,7 @@ table-network-source-inferred = 推断
 ## 各检查共用的措辞
 
 words-and-more = { $list } 等（另有 { $more } 项）
+
+## 进度行（标准错误，仅在终端上）
+
+progress-line = 已完成 { $finished }/{ $total } 项检查 · 正在运行 { $running }

@@ -64,7 +64,7 @@ pub fn control_plane(root: &HostRoot, skip: &str) -> Result<ControlPlane, InputE
             Ok(Found::File(bytes)) => bytes,
             Ok(_) => continue,
             Err(e) => {
-                out.unreadable.push((host_path, e.what));
+                out.unreadable.push((host_path, e.what.en()));
                 continue;
             }
         };

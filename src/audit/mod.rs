@@ -110,10 +110,7 @@ impl AuditFiles {
                 return Err(InputError::at(
                     &manifest_path,
                     None,
-                    format!(
-                        "is a directory; expected the kube-apiserver static pod manifest ({})",
-                        Kind::Manifest.described()
-                    ),
+                    crate::t!("audit-manifest-is-directory", expected = Kind::Manifest.described()),
                 ));
             }
         };

@@ -9,6 +9,9 @@ pub mod sanitize;
 use std::fmt;
 use std::path::Path;
 
+use crate::i18n::{Lang, Text};
+use crate::t;
+
 /// Exit code of a run whose gate passed.
 pub const EXIT_PASS: i32 = 0;
 /// Exit code of a run whose gate failed.
@@ -23,8 +26,8 @@ pub const EXIT_INCOMPLETE: i32 = 4;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The command line asks for something that cannot be done (unknown region, unknown check id).
-    #[error("{}", sanitize::excerpt_of(.0, 2 * MESSAGE_CHARS))]
-    Usage(String),
+    #[error("{}", sanitize::excerpt_of(&.0.en(), 2 * MESSAGE_CHARS))]
+    Usage(Text),
     /// An input file (region table, kubeconfig, firewall dump, manifest) is unreadable or malformed.
     #[error("{0}")]
     Input(InputError),
@@ -41,6 +44,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// The message in `lang`, as the user reads it after `k8sjoin-check: error: `.
+    pub fn render(&self, lang: Lang) -> String {
+        match self {
+            Error::Usage(text) => sanitize::excerpt_of(&text.render(lang), 2 * MESSAGE_CHARS),
+            Error::Input(e) => e.render(lang),
+            Error::Output { what, source } => {
+                t!("error-cannot-write", what = what, error = source.to_string()).render(lang)
+            }
+            Error::Internal(what) => t!("error-internal", what = what).render(lang),
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) | Error::Input(_) => EXIT_USAGE,
@@ -61,25 +76,35 @@ impl From<InputError> for Error {
 ///
 /// Displays as `FILE:LINE: WHAT` (or `FILE: WHAT` when no line applies), the form editors and
 /// terminals turn into links.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InputError {
     pub file: String,
     pub line: Option<usize>,
-    pub what: String,
+    pub what: Text,
 }
 
 impl InputError {
-    pub fn new(file: impl Into<String>, line: Option<usize>, what: impl Into<String>) -> Self {
+    pub fn new(file: impl Into<String>, line: Option<usize>, what: impl Into<Text>) -> Self {
         InputError { file: file.into(), line, what: what.into() }
     }
 
-    pub fn at(file: &Path, line: Option<usize>, what: impl Into<String>) -> Self {
+    pub fn at(file: &Path, line: Option<usize>, what: impl Into<Text>) -> Self {
         InputError::new(file.display().to_string(), line, what)
     }
 
     /// Reading the file failed before any parsing.
     pub fn unreadable(file: &Path, err: &std::io::Error) -> Self {
-        InputError::at(file, None, format!("cannot read: {err}"))
+        InputError::at(file, None, t!("error-cannot-read", error = err.to_string()))
+    }
+
+    /// `FILE:LINE: WHAT` with WHAT in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        let what = sanitize::excerpt_of(&self.what.render(lang), MESSAGE_CHARS);
+        let file = sanitize::excerpt_of(&self.file, MESSAGE_CHARS);
+        match self.line {
+            Some(line) => format!("{file}:{line}: {what}"),
+            None => format!("{file}: {what}"),
+        }
     }
 }
 
@@ -89,12 +114,7 @@ const MESSAGE_CHARS: usize = 400;
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = sanitize::excerpt_of(&self.what, MESSAGE_CHARS);
-        let file = sanitize::excerpt_of(&self.file, MESSAGE_CHARS);
-        match self.line {
-            Some(line) => write!(f, "{file}:{line}: {what}"),
-            None => write!(f, "{file}: {what}"),
-        }
+        f.write_str(&self.render(Lang::En))
     }
 }
 

@@ -70,12 +70,15 @@ macro_rules! sources {
             include_str!(concat!("../../locales/", $lang, "/firewall.ftl")),
             include_str!(concat!("../../locales/", $lang, "/forward.ftl")),
             include_str!(concat!("../../locales/", $lang, "/fleet.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/cli.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/rules.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/input.ftl")),
         ]
     };
 }
 
 /// The FTL text of each file of `lang`, in [`FILES`] order.
-pub(crate) fn sources(lang: Lang) -> [&'static str; 11] {
+pub(crate) fn sources(lang: Lang) -> [&'static str; 14] {
     match lang {
         Lang::En => sources!("en"),
         Lang::Zh => sources!("zh"),
@@ -190,6 +193,9 @@ mod tests {
         "firewall",
         "forward",
         "fleet",
+        "cli",
+        "rules",
+        "input",
     ];
 
     /// Every message and attribute of a language, with the variables each uses.

@@ -121,6 +121,12 @@ impl Text {
         self.render(Lang::En)
     }
 
+    /// Whether the English text contains `pattern` (what tests and callers matching on a
+    /// message look for).
+    pub fn contains(&self, pattern: &str) -> bool {
+        self.en().contains(pattern)
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             Text::Msg { .. } => false,
