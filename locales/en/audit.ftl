@@ -54,6 +54,8 @@ audit-and = { $left } and { $right }
 
 ## audit.k8s-version
 
+audit-version-invalid = { $text } is not a Kubernetes version; expected e.g. 1.28 or v1.28.3
+
 audit-source-server = API server /version
 audit-source-components = control-plane static pods' images
 audit-source-image = kube-apiserver image tag
@@ -315,3 +317,7 @@ audit-event-long-value = "a value of { $n } characters"
 audit-policy-mounted = --audit-policy-file={ $path }, hostPath-mounted by volumeMount { $mount }
 audit-policy-unmounted = --audit-policy-file={ $path } (no hostPath mount covers it)
 audit-policy-default-path = the vendor's default path (the manifest sets no --audit-policy-file)
+
+## What a policy file must be (its YAML errors)
+
+audit-policy-expected = an audit policy (YAML, kind: Policy)

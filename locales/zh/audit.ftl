@@ -55,6 +55,7 @@ audit-and = { $left } 和 { $right }
 
 ## audit.k8s-version
 
+audit-version-invalid = { $text } 不是 Kubernetes 版本号；应为 1.28 或 v1.28.3 这样的形式
 audit-source-server = API 服务器的 /version
 audit-source-components = 其他控制平面静态 Pod 的镜像
 audit-source-image = kube-apiserver 镜像标签
@@ -292,3 +293,7 @@ audit-event-long-value = 一个长 { $n } 个字符的值
 audit-policy-mounted = --audit-policy-file={ $path }，由 volumeMount { $mount } 以 hostPath 挂载
 audit-policy-unmounted = --audit-policy-file={ $path }（没有覆盖它的 hostPath 挂载）
 audit-policy-default-path = 厂商的默认路径（清单未设置 --audit-policy-file）
+
+## 策略文件应有的内容（其 YAML 错误）
+
+audit-policy-expected = 审计策略（YAML，kind: Policy）

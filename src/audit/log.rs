@@ -220,7 +220,12 @@ mod tests {
     fn events_parse_and_other_lines_say_why_not() {
         let e = parse_event(EVENT).expect("event");
         assert_eq!(e.verb, "list");
-        assert!(parse_event("AUDIT: id=\"x\" ip=\"1.2.3.4\" method=\"get\"").expect_err("legacy").to_string().contains("JSON"));
+        assert!(
+            parse_event("AUDIT: id=\"x\" ip=\"1.2.3.4\" method=\"get\"")
+                .expect_err("legacy")
+                .to_string()
+                .contains("JSON")
+        );
         let beta = EVENT.replace("audit.k8s.io/v1", "audit.k8s.io/v1beta1");
         assert!(parse_event(&beta).expect_err("beta").to_string().contains("v1beta1"));
         assert!(parse_event(&EVENT.replace("\"Event\"", "\"EventList\"")).is_err());

@@ -66,7 +66,8 @@ impl Request {
     /// "admin" in groups [system:authenticated]`; a name no rule mentions is "any other".
     pub fn text(&self) -> Text {
         let verb = if self.verb == OTHER { t!("audit-req-any-verb") } else { Text::verbatim(&self.verb) };
-        let user = if self.user == OTHER { t!("audit-req-any-user") } else { t!("audit-req-user", user = q(&self.user)) };
+        let user =
+            if self.user == OTHER { t!("audit-req-any-user") } else { t!("audit-req-user", user = q(&self.user)) };
         let groups = Text::join(self.groups.iter().map(Text::verbatim), Sep::Comma);
         match &self.target {
             Target::Resource { namespace, group, resource, subresource, name } => {
@@ -105,7 +106,13 @@ impl Request {
                 )
             }
             Target::NonResource { path } => {
-                t!("audit-request-url", verb = verb, path = path.replace(OTHER, "\u{2026}"), user = user, groups = groups)
+                t!(
+                    "audit-request-url",
+                    verb = verb,
+                    path = path.replace(OTHER, "\u{2026}"),
+                    user = user,
+                    groups = groups
+                )
             }
         }
     }

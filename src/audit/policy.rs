@@ -342,8 +342,6 @@ struct RawGroupResources {
     resource_names: Option<Vec<Scalar>>,
 }
 
-const EXPECTED: &str = "an audit policy (YAML, kind: Policy)";
-
 fn line(location: &serde_saphyr::Location) -> usize {
     usize::try_from(location.line()).unwrap_or(0)
 }
@@ -354,7 +352,7 @@ fn line(location: &serde_saphyr::Location) -> usize {
 pub fn parse(bytes: &[u8], file: &Path) -> Result<Option<Policy>, InputError> {
     let text = crate::yaml::first_document(crate::yaml::text(bytes, file)?);
     let raw: Option<RawPolicy> = serde_saphyr::from_str_with_options(text, crate::yaml::go_options())
-        .map_err(|e| crate::yaml::yaml_error(file, &e, EXPECTED))?;
+        .map_err(|e| crate::yaml::yaml_error(file, &e, t!("audit-policy-expected")))?;
     let Some(raw) = raw else { return Ok(None) };
     let doc = Doc { text, file, reader: "kube-apiserver" };
     let optional = |s: &Option<Scalar>, field: &str| -> Result<Option<String>, InputError> {

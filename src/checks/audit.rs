@@ -21,6 +21,7 @@ use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, R
 use crate::checks::words::{Findings, values};
 use crate::context::Context;
 use crate::context::NetworkType;
+use crate::error::InputError;
 use crate::hostfs::Found;
 use crate::i18n::{Sep, Text};
 use crate::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount};
@@ -189,6 +190,16 @@ fn at(files: &AuditFiles, line: Option<usize>) -> String {
     }
 }
 
+/// An input error as a message part, its `FILE:LINE` verbatim and what it says in the run's
+/// language (in English what its `Display` says).
+fn input_error(e: &InputError) -> Text {
+    let place = match e.line {
+        Some(line) => format!("{}:{line}", e.file),
+        None => e.file.clone(),
+    };
+    Text::join([Text::verbatim(place), e.what.clone()], Sep::Colon)
+}
+
 /// A name or value as the messages quote it: `"k8s-audit"`.
 fn q(s: &str) -> String {
     format!("{s:?}")
@@ -300,8 +311,11 @@ fn k8s_version(env: &Env) -> Checked {
         .filter(|s| (s.version.major, s.version.minor) != (chosen.version.major, chosen.version.minor))
         .map(|s| t!("audit-version-says", source = s.source.text(), version = s.version.to_string()))
         .collect();
-    let disagree =
-        if others.is_empty() { Text::verbatim("") } else { t!("audit-version-disagree", others = Text::join(others, Sep::Comma)) };
+    let disagree = if others.is_empty() {
+        Text::verbatim("")
+    } else {
+        t!("audit-version-disagree", others = Text::join(others, Sep::Comma))
+    };
     let (version, source, detail) = (chosen.version.to_string(), chosen.source.text(), chosen.detail.as_str());
     let minimum = AUDIT_MINIMUM.to_string();
     if chosen.version.at_least(AUDIT_MINIMUM) {
@@ -576,11 +590,9 @@ fn policy_content(env: &Env) -> Checked {
     });
     let sensitive: Vec<String> = SENSITIVE.iter().map(ToString::to_string).collect();
     let rest = match catch_all {
-        Some(r) => t!(
-            "audit-content-rest",
-            rule = r.number.to_string(),
-            level = r.level().unwrap_or(Level::None).to_string()
-        ),
+        Some(r) => {
+            t!("audit-content-rest", rule = r.number.to_string(), level = r.level().unwrap_or(Level::None).to_string())
+        }
         None => t!("audit-content-all-matched"),
     };
     Ok(findings.outcome(t!("audit-content-ok", sensitive = values(&sensitive), rest = rest), evidence))
@@ -627,8 +639,7 @@ fn apiserver_flags(env: &Env) -> Checked {
         match rotation(name, f.value.as_deref().unwrap_or_default(), vendor) {
             Rotation::Enough | Rotation::NoLimit => {}
             Rotation::Below => {
-                findings
-                    .add(Status::Warn, t!("audit-flags-below", place = &here, flag = f.text(), vendor = vendor));
+                findings.add(Status::Warn, t!("audit-flags-below", place = &here, flag = f.text(), vendor = vendor));
                 findings.fix(set);
             }
             Rotation::NeverRotates => {
@@ -741,7 +752,8 @@ fn reaches_host(
                 findings.fix(t!("audit-fix-mount-path", place = at(files, Some(mount.line)), path = container_path));
             }
             None => {
-                findings.add(Status::Fail, t!("audit-mounts-uncovered", path = container_path, consequence = consequence));
+                findings
+                    .add(Status::Fail, t!("audit-mounts-uncovered", path = container_path, consequence = consequence));
                 findings.fix(fix.clone());
             }
         },
@@ -1044,7 +1056,7 @@ fn apiserver_running(env: &Env) -> Checked {
         Ok(Running::Running { processes, differences }) => (processes, differences),
         Ok(Running::NotRunning) => return Ok(Outcome::skip(t!("audit-running-none", dir = proc_dir))),
         Ok(Running::NoProcessTable) => return Ok(Outcome::skip(t!("audit-running-no-proc", dir = proc_dir))),
-        Err(e) => return Ok(Outcome::skip(t!("audit-running-error", error = e.to_string()))),
+        Err(e) => return Ok(Outcome::skip(t!("audit-running-error", error = input_error(&e)))),
     };
     let wanted = audit_flags(&m.flags);
     let differences: Vec<Text> = differences
@@ -1106,16 +1118,14 @@ fn log_written(env: &Env) -> Checked {
     let tail = match read_tail(&env.ctx.root, &host, LOG_LINES) {
         Ok(Found::File(tail)) => tail,
         Ok(Found::Directory) => {
-            return Ok(
-                Outcome::skip(t!("audit-log-directory", path = path.display().to_string())).evidence(evidence)
-            );
+            return Ok(Outcome::skip(t!("audit-log-directory", path = path.display().to_string())).evidence(evidence));
         }
         Ok(Found::Missing) => {
             return Ok(Outcome::fail(t!("audit-log-missing", path = &host))
                 .evidence(evidence)
                 .fix(t!("audit-fix-pass-then-restart")));
         }
-        Err(e) => return Ok(Outcome::skip(t!("audit-log-unreadable", error = e.to_string())).evidence(evidence)),
+        Err(e) => return Ok(Outcome::skip(t!("audit-log-unreadable", error = input_error(&e))).evidence(evidence)),
     };
     let age = SystemTime::now().duration_since(tail.modified).unwrap_or_default();
     evidence["size"] = json!(tail.size);
@@ -1311,7 +1321,7 @@ fn pool_seen(env: &Env) -> Checked {
         Ok(Found::Directory) => {
             return Ok(Outcome::skip(t!("audit-pool-directory", path = &host_path)).evidence(evidence));
         }
-        Err(e) => return Ok(Outcome::skip(t!("audit-log-unreadable", error = e.to_string())).evidence(evidence)),
+        Err(e) => return Ok(Outcome::skip(t!("audit-log-unreadable", error = input_error(&e))).evidence(evidence)),
     };
     evidence["events_read"] = json!(seen.scanned);
     evidence["bytes_read"] = json!(seen.bytes);
@@ -1323,13 +1333,8 @@ fn pool_seen(env: &Env) -> Checked {
         Text::verbatim(&host_path)
     };
     match &seen.last {
-        None => Ok(Outcome::skip(t!(
-            "audit-pool-none",
-            events = seen.scanned,
-            scanned = scanned,
-            region = &region.id
-        ))
-        .evidence(evidence)),
+        None => Ok(Outcome::skip(t!("audit-pool-none", events = seen.scanned, scanned = scanned, region = &region.id))
+            .evidence(evidence)),
         Some((time, address)) => {
             evidence["last"] = json!({"time": time, "address": address});
             Ok(Outcome::pass(t!(
