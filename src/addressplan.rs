@@ -107,17 +107,23 @@ impl AddressPlan {
             let Some(f) = m.flag(flag) else { continue };
             let Some(value) = f.value.as_deref().filter(|v| !v.is_empty()) else { continue };
             let shown = crate::error::sanitize::excerpt(value);
-            let bad = |what: String| InputError::at(path, f.line, format!("--{flag}={shown}: {what}"));
+            let bad = |why: crate::i18n::Text| {
+                InputError::at(
+                    path,
+                    f.line,
+                    crate::t!("plan-bad-flag-value", flag = *flag, value = shown.as_str(), why = why),
+                )
+            };
             for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 let range = match kind {
                     Kind::Cidrs => item
                         .parse::<IpNet>()
                         .map(|n| n.trunc())
-                        .map_err(|_| bad(format!("{item:?} is not a CIDR; expected e.g. 10.96.0.0/12")))?,
+                        .map_err(|_| bad(crate::t!("plan-not-a-cidr", item = format!("{item:?}"))))?,
                     Kind::Address => item
                         .parse::<IpAddr>()
                         .map(IpNet::from)
-                        .map_err(|_| bad(format!("{item:?} is not an IP address")))?,
+                        .map_err(|_| bad(crate::t!("plan-not-an-address", item = format!("{item:?}"))))?,
                     Kind::Urls => match url_host(item) {
                         Some(ip) => IpNet::from(ip),
                         // A host name says nothing about addresses without resolving it.

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::hostfs::{HostRoot, NodeType};
+use crate::i18n::Text;
+use crate::t;
 
 /// The runtimes the vendor's page distinguishes: it requires Docker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -16,12 +18,39 @@ pub enum Runtime {
     Crio,
 }
 
+impl Runtime {
+    /// The product's own name, as its binary is called.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Docker => "docker",
+            Runtime::Containerd => "containerd",
+            Runtime::Crio => "crio",
+        }
+    }
+}
+
+/// What was found of a runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Socket,
+    Binary,
+}
+
+impl Kind {
+    pub fn text(self) -> Text {
+        match self {
+            Kind::Socket => t!("host-kind-socket"),
+            Kind::Binary => t!("host-kind-binary"),
+        }
+    }
+}
+
 /// One piece of evidence that a runtime is installed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sighting {
     pub runtime: Runtime,
-    /// `socket` or `binary`.
-    pub kind: &'static str,
+    pub kind: Kind,
     pub path: PathBuf,
 }
 
@@ -51,7 +80,7 @@ pub fn detect(root: &HostRoot, path_env: Option<&str>) -> Vec<Sighting> {
     for (runtime, socket) in SOCKETS {
         // A copied node may carry a placeholder file where the socket was, so anything counts.
         if present(socket).is_some() {
-            found.push(Sighting { runtime: *runtime, kind: "socket", path: root.join(socket) });
+            found.push(Sighting { runtime: *runtime, kind: Kind::Socket, path: root.join(socket) });
         }
     }
     let mut dirs: Vec<String> = BIN_DIRS.iter().map(|d| (*d).to_string()).collect();
@@ -64,7 +93,7 @@ pub fn detect(root: &HostRoot, path_env: Option<&str>) -> Vec<Sighting> {
             .map(|d| format!("{}/{name}", d.trim_end_matches('/')))
             .find(|p| present(p) == Some(NodeType::File))
         {
-            found.push(Sighting { runtime: *runtime, kind: "binary", path: root.join(&bin) });
+            found.push(Sighting { runtime: *runtime, kind: Kind::Binary, path: root.join(&bin) });
         }
     }
     found
@@ -85,7 +114,7 @@ mod tests {
         std::fs::create_dir_all(root.join("usr/bin")).expect("mkdir");
         std::fs::write(root.join("usr/bin/dockerd"), "").expect("touch");
         let found = detect(&host, Some("/usr/bin"));
-        let kinds: Vec<(Runtime, &str)> = found.iter().map(|s| (s.runtime, s.kind)).collect();
-        assert_eq!(kinds, [(Runtime::Containerd, "socket"), (Runtime::Docker, "binary")]);
+        let kinds: Vec<(Runtime, Kind)> = found.iter().map(|s| (s.runtime, s.kind)).collect();
+        assert_eq!(kinds, [(Runtime::Containerd, Kind::Socket), (Runtime::Docker, Kind::Binary)]);
     }
 }

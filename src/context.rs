@@ -72,13 +72,13 @@ pub struct Context {
     /// How to verify the API server's certificate (from the kubeconfig, else system roots).
     pub tls: TlsSettings,
     /// Where the kubeconfig search looked when it found nothing (empty otherwise).
-    pub endpoint_search: Vec<String>,
+    pub endpoint_search: Vec<Text>,
     /// Why the kubeconfig gives no endpoint to probe (kubectl refuses it, or would not dial an
     /// API server over TLS); `apiserver.endpoint` fails with it.
     pub endpoint_failure: Option<EndpointFailure>,
     /// What `apiserver.endpoint` should say about the endpoint it found (plain HTTP in kubectl, a
     /// proxy path, paths read inside `--root`).
-    pub endpoint_notes: Vec<String>,
+    pub endpoint_notes: Vec<Text>,
     /// Proxies the user's tools would use (kubeconfig `proxy-url`, `$HTTPS_PROXY`): reported, not used.
     pub proxies: Vec<ProxySetting>,
     /// `--dns-server`: resolve with this server instead of the system's.
@@ -205,7 +205,7 @@ pub struct FirewallFacts {
     /// What each live command gave.
     pub live: Vec<live::Source>,
     /// Why there is no layer, when there is none.
-    pub none_because: Option<String>,
+    pub none_because: Option<Text>,
 }
 
 /// The API server's addresses and how they were found.

@@ -8,7 +8,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::Serialize;
 
+use crate::i18n::Text;
 use crate::probe::tls;
+use crate::t;
 
 /// Port used when neither the URL nor the flag names one and there is no scheme: kube-apiserver's
 /// default secure port.
@@ -52,12 +54,22 @@ pub enum EndpointSource {
     Kubeconfig { file: String, context: String, cluster: String, via: String },
 }
 
+impl EndpointSource {
+    /// `--apiserver`, or `context "c" of FILE (VIA)`, in the run's language.
+    pub fn text(&self) -> Text {
+        match self {
+            EndpointSource::Flag => Text::verbatim("--apiserver"),
+            EndpointSource::Kubeconfig { file, context, via, .. } => {
+                t!("apiserver-source-kubeconfig", context = format!("{context:?}"), file = file, via = via)
+            }
+        }
+    }
+}
+
+/// English, for logs.
 impl fmt::Display for EndpointSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EndpointSource::Flag => f.write_str("--apiserver"),
-            EndpointSource::Kubeconfig { file, context, via, .. } => write!(f, "context {context:?} of {file} ({via})"),
-        }
+        f.write_str(&self.text().en())
     }
 }
 
@@ -80,10 +92,12 @@ impl TlsSettings {
     }
 
     /// The roots to verify against, and how to say so.
-    pub fn trust(&self) -> (tls::Trust, String) {
+    pub fn trust(&self) -> (tls::Trust, Text) {
         match &self.ca {
-            Some(ca) => (tls::Trust::Ca(ca.certs.clone()), format!("the kubeconfig CA ({})", ca.origin)),
-            None => (tls::Trust::System, "the system's CA certificates".into()),
+            Some(ca) => {
+                (tls::Trust::Ca(ca.certs.clone()), t!("apiserver-trust-kubeconfig-ca", origin = ca.origin.text()))
+            }
+            None => (tls::Trust::System, t!("apiserver-trust-system")),
         }
     }
 }
@@ -91,9 +105,35 @@ impl TlsSettings {
 /// Where a cluster's CA came from and the certificates it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaBundle {
-    /// `certificate-authority-data of cluster "c" in FILE`, or the CA file's path.
-    pub origin: String,
+    pub origin: CaOrigin,
     pub certs: Vec<rustls::pki_types::CertificateDer<'static>>,
+}
+
+/// Where a kubeconfig cluster's CA is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaOrigin {
+    /// `certificate-authority`: the CA file's path.
+    File(String),
+    /// `certificate-authority-data` of this cluster in this kubeconfig.
+    Data { cluster: String, file: String },
+}
+
+impl CaOrigin {
+    pub fn text(&self) -> Text {
+        match self {
+            CaOrigin::File(path) => Text::verbatim(path),
+            CaOrigin::Data { cluster, file } => {
+                t!("apiserver-ca-data-of", cluster = format!("{cluster:?}"), file = file)
+            }
+        }
+    }
+}
+
+/// English: the path, or `certificate-authority-data of cluster "c" in FILE` (the evidence's form).
+impl fmt::Display for CaOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text().en())
+    }
 }
 
 /// A URL as it may be shown: without userinfo and query, whatever they hold.
@@ -138,14 +178,14 @@ impl Endpoint {
 
 /// Why the kubeconfig gives no endpoint the probes can use: kubectl refuses it, or kubectl
 /// would connect somewhere the security center cannot (plain HTTP, its default localhost:8080).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EndpointFailure {
     /// kubectl refuses the configuration before it connects, and where in client-go (`load`,
     /// `context`, `validation`, `url`, `transport`, `ca-pem`, `stat`); `None`: it would connect,
     /// but not to an API server over TLS.
     pub refused: Option<&'static str>,
-    /// Why, in kubectl's words where it has them.
-    pub why: String,
+    /// Why, with kubectl's words where it has them.
+    pub why: Text,
     pub file: Option<String>,
     pub line: Option<usize>,
     /// What kubectl would dial, when it would dial at all.
@@ -390,21 +430,17 @@ pub fn kubectl_target(server: &str) -> Result<KubectlTarget, String> {
 
 /// What the probes can connect to for a kubectl target: TLS to the host and port kubectl dials.
 /// `Err` says why not (another scheme, a port out of range, a host that is not one).
-pub fn probe_target(target: &KubectlTarget) -> Result<(Host, u16), String> {
+pub fn probe_target(target: &KubectlTarget) -> Result<(Host, u16), Text> {
     let url = &target.url;
     let default_port = match url.scheme.as_str() {
         "https" => 443,
         "http" => 80,
-        other => {
-            return Err(format!(
-                "the scheme {other:?} is neither https nor http: kubectl fails with \"unsupported protocol scheme\""
-            ));
-        }
+        other => return Err(t!("apiserver-target-scheme", scheme = format!("{other:?}"))),
     };
     let port = match url.port().filter(|p| !p.is_empty()) {
         None => default_port,
         Some(p) => match p.parse::<u16>() {
-            Ok(0) | Err(_) => return Err(format!("port {p} is not a port number (1-65535): kubectl cannot dial it")),
+            Ok(0) | Err(_) => return Err(t!("apiserver-target-port", port = p)),
             Ok(n) => n,
         },
     };
@@ -412,48 +448,55 @@ pub fn probe_target(target: &KubectlTarget) -> Result<(Host, u16), String> {
     let host = match name.parse::<IpAddr>() {
         Ok(ip) => Host::Ip(ip),
         Err(_) if name.contains(':') => {
-            return Err(format!(
-                "{:?} is read as host {name:?} and port {}: an IPv6 address needs brackets ([…])",
-                url.host,
-                url.port().unwrap_or_default()
+            return Err(t!(
+                "apiserver-target-ipv6",
+                written = format!("{:?}", url.host),
+                host = format!("{name:?}"),
+                port = url.port().unwrap_or_default()
             ));
         }
-        Err(_) => Host::Name(valid_dns_name(name).map_err(|why| format!("{name:?} {why}"))?),
+        Err(_) => Host::Name(
+            valid_dns_name(name)
+                .map_err(|why| t!("apiserver-target-name", name = format!("{name:?}"), why = why.text()))?,
+        ),
     };
     Ok((host, port))
 }
 
 /// Parses `https://host[:port][/path]`, `host:port`, `host`, `[v6]:port` or a bare IPv6 literal.
 /// `https://` without a port means 443, as for kubectl; a bare host without a port means 6443.
-pub fn parse_server(text: &str) -> Result<(Host, u16), String> {
+pub fn parse_server(text: &str) -> Result<(Host, u16), Text> {
     // Messages quote the text, so a password in it must go first.
     let redacted = redact_url(text.trim());
     let t = redacted.as_str();
     if t.is_empty() {
-        return Err("empty API server address; expected https://host:port or host:port".into());
+        return Err(t!("apiserver-server-empty"));
     }
     let (rest, default_port) = match t.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (rest, 443),
         Some((scheme, _)) => {
-            return Err(format!(
-                "scheme {scheme:?} in {t:?}: the security center connects to the API server over HTTPS; expected https://host:port"
-            ));
+            return Err(t!("apiserver-server-scheme", scheme = format!("{scheme:?}"), text = format!("{t:?}")));
         }
         None => (t, DEFAULT_APISERVER_PORT),
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
-        return Err(format!("{t:?} contains user information (shown as ***); give the address only"));
+        return Err(t!("apiserver-server-user-info", text = format!("{t:?}")));
     }
     if let Ok(ip) = authority.parse::<IpAddr>() {
         return Ok((Host::Ip(ip), default_port));
     }
     let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
-        let (v6, after) = inner.split_once(']').ok_or_else(|| format!("unclosed '[' in {t:?}"))?;
-        let ip: IpAddr = v6.parse().map_err(|_| format!("{v6:?} in {t:?} is not an IPv6 address"))?;
+        let (v6, after) =
+            inner.split_once(']').ok_or_else(|| t!("apiserver-server-unclosed-bracket", text = format!("{t:?}")))?;
+        let ip: IpAddr = v6
+            .parse()
+            .map_err(|_| t!("apiserver-server-not-ipv6", value = format!("{v6:?}"), text = format!("{t:?}")))?;
         let port = match after {
             "" => None,
-            p => Some(p.strip_prefix(':').ok_or_else(|| format!("unexpected {p:?} after ']' in {t:?}"))?),
+            p => Some(p.strip_prefix(':').ok_or_else(|| {
+                t!("apiserver-server-after-bracket", after = format!("{p:?}"), text = format!("{t:?}"))
+            })?),
         };
         (Host::Ip(ip), port)
     } else {
@@ -463,24 +506,53 @@ pub fn parse_server(text: &str) -> Result<(Host, u16), String> {
         };
         let host = match h.parse::<IpAddr>() {
             Ok(ip) => Host::Ip(ip),
-            Err(_) => Host::Name(valid_dns_name(h).map_err(|why| format!("{h:?} in {t:?} {why}"))?),
+            Err(_) => Host::Name(valid_dns_name(h).map_err(|why| {
+                t!("apiserver-server-bad-name", name = format!("{h:?}"), text = format!("{t:?}"), why = why.text())
+            })?),
         };
         (host, p)
     };
     let port = match port {
         None => default_port,
         Some(p) => match p.parse::<u16>() {
-            Ok(0) | Err(_) => return Err(format!("port {p:?} in {t:?} is not a port number (1-65535)")),
+            Ok(0) | Err(_) => {
+                return Err(t!("apiserver-server-bad-port", port = format!("{p:?}"), text = format!("{t:?}")));
+            }
             Ok(n) => n,
         },
     };
     Ok((host, port))
 }
 
-fn valid_dns_name(name: &str) -> Result<String, &'static str> {
+/// Why a name is no host name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BadName {
+    /// Empty, or longer than DNS allows.
+    NotAName,
+    /// A label DNS does not allow.
+    Invalid,
+}
+
+impl BadName {
+    fn text(self) -> Text {
+        match self {
+            BadName::NotAName => t!("apiserver-name-not-a-host-name"),
+            BadName::Invalid => t!("apiserver-name-invalid"),
+        }
+    }
+}
+
+/// English: what `--apiserver`'s usage errors say.
+impl fmt::Display for BadName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text().en())
+    }
+}
+
+fn valid_dns_name(name: &str) -> Result<String, BadName> {
     let name = name.strip_suffix('.').unwrap_or(name);
     if name.is_empty() || name.len() > 253 {
-        return Err("is not a host name");
+        return Err(BadName::NotAName);
     }
     let ok_label = |l: &str| {
         !l.is_empty()
@@ -489,7 +561,7 @@ fn valid_dns_name(name: &str) -> Result<String, &'static str> {
             && !l.ends_with('-')
             && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
-    if name.split('.').all(ok_label) { Ok(name.to_ascii_lowercase()) } else { Err("is not a valid host name") }
+    if name.split('.').all(ok_label) { Ok(name.to_ascii_lowercase()) } else { Err(BadName::Invalid) }
 }
 
 /// Why an address counts as private, or `None` when it is public. The list is the one DESIGN.md
@@ -594,7 +666,7 @@ mod tests {
 
     #[test]
     fn what_the_probes_can_use() {
-        let probe = |s: &str| kubectl_target(s).and_then(|t| probe_target(&t));
+        let probe = |s: &str| kubectl_target(s).and_then(|t| probe_target(&t).map_err(|e| e.en()));
         assert_eq!(probe("https://h.example").map(|(h, p)| (h.to_string(), p)), Ok(("h.example".into(), 443)));
         assert_eq!(probe("192.0.2.1").map(|(_, p)| p), Ok(80), "kubectl's http default port");
         assert!(probe("2001:db8::1").is_err_and(|e| e.contains("brackets")));

@@ -28,23 +28,22 @@ pub struct Fleet<'a> {
 /// The label every object carries and the DaemonSet selects its pods by.
 const NAME: &str = "k8sjoin-check";
 
+/// Why an option cannot be given, in the run's language.
+pub type Why = fn() -> Text;
+
 /// Run options the DaemonSet sets itself, with why a user's own value cannot go to the pods.
-pub const SET_BY_THE_DAEMONSET: &[(&str, &str)] = &[
-    ("root", "the DaemonSet mounts the node's / at /host and runs with --root /host"),
-    ("format", "each pod prints its report as one JSON line (--format json-line) for `k8sjoin-check merge`"),
-    ("report", "a pod's report is its log (`kubectl logs`), not a file in the pod"),
-    ("node", "each pod names its report after its node (--node $(NODE_NAME))"),
-    ("then-sleep", "each pod already waits after its run, so that its log stays"),
+pub const SET_BY_THE_DAEMONSET: &[(&str, Why)] = &[
+    ("root", || t!("fleet-daemonset-sets-root")),
+    ("format", || t!("fleet-daemonset-sets-format")),
+    ("report", || t!("fleet-daemonset-sets-report")),
+    ("node", || t!("fleet-daemonset-sets-node")),
+    ("then-sleep", || t!("fleet-daemonset-sets-then-sleep")),
 ];
 
 /// The Namespace, ServiceAccount and DaemonSet, `---` separated.
 pub fn manifests(fleet: &Fleet) -> Result<String, Error> {
     if let Some(option) = fleet.options.iter().find_map(|o| SET_BY_THE_DAEMONSET.iter().find(|(l, _)| *l == o.long)) {
-        return Err(Error::Usage(t!(
-            "fleet-set-by-daemonset",
-            flag = format!("--{}", option.0),
-            why = Text::from(option.1)
-        )));
+        return Err(Error::Usage(t!("fleet-set-by-daemonset", flag = format!("--{}", option.0), why = (option.1)())));
     }
     check_namespace(fleet.namespace)?;
     if fleet.image.is_empty() || fleet.image.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -22,11 +22,13 @@ use serde::de::IgnoredAny;
 use serde_saphyr::Spanned;
 
 use crate::endpoint::{
-    CaBundle, Endpoint, EndpointFailure, EndpointSource, KubectlTarget, TlsSettings, go_url_parse, kubectl_target,
-    probe_target, redact_url,
+    CaBundle, CaOrigin, Endpoint, EndpointFailure, EndpointSource, KubectlTarget, TlsSettings, go_url_parse,
+    kubectl_target, probe_target, redact_url,
 };
 use crate::error::InputError;
 use crate::hostfs::{self, Found, HostRoot, Kind, NodeType};
+use crate::i18n::Text;
+use crate::t;
 use crate::yaml::{self, Doc, Scalar, Secret};
 
 /// kubeadm's admin kubeconfig on a control-plane node, the tool's last resort.
@@ -93,8 +95,9 @@ impl Search {
 /// What kubectl makes of the kubeconfig.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolution {
-    /// No kubeconfig file exists where kubectl (or the tool's admin.conf fallback) looks.
-    NotFound { looked: Vec<String> },
+    /// No kubeconfig file exists where kubectl (or the tool's admin.conf fallback) looks: what was
+    /// looked at.
+    NotFound { looked: Vec<Text> },
     /// kubectl refuses the configuration before it connects anywhere.
     Refused(Refusal),
     /// A file the search found is not one the tool reads (a FIFO, a device, past the size limit):
@@ -105,10 +108,11 @@ pub enum Resolution {
 }
 
 /// kubectl's refusal, located in the file that causes it when there is one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
     pub kind: RefusalKind,
-    pub reason: String,
+    /// kubectl's own words (verbatim), or the catalogue's for a file it cannot read.
+    pub reason: Text,
     pub file: Option<String>,
     pub line: Option<usize>,
 }
@@ -149,15 +153,15 @@ impl RefusalKind {
 
 impl Refusal {
     fn new(kind: RefusalKind, reason: impl Into<String>) -> Refusal {
-        Refusal { kind, reason: reason.into(), file: None, line: None }
+        Refusal { kind, reason: Text::verbatim(reason), file: None, line: None }
     }
 
     fn at(kind: RefusalKind, file: &Path, line: Option<usize>, reason: impl Into<String>) -> Refusal {
-        Refusal { kind, reason: reason.into(), file: Some(file.display().to_string()), line }
+        Refusal { kind, reason: Text::verbatim(reason), file: Some(file.display().to_string()), line }
     }
 
     fn load(e: InputError) -> Refusal {
-        Refusal { kind: RefusalKind::Load, reason: e.what.en(), file: Some(e.file), line: e.line }
+        Refusal { kind: RefusalKind::Load, reason: e.what, file: Some(e.file), line: e.line }
     }
 }
 
@@ -209,12 +213,12 @@ pub fn resolve(search: &Search, context: Option<&str>, server: Option<&str>) -> 
         Err(refusal) => return Resolution::Refused(refusal),
     };
     let Some(via) = via else {
-        let mut looked: Vec<String> = located.iter().map(|l| format!("{} missing", l.path.display())).collect();
+        let mut looked: Vec<Text> =
+            located.iter().map(|l| t!("apiserver-looked-missing", path = l.path.display().to_string())).collect();
         if search.env.is_some() {
-            looked
-                .push("$KUBECONFIG is set, so kubectl reads only its files (no ~/.kube/config, no admin.conf)".into());
+            looked.push(t!("apiserver-looked-env-only"));
         } else if search.home.is_none() {
-            looked.insert(0, "$HOME unset, so no ~/.kube/config".into());
+            looked.insert(0, t!("apiserver-looked-no-home"));
         }
         return match (context, server) {
             // kubectl with no kubeconfig: `--context` names a context that does not exist.
@@ -472,13 +476,13 @@ pub fn parse(text: &str, file: &Path) -> Result<KubeconfigFile, InputError> {
         let line = e.location().and_then(|l| usize::try_from(l.line()).ok()).filter(|&l| l > 0);
         let message = plain_message(&e);
         let what = match line.and_then(|l| key_on_line(text, l)) {
-            Some(key) => format!("field {key}: {message}"),
-            None => message,
+            Some(key) => t!("apiserver-kubeconfig-invalid-field", key = key, message = message),
+            None => t!("apiserver-kubeconfig-invalid", message = message),
         };
-        InputError::at(file, line, format!("not a valid kubeconfig: {what}"))
+        InputError::at(file, line, what)
     })?;
     let Some(raw) = raw else { return Ok(KubeconfigFile::default()) };
-    let doc = Doc { text, file, reader: "kubectl" };
+    let doc = Doc { text, file, reader: crate::yaml::Reader::Kubectl };
     let version = doc.opt_string(raw.api_version.as_ref(), "apiVersion")?;
     let kind = doc.opt_string(raw.kind.as_ref(), "kind")?;
     let version_shown = if version.is_empty() { "v1" } else { version.as_str() };
@@ -488,8 +492,10 @@ pub fn parse(text: &str, file: &Path) -> Result<KubeconfigFile, InputError> {
         return Err(InputError::at(
             file,
             line,
-            format!(
-                "not a kubeconfig: kubectl refuses it (no kind {kind_shown:?} is registered for version {version_shown:?}); expected apiVersion: v1, kind: Config"
+            t!(
+                "apiserver-kubeconfig-not-config",
+                kind = format!("{kind_shown:?}"),
+                version = format!("{version_shown:?}")
             ),
         ));
     }
@@ -514,7 +520,7 @@ pub fn parse(text: &str, file: &Path) -> Result<KubeconfigFile, InputError> {
                     InputError::at(
                         file,
                         c.certificate_authority_data.as_ref().map(|s| s.line),
-                        "field certificate-authority-data is not base64: kubectl refuses the file (\"illegal base64 data\")",
+                        t!("apiserver-kubeconfig-ca-data-not-base64"),
                     )
                 })?;
                 doc.bool(c.disable_compression.as_ref(), "disable-compression")?;
@@ -602,7 +608,7 @@ fn push_unique<T>(
         return Err(InputError::at(
             file,
             Some(line),
-            format!("{what}: duplicate name {name:?} in one file: kubectl refuses the file"),
+            t!("apiserver-kubeconfig-duplicate-name", list = what, name = format!("{name:?}")),
         ));
     }
     list.push((name, value));
@@ -821,7 +827,7 @@ fn client(
         let file = files.iter().find(|f| f.parsed.current_context == context_name).map(|f| f.path.clone());
         problems.push(Refusal {
             kind: RefusalKind::Context,
-            reason: format!("context was not found for specified context: {context_name}"),
+            reason: Text::verbatim(format!("context was not found for specified context: {context_name}")),
             file: file.map(|f| f.display().to_string()),
             line: None,
         });
@@ -873,12 +879,17 @@ fn client(
     }
     if let Some(first) = problems.first() {
         let reason = if problems.len() == 1 {
-            format!("invalid configuration: {}", first.reason)
+            format!("invalid configuration: {}", first.reason.en())
         } else {
-            let all: Vec<&str> = problems.iter().map(|p| p.reason.as_str()).collect();
+            let all: Vec<String> = problems.iter().map(|p| p.reason.en()).collect();
             format!("invalid configuration: [{}]", all.join(", "))
         };
-        return Err(Refusal { kind: first.kind, reason, file: first.file.clone(), line: first.line });
+        return Err(Refusal {
+            kind: first.kind,
+            reason: Text::verbatim(reason),
+            file: first.file.clone(),
+            line: first.line,
+        });
     }
     let target = kubectl_target(&server).map_err(|e| in_cluster(RefusalKind::Url, e))?;
     let tls = if target.url.scheme == "https" {
@@ -906,10 +917,11 @@ fn client(
         let ca = match (&ca_file, found) {
             (Some(file), _) => {
                 let pem = file.read(root).map_err(|e| in_cluster(RefusalKind::Transport, e))?;
-                Some(ca_bundle(&pem, file.shown.display().to_string()).map_err(|e| in_cluster(RefusalKind::CaPem, e))?)
+                let origin = CaOrigin::File(file.shown.display().to_string());
+                Some(ca_bundle(&pem, origin).map_err(|e| in_cluster(RefusalKind::CaPem, e))?)
             }
             (None, Some((f, _))) if !cluster.certificate_authority_data.is_empty() => {
-                let origin = format!("certificate-authority-data of cluster {cluster_name:?} in {}", f.path.display());
+                let origin = CaOrigin::Data { cluster: cluster_name.to_string(), file: f.path.display().to_string() };
                 Some(
                     ca_bundle(&cluster.certificate_authority_data, origin)
                         .map_err(|e| in_cluster(RefusalKind::CaPem, e))?,
@@ -992,7 +1004,7 @@ fn validate_user(root: &HostRoot, file: &ReadFile, name: &str, user: &User) -> V
 
 /// The CA certificates as Go's `AppendCertsFromPEM` takes them: every CERTIFICATE block that
 /// parses; none at all is client-go's "unable to load root certificates".
-fn ca_bundle(pem: &[u8], origin: String) -> Result<CaBundle, String> {
+fn ca_bundle(pem: &[u8], origin: CaOrigin) -> Result<CaBundle, String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
         .filter_map(Result::ok)
         .filter(|der| x509_parser::parse_x509_certificate(der.as_ref()).is_ok())
@@ -1010,11 +1022,12 @@ pub enum Discovery {
         endpoint: Endpoint,
         tls: TlsSettings,
         proxy_url: Option<String>,
-        notes: Vec<String>,
+        /// What `apiserver.endpoint` says about the endpoint.
+        notes: Vec<Text>,
     },
     Failed(EndpointFailure),
     NotFound {
-        looked: Vec<String>,
+        looked: Vec<Text>,
     },
     /// A file the bounded reader refuses: an input error (exit 2).
     Unreadable(InputError),
@@ -1031,7 +1044,7 @@ impl Resolution {
             Resolution::Refused(r) => {
                 return Discovery::Failed(EndpointFailure {
                     refused: Some(r.kind.as_str()),
-                    why: format!("kubectl refuses this kubeconfig: {}", r.reason),
+                    why: t!("apiserver-kubectl-refuses", reason = r.reason),
                     file: r.file,
                     line: r.line,
                     kubectl_dials: None,
@@ -1052,7 +1065,7 @@ impl Resolution {
         };
         let dials = settings.target.dials();
         let all_files = settings.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":");
-        let fail = |why: String| {
+        let fail = |why: Text| {
             Discovery::Failed(EndpointFailure {
                 refused: None,
                 why,
@@ -1069,22 +1082,19 @@ impl Resolution {
             })
         };
         if settings.server_defaulted {
+            let cluster = format!("{:?}", settings.cluster);
             let why = match (&settings.context, settings.cluster_file.is_some()) {
-                (None, _) => "no current-context and no --context".to_string(),
+                (None, _) => t!("apiserver-no-context"),
                 (Some(c), false) => {
-                    format!("context {:?} names cluster {:?}, which no kubeconfig defines", c.name, settings.cluster)
+                    t!("apiserver-context-cluster-undefined", context = format!("{:?}", c.name), cluster = cluster)
                 }
-                (Some(_), true) => format!("cluster {:?} has no server", settings.cluster),
+                (Some(_), true) => t!("apiserver-cluster-no-server", cluster = cluster),
             };
-            return fail(format!(
-                "{why}: kubectl would dial its default {dials}, which is not the API server the security center connects to"
-            ));
+            return fail(t!("apiserver-default-server", why = why, dials = &dials));
         }
         let scheme = settings.target.url.scheme.clone();
         if scheme == "http" && !settings.target.scheme_defaulted {
-            return fail(format!(
-                "the server is {dials}: kubectl talks plain HTTP to it, but the security center connects over TLS; write the API server's https:// address"
-            ));
+            return fail(t!("apiserver-plain-http-server", dials = &dials));
         }
         let (host, port) = match probe_target(&settings.target) {
             Ok(found) => found,
@@ -1092,20 +1102,13 @@ impl Resolution {
         };
         let mut notes = Vec::new();
         if settings.target.scheme_defaulted {
-            notes.push(format!(
-                "the server has no https:// and kubectl dials plain {dials} (client-go adds http:// to a server without a scheme); the probes use TLS there, as the security center does"
-            ));
+            notes.push(t!("apiserver-note-scheme-defaulted", dials = &dials));
         }
         if !settings.target.base_path.is_empty() {
-            notes.push(format!(
-                "the path {} after the host means a proxy in front of the API server (Rancher and similar); the security center does not go through it: point --apiserver at the API server itself",
-                settings.target.base_path
-            ));
+            notes.push(t!("apiserver-note-proxy-path", path = &settings.target.base_path));
         }
         if settings.paths_in_root {
-            notes.push(
-                "the kubeconfig belongs to the copied node under --root, so its file paths are read there".into(),
-            );
+            notes.push(t!("apiserver-note-paths-in-root"));
         }
         let tls = settings.tls.clone().unwrap_or_default();
         let endpoint =
@@ -1224,7 +1227,7 @@ mod tests {
     fn what_kubectl_refuses_and_what_it_dials_instead() {
         let (_dir, paths) = files(&[ONE]);
         let r = refusal_of(resolve(&search_env(&paths), Some("nope"), None));
-        assert_eq!(r.reason, "context \"nope\" does not exist");
+        assert_eq!(r.reason.en(), "context \"nope\" does not exist");
         let (_dir, paths) = files(&[&ONE.replace("current-context: a", "current-context: b")]);
         let r = refusal_of(resolve(&search_env(&paths), None, None));
         assert!(r.reason.contains("context was not found for specified context: b"), "{r:?}");
@@ -1259,7 +1262,7 @@ mod tests {
         std::fs::create_dir_all(root.join("etc/kubernetes")).expect("mkdir");
         let search = Search { home: Some(home.clone()), root: HostRoot::new(&root), ..Search::default() };
         let Resolution::NotFound { looked } = resolve(&search, None, None) else { panic!("nothing exists yet") };
-        assert!(looked.iter().any(|l| l.ends_with("etc/kubernetes/admin.conf missing")), "{looked:?}");
+        assert!(looked.iter().any(|l| l.en().ends_with("etc/kubernetes/admin.conf missing")), "{looked:?}");
         std::fs::write(root.join("etc/kubernetes/admin.conf"), ONE).expect("write");
         assert_eq!(client_of(resolve(&search, None, None)).via, Via::AdminConf);
         std::fs::write(home.join(".kube/config"), ONE).expect("write");
@@ -1289,7 +1292,7 @@ mod tests {
         let c = client_of(resolve(&search, None, None));
         assert!(c.paths_in_root);
         let ca = c.tls.and_then(|t| t.ca).expect("CA read inside the root");
-        assert_eq!(ca.origin, root.join("etc/kubernetes/pki/ca.crt").display().to_string());
+        assert_eq!(ca.origin.to_string(), root.join("etc/kubernetes/pki/ca.crt").display().to_string());
     }
 
     #[test]

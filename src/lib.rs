@@ -165,7 +165,7 @@ fn run_checks(args: &RunArgs, table: RegionTable, lang: Lang) -> Result<i32, Err
         allow_incomplete: args.allow_incomplete,
         waivers: waiver_uses,
     };
-    let summary = Summary::of(&checks, ending);
+    let summary = Summary::of(&checks, ending, lang);
     let mut report = Report::new(target, vantage, checks, summary, started_at, started.elapsed());
     let facts = setup::node_facts(&ctx, result.server_version.as_deref());
     report.node = (!facts.is_empty()).then_some(facts);

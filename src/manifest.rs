@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::InputError;
+use crate::t;
 use crate::yaml::{Doc, GoKind, Scalar};
 
 /// One command-line flag: `--name=value`, `--name value` or a bare `--name`.
@@ -260,37 +261,33 @@ pub fn path_of(component: &str) -> String {
 /// Parses a static pod manifest as the kubelet does and picks the container of `component`
 /// (e.g. `kube-apiserver`).
 pub fn parse(bytes: &[u8], file: &Path, component: &str) -> Result<Manifest, InputError> {
-    let expected = format!("a {component} static pod manifest (YAML, kind: Pod)");
-    let expected = expected.as_str();
+    let expected = || t!("manifest-expected", component = component);
     let text = crate::yaml::first_document(crate::yaml::text(bytes, file)?);
-    let doc = Doc { text, file, reader: "the kubelet" };
+    let doc = Doc { text, file, reader: crate::yaml::Reader::Kubelet };
     let options = crate::yaml::go_options;
     // Kind first: a Deployment or a kubeconfig should be called what it is, not fail on a field.
     let header: Option<Header> = serde_saphyr::from_str_with_options(text, options())
-        .map_err(|e| crate::yaml::yaml_error(file, &e, expected))?;
-    let Some(header) = header else { return Err(InputError::at(file, None, format!("is empty; expected {expected}"))) };
+        .map_err(|e| crate::yaml::yaml_error(file, &e, expected()))?;
+    let Some(header) = header else {
+        return Err(InputError::at(file, None, t!("manifest-empty", expected = expected())));
+    };
     match &header.kind {
         Some(kind) if doc.string(kind, "kind")? == "Pod" => {}
         Some(kind) => {
             return Err(InputError::at(
                 file,
                 Some(kind.line),
-                format!("kind is {}, not Pod; expected {expected}", crate::error::sanitize::identifier(&kind.value)),
+                t!("manifest-not-a-pod", kind = crate::error::sanitize::identifier(&kind.value), expected = expected()),
             ));
         }
-        None => return Err(InputError::at(file, None, format!("has no kind; expected {expected}"))),
+        None => return Err(InputError::at(file, None, t!("manifest-no-kind", expected = expected()))),
     }
     let pod: RawPod = serde_saphyr::from_str_with_options(text, options())
-        .map_err(|e| crate::yaml::yaml_error(file, &e, expected))?;
+        .map_err(|e| crate::yaml::yaml_error(file, &e, expected()))?;
     let (containers, volumes) = pod.spec.map(|s| (s.containers, s.volumes)).unwrap_or_default();
     let containers = containers.unwrap_or_default();
-    let container = pick_container(&doc, &containers, component)?.ok_or_else(|| {
-        InputError::at(
-            file,
-            None,
-            format!("spec.containers has no {component} container; expected the {component} static pod"),
-        )
-    })?;
+    let container = pick_container(&doc, &containers, component)?
+        .ok_or_else(|| InputError::at(file, None, t!("manifest-no-container", component = component)))?;
     to_manifest(&doc, container, volumes.unwrap_or_default())
 }
 

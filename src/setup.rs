@@ -142,10 +142,10 @@ pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Con
 struct FoundEndpoint {
     endpoint: Option<Endpoint>,
     tls: TlsSettings,
-    endpoint_search: Vec<String>,
+    endpoint_search: Vec<Text>,
     proxies: Vec<ProxySetting>,
     failure: Option<EndpointFailure>,
-    notes: Vec<String>,
+    notes: Vec<Text>,
 }
 
 /// `--apiserver` wins for the address; with `--kubeconfig` or `--context` too, the kubeconfig's
@@ -227,7 +227,7 @@ fn firewall_input(
     let mut live = LiveMode::Off;
     let mut stdin_used = false;
     for text in specs {
-        match Spec::parse(text).map_err(|e| Error::Usage(e.into()))? {
+        match Spec::parse(text).map_err(Error::Usage)? {
             Spec::Live => live = LiveMode::Requested,
             Spec::PortProxy { path } => portproxies.push((format!("netsh:{path}"), portproxy::load(Path::new(&path))?)),
             Spec::File { kind, path } => {

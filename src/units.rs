@@ -4,6 +4,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::i18n::Text;
+use crate::t;
+
 /// `3s`, `500ms`, `1m`, `1.5s`; a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
@@ -70,8 +73,8 @@ pub struct Date {
 
 impl Date {
     /// `YYYY-MM-DD`, a real day of the Gregorian calendar.
-    pub fn parse(text: &str) -> Result<Date, String> {
-        let bad = || format!("{text:?} is not a date; expected YYYY-MM-DD (e.g. 2027-03-31)");
+    pub fn parse(text: &str) -> Result<Date, Text> {
+        let bad = || t!("input-not-a-date", text = format!("{text:?}"));
         let parts: Vec<&str> = text.trim().split('-').collect();
         let [y, m, d] = parts.as_slice() else { return Err(bad()) };
         if y.len() != 4 || m.len() != 2 || d.len() != 2 {
@@ -88,7 +91,7 @@ impl Date {
         };
         // A day that does not exist (02-30) comes back as another one.
         if civil_from_days(date.days()) != (date.year, date.month, date.day) || date.month == 0 || date.day == 0 {
-            return Err(format!("{text:?} is not a day of the calendar"));
+            return Err(t!("input-not-a-calendar-day", text = format!("{text:?}")));
         }
         Ok(date)
     }

@@ -87,7 +87,7 @@ fn validate(
     let Some(expires) = expires.map(str::trim).filter(|e| !e.is_empty()) else {
         return Err(at(t!("waiver-no-expiry", id = &id, days = MAX_DAYS_AHEAD)));
     };
-    let date = Date::parse(expires).map_err(|e| at(t!("waiver-bad-expiry", id = &id, why = Text::from(e))))?;
+    let date = Date::parse(expires).map_err(|e| at(t!("waiver-bad-expiry", id = &id, why = e)))?;
     if date.days() - today.days() > MAX_DAYS_AHEAD {
         return Err(at(t!("waiver-too-far", id = &id, date = date.to_string(), days = MAX_DAYS_AHEAD)));
     }

@@ -314,8 +314,26 @@ fn byte_span(location: &serde_saphyr::Location) -> Option<(usize, usize)> {
 pub struct Doc<'a> {
     pub text: &'a str,
     pub file: &'a Path,
-    /// `kubectl`, `kube-apiserver`, `the kubelet`: who refuses what does not type.
-    pub reader: &'static str,
+    /// Who refuses what does not type.
+    pub reader: Reader,
+}
+
+/// The Go program that reads a file, named in its refusals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Kubelet,
+    Kubectl,
+    Apiserver,
+}
+
+impl Reader {
+    fn name(self) -> Text {
+        match self {
+            Reader::Kubelet => t!("yaml-reader-kubelet"),
+            Reader::Kubectl => Text::verbatim("kubectl"),
+            Reader::Apiserver => Text::verbatim("kube-apiserver"),
+        }
+    }
 }
 
 impl<'a> Doc<'a> {
@@ -363,21 +381,25 @@ impl<'a> Doc<'a> {
 
     fn mismatch(&self, line: usize, field: &str, found: GoKind, wanted: &str) -> InputError {
         let written = match found {
-            GoKind::Bool(_) => "an unquoted YAML boolean (yes/no/on/off/y/n/true/false)",
-            GoKind::Number => "an unquoted number",
-            GoKind::Str => "a string",
-            GoKind::Null => "null",
+            GoKind::Bool(_) => t!("yaml-written-bool"),
+            GoKind::Number => t!("yaml-written-number"),
+            GoKind::Str => t!("yaml-written-string"),
+            GoKind::Null => Text::verbatim("null"),
         };
-        InputError::at(
-            self.file,
-            Some(line),
-            format!(
-                "{field} is {written}, but {} reads it as a {wanted} and refuses the file (\"cannot unmarshal {} into … of type {wanted}\"){}",
-                self.reader,
-                found.go_word(),
-                if wanted == "string" { ": quote it" } else { "" }
-            ),
-        )
+        let (reader, go_word) = (self.reader.name(), found.go_word());
+        let what = if wanted == "string" {
+            t!(
+                "yaml-mismatch-quote-it",
+                field = field,
+                written = written,
+                reader = reader,
+                wanted = wanted,
+                go_word = go_word
+            )
+        } else {
+            t!("yaml-mismatch", field = field, written = written, reader = reader, wanted = wanted, go_word = go_word)
+        };
+        InputError::at(self.file, Some(line), what)
     }
 
     /// The scalar as a Go string field: null is the empty string; a boolean or number is refused.
@@ -417,7 +439,7 @@ impl<'a> Doc<'a> {
             GoKind::Str if bytes && !s.base64 => Err(InputError::at(
                 self.file,
                 Some(s.line),
-                format!("{field} is not base64 ({} refuses the file: \"illegal base64 data\")", self.reader),
+                t!("yaml-not-base64", field = field, reader = self.reader.name()),
             )),
             GoKind::Str => Ok(s.set),
             other => Err(self.mismatch(s.line, field, other, if bytes { "[]byte" } else { "string" })),
@@ -486,7 +508,7 @@ mod tests {
     }
 
     fn doc_and(text: &str) -> (Doc<'_>, T) {
-        let doc = Doc { text, file: Path::new("f.yaml"), reader: "the reader" };
+        let doc = Doc { text, file: Path::new("f.yaml"), reader: Reader::Kubectl };
         (doc, serde_saphyr::from_str_with_options(text, go_options()).expect("parses"))
     }
 
@@ -497,7 +519,7 @@ mod tests {
         let b = t.b.expect("b");
         assert!(doc.string(&b[0], "b").is_ok());
         let e = doc.string(&b[1], "b").expect_err("plain on");
-        assert!(e.what.contains("the reader reads it as a string") && e.line == Some(4), "{e}");
+        assert!(e.what.contains("kubectl reads it as a string") && e.line == Some(4), "{e}");
         assert!(doc.string(&b[2], "b").is_ok(), "!!str");
         assert!(doc.string(&b[3], "b").is_ok(), "block scalar");
         assert_eq!(doc.string(&b[4], "b").expect("block scalar after a comment"), "n");

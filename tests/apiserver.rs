@@ -92,6 +92,58 @@ fn valid_chain_with_the_right_san_passes_every_apiserver_check() {
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
 }
 
+/// What the clock changes from run to run: `12.3 ms`, `0.1/0.2/0.3 ms` and the days left of a
+/// certificate made this second become `# ms`, `#/#/# ms` and `# days`.
+fn without_clock(message: &str) -> String {
+    let chars: Vec<char> = message.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            let rest: String = chars[i..].iter().take(4).collect();
+            if rest.starts_with(" ms") || rest == " day" || rest.starts_with('/') {
+                out.push('#');
+            } else {
+                out.extend(&chars[start..i]);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn a_chinese_run_speaks_chinese_and_keeps_the_english_run_s_messages() {
+    let ca = Ca::new("zh");
+    let server = ApiServer::start(&ca.leaf(&[NAME], -1, 365), Answers::default());
+    let dns = DnsServer::start(HashMap::from([(NAME.to_string(), vec!["127.0.0.1".parse::<IpAddr>().unwrap()])]));
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &format!("https://{NAME}:{}", server.addr.port()), Some(&ca));
+    let dns_server = dns.addr.to_string();
+    let args = ["--kubeconfig", kc.to_str().unwrap(), "--dns-server", &dns_server, "--only", "apiserver"];
+    let (english, _) = run_json(&args);
+    let (chinese, _) = run_json(&[&args[..], &["--lang", "zh"]].concat());
+    let checks = chinese["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 7, "{chinese}");
+    for c in checks {
+        let id = c["id"].as_str().unwrap();
+        assert!(id.starts_with("apiserver."), "{id}");
+        let message = c["message"].as_str().unwrap();
+        assert!(message.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)), "{id}: not in Chinese: {message}");
+        let en = check(&english, id);
+        assert_eq!(c["status"], en["status"], "{id}: {c} / {en}");
+        assert!(en.get("message_en").is_none(), "{id}: an English run has no message_en");
+        let message_en = c["message_en"].as_str().unwrap_or_else(|| panic!("{id}: no message_en: {c}"));
+        assert_eq!(without_clock(message_en), without_clock(en["message"].as_str().unwrap()), "{id}");
+    }
+}
+
 /// Runs the TLS check against a server presenting `leaf`, trusting `trusted`.
 fn tls_against(leaf: &Leaf, trusted: &Ca) -> Value {
     let server = ApiServer::start(leaf, Answers::default());

@@ -70,12 +70,22 @@ hostfs-stdin-deadline = { $what } did not end before the run's --deadline
 hostfs-not-utf8 = not UTF-8 text; expected { $what } (is this the right file?)
 audit-manifest-is-directory = is a directory; expected the kube-apiserver static pod manifest ({ $expected })
 plan-manifest-is-directory = is a directory; expected the { $component } manifest ({ $expected })
+plan-bad-flag-value = --{ $flag }={ $value }: { $why }
+plan-not-a-cidr = { $item } is not a CIDR; expected e.g. 10.96.0.0/12
+plan-not-an-address = { $item } is not an IP address
 
 ## YAML inputs
 
 yaml-not-utf8 = not UTF-8 text (a binary file?); expected YAML
 yaml-error-at = { $message } (column { $column }); expected { $expected }
 yaml-error = { $message }; expected { $expected }
+yaml-reader-kubelet = the kubelet
+yaml-written-bool = an unquoted YAML boolean (yes/no/on/off/y/n/true/false)
+yaml-written-number = an unquoted number
+yaml-written-string = a string
+yaml-mismatch = { $field } is { $written }, but { $reader } reads it as a { $wanted } and refuses the file ("cannot unmarshal { $go_word } into … of type { $wanted }")
+yaml-mismatch-quote-it = { $field } is { $written }, but { $reader } reads it as a { $wanted } and refuses the file ("cannot unmarshal { $go_word } into … of type { $wanted }"): quote it
+yaml-not-base64 = { $field } is not base64 ({ $reader } refuses the file: "illegal base64 data")
 
 ## Check selection (--only, --skip) and explain
 

@@ -29,3 +29,22 @@ fleet-nodes-have = { $nodes } { $n ->
        *[other] have
     } { $value }
 fleet-differs = { $what } differs: { $others } where { $majority }
+
+## Reading the reports to merge (bad input, exit 2).
+
+merge-not-a-report-line = expected a k8sjoin-check report: a JSON line, or `kubectl logs --prefix` of the fleet's pods (a pod that prints anything else did not run its checks)
+merge-not-json = not a JSON report: { $error }
+merge-schema-missing = missing
+merge-schema-version = schema_version { $found }; this k8sjoin-check merges schema_version { $supported } (merge with the version that wrote them)
+merge-not-our-report = not a k8sjoin-check report: { $error }
+merge-nothing = no report to merge; expected the fleet's pod logs
+merge-other-region = a report for region { $region }, but { $first_source } is for { $first_region }: merge the reports of one cluster
+merge-second-report = a second report of node { $node } (the first is at { $earlier })
+
+## Run options the DaemonSet sets itself (why the user's value cannot go to the pods).
+
+fleet-daemonset-sets-root = the DaemonSet mounts the node's / at /host and runs with --root /host
+fleet-daemonset-sets-format = each pod prints its report as one JSON line (--format json-line) for `k8sjoin-check merge`
+fleet-daemonset-sets-report = a pod's report is its log (`kubectl logs`), not a file in the pod
+fleet-daemonset-sets-node = each pod names its report after its node (--node $(NODE_NAME))
+fleet-daemonset-sets-then-sleep = each pod already waits after its run, so that its log stays

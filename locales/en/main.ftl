@@ -48,6 +48,7 @@ table-waived-status = { $status } (waived)
 table-passed = passed ({ $n }): { $checks }
 table-what-to-do = What to do:
 table-did-not-run = Did not run (required for a verdict):
+summary-needs-what-the-message-says = what the message says (k8sjoin-check explain { $id })
 table-give = give: { $input }
 table-waivers = Waivers:
 table-waiver-expired = { $id } ({ $source }) expired on { $expires }: ignored, the checks it names count again

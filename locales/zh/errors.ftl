@@ -70,12 +70,22 @@ hostfs-stdin-deadline = { $what }在本次运行的 --deadline 之前未结束
 hostfs-not-utf8 = 不是 UTF-8 文本；应为{ $what }（文件是否正确？）
 audit-manifest-is-directory = 是目录；应为 kube-apiserver 静态 Pod 清单（{ $expected }）
 plan-manifest-is-directory = 是目录；应为 { $component } 清单（{ $expected }）
+plan-bad-flag-value = --{ $flag }={ $value }：{ $why }
+plan-not-a-cidr = { $item } 不是 CIDR；应为如 10.96.0.0/12 的形式
+plan-not-an-address = { $item } 不是 IP 地址
 
 ## YAML 输入
 
 yaml-not-utf8 = 不是 UTF-8 文本（二进制文件？）；应为 YAML
 yaml-error-at = { $message }（第 { $column } 列）；应为{ $expected }
 yaml-error = { $message }；应为{ $expected }
+yaml-reader-kubelet = kubelet
+yaml-written-bool = 未加引号的 YAML 布尔值（yes/no/on/off/y/n/true/false）
+yaml-written-number = 未加引号的数字
+yaml-written-string = 字符串
+yaml-mismatch = { $field } 是{ $written }，但 { $reader } 把它读作 { $wanted }，并拒绝该文件（"cannot unmarshal { $go_word } into … of type { $wanted }"）
+yaml-mismatch-quote-it = { $field } 是{ $written }，但 { $reader } 把它读作 { $wanted }，并拒绝该文件（"cannot unmarshal { $go_word } into … of type { $wanted }"）：请加上引号
+yaml-not-base64 = { $field } 不是 base64（{ $reader } 拒绝该文件："illegal base64 data"）
 
 ## 检查选择（--only、--skip）与 explain
 

@@ -24,3 +24,22 @@ fleet-fix-drift = 让有差异节点的清单和策略与其他节点一致（�
 fleet-value-none = 无
 fleet-nodes-have = { $nodes } 为 { $value }
 fleet-differs = { $what }不一致：{ $others }，而 { $majority }
+
+## Reading the reports to merge (bad input, exit 2).
+
+merge-not-a-report-line = 应为 k8sjoin-check 报告：一行 JSON，或 fleet 各 Pod 的 `kubectl logs --prefix` 输出（输出其他内容的 Pod 没有运行检查）
+merge-not-json = 不是 JSON 报告：{ $error }
+merge-schema-missing = 缺失
+merge-schema-version = schema_version 为 { $found }；此版本的 k8sjoin-check 合并 schema_version { $supported } 的报告（请用生成报告的版本合并）
+merge-not-our-report = 不是 k8sjoin-check 报告：{ $error }
+merge-nothing = 没有可合并的报告；应为 fleet 各 Pod 的日志
+merge-other-region = 报告的地域为 { $region }，但 { $first_source } 的地域为 { $first_region }：只能合并同一集群的报告
+merge-second-report = 节点 { $node } 的第二份报告（第一份在 { $earlier }）
+
+## Run options the DaemonSet sets itself (why the user's value cannot go to the pods).
+
+fleet-daemonset-sets-root = DaemonSet 把节点的 / 挂载到 /host，并以 --root /host 运行
+fleet-daemonset-sets-format = 每个 Pod 把报告输出为一行 JSON（--format json-line），供 `k8sjoin-check merge` 合并
+fleet-daemonset-sets-report = Pod 的报告就是它的日志（`kubectl logs`），不是 Pod 里的文件
+fleet-daemonset-sets-node = 每个 Pod 以所在节点命名报告（--node $(NODE_NAME)）
+fleet-daemonset-sets-then-sleep = 每个 Pod 运行后已会等待，以便保留日志

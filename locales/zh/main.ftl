@@ -45,6 +45,7 @@ table-waived-status = { $status }（已豁免）
 table-passed = 已通过（{ $n }）：{ $checks }
 table-what-to-do = 处理建议：
 table-did-not-run = 未运行（得出结论所必需）：
+summary-needs-what-the-message-says = 消息中所说的内容（k8sjoin-check explain { $id }）
 table-give = 需提供：{ $input }
 table-waivers = 豁免：
 table-waiver-expired = { $id }（{ $source }）已于 { $expires } 过期：已忽略，其涉及的检查重新计入

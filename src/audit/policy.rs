@@ -354,7 +354,7 @@ pub fn parse(bytes: &[u8], file: &Path) -> Result<Option<Policy>, InputError> {
     let raw: Option<RawPolicy> = serde_saphyr::from_str_with_options(text, crate::yaml::go_options())
         .map_err(|e| crate::yaml::yaml_error(file, &e, t!("audit-policy-expected")))?;
     let Some(raw) = raw else { return Ok(None) };
-    let doc = Doc { text, file, reader: "kube-apiserver" };
+    let doc = Doc { text, file, reader: crate::yaml::Reader::Apiserver };
     let optional = |s: &Option<Scalar>, field: &str| -> Result<Option<String>, InputError> {
         s.as_ref().map(|s| doc.string(s, field)).transpose().map(|v| v.filter(|v| !v.is_empty()))
     };

@@ -10,13 +10,16 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use crate::check::{BoxFuture, Category, CheckDef, Checked, Early, Env, Fact, FactKind, Outcome, Run, always, never};
+use crate::checks::words::values;
 use crate::context::Resolved;
 use crate::endpoint::{Endpoint, Host};
+use crate::i18n::{Sep, Text};
 use crate::probe::dns::{self, DnsFailure};
 use crate::probe::http::{self, Exchange};
 use crate::probe::icmp::{self, IcmpError};
 use crate::probe::tcp::{self, TcpFailure};
 use crate::probe::{ms, tls};
+use crate::t;
 use crate::units::human_duration;
 
 pub const ENDPOINT: CheckDef = CheckDef {
@@ -107,11 +110,15 @@ fn endpoint(env: &Env) -> Checked {
     let ctx = &env.ctx;
     if let Some(failure) = &ctx.endpoint_failure {
         let at = match (&failure.file, failure.line) {
-            (Some(file), Some(line)) => format!("{file}:{line}: "),
-            (Some(file), None) => format!("{file}: "),
-            _ => String::new(),
+            (Some(file), Some(line)) => Some(format!("{file}:{line}")),
+            (Some(file), None) => Some(file.clone()),
+            _ => None,
         };
-        let mut outcome = Outcome::fail(format!("{at}{}", failure.why)).evidence(json!({
+        let message = match at {
+            Some(at) => Text::join([Text::verbatim(at), failure.why.clone()], Sep::Colon),
+            None => failure.why.clone(),
+        };
+        let mut outcome = Outcome::fail(message).evidence(json!({
             "refused_by_kubectl": failure.refused.is_some(),
             "kubectl_refusal": failure.refused,
             "file": failure.file,
@@ -120,46 +127,40 @@ fn endpoint(env: &Env) -> Checked {
             "source": failure.source,
         }));
         if failure.refused.is_some() {
-            outcome = outcome
-                .fix("fix the kubeconfig so that `kubectl version` connects with it (it prints the same reason)");
+            outcome = outcome.fix(t!("apiserver-fix-kubeconfig", command = "kubectl version"));
         }
-        return Ok(
-            outcome.fix("or pass --apiserver https://HOST:PORT with the address the security center will connect to")
-        );
+        return Ok(outcome.fix(t!("apiserver-fix-or-flag")));
     }
     let Some(ep) = &ctx.endpoint else {
-        return Ok(Outcome::skip(format!(
-            "no API server endpoint: no --apiserver, and no kubeconfig ({})",
-            ctx.endpoint_search.join("; ")
-        ))
-        .evidence(json!({"looked": ctx.endpoint_search}))
-        .needing("--apiserver https://HOST:PORT, or --kubeconfig PATH")
-        .fix("pass --apiserver https://HOST:PORT with the address the security center will connect to")
-        .fix("or pass --kubeconfig PATH (kubeadm writes /etc/kubernetes/admin.conf on control-plane nodes)"));
+        let looked = Text::join(ctx.endpoint_search.iter().cloned(), Sep::Semicolon);
+        return Ok(Outcome::skip(t!("apiserver-no-endpoint-looked", looked = looked))
+            .evidence(json!({"looked": ctx.endpoint_search.iter().map(Text::en).collect::<Vec<_>>()}))
+            .needing(t!("apiserver-input-endpoint"))
+            .fix(t!("apiserver-fix-flag"))
+            .fix(t!("apiserver-fix-kubeconfig-flag")));
     };
     let mut notes = ctx.endpoint_notes.clone();
     if let Some(name) = &ctx.tls.server_name {
-        notes.push(format!("certificate checked for tls-server-name {name}"));
+        notes.push(t!("apiserver-note-tls-server-name", name = name));
     }
     if ctx.tls.insecure {
-        notes.push("insecure-skip-tls-verify: true".to_string());
+        notes.push(Text::verbatim("insecure-skip-tls-verify: true"));
     }
     for proxy in &ctx.proxies {
-        notes.push(format!(
-            "{} {} is not used: the security center connects directly, and so do these probes",
-            proxy.source, proxy.url
-        ));
+        notes.push(t!("apiserver-note-proxy-unused", source = &proxy.source, url = &proxy.url));
     }
     let plain_http = ep.kubectl_dials.as_deref().is_some_and(|u| u.starts_with("http://"));
     let warned = !ep.path.is_empty() || plain_http;
-    let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join("; ")) };
-    let message = format!("{} (from {}){notes}", ep.url(), ep.source);
+    let message = Text::join(
+        std::iter::once(t!("apiserver-endpoint", url = ep.url(), source = ep.source.text())).chain(notes),
+        Sep::Semicolon,
+    );
     let mut outcome = if warned { Outcome::warn(message) } else { Outcome::pass(message) };
     if !ep.path.is_empty() {
-        outcome = outcome.fix("pass --apiserver https://HOST:PORT with the API server's own address (not the proxy's)");
+        outcome = outcome.fix(t!("apiserver-fix-not-the-proxy"));
     }
     if plain_http {
-        outcome = outcome.fix(format!("write the kubeconfig's server as https://{}:{}", ep.host, ep.port));
+        outcome = outcome.fix(t!("apiserver-fix-https-server", url = format!("https://{}:{}", ep.host, ep.port)));
     }
     Ok(outcome.evidence(json!({
         "url": ep.url(),
@@ -169,7 +170,7 @@ fn endpoint(env: &Env) -> Checked {
         "kubectl_dials": ep.kubectl_dials,
         "source": ep.source,
         "tls": {
-            "ca": ctx.tls.ca.as_ref().map(|c| c.origin.clone()),
+            "ca": ctx.tls.ca.as_ref().map(|c| c.origin.to_string()),
             "tls_server_name": ctx.tls.server_name,
             "insecure_skip_tls_verify": ctx.tls.insecure,
         },
@@ -184,12 +185,21 @@ fn family(result: &Result<Vec<IpAddr>, DnsFailure>) -> Value {
     }
 }
 
+/// The text of a failed query, or nothing when it did not fail.
+fn failure_text(result: &Result<Vec<IpAddr>, DnsFailure>) -> Text {
+    result.as_ref().err().map_or_else(|| Text::verbatim(""), DnsFailure::text)
+}
+
+fn no_endpoint() -> Outcome {
+    Outcome::skip(t!("apiserver-no-endpoint"))
+}
+
 fn dns(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
+        let Some(ep) = &ctx.endpoint else { return Ok(no_endpoint()) };
         let name = match &ep.host {
-            Host::Ip(ip) => return Ok(Outcome::skip(format!("{ip} is an IP literal: nothing to resolve"))),
+            Host::Ip(ip) => return Ok(Outcome::skip(t!("apiserver-dns-ip-literal", ip = ip.to_string()))),
             Host::Name(name) => name.clone(),
         };
         // The OS resolver is asked only when the system's DNS is: with --dns-server the user chose
@@ -212,26 +222,37 @@ fn dns(env: &Env) -> BoxFuture<'_> {
         if let Some(s) = &system {
             evidence["system_resolver"] = match s {
                 Ok(list) => json!({"addresses": list}),
-                Err(e) => json!({"error": e}),
+                Err(e) => json!({"error": e.to_string()}),
             };
         }
-        let list = |ips: &[IpAddr]| ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let server = answer.server.text();
         if !addresses.is_empty() {
             env.produce(Fact::Addresses(Resolved {
                 addresses: addresses.clone(),
                 how: format!("DNS via {}", answer.server),
             }));
-            let message = format!("{name} → {} (via {}, {took} ms)", list(&addresses), answer.server);
+            let message = t!(
+                "apiserver-dns-resolved",
+                name = &name,
+                addresses = values(&addresses),
+                server = server,
+                ms = took.to_string()
+            );
+            let and = |more: Text| Text::join([message.clone(), more], Sep::Semicolon);
             return Ok(match &system {
-                Some(Ok(os)) if os.iter().all(|ip| !addresses.contains(ip)) => Outcome::warn(format!(
-                    "{message}; but this host's OS resolver says {}: /etc/hosts or a local resolver overrides DNS, so this host's view is not the security center's",
-                    list(os)
-                ))
-                .fix(format!("compare `getent ahosts {name}` with `dig {name}` and remove the local override")),
-                Some(Ok(os)) if os.iter().any(|ip| !addresses.contains(ip)) || addresses.iter().any(|ip| !os.contains(ip)) => {
-                    Outcome::pass(format!("{message}; the OS resolver answers {}", list(os)))
+                Some(Ok(os)) if os.iter().all(|ip| !addresses.contains(ip)) => {
+                    Outcome::warn(and(t!("apiserver-dns-os-overrides", addresses = values(os)))).fix(t!(
+                        "apiserver-fix-dns-override",
+                        getent = format!("getent ahosts {name}"),
+                        dig = format!("dig {name}")
+                    ))
                 }
-                Some(Err(e)) => Outcome::pass(format!("{message}; the OS resolver failed: {e}")),
+                Some(Ok(os))
+                    if os.iter().any(|ip| !addresses.contains(ip)) || addresses.iter().any(|ip| !os.contains(ip)) =>
+                {
+                    Outcome::pass(and(t!("apiserver-dns-os-answers", addresses = values(os))))
+                }
+                Some(Err(e)) => Outcome::pass(and(t!("apiserver-dns-os-failed", why = e.text()))),
                 _ => Outcome::pass(message),
             }
             .evidence(evidence));
@@ -240,65 +261,74 @@ fn dns(env: &Env) -> BoxFuture<'_> {
             && !os.is_empty()
         {
             env.produce(Fact::Addresses(Resolved { addresses: os.clone(), how: "the OS resolver".into() }));
-            return Ok(Outcome::warn(format!(
-                "DNS ({}) has no address for {name} (A: {}; AAAA: {}), but this host's OS resolver says {}: a local override the security center cannot see",
-                answer.server,
-                answer.a.as_ref().err().map(ToString::to_string).unwrap_or_default(),
-                answer.aaaa.as_ref().err().map(ToString::to_string).unwrap_or_default(),
-                list(os)
+            return Ok(Outcome::warn(t!(
+                "apiserver-dns-only-local",
+                server = server,
+                name = &name,
+                a = failure_text(&answer.a),
+                aaaa = failure_text(&answer.aaaa),
+                addresses = values(os)
             ))
             .evidence(evidence)
-            .fix(format!("publish {name} in public DNS, or use the API server's IP address")));
+            .fix(t!("apiserver-fix-publish-public", name = &name)));
         }
         let (a, aaaa) = (answer.a.as_ref().err(), answer.aaaa.as_ref().err());
         let outcome = if a == Some(&DnsFailure::NxDomain) || aaaa == Some(&DnsFailure::NxDomain) {
-            Outcome::fail(format!("{name} does not exist: {} answered NXDOMAIN ({took} ms)", answer.server))
-                .fix(format!("publish {name} in DNS, fix the typo, or use the API server's IP address"))
+            Outcome::fail(t!("apiserver-dns-nxdomain", name = &name, server = server, ms = took.to_string()))
+                .fix(t!("apiserver-fix-publish", name = &name))
         } else if matches!((a, aaaa), (Some(DnsFailure::NoData), Some(DnsFailure::NoData))) {
-            Outcome::fail(format!("{name} exists but has no A or AAAA record at {}", answer.server))
-                .fix(format!("add an A (or AAAA) record for {name}"))
+            Outcome::fail(t!("apiserver-dns-no-records", name = &name, server = server))
+                .fix(t!("apiserver-fix-add-record", name = &name))
         } else if a == Some(&DnsFailure::TimedOut) || aaaa == Some(&DnsFailure::TimedOut) {
-            Outcome::fail(format!(
-                "no answer for {name} from {} within {}: the DNS server is down or unreachable",
-                answer.server,
-                human_duration(ctx.timeout)
+            Outcome::fail(t!(
+                "apiserver-dns-no-answer",
+                name = &name,
+                server = server,
+                timeout = human_duration(ctx.timeout)
             ))
-            .fix("check that the DNS server answers (`dig @SERVER NAME`) and that UDP/TCP 53 to it is open")
+            .fix(t!("apiserver-fix-dns-answers", command = "dig @SERVER NAME"))
         } else {
-            let why = a.or(aaaa).map(ToString::to_string).unwrap_or_default();
-            Outcome::fail(format!("{name} could not be resolved via {}: {why}", answer.server))
-                .fix("check the DNS server and /etc/resolv.conf, or pass --dns-server IP:PORT")
+            let why = a.or(aaaa).map_or_else(|| Text::verbatim(""), DnsFailure::text);
+            Outcome::fail(t!("apiserver-dns-failed", name = &name, server = server, why = why))
+                .fix(t!("apiserver-fix-dns-config"))
         };
         Ok(outcome.evidence(evidence))
     })
 }
 
-fn tcp_fix(failure: &TcpFailure, addr: SocketAddr) -> String {
-    let port = addr.port();
+fn tcp_fix(failure: &TcpFailure, addr: SocketAddr) -> Text {
+    let (shown, port) = (addr.to_string(), addr.port());
     match failure {
-        TcpFailure::Refused => format!(
-            "{addr} refused: make sure kube-apiserver listens on port {port} there (`ss -ltnp | grep :{port}`) and no firewall REJECTs the port"
-        ),
-        TcpFailure::TimedOut => format!(
-            "{addr} timed out: a firewall (host, security group, network ACL) drops the SYN, or the host is down; admit tcp/{port}"
-        ),
-        TcpFailure::Unreachable(_) => {
-            format!("{addr} is unreachable from here: check the route (`ip route get {}`)", addr.ip())
+        TcpFailure::Refused => {
+            t!("apiserver-fix-tcp-refused", addr = shown, port = port, command = format!("ss -ltnp | grep :{port}"))
         }
-        TcpFailure::Other(e) => format!("{addr}: {e}"),
+        TcpFailure::TimedOut => t!("apiserver-fix-tcp-timed-out", addr = shown, port = port),
+        TcpFailure::Unreachable(_) => {
+            t!("apiserver-fix-tcp-unreachable", addr = shown, command = format!("ip route get {}", addr.ip()))
+        }
+        TcpFailure::Other(e) => t!("apiserver-fix-tcp-other", addr = shown, error = e),
     }
+}
+
+/// `ADDRESS why`, for each address that failed.
+fn failed_connects(attempts: &[tcp::Attempt]) -> Text {
+    Text::join(
+        attempts.iter().filter_map(|a| {
+            a.result.as_ref().err().map(|e| t!("probe-tcp-attempt-failed", addr = a.addr.to_string(), why = e.text()))
+        }),
+        Sep::Semicolon,
+    )
 }
 
 fn tcp(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
+        let Some(ep) = &ctx.endpoint else { return Ok(no_endpoint()) };
         let Some(resolved) = env.addresses() else {
             let why = env
                 .result("apiserver.dns")
-                .map_or_else(|| "apiserver.dns did not run".to_string(), |c| c.outcome.message.en());
-            return Ok(Outcome::skip(format!("no address to connect to ({why})"))
-                .needing("--apiserver with the API server's IP address, or a host name that resolves"));
+                .map_or_else(|| t!("apiserver-dns-did-not-run"), |c| c.outcome.message.clone());
+            return Ok(Outcome::skip(t!("apiserver-tcp-no-address", why = why)).needing(t!("apiserver-input-address")));
         };
         let addrs: Vec<SocketAddr> = resolved.addresses.iter().map(|ip| SocketAddr::new(*ip, ep.port)).collect();
         let started = Instant::now();
@@ -315,25 +345,28 @@ fn tcp(env: &Env) -> BoxFuture<'_> {
                 Err(e) => json!({"address": a.addr.ip(), "ok": false, "error": e, "message": e.to_string()}),
             }).collect::<Vec<_>>(),
         });
-        let failed: Vec<String> =
-            attempts.iter().filter_map(|a| a.result.as_ref().err().map(|e| format!("{} {e}", a.addr))).collect();
-        let fixes: Vec<String> =
+        let n_failed = attempts.iter().filter(|a| a.result.is_err()).count();
+        let fixes: Vec<Text> =
             attempts.iter().filter_map(|a| a.result.as_ref().err().map(|e| tcp_fix(e, a.addr))).collect();
-        let connected = |d: &std::time::Duration| ms(*d);
-        let outcome = if failed.is_empty() {
-            let times: Vec<String> = attempts
-                .iter()
-                .filter_map(|a| a.result.as_ref().ok().map(|d| format!("{} {} ms", a.addr, connected(d))))
-                .collect();
-            Outcome::pass(format!("connected to {}", times.join(", ")))
+        let outcome = if n_failed == 0 {
+            let times = Text::join(
+                attempts.iter().filter_map(|a| {
+                    a.result
+                        .as_ref()
+                        .ok()
+                        .map(|d| t!("apiserver-tcp-time", addr = a.addr.to_string(), ms = ms(*d).to_string()))
+                }),
+                Sep::Comma,
+            );
+            Outcome::pass(t!("apiserver-tcp-connected", times = times))
         } else if ok.is_empty() {
-            Outcome::fail(format!("no address accepts TCP on port {}: {}", ep.port, failed.join("; "))).fixes(fixes)
+            Outcome::fail(t!("apiserver-tcp-none", port = ep.port, failed = failed_connects(&attempts))).fixes(fixes)
         } else {
-            Outcome::warn(format!(
-                "{} of {} addresses accept TCP; failing: {}",
-                ok.len(),
-                attempts.len(),
-                failed.join("; ")
+            Outcome::warn(t!(
+                "apiserver-tcp-some",
+                ok = ok.len(),
+                total = attempts.len(),
+                failed = failed_connects(&attempts)
             ))
             .fixes(fixes)
         };
@@ -345,23 +378,27 @@ fn chain_json(chain: &[tls::CertInfo]) -> Value {
     json!(chain)
 }
 
-fn tls_fix(kind: &str, name: &str) -> Vec<String> {
+fn tls_fix(kind: &str, name: &str) -> Vec<Text> {
     match kind {
-        "wrong-name" => vec![format!(
-            "add {name} to the API server certificate's SANs (kubeadm: apiServer.certSANs in the ClusterConfiguration, then `kubeadm init phase certs apiserver` after moving the old apiserver.crt/key away), or connect with a name it already covers"
+        "wrong-name" => {
+            vec![t!("apiserver-fix-tls-wrong-name", name = name, command = "kubeadm init phase certs apiserver")]
+        }
+        "expired" => vec![t!(
+            "apiserver-fix-tls-expired",
+            renew = "kubeadm certs renew apiserver",
+            list = "kubeadm certs check-expiration"
         )],
-        "expired" => vec!["renew the certificate: `kubeadm certs renew apiserver` and restart kube-apiserver; `kubeadm certs check-expiration` lists the others".into()],
-        "not-yet-valid" | "ca-not-yet-valid" => vec!["check the clocks (`timedatectl`, chrony/ntpd) on this host and on the API server host".into()],
-        "ca-expired" => vec!["the cluster CA has expired: renew it (kubeadm: `kubeadm certs renew` does not renew the CA; rotate it as the Kubernetes docs' manual CA rotation describes) and give the kubeconfig the new CA".into()],
-        "not-the-trusted-certificate" => vec![
-            format!("the kubeconfig pins a server certificate; put the certificate {name} presents now (or the CA that issued it) in certificate-authority(-data): `openssl s_client -connect HOST:PORT -showcerts` prints it"),
-        ],
-        "wrong-usage" | "not-a-ca" | "insecure-signature" | "unhandled-extension" => vec![
-            "reissue the server certificate (kubeadm: move apiserver.crt/key away and run `kubeadm init phase certs apiserver`) so that kubectl accepts it".into(),
-        ],
-        "unknown-ca" | "self-signed" | "bad-signature" | "no-roots" => vec![
-            "verify against the cluster's CA: pass --kubeconfig with a kubeconfig whose certificate-authority(-data) is the cluster CA (/etc/kubernetes/pki/ca.crt on kubeadm clusters)".into(),
-        ],
+        "not-yet-valid" | "ca-not-yet-valid" => vec![t!("apiserver-fix-tls-clock", command = "timedatectl")],
+        "ca-expired" => vec![t!("apiserver-fix-tls-ca-expired", command = "kubeadm certs renew")],
+        "not-the-trusted-certificate" => vec![t!(
+            "apiserver-fix-tls-pinned",
+            name = name,
+            command = "openssl s_client -connect HOST:PORT -showcerts"
+        )],
+        "wrong-usage" | "not-a-ca" | "insecure-signature" | "unhandled-extension" => {
+            vec![t!("apiserver-fix-tls-reissue", command = "kubeadm init phase certs apiserver")]
+        }
+        "unknown-ca" | "self-signed" | "bad-signature" | "no-roots" => vec![t!("apiserver-fix-tls-cluster-ca")],
         _ => vec![],
     }
 }
@@ -369,9 +406,9 @@ fn tls_fix(kind: &str, name: &str) -> Vec<String> {
 fn tls_check(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
-        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
+        let Some(ep) = &ctx.endpoint else { return Ok(no_endpoint()) };
         let Some(addr) = env.reachable().and_then(|r| r.first().copied()) else {
-            return Ok(Outcome::skip("no address accepted a TCP connection"));
+            return Ok(Outcome::skip(t!("apiserver-no-tcp")));
         };
         let name = ctx.tls.name_for(&ep.host);
         let (trust, trusted) = ctx.tls.trust();
@@ -381,24 +418,31 @@ fn tls_check(env: &Env) -> BoxFuture<'_> {
         };
         let stream = match tcp::connect(addr, ctx.timeout).await {
             Ok((s, _)) => s,
-            Err(e) => return Ok(Outcome::fail(format!("{addr}: {e} on the second connect"))),
+            Err(e) => {
+                return Ok(Outcome::fail(t!("probe-tcp-second-connect", addr = addr.to_string(), why = e.text())));
+            }
         };
         let mut evidence = json!({
             "address": addr.to_string(),
             "server_name": name,
             "sni": name.parse::<IpAddr>().is_err(),
-            "trust": trusted,
+            "trust": trusted.en(),
             "insecure_skip_tls_verify": ctx.tls.insecure,
             "timeout_ms": ms(ctx.timeout),
         });
         let hs = match tls::handshake(stream, &target, ctx.timeout).await {
             Err(f) => {
-                evidence["error"] = json!({"kind": f.kind, "reason": f.reason});
+                evidence["error"] = json!({"kind": f.kind, "reason": f.reason.en()});
                 evidence["chain"] = chain_json(&f.chain);
                 if let Some(v) = &f.verdict {
                     evidence["verification"] = json!(v);
                 }
-                return Ok(Outcome::fail(format!("TLS handshake with {addr} failed: {}", f.reason)).evidence(evidence));
+                return Ok(Outcome::fail(t!(
+                    "apiserver-tls-handshake-failed",
+                    addr = addr.to_string(),
+                    reason = f.reason
+                ))
+                .evidence(evidence));
             }
             Ok((_, hs)) => hs,
         };
@@ -416,29 +460,45 @@ fn tls_check(env: &Env) -> BoxFuture<'_> {
         let leaf_expiry = hs.chain.first().map(|l| l.not_after.clone()).unwrap_or_default();
         if !hs.verdict.verified {
             let kind = hs.verdict.kind.unwrap_or("other");
-            let reason = hs.verdict.reason.clone().unwrap_or_default();
+            let reason = hs.verdict.reason.clone().unwrap_or_else(|| Text::verbatim(""));
             if ctx.tls.insecure {
-                return Ok(Outcome::warn(format!(
-                    "{summary}; the certificate is NOT verified (insecure-skip-tls-verify), and verification against {trusted} would fail: {reason}"
+                return Ok(Outcome::warn(t!(
+                    "apiserver-tls-insecure",
+                    summary = summary,
+                    trusted = trusted,
+                    reason = reason
                 ))
                 .evidence(evidence)
                 .fixes(tls_fix(kind, &name))
-                .fix("set certificate-authority-data in the kubeconfig instead of insecure-skip-tls-verify"));
+                .fix(t!("apiserver-fix-set-ca")));
             }
-            return Ok(Outcome::fail(format!("certificate of {addr} rejected ({kind}): {reason}; trusted: {trusted}"))
-                .evidence(evidence)
-                .fixes(tls_fix(kind, &name)));
+            return Ok(Outcome::fail(t!(
+                "apiserver-tls-rejected",
+                addr = addr.to_string(),
+                kind = kind,
+                reason = reason,
+                trusted = trusted
+            ))
+            .evidence(evidence)
+            .fixes(tls_fix(kind, &name)));
         }
         match days_left {
-            Some(days) if days < 30 => Ok(Outcome::warn(format!(
-                "{summary}; certificate valid for {name}, but it expires in {days} day{} ({leaf_expiry})",
-                if days == 1 { "" } else { "s" }
+            Some(days) if days < 30 => Ok(Outcome::warn(t!(
+                "apiserver-tls-expires-soon",
+                summary = summary,
+                name = &name,
+                days = days,
+                expiry = leaf_expiry
             ))
             .evidence(evidence)
             .fixes(tls_fix("expired", &name))),
-            _ => Ok(Outcome::pass(format!(
-                "{summary}; certificate valid for {name}, verified against {trusted}, expires {leaf_expiry} ({} days)",
-                days_left.unwrap_or_default()
+            _ => Ok(Outcome::pass(t!(
+                "apiserver-tls-valid",
+                summary = summary,
+                name = &name,
+                trusted = trusted,
+                expiry = leaf_expiry,
+                days = days_left.unwrap_or_default().to_string()
             ))
             .evidence(evidence)),
         }
@@ -446,22 +506,26 @@ fn tls_check(env: &Env) -> BoxFuture<'_> {
 }
 
 /// A verified TLS connection to the first reachable address, with its setup timings.
-async fn open_verified(env: &Env, ep: &Endpoint) -> Result<(TlsStream<TcpStream>, Value), String> {
+async fn open_verified(env: &Env, ep: &Endpoint) -> Result<(TlsStream<TcpStream>, Value), Text> {
     let ctx = &env.ctx;
-    let addr = env.reachable().and_then(|r| r.first().copied()).ok_or("no address accepted a TCP connection")?;
+    let addr = env.reachable().and_then(|r| r.first().copied()).ok_or_else(|| t!("apiserver-no-tcp"))?;
     let (trust, _) = ctx.tls.trust();
     let target = tls::Target::new(&ctx.tls.name_for(&ep.host), trust, !ctx.tls.insecure)?;
-    let (stream, connect) = tcp::connect(addr, ctx.timeout).await.map_err(|e| format!("{addr}: {e}"))?;
-    let (tls_stream, hs) =
-        tls::handshake(stream, &target, ctx.timeout).await.map_err(|f| format!("TLS with {addr}: {}", f.reason))?;
-    Ok((tls_stream, json!({"address": addr.to_string(), "connect_ms": ms(connect), "tls_ms": ms(hs.elapsed)})))
+    let shown = addr.to_string();
+    let (stream, connect) = tcp::connect(addr, ctx.timeout)
+        .await
+        .map_err(|e| t!("apiserver-connect-failed", addr = &shown, why = e.text()))?;
+    let (tls_stream, hs) = tls::handshake(stream, &target, ctx.timeout)
+        .await
+        .map_err(|f| t!("apiserver-tls-with", addr = &shown, reason = f.reason))?;
+    Ok((tls_stream, json!({"address": shown, "connect_ms": ms(connect), "tls_ms": ms(hs.elapsed)})))
 }
 
 /// An HTTP/1.1 client over a fresh verified connection, or the outcome that says why there is none.
 async fn http_client(env: &Env) -> Result<(http::Client, Value), Early> {
-    let Some(ep) = &env.ctx.endpoint else { return Err(Outcome::skip("no API server endpoint").into()) };
+    let Some(ep) = &env.ctx.endpoint else { return Err(no_endpoint().into()) };
     let (stream, evidence) =
-        open_verified(env, ep).await.map_err(|e| Outcome::fail(format!("cannot open a verified connection: {e}")))?;
+        open_verified(env, ep).await.map_err(|e| Outcome::fail(t!("apiserver-no-verified-connection", why = e)))?;
     let client = http::Client::start(stream, format!("{}:{}", ep.host, ep.port)).await.map_err(Outcome::fail)?;
     Ok((client, evidence))
 }
@@ -477,11 +541,16 @@ fn exchange_json(x: &Exchange) -> Value {
     })
 }
 
+/// `processing 1.2 ms, transfer 0.1 ms`
+fn timing(x: &Exchange) -> Text {
+    t!("apiserver-timing", processing = x.processing_ms.to_string(), transfer = x.transfer_ms.to_string())
+}
+
 fn health(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
         let (mut client, mut evidence) = http_client(env).await?;
-        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
+        let Some(ep) = &ctx.endpoint else { return Ok(no_endpoint()) };
         let mut exchanges = Vec::new();
         for path in ["/readyz", "/healthz"] {
             match client.get(&ep.request_path(path), ctx.timeout).await {
@@ -494,31 +563,35 @@ fn health(env: &Env) -> BoxFuture<'_> {
                 }
                 Err(e) => {
                     evidence["requests"] = json!(exchanges.iter().map(exchange_json).collect::<Vec<_>>());
-                    return Ok(Outcome::fail(e.to_string()).evidence(evidence));
+                    return Ok(Outcome::fail(e.text()).evidence(evidence));
                 }
             }
         }
         evidence["requests"] = json!(exchanges.iter().map(exchange_json).collect::<Vec<_>>());
-        let Some(last) = exchanges.last() else { return Ok(Outcome::fail("no request was sent").evidence(evidence)) };
-        let timing = format!("processing {} ms, transfer {} ms", last.processing_ms, last.transfer_ms);
+        let Some(last) = exchanges.last() else {
+            return Ok(Outcome::fail(t!("apiserver-no-request")).evidence(evidence));
+        };
         let body = http::Body::of(&last.body);
+        let (path, status) = (&last.path, last.status.to_string());
         Ok(match last.status {
-            200 => Outcome::pass(format!(
-                "{}: {} ({timing})",
-                last.path,
-                if matches!(body, http::Body::Ok) { "ok".to_string() } else { format!("200, {body}") }
-            )),
-            401 | 403 => Outcome::pass(format!(
-                "{} answered {}: anonymous access disabled, server reachable ({timing})",
-                last.path, last.status
-            )),
-            status @ 500..=599 => Outcome::fail(format!("{} answered {status}: {body}", last.path))
-                .fix("`kubectl get --raw='/readyz?verbose'` names the failing component; check the kube-apiserver logs (`crictl logs` / `journalctl`)"),
-            status => Outcome::fail(format!(
-                "{} answered {status} ({body}): this does not look like a Kubernetes API server",
-                last.path
-            ))
-            .fix("check that the endpoint is the API server and not a proxy or another service"),
+            200 if matches!(body, http::Body::Ok) => {
+                Outcome::pass(t!("apiserver-health-ok", path = path, timing = timing(last)))
+            }
+            200 => Outcome::pass(t!("apiserver-health-200", path = path, body = body.text(), timing = timing(last))),
+            401 | 403 => {
+                Outcome::pass(t!("apiserver-health-anonymous-off", path = path, status = status, timing = timing(last)))
+            }
+            500..=599 => {
+                Outcome::fail(t!("apiserver-health-server-error", path = path, status = status, body = body.text()))
+                    .fix(t!(
+                        "apiserver-fix-readyz-verbose",
+                        command = "kubectl get --raw='/readyz?verbose'",
+                        logs = "crictl logs",
+                        journal = "journalctl"
+                    ))
+            }
+            _ => Outcome::fail(t!("apiserver-health-not-kubernetes", path = path, status = status, body = body.text()))
+                .fix(t!("apiserver-fix-not-another-service")),
         }
         .evidence(evidence))
     })
@@ -534,24 +607,25 @@ fn version(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
         let (mut client, mut evidence) = http_client(env).await?;
-        let Some(ep) = &ctx.endpoint else { return Ok(Outcome::skip("no API server endpoint")) };
+        let Some(ep) = &ctx.endpoint else { return Ok(no_endpoint()) };
         let x = match client.get(&ep.request_path("/version"), ctx.timeout).await {
             Ok(x) => x,
-            Err(e) => return Ok(Outcome::fail(e.to_string()).evidence(evidence)),
+            Err(e) => return Ok(Outcome::fail(e.text()).evidence(evidence)),
         };
         evidence["request"] = exchange_json(&x);
         match x.status {
             200 => {}
             401 | 403 => {
-                return Ok(Outcome::skip(format!(
-                    "/version answered {}: anonymous access is disabled, so the version is unknown; pass --k8s-version",
-                    x.status
-                ))
-                .evidence(evidence));
+                return Ok(Outcome::skip(t!("apiserver-version-anonymous-off", status = x.status.to_string()))
+                    .evidence(evidence));
             }
             status => {
-                return Ok(Outcome::fail(format!("/version answered {status}: {}", http::Body::of(&x.body)))
-                    .evidence(evidence));
+                return Ok(Outcome::fail(t!(
+                    "apiserver-version-status",
+                    status = status.to_string(),
+                    body = http::Body::of(&x.body).text()
+                ))
+                .evidence(evidence));
             }
         }
         let parsed: Result<Value, _> = serde_json::from_str(&x.body);
@@ -560,26 +634,27 @@ fn version(env: &Env) -> BoxFuture<'_> {
         let Some((git, major, minor)) =
             parsed.ok().and_then(|v| Some((field(&v, "gitVersion")?, field(&v, "major")?, field(&v, "minor")?)))
         else {
-            return Ok(Outcome::fail(format!(
-                "/version did not return a Kubernetes version document ({})",
-                http::Body::of(&x.body)
-            ))
-            .evidence(evidence));
+            return Ok(Outcome::fail(t!("apiserver-version-not-a-document", body = http::Body::of(&x.body).text()))
+                .evidence(evidence));
         };
         env.produce(Fact::ServerVersion(git.clone()));
         evidence["git_version"] = json!(git);
         evidence["major"] = json!(major);
         evidence["minor"] = json!(minor);
-        let timing = format!("processing {} ms, transfer {} ms", x.processing_ms, x.transfer_ms);
+        let timing = timing(&x);
         Ok(match major_minor(&major, &minor) {
-            Some(v) if v < (1, 16) && ctx.audit => {
-                Outcome::warn(format!("{git} (major {major}, minor {minor}): audit-log detection needs Kubernetes 1.16 or later ({timing})"))
-                    .fix("upgrade the cluster to Kubernetes 1.16 or later to use audit-log threat detection")
+            Some(v) if v < (1, 16) && ctx.audit => Outcome::warn(t!(
+                "apiserver-version-too-old-for-audit",
+                git = &git,
+                major = &major,
+                minor = &minor,
+                timing = timing
+            ))
+            .fix(t!("apiserver-fix-upgrade")),
+            Some(v) if v < (1, 16) => {
+                Outcome::pass(t!("apiserver-version-old", git = &git, major = &major, minor = &minor, timing = timing))
             }
-            Some(v) if v < (1, 16) => Outcome::pass(format!(
-                "{git} (major {major}, minor {minor}; older than 1.16: audit-log detection would not be available) ({timing})"
-            )),
-            _ => Outcome::pass(format!("{git} (major {major}, minor {minor}) ({timing})")),
+            _ => Outcome::pass(t!("apiserver-version", git = &git, major = &major, minor = &minor, timing = timing)),
         }
         .evidence(evidence))
     })
@@ -589,10 +664,10 @@ fn icmp_check(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
         if !ctx.icmp {
-            return Ok(Outcome::skip("--no-icmp given"));
+            return Ok(Outcome::skip(t!("apiserver-icmp-disabled")));
         }
         let Some(resolved) = env.addresses() else {
-            return Ok(Outcome::skip("no API server address known"));
+            return Ok(Outcome::skip(t!("apiserver-icmp-no-address")));
         };
         let mut set = tokio::task::JoinSet::new();
         for ip in resolved.addresses.iter().copied() {
@@ -603,9 +678,9 @@ fn icmp_check(env: &Env) -> BoxFuture<'_> {
         while let Some(joined) = set.join_next().await {
             match joined {
                 Ok(Ok(p)) => results.push(p),
-                Ok(Err(IcmpError::NoPrivilege(hint))) => return Ok(Outcome::skip(hint)),
-                Ok(Err(IcmpError::Other(e))) => return Ok(Outcome::warn(format!("ping could not run: {e}"))),
-                Err(e) => return Ok(Outcome::warn(format!("ping could not run: {e}"))),
+                Ok(Err(e @ IcmpError::NoPrivilege(_))) => return Ok(Outcome::skip(e.text())),
+                Ok(Err(e)) => return Ok(Outcome::warn(t!("apiserver-icmp-failed", why = e.text()))),
+                Err(e) => return Ok(Outcome::warn(t!("apiserver-icmp-failed", why = e.to_string()))),
             }
         }
         results.sort_by_key(|p| p.address);
@@ -616,7 +691,7 @@ fn icmp_check(env: &Env) -> BoxFuture<'_> {
             "rtt_ms": p.rtts.iter().map(|d| ms(*d)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>()});
         let silent: Vec<String> = results.iter().filter(|p| p.rtts.is_empty()).map(|p| p.address.to_string()).collect();
-        let lines: Vec<String> = results
+        let lines: Vec<Text> = results
             .iter()
             .filter(|p| !p.rtts.is_empty())
             .map(|p| {
@@ -624,18 +699,22 @@ fn icmp_check(env: &Env) -> BoxFuture<'_> {
                 let min = v.iter().copied().fold(f64::INFINITY, f64::min);
                 let max = v.iter().copied().fold(0.0, f64::max);
                 let avg = (v.iter().sum::<f64>() / v.len() as f64 * 10.0).round() / 10.0;
-                format!("{} rtt min/avg/max {min}/{avg}/{max} ms ({}/{} replies)", p.address, p.rtts.len(), p.sent)
+                t!(
+                    "apiserver-icmp-rtt",
+                    address = p.address.to_string(),
+                    min = min.to_string(),
+                    avg = avg.to_string(),
+                    max = max.to_string(),
+                    received = p.rtts.len().to_string(),
+                    sent = p.sent.to_string()
+                )
             })
             .collect();
         let outcome = if silent.is_empty() {
-            Outcome::pass(lines.join("; "))
+            Outcome::pass(Text::join(lines, Sep::Semicolon))
         } else {
-            Outcome::warn(format!(
-                "no echo reply from {} within {} (ICMP is often filtered; this alone does not stop the security center){}",
-                silent.join(", "),
-                human_duration(ctx.timeout),
-                if lines.is_empty() { String::new() } else { format!("; {}", lines.join("; ")) }
-            ))
+            let first = t!("apiserver-icmp-silent", addresses = values(&silent), timeout = human_duration(ctx.timeout));
+            Outcome::warn(Text::join(std::iter::once(first).chain(lines), Sep::Semicolon))
         };
         Ok(outcome.evidence(evidence))
     })

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use crate::check::{Category, CheckDef, Checked, Env, Outcome, Run, always, never};
+use crate::t;
 
 pub const REQUIREMENT: CheckDef = CheckDef {
     id: "edition.requirement",
@@ -17,9 +18,9 @@ pub const REQUIREMENT: CheckDef = CheckDef {
 };
 
 fn requirement(_: &Env) -> Checked {
-    Ok(Outcome::manual(
-        "confirm in the Security Center console that the account has Ultimate (旗舰版) or Host and Container Security (pay-as-you-go)",
-    )
-    .evidence(json!({"editions": ["Ultimate (旗舰版, subscription)", "Host and Container Security (pay-as-you-go)"]}))
-    .fix("Security Center console → upgrade (升级与降配) to Ultimate if the account has another edition"))
+    Ok(Outcome::manual(t!("edition-confirm"))
+        .evidence(
+            json!({"editions": ["Ultimate (旗舰版, subscription)", "Host and Container Security (pay-as-you-go)"]}),
+        )
+        .fix(t!("edition-fix-upgrade")))
 }

@@ -2,7 +2,7 @@
 //! address of the region's pool gets through all of them on the API server port, which allow
 //! rules for the pool are dead, and whether the port is open to the whole Internet.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -10,11 +10,13 @@ use serde_json::{Value, json};
 
 use crate::check::{Category, CheckDef, Checked, Early, Env, Fact, FactKind, Outcome, Run, always, never};
 use crate::checks::pool;
-use crate::checks::words::{first, join, plural, shorten};
+use crate::checks::words::{values, values_shortened};
 use crate::context::{FirewallFacts, Forwarded, LiveMode};
 use crate::firewall::analysis::{self, Request};
 use crate::firewall::ranges::Family;
 use crate::firewall::{Layer, LayerKind, drop_double_counted, live};
+use crate::i18n::{Sep, Text};
+use crate::t;
 
 pub const SOURCES: CheckDef = CheckDef {
     id: "firewall.sources",
@@ -97,29 +99,32 @@ fn sources(env: &Env) -> Checked {
     } else if let Some(why) = &blocked {
         Some(why.clone())
     } else if ctx.firewall.live != LiveMode::Off {
-        Some("the live reading could not read this host's iptables or nftables rules".to_string())
+        Some(t!("firewall-live-read-nothing"))
     } else {
         Some(if ctx.root.is_live() {
-            "no --firewall given, and the live firewall is read only as root (or with --firewall live)".to_string()
+            t!("firewall-none-given")
         } else {
-            format!(
-                "no --firewall given; with --root {} the node is a copy, so this host's live rules are not read (pass the node's dumps with --firewall)",
-                ctx.root.display()
-            )
+            t!("firewall-none-given-root", root = ctx.root.display().to_string())
         })
     };
+    let blocked_en = blocked.as_ref().map(Text::en);
     let evidence = json!({
         "layers": layers.iter().map(layer_json).collect::<Vec<_>>(),
         "live": match ctx.firewall.live {
             LiveMode::Off => Value::Null,
-            LiveMode::Requested => json!({"mode": "requested", "sources": live_sources, "blocked": blocked}),
-            LiveMode::Default => json!({"mode": "default (root, no --firewall)", "sources": live_sources, "blocked": blocked}),
+            LiveMode::Requested => json!({"mode": "requested", "sources": live_sources, "blocked": blocked_en}),
+            LiveMode::Default => json!({"mode": "default (root, no --firewall)", "sources": live_sources, "blocked": blocked_en}),
         },
         "ipsets": ctx.firewall.ipsets.origins,
     });
-    let summary: Vec<String> = layers.iter().map(|l| format!("{} ({} rules)", l.name, l.rules())).collect();
-    let failed: Vec<String> =
-        live_sources.iter().filter(|s| s.outcome == "failed").map(|s| format!("{}: {}", s.command, s.detail)).collect();
+    let summary: Vec<Text> =
+        layers.iter().map(|l| t!("firewall-layer-summary", name = &l.name, rules = l.rules())).collect();
+    // What a live command said when it failed: its own words, or the parser's refusal.
+    let failed: Vec<Text> = live_sources
+        .iter()
+        .filter(|s| s.outcome == "failed")
+        .map(|s| Text::join([Text::verbatim(&s.command), s.text.clone()], Sep::Colon))
+        .collect();
     let elsewhere = live_rules_of_another_host(env, &live_sources);
     // A security group given only as pages with a NextToken: later pages may hold what admits or
     // denies the pool, so its verdicts hold for the pages given only.
@@ -139,58 +144,48 @@ fn sources(env: &Env) -> Checked {
         none_because: none_because.clone(),
     })));
     if let Some(why) = none_because {
-        let mut o = Outcome::skip(format!("no firewall layer loaded: {why}"))
+        let mut o = Outcome::skip(t!("firewall-no-layer", why = why))
             .evidence(evidence)
             .needing(layers_input(ctx, blocked.is_some()));
         if blocked.is_some() {
-            o = o.fix("run as root (sudo) on the API server host, so that the live rules can be read");
+            o = o.fix(t!("firewall-fix-run-as-root"));
         }
-        return Ok(o.fix(
-            "or pass each layer: --firewall iptables:FILE (iptables-save), nft:FILE (nft -j list ruleset), firewalld:/etc/firewalld, ecs-sg:FILE (DescribeSecurityGroupAttribute), cidrs:FILE",
-        ));
+        return Ok(o.fix(t!("firewall-fix-pass-layers")));
     }
     if read_nothing {
-        return Ok(Outcome::pass(
-            "the live reading found no iptables, nftables or ipset rules: nothing on this host filters the API server's port",
-        )
-        .evidence(evidence));
+        return Ok(Outcome::pass(t!("firewall-live-filters-nothing")).evidence(evidence));
     }
-    let mut message =
-        format!("{} layer{} in series: {}", summary.len(), plural(summary.len(), "", "s"), summary.join(", "));
+    let layers_in_series = t!("firewall-layers", n = summary.len(), layers = Text::join(summary, Sep::Comma));
+    let and = |more: Text| Text::join([layers_in_series.clone(), more], Sep::Semicolon);
     if let Some(why) = blocked {
-        message.push_str(&format!("; the live firewall was not read: {why}"));
-        return Ok(Outcome::warn(message).evidence(evidence).fix("run as root to include this host's live rules"));
+        return Ok(Outcome::warn(and(t!("firewall-live-not-read", why = why)))
+            .evidence(evidence)
+            .fix(t!("firewall-fix-run-as-root-live")));
     }
     if !failed.is_empty() {
-        message.push_str(&format!("; could not read {}", failed.join("; ")));
-        return Ok(Outcome::warn(message).evidence(evidence));
+        return Ok(Outcome::warn(and(t!("firewall-live-failed", sources = Text::join(failed, Sep::Semicolon))))
+            .evidence(evidence));
     }
     if !partial.is_empty() {
-        message.push_str(&format!(
-            "; security group {} given as a partial page (its NextToken is not empty): permissions on later pages are not judged",
-            partial.join(", ")
-        ));
-        let fixes: Vec<String> = partial
-            .iter()
-            .map(|id| format!("aliyun ecs DescribeSecurityGroupAttribute --RegionId REGION --SecurityGroupId {id} --pager > {id}.json  # then --firewall ecs-sg:{id}.json"))
-            .collect();
-        return Ok(Outcome::warn(message).evidence(evidence).fixes(fixes));
+        let fixes = partial.iter().map(|id| {
+            Text::verbatim(format!("aliyun ecs DescribeSecurityGroupAttribute --RegionId REGION --SecurityGroupId {id} --pager > {id}.json  # then --firewall ecs-sg:{id}.json"))
+        });
+        return Ok(Outcome::warn(and(t!("firewall-sg-partial", groups = values(&partial))))
+            .evidence(evidence)
+            .fixes(fixes));
     }
     if let Some(elsewhere) = elsewhere {
-        message.push_str(&format!(
-            "; but the live rules are this host's, and the API server's address {elsewhere} is not an address of this host"
-        ));
-        return Ok(Outcome::warn(message)
+        return Ok(Outcome::warn(and(t!("firewall-live-elsewhere", addresses = values(&elsewhere))))
             .evidence(evidence)
-            .fix("run on the API server host, or pass its rules with --firewall KIND:FILE")
-            .fix("if this host is the API server behind NAT (an EIP or SLB), the verdicts hold: pass --apiserver with the host's own address to silence this"));
+            .fix(t!("firewall-fix-run-on-apiserver"))
+            .fix(t!("firewall-fix-behind-nat")));
     }
-    Ok(Outcome::pass(message).evidence(evidence))
+    Ok(Outcome::pass(layers_in_series).evidence(evidence))
 }
 
 /// The API server's addresses when the live rules were read and none of those addresses belongs to
 /// this host: then the rules judged are not (or not obviously) the ones in front of the API server.
-fn live_rules_of_another_host(env: &Env, live_sources: &[live::Source]) -> Option<String> {
+fn live_rules_of_another_host(env: &Env, live_sources: &[live::Source]) -> Option<Vec<IpAddr>> {
     if live_sources.is_empty() {
         return None;
     }
@@ -200,7 +195,7 @@ fn live_rules_of_another_host(env: &Env, live_sources: &[live::Source]) -> Optio
     if api.addresses.is_empty() || api.addresses.iter().any(is_local) {
         return None;
     }
-    Some(api.addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+    Some(api.addresses)
 }
 
 fn layer_json(l: &Layer) -> Value {
@@ -214,30 +209,32 @@ fn layer_json(l: &Layer) -> Value {
 }
 
 /// What would give the firewall checks a layer to judge.
-fn layers_input(ctx: &crate::context::Context, no_privilege: bool) -> String {
+fn layers_input(ctx: &crate::context::Context, no_privilege: bool) -> Text {
     if no_privilege {
-        "root (sudo) to read this host's live rules, or --firewall KIND:FILE".into()
+        t!("firewall-input-root-or-dumps")
     } else if ctx.root.is_live() {
-        "--firewall KIND:FILE (iptables-save, nft -j list ruleset, firewalld, ecs-sg, cidrs), or root for the live rules".into()
+        t!("firewall-input-dumps-or-root")
     } else {
-        "--firewall KIND:FILE with the dumps of the node under --root".into()
+        t!("firewall-input-node-dumps")
     }
 }
 
 /// The loaded layers, or the outcome to report when there are none.
 fn loaded(env: &Env) -> Result<&FirewallFacts, Early> {
     match env.firewall() {
-        None => Err(Early::from(
-            Outcome::skip("firewall.sources did not run, so no layer is loaded (it was skipped)")
-                .needing("firewall.sources in the run (do not --skip it)"),
-        )),
+        None => {
+            Err(Early::from(Outcome::skip(t!("firewall-sources-skipped")).needing(t!("firewall-input-sources-in-run"))))
+        }
         Some(f) if f.layers.is_empty() => Err(Early::from(
-            Outcome::skip(format!("no firewall layer loaded: {}", f.none_because.as_deref().unwrap_or("none given")))
-                .fix("pass --firewall KIND:FILE, or run as root for the live rules (see firewall.sources)")
-                .needing(layers_input(
-                    &env.ctx,
-                    live::privilege_problem().is_some() && env.ctx.firewall.live != LiveMode::Off,
-                )),
+            Outcome::skip(t!(
+                "firewall-no-layer",
+                why = f.none_because.clone().unwrap_or_else(|| t!("firewall-none-given-short"))
+            ))
+            .fix(t!("firewall-fix-pass-or-root"))
+            .needing(layers_input(
+                &env.ctx,
+                live::privilege_problem().is_some() && env.ctx.firewall.live != LiveMode::Off,
+            )),
         )),
         Some(f) => Ok(f),
     }
@@ -266,11 +263,12 @@ fn allowlist(env: &Env) -> Checked {
     let ctx = &env.ctx;
     let facts = loaded(env)?;
     let Some(region) = &ctx.region else {
-        return Ok(Outcome::skip("no --region: the pool to admit is unknown (see region.known)"));
+        return Ok(Outcome::skip(t!("pool-no-region-to-admit")));
     };
     let entries = region.pool(ctx.pool);
     if entries.is_empty() {
-        return Ok(Outcome::skip(format!("{} has no {:?} pool entries", region.id, ctx.pool).to_lowercase()));
+        let part = format!("{:?}", ctx.pool).to_lowercase();
+        return Ok(Outcome::skip(t!("firewall-no-pool-entries", region = region.id.to_lowercase(), part = part)));
     }
     let forwarded = Forwarded::of(ctx);
     let dsts = destinations(env);
@@ -282,7 +280,7 @@ fn shadowed(env: &Env) -> Checked {
     let ctx = &env.ctx;
     let facts = loaded(env)?;
     let Some(region) = &ctx.region else {
-        return Ok(Outcome::skip("no --region: the pool is unknown (see region.known)"));
+        return Ok(Outcome::skip(t!("pool-no-region")));
     };
     let entries = region.pool(ctx.pool);
     let forwarded = Forwarded::of(ctx);
@@ -290,36 +288,35 @@ fn shadowed(env: &Env) -> Checked {
     let list = analysis::shadowed(&facts.layers, &entries, &request(env, &dsts, forwarded.as_ref()));
     let evidence = json!({"port": ctx.port, "shadowed": list});
     if list.is_empty() {
-        return Ok(Outcome::pass(format!("no ACCEPT rule for {}'s pool is shadowed by an earlier rule", region.id))
-            .evidence(evidence));
+        return Ok(Outcome::pass(t!("firewall-none-shadowed", region = &region.id)).evidence(evidence));
     }
-    let items: Vec<String> = list
+    let items: Vec<Text> = list
         .iter()
         .map(|s| {
-            let by: Vec<String> =
+            // Each denying rule once, in the order of its English text.
+            let by: BTreeMap<String, Text> =
                 s.by.iter()
                     .map(|d| match (&d.chain, d.rule) {
-                        (Some(c), Some(n)) => format!("{c} rule {n}"),
-                        (Some(c), None) => format!("{c} policy"),
-                        _ => d.layer.clone(),
+                        (Some(c), Some(n)) => t!("firewall-chain-rule", chain = c, rule = n.to_string()),
+                        (Some(c), None) => t!("firewall-chain-policy", chain = c),
+                        _ => Text::verbatim(&d.layer),
                     })
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
+                    .map(|t| (t.en(), t))
                     .collect();
-            format!(
-                "{} {} rule {} ({}) never sees {}: {} denies first",
-                s.layer,
-                s.chain,
-                s.rule,
-                s.text,
-                join(&s.shadowed),
-                by.join(", ")
+            t!(
+                "firewall-shadowed-rule",
+                layer = &s.layer,
+                chain = &s.chain,
+                rule = s.rule.to_string(),
+                text = &s.text,
+                addresses = values(&s.shadowed),
+                by = Text::join(by.into_values(), Sep::Comma)
             )
         })
         .collect();
-    Ok(Outcome::warn(format!("{} ACCEPT rule{} for the pool shadowed: {}", list.len(), plural(list.len(), "", "s"), items.join("; ")))
+    Ok(Outcome::warn(t!("firewall-shadowed", n = list.len(), rules = Text::join(items, Sep::Semicolon)))
         .evidence(evidence)
-        .fix("move each shadowed ACCEPT above the rule that denies first, or narrow that rule (firewall.allowlist prints an insert that works)"))
+        .fix(t!("firewall-fix-shadowed")))
 }
 
 fn exposure(env: &Env) -> Checked {
@@ -348,54 +345,68 @@ fn exposure(env: &Env) -> Checked {
             "family": family.name(),
             "admitted_share": share(admitted.count()),
             "unknown_share": share(unknown.count()),
-            "admitted": first(&admitted_cidrs, 16),
-            "not_admitted": first(&closed, 16),
+            "admitted": admitted_cidrs.iter().take(16).map(ToString::to_string).collect::<Vec<_>>(),
+            "not_admitted": closed.iter().take(16).map(ToString::to_string).collect::<Vec<_>>(),
         }));
         let whole = if *family == Family::V4 { "0.0.0.0/0" } else { "::/0" };
+        let percent = |n: u128| format!("{:.1}", 100.0 * share(n));
         if admitted.count() >= half {
-            let except = if closed.is_empty() { String::new() } else { format!(" except {}", shorten(&closed, 4)) };
-            // Without a known address, the API server may not listen on this family at all.
-            let listening = if dsts.is_empty() {
-                format!(", if the API server listens on {}", family.name())
+            let range = if closed.is_empty() {
+                Text::verbatim(whole)
             } else {
-                String::new()
+                t!("firewall-exposure-except", whole = whole, closed = values_shortened(&closed, 4))
             };
-            open.push(format!(
-                "{whole}{except} ({:.1}% of {} addresses{listening})",
-                100.0 * share(admitted.count()),
-                family.name()
-            ));
+            // Without a known address, the API server may not listen on this family at all.
+            let open_to = if dsts.is_empty() {
+                t!(
+                    "firewall-exposure-open-if-listening",
+                    range = range,
+                    share = percent(admitted.count()),
+                    family = family.name()
+                )
+            } else {
+                t!("firewall-exposure-open", range = range, share = percent(admitted.count()), family = family.name())
+            };
+            open.push(open_to);
         } else if admitted.count().saturating_add(unknown.count()) >= half {
-            maybe.push(format!(
-                "{:.1}% of {} addresses may be admitted (undecidable rules)",
-                100.0 * share(admitted.count().saturating_add(unknown.count())),
-                family.name()
+            maybe.push(t!(
+                "firewall-exposure-maybe",
+                share = percent(admitted.count().saturating_add(unknown.count())),
+                family = family.name()
             ));
         } else if admitted_cidrs.is_empty() {
-            narrow.push(format!("no {} address", family.name()));
+            narrow.push(t!("firewall-exposure-no-address", family = family.name()));
         } else {
-            narrow.push(shorten(&admitted_cidrs, 6));
+            narrow.push(values_shortened(&admitted_cidrs, 6));
         }
     }
     let evidence = json!({"port": port, "families": families});
     let fix = ctx.region.as_ref().map_or_else(
-        || "admit only the pool and your own networks on the API server port, then drop the rest".to_string(),
+        || t!("firewall-fix-admit-only"),
         |r| {
-            format!(
-                "admit only the pool and your own networks: k8sjoin-check allowlist --region {} --port {port} --format iptables (or nft, firewalld, ecs-sg), then drop the rest of tcp/{port}",
-                r.id
-            )
+            let command = format!("k8sjoin-check allowlist --region {} --port {port} --format iptables", r.id);
+            t!("firewall-fix-admit-only-with", command = command, port = port.to_string())
         },
     );
+    let port = port.to_string();
     if !open.is_empty() {
-        return Ok(Outcome::warn(format!("tcp/{port} is open to the whole Internet: {}", open.join("; ")))
-            .evidence(evidence)
-            .fix(fix));
+        return Ok(Outcome::warn(t!(
+            "firewall-exposure-open-to-all",
+            port = port,
+            open = Text::join(open, Sep::Semicolon)
+        ))
+        .evidence(evidence)
+        .fix(fix));
     }
     if !maybe.is_empty() {
-        return Ok(Outcome::warn(format!("tcp/{port} may be open to the Internet: {}", maybe.join("; ")))
-            .evidence(evidence)
-            .fix(fix));
+        return Ok(Outcome::warn(t!(
+            "firewall-exposure-maybe-open",
+            port = port,
+            maybe = Text::join(maybe, Sep::Semicolon)
+        ))
+        .evidence(evidence)
+        .fix(fix));
     }
-    Ok(Outcome::pass(format!("tcp/{port} is admitted only from {}", narrow.join("; "))).evidence(evidence))
+    Ok(Outcome::pass(t!("firewall-exposure-narrow", port = port, from = Text::join(narrow, Sep::Semicolon)))
+        .evidence(evidence))
 }

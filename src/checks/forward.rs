@@ -8,7 +8,7 @@
 //! Each check passes, or warns about something that does not stop traffic, exactly when its part
 //! of the connection works; the kernel facts behind them are in `reference/firewall/oracle-forward*`.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, Run, always};
 use crate::checks::pool;
-use crate::checks::words::{dedup, join, plural};
+use crate::checks::words::{dedup, values};
 use crate::context::{Context, FirewallFacts, Forwarded, Forwarding};
 use crate::firewall::analysis::Deciding;
 use crate::firewall::eval::Packet;
@@ -29,8 +29,9 @@ use crate::forward::ForwardSpec;
 use crate::forward::host::{ForwardPath, HostState, IP_FORWARD, IPV6_FORWARDING, InboundFrom, conf};
 use crate::forward::portproxy::PortProxy;
 use crate::forward::sysctl::dotted;
-use crate::i18n::Text;
+use crate::i18n::{Sep, Text};
 use crate::region::PoolEntry;
+use crate::t;
 
 fn forwarding(ctx: &Context) -> bool {
     ctx.forward.is_some()
@@ -89,9 +90,6 @@ pub const RETURN_PATH: CheckDef = CheckDef {
     run: Run::Sync(return_path),
 };
 
-/// What gives the forwarding checks the forwarder's rules.
-const FORWARDER_RULES: &str = "root on the forwarder (the live rules), or --firewall iptables:FILE / nft:FILE";
-
 /// Where the persistent sysctl fixes go.
 const SYSCTL_FILE: &str = "/etc/sysctl.d/99-k8sjoin-forward.conf";
 
@@ -101,7 +99,7 @@ fn path_evidence(f: &Forwarded) -> Value {
         "forward": f.spec.to_string(),
         "inbound": f.path.inbound,
         "inbound_from": f.path.inbound_from,
-        "inbound_note": inbound_note(&f.path),
+        "inbound_note": inbound_note(&f.path).en(),
         "outbound": f.path.outbound,
         "outbound_gateway": f.path.outbound_gateway,
         "arrival": f.path.arrival,
@@ -109,15 +107,11 @@ fn path_evidence(f: &Forwarded) -> Value {
     })
 }
 
-fn inbound_note(path: &ForwardPath) -> &'static str {
+fn inbound_note(path: &ForwardPath) -> Text {
     match path.inbound_from {
-        InboundFrom::Flag => "--interface",
-        InboundFrom::RouteBack => {
-            "the interface of the route back to the pool: this assumes the pool's traffic arrives where the answers leave (a symmetric path); pass --interface if it does not"
-        }
-        InboundFrom::Unknown => {
-            "unknown: the routes back to the pool leave by several interfaces, or by none; pass --interface"
-        }
+        InboundFrom::Flag => Text::verbatim("--interface"),
+        InboundFrom::RouteBack => t!("forward-inbound-route-back"),
+        InboundFrom::Unknown => t!("forward-inbound-unknown"),
     }
 }
 
@@ -125,16 +119,13 @@ fn inbound_note(path: &ForwardPath) -> &'static str {
 fn kernel(env: &Env) -> Result<(&Forwarding, &HostState, Forwarded), Early> {
     let ctx = &env.ctx;
     let Some(fwd) = ctx.forward.as_ref() else {
-        return Err(Early::from(Outcome::skip("no --forward: this host is not a forwarder")));
+        return Err(Early::from(Outcome::skip(t!("forward-not-a-forwarder"))));
     };
     let (Some(host), Some(forwarded)) = (fwd.host.as_ref(), Forwarded::of(ctx)) else {
         let files: Vec<&str> = ctx.firewall.portproxies.iter().map(|(n, _)| n.as_str()).collect();
         return Err(Early::from(
-            Outcome::skip(format!(
-                "not needed for a portproxy: the forwarder relays in user space ({}), so the kernel's forwarding, filtering and NAT are not involved",
-                files.join(", ")
-            ))
-            .evidence(json!({"portproxy": files})),
+            Outcome::skip(t!("forward-portproxy-needs-no-kernel", files = values(&files)))
+                .evidence(json!({"portproxy": files})),
         ));
     };
     Ok((fwd, host, forwarded))
@@ -143,26 +134,27 @@ fn kernel(env: &Env) -> Result<(&Forwarding, &HostState, Forwarded), Early> {
 /// The pool entries of the target's family (the others cannot be forwarded there by the kernel).
 fn pool_entries(ctx: &Context, family: Family) -> Result<Vec<PoolEntry>, Early> {
     let Some(region) = &ctx.region else {
-        return Err(Early::from(Outcome::skip("no --region: the pool is unknown (see region.known)")));
+        return Err(Early::from(Outcome::skip(t!("pool-no-region"))));
     };
     let entries: Vec<PoolEntry> =
         region.pool(ctx.pool).into_iter().filter(|e| Family::of_net(&e.entry) == family).collect();
     if entries.is_empty() {
-        return Err(Early::from(Outcome::skip(format!(
-            "{} has no {} pool entry to forward",
-            region.id,
-            family.name()
+        return Err(Early::from(Outcome::skip(t!(
+            "forward-no-entry-of-family",
+            region = &region.id,
+            family = family.name()
         ))));
     }
     Ok(entries)
 }
 
-fn loaded_layers(env: &Env) -> Result<&FirewallFacts, String> {
+fn loaded_layers(env: &Env) -> Result<&FirewallFacts, Text> {
     match env.firewall() {
-        None => Err("firewall.sources did not run, so no firewall layer is loaded".into()),
-        Some(f) if f.layers.is_empty() => {
-            Err(format!("no firewall layer loaded: {}", f.none_because.as_deref().unwrap_or("none given")))
-        }
+        None => Err(t!("forward-sources-skipped")),
+        Some(f) if f.layers.is_empty() => Err(t!(
+            "firewall-no-layer",
+            why = f.none_because.clone().unwrap_or_else(|| t!("firewall-none-given-short"))
+        )),
         Some(f) => Ok(f),
     }
 }
@@ -176,6 +168,18 @@ fn sysctl_fix(key: &str, value: i64) -> [String; 2] {
     ]
 }
 
+/// The same, as remediation steps (commands, never translated).
+fn sysctl_steps(key: &str, value: i64) -> [Text; 2] {
+    sysctl_fix(key, value).map(Text::verbatim)
+}
+
+/// `a and b and c`, in the language of the rendering.
+fn and_list(items: Vec<Text>) -> Text {
+    let mut items = items.into_iter();
+    let first = items.next().unwrap_or_else(|| Text::verbatim(""));
+    items.fold(first, |a, b| t!("forward-and", a = a, b = b))
+}
+
 // ---------------------------------------------------------------------------------------------
 // forward.ip-forward
 
@@ -186,13 +190,13 @@ fn ip_forward(env: &Env) -> Checked {
     evidence["root"] = json!(host.root);
     if fwd.family() == Family::V6 {
         return Ok(match host.sysctl(IPV6_FORWARDING) {
-            Some(1) => Outcome::pass("net.ipv6.conf.all.forwarding = 1").evidence(evidence),
-            Some(v) => Outcome::fail(format!("net.ipv6.conf.all.forwarding = {v}: this host does not forward IPv6"))
+            Some(1) => Outcome::pass(t!("forward-ipv6-on")).evidence(evidence),
+            Some(v) => Outcome::fail(t!("forward-ipv6-off", value = v.to_string()))
                 .evidence(evidence)
-                .fixes(sysctl_fix(IPV6_FORWARDING, 1)),
-            None => Outcome::skip(format!(
-                "cannot tell whether IPv6 forwarding is on: {} does not exist",
-                host.sysctl_path(IPV6_FORWARDING).display()
+                .fixes(sysctl_steps(IPV6_FORWARDING, 1)),
+            None => Outcome::skip(t!(
+                "forward-ipv6-unknown",
+                path = host.sysctl_path(IPV6_FORWARDING).display().to_string()
             ))
             .evidence(evidence),
         });
@@ -203,10 +207,10 @@ fn ip_forward(env: &Env) -> Checked {
     let mut unknown = Vec::new();
     let mut fixes = Vec::new();
     let mut no_route = None;
-    let mut sides: Vec<(&str, String)> = Vec::new();
+    let mut sides: Vec<(Text, String)> = Vec::new();
     let mut checked = Vec::new();
     match &fwd.path.inbound {
-        Some(i) => sides.push(("inbound", i.clone())),
+        Some(i) => sides.push((t!("forward-side-inbound"), i.clone())),
         None => {
             // Traffic arrives on one of the interfaces the pool is routed by: when all of them
             // forward, whichever it is does.
@@ -216,92 +220,84 @@ fn ip_forward(env: &Env) -> Checked {
             let all_on = !candidates.is_empty()
                 && candidates.iter().all(|i| host.sysctl(&conf(i, "forwarding")).is_some_and(|v| v != 0));
             if all_on {
-                checked.push(format!("{} (every interface the pool is routed by)", candidates.join(", ")));
+                checked.push(t!("forward-every-routed-interface", interfaces = values(&candidates)));
             } else {
-                unknown.push(format!("the inbound interface ({})", inbound_note(&fwd.path)));
+                unknown.push(t!("forward-unknown-inbound", note = inbound_note(&fwd.path)));
             }
         }
     }
     match (&fwd.path.outbound, fwd.path.routes_known) {
-        (Some(o), _) if fwd.path.inbound.as_ref() == Some(o) => sides[0].0 = "inbound and outbound",
-        (Some(o), _) => sides.push(("outbound", o.clone())),
+        (Some(o), _) if fwd.path.inbound.as_ref() == Some(o) => sides[0].0 = t!("forward-side-both"),
+        (Some(o), _) => sides.push((t!("forward-side-outbound"), o.clone())),
         (None, true) => no_route = Some(spec.target),
-        (None, false) => unknown.push(format!(
-            "the outbound interface: the routing table is not under {} (proc/net/route)",
-            host.root.display()
-        )),
+        (None, false) => {
+            unknown.push(t!("forward-unknown-outbound", root = host.root.display().to_string()));
+        }
     }
     for (side, iface) in &sides {
         let key = conf(iface, "forwarding");
         match host.sysctl(&key) {
             Some(0) => {
-                off.push(format!("{iface} ({side}) has forwarding = 0"));
+                off.push(t!("forward-interface-off", iface = iface, side = side));
                 if ip_fwd != Some(0) {
-                    fixes.extend(sysctl_fix(&key, 1));
+                    fixes.extend(sysctl_steps(&key, 1));
                 }
             }
-            Some(_) => checked.push(format!("{iface} ({side})")),
-            None if host.interfaces.as_ref().is_some_and(|l| !l.contains(iface)) => off.push(format!(
-                "there is no interface {iface} ({side}) on this host (net/ipv4/conf lists {})",
-                host.interfaces.as_deref().unwrap_or_default().join(", ")
+            Some(_) => checked.push(t!("forward-interface-side", iface = iface, side = side)),
+            None if host.interfaces.as_ref().is_some_and(|l| !l.contains(iface)) => off.push(t!(
+                "forward-no-such-interface",
+                iface = iface,
+                side = side,
+                interfaces = values(host.interfaces.as_deref().unwrap_or_default())
             )),
-            None => unknown.push(format!("{iface} ({side}): {} does not exist", host.sysctl_path(&key).display())),
+            None => unknown.push(t!(
+                "forward-interface-unknown",
+                iface = iface,
+                side = side,
+                path = host.sysctl_path(&key).display().to_string()
+            )),
         }
     }
     if ip_fwd == Some(0) && !off.is_empty() {
-        fixes.splice(0..0, sysctl_fix(IP_FORWARD, 1));
+        fixes.splice(0..0, sysctl_steps(IP_FORWARD, 1));
     }
     let mut problems = off;
     if let Some(target) = no_route {
-        problems.push(format!("no route to {target}: the forwarded SYN cannot leave"));
-        fixes.push(format!(
-            "ip route add {target} via GATEWAY dev IF   # the next hop towards the IDC (VPN, Express Connect); persist it in the network configuration"
-        ));
+        problems.push(t!("forward-no-route-to-target", target = target.to_string()));
+        fixes.push(t!("forward-fix-route-to-target", command = format!("ip route add {target} via GATEWAY dev IF")));
     }
     if !problems.is_empty() {
-        let state = match ip_fwd {
-            Some(v) => format!("net.ipv4.ip_forward = {v}; "),
-            None => String::new(),
-        };
-        return Ok(Outcome::fail(format!("{state}{}", problems.join("; "))).evidence(evidence).fixes(fixes));
+        if let Some(v) = ip_fwd {
+            problems.insert(0, Text::verbatim(format!("net.ipv4.ip_forward = {v}")));
+        }
+        return Ok(Outcome::fail(Text::join(problems, Sep::Semicolon)).evidence(evidence).fixes(fixes));
     }
     if !unknown.is_empty() {
-        let fix = if fwd.path.inbound.is_none() {
-            vec!["pass --interface IF (where the pool's traffic arrives)"]
-        } else {
-            vec![]
-        };
-        return Ok(Outcome::warn(format!("cannot tell whether forwarding is on for {}", unknown.join("; ")))
+        let fix = if fwd.path.inbound.is_none() { vec![t!("forward-fix-interface")] } else { vec![] };
+        return Ok(Outcome::warn(t!("forward-cannot-tell", what = Text::join(unknown, Sep::Semicolon)))
             .evidence(evidence)
             .fixes(fix));
     }
     match ip_fwd {
-        Some(0) => Ok(Outcome::warn(format!(
-            "net.ipv4.ip_forward = 0, but forwarding is on for {}: connections are forwarded now, and the next write of net.ipv4.ip_forward (a reboot, sysctl --system, another tool) turns it off on every interface",
-            checked.join(" and ")
-        ))
-        .evidence(evidence)
-        .fixes(sysctl_fix(IP_FORWARD, 1))),
-        None => Ok(Outcome::warn(format!(
-            "forwarding is on for {}, but {} does not exist",
-            checked.join(" and "),
-            host.sysctl_path(IP_FORWARD).display()
+        Some(0) => Ok(Outcome::warn(t!("forward-ip-forward-off-but-on", interfaces = and_list(checked)))
+            .evidence(evidence)
+            .fixes(sysctl_steps(IP_FORWARD, 1))),
+        None => Ok(Outcome::warn(t!(
+            "forward-ip-forward-missing",
+            interfaces = and_list(checked),
+            path = host.sysctl_path(IP_FORWARD).display().to_string()
         ))
         .evidence(evidence)),
-        Some(_) => {
-            Ok(Outcome::pass(format!("net.ipv4.ip_forward = 1 and forwarding is on for {}", checked.join(" and ")))
-                .evidence(evidence))
-        }
+        Some(_) => Ok(Outcome::pass(t!("forward-ip-forward-on", interfaces = and_list(checked))).evidence(evidence)),
     }
 }
-
 // ---------------------------------------------------------------------------------------------
 // forward.dnat
 
 fn dnat(env: &Env) -> Checked {
     let ctx = &env.ctx;
     let Some(fwd) = ctx.forward.as_ref() else {
-        return Ok(Outcome::skip("no --forward: this host is not a forwarder"));
+        return Ok(Outcome::skip(t!("forward-not-a-forwarder")));
     };
     if !ctx.firewall.portproxies.is_empty() {
         return Ok(portproxy(&fwd.spec, &ctx.firewall.portproxies));
@@ -312,8 +308,8 @@ fn dnat(env: &Env) -> Checked {
     let facts = match loaded_layers(env) {
         Ok(f) => f,
         Err(why) => {
-            return Ok(Outcome::skip(format!("{why}: the DNAT rules cannot be seen"))
-                .needing(FORWARDER_RULES)
+            return Ok(Outcome::skip(t!("forward-dnat-unseen", why = why))
+                .needing(t!("forward-input-rules"))
                 .fixes(dnat_fixes(&[], &forwarded)));
         }
     };
@@ -340,7 +336,10 @@ fn dnat(env: &Env) -> Checked {
     // to the API server is the one to give the security center.
     let chosen = judged.iter().find(|(_, pieces)| pieces.iter().all(|(_, r)| right(r))).unwrap_or(&judged[0]);
     let (arrival, pieces) = chosen;
-    let at = arrival.map_or_else(|| format!("port {}", spec.listen_port), |a| sock(&a, spec.listen_port));
+    let at = arrival.map_or_else(
+        || t!("forward-at-port", port = spec.listen_port.to_string()),
+        |a| Text::verbatim(sock(&a, spec.listen_port)),
+    );
     let mut evidence = path_evidence(&forwarded);
     evidence["layers"] = json!(layers.iter().map(|l| &l.name).collect::<Vec<_>>());
     evidence["arrival_address"] = json!(arrival);
@@ -363,65 +362,80 @@ fn dnat(env: &Env) -> Checked {
     let mut unknown = Vec::new();
     let mut fixes = Vec::new();
     for (s, r) in pieces {
-        let who = s.describe(family);
+        let cidrs: Vec<String> = s.cidrs(family).iter().map(ToString::to_string).collect();
+        let who = values(&cidrs);
         match r {
             _ if right(r) => {}
             NatResult::Translated { to, rule } => {
                 let where_to = match &to.addr {
-                    NatAddr::Local => format!("this host's port {}", to.ports.map_or(spec.listen_port, |p| p.0)),
-                    _ => to.to_string(),
+                    NatAddr::Local => {
+                        t!("forward-this-host-port", port = to.ports.map_or(spec.listen_port, |p| p.0).to_string())
+                    }
+                    _ => Text::verbatim(to.to_string()),
                 };
-                wrong.push(format!("{who}: {} sends it to {where_to}, not {target}", rule_name(rule)));
+                wrong.push(t!(
+                    "forward-dnat-elsewhere",
+                    who = &who,
+                    rule = rule_name(rule),
+                    to = where_to,
+                    target = &target
+                ));
                 fixes.extend(replace_nat(layers, rule, &forwarded, Nat::Dnat));
             }
-            NatResult::Untranslated { .. } => missing.push(who),
-            NatResult::Denied { rule } => wrong.push(format!("{who}: {} drops it", rule_name(rule))),
+            NatResult::Untranslated { .. } => missing.extend(cidrs),
+            NatResult::Denied { rule } => wrong.push(t!("forward-dnat-dropped", who = &who, rule = rule_name(rule))),
             NatResult::Unknown { rule } => {
-                unknown.push(format!("{who} ({})", undecidable(rule)));
+                unknown.push(t!("forward-dnat-unknown", who = &who, why = undecidable(rule)));
             }
         }
     }
     if !wrong.is_empty() || !missing.is_empty() {
         let mut parts = wrong;
         if !missing.is_empty() {
-            parts.push(format!("no rule translates tcp/{} from {}", spec.listen_port, missing.join(", ")));
+            parts.push(t!("forward-dnat-missing", port = spec.listen_port.to_string(), ranges = values(&missing)));
             fixes.extend(dnat_fixes(layers, &forwarded));
         }
-        return Ok(Outcome::fail(format!("{at} is not forwarded to {target}: {}", parts.join("; ")))
-            .evidence(evidence)
-            .fixes(dedup(fixes)));
-    }
-    if !unknown.is_empty() {
-        return Ok(Outcome::warn(format!(
-            "cannot tell whether {at} is forwarded to {target} for {}",
-            unknown.join("; ")
+        return Ok(Outcome::fail(t!(
+            "forward-dnat-not-forwarded",
+            at = at,
+            target = &target,
+            problems = Text::join(parts, Sep::Semicolon)
         ))
         .evidence(evidence)
-        .fixes(if forwarded.path.inbound.is_none() {
-            vec!["pass --interface IF (where the pool's traffic arrives)"]
-        } else {
-            vec![]
-        }));
+        .fixes(dedup(fixes)));
     }
-    let rules: BTreeSet<String> = pieces
+    if !unknown.is_empty() {
+        return Ok(Outcome::warn(t!(
+            "forward-dnat-cannot-tell",
+            at = at,
+            target = &target,
+            what = Text::join(unknown, Sep::Semicolon)
+        ))
+        .evidence(evidence)
+        .fixes(if forwarded.path.inbound.is_none() { vec![t!("forward-fix-interface")] } else { vec![] }));
+    }
+    // Each translating rule once, in the order of its English text.
+    let rules: BTreeMap<String, Text> = pieces
         .iter()
         .filter_map(|(_, r)| match r {
             NatResult::Translated { rule, .. } => Some(rule_name(rule)),
             _ => None,
         })
+        .map(|t| (t.en(), t))
         .collect();
-    Ok(Outcome::pass(format!(
-        "{at} is translated to {target} for all {} pool entr{} by {}",
-        entries.len(),
-        plural(entries.len(), "y", "ies"),
-        rules.into_iter().collect::<Vec<_>>().join(", ")
+    Ok(Outcome::pass(t!(
+        "forward-dnat-translated",
+        at = at,
+        target = &target,
+        n = entries.len(),
+        rules = Text::join(rules.into_values(), Sep::Comma)
     ))
     .evidence(evidence))
 }
 
 /// Why a nat rule leaves the pool's fate open, in words.
-fn undecidable(rule: &Deciding) -> String {
-    rule.reason.as_ref().map_or_else(|| "undecidable rule".to_string(), ToString::to_string)
+fn undecidable(rule: &Deciding) -> Text {
+    rule.reason.as_ref().map_or_else(|| t!("forward-undecidable-rule"), pool::undecidable_text)
 }
 
 /// What the nat chains do with the pool, piece by piece.
@@ -443,23 +457,21 @@ fn pool_spans(entries: &[PoolEntry]) -> Spans {
 }
 
 /// `iptables:rules.txt nat PREROUTING rule 1 (-A PREROUTING … -j DNAT …)`
-fn rule_name(d: &Deciding) -> String {
-    let mut s = d.layer.clone();
-    if let Some(t) = &d.table {
-        s.push_str(&format!(" {t}"));
+fn rule_name(d: &Deciding) -> Text {
+    let mut place = d.layer.clone();
+    for part in [&d.table, &d.chain].into_iter().flatten() {
+        place.push(' ');
+        place.push_str(part);
     }
-    if let Some(c) = &d.chain {
-        s.push_str(&format!(" {c}"));
+    let name = match (d.rule, d.line) {
+        (Some(n), _) => t!("forward-rule-numbered", place = place, rule = n.to_string()),
+        (None, Some(l)) => t!("forward-rule-at-line", place = place, line = l.to_string()),
+        _ => Text::verbatim(place),
+    };
+    match &d.text {
+        Some(text) => t!("forward-rule-with-text", rule = name, text = text),
+        None => name,
     }
-    match (d.rule, d.line) {
-        (Some(n), _) => s.push_str(&format!(" rule {n}")),
-        (None, Some(l)) => s.push_str(&format!(" line {l}")),
-        _ => {}
-    }
-    if let Some(t) = &d.text {
-        s.push_str(&format!(" ({t})"));
-    }
-    s
 }
 
 /// The firewalld zone the pool's traffic lands in (by the inbound interface, else the default).
@@ -478,7 +490,7 @@ fn nft_nat_chain(layer: &Layer, hook: crate::firewall::model::Hook) -> Option<(S
 
 /// The commands that add the missing translation, in the syntax of each kind of layer loaded
 /// (iptables and firewalld always, as the two ways the seed names).
-fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
+fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<Text> {
     let spec = f.spec;
     let to = sock(&spec.target, spec.target_port);
     let family = f.family();
@@ -491,12 +503,12 @@ fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
         InboundFrom::Flag => iface.map(|i| format!(" -i {i}")).unwrap_or_default(),
         _ => String::new(),
     };
-    out.push("# with iptables:".into());
-    out.push(format!(
+    out.push(t!("forward-fix-with-iptables"));
+    out.push(Text::verbatim(format!(
         "{command} -t nat -I PREROUTING 1{in_match} -p tcp --dport {} -j DNAT --to-destination {to}",
         spec.listen_port
-    ));
-    out.extend(Persistence::iptables(backend, family).steps());
+    )));
+    out.extend(Persistence::iptables(backend, family).steps().into_iter().map(Text::verbatim));
     let zone = layers
         .iter()
         .find_map(|l| match &l.kind {
@@ -505,17 +517,18 @@ fn dnat_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
         })
         .unwrap_or_else(|| "public".into());
     let fp = format!("port={}:proto=tcp:toport={}:toaddr={}", spec.listen_port, spec.target_port, spec.target);
-    out.push(
-        "# or with firewalld (a forward-port to another host also needs masquerade, see forward.return-path):".into(),
-    );
-    out.push(format!("firewall-cmd --zone={zone} --add-forward-port={fp}"));
-    out.push(format!("firewall-cmd --permanent --zone={zone} --add-forward-port={fp}"));
+    out.push(t!("forward-fix-or-firewalld-forward-port"));
+    out.push(Text::verbatim(format!("firewall-cmd --zone={zone} --add-forward-port={fp}")));
+    out.push(Text::verbatim(format!("firewall-cmd --permanent --zone={zone} --add-forward-port={fp}")));
     for l in layers.iter().filter(|l| matches!(l.kind, LayerKind::Nft(_))) {
         if let Some((table, chain)) = nft_nat_chain(l, crate::firewall::model::Hook::Prerouting) {
             let fam = if family == Family::V4 { "ip" } else { "ip6" };
             let dnat = if table.starts_with("inet ") { format!("dnat {fam} to {to}") } else { format!("dnat to {to}") };
-            out.push(format!("# or with nftables ({}), and the same rule in /etc/nftables.conf:", l.name));
-            out.push(format!("nft 'insert rule {table} {chain} tcp dport {} {dnat}'", spec.listen_port));
+            out.push(t!("forward-fix-or-nftables", layer = &l.name));
+            out.push(Text::verbatim(format!(
+                "nft 'insert rule {table} {chain} tcp dport {} {dnat}'",
+                spec.listen_port
+            )));
         }
     }
     out
@@ -544,7 +557,7 @@ enum Nat {
 
 /// Commands that change a wrong translation rule in place: to DNAT to the API server, or to
 /// MASQUERADE.
-fn replace_nat(layers: &[Layer], rule: &Deciding, f: &Forwarded, nat: Nat) -> Vec<String> {
+fn replace_nat(layers: &[Layer], rule: &Deciding, f: &Forwarded, nat: Nat) -> Vec<Text> {
     let spec = f.spec;
     let to = sock(&spec.target, spec.target_port);
     let family = f.family();
@@ -560,8 +573,8 @@ fn replace_nat(layers: &[Layer], rule: &Deciding, f: &Forwarded, nat: Nat) -> Ve
                 Nat::Dnat => format!("DNAT --to-destination {to}"),
                 Nat::Masquerade => "MASQUERADE".into(),
             };
-            let mut out = vec![format!("{command} -t nat -R {chain} {n} {matches} -j {target}")];
-            out.extend(Persistence::iptables(info.backend, info.family).steps());
+            let mut out = vec![Text::verbatim(format!("{command} -t nat -R {chain} {n} {matches} -j {target}"))];
+            out.extend(Persistence::iptables(info.backend, info.family).steps().into_iter().map(Text::verbatim));
             out
         }
         LayerKind::Firewalld(config) if nat == Nat::Dnat => {
@@ -591,9 +604,9 @@ fn replace_nat(layers: &[Layer], rule: &Deciding, f: &Forwarded, nat: Nat) -> Ve
             let mut out = Vec::new();
             for perm in ["", "--permanent "] {
                 if let Some(old) = &old {
-                    out.push(format!("firewall-cmd {perm}--zone={zone} --remove-forward-port={old}"));
+                    out.push(Text::verbatim(format!("firewall-cmd {perm}--zone={zone} --remove-forward-port={old}")));
                 }
-                out.push(format!("firewall-cmd {perm}--zone={zone} --add-forward-port={new}"));
+                out.push(Text::verbatim(format!("firewall-cmd {perm}--zone={zone} --add-forward-port={new}")));
             }
             out
         }
@@ -608,9 +621,9 @@ fn replace_nat(layers: &[Layer], rule: &Deciding, f: &Forwarded, nat: Nat) -> Ve
                 Nat::Masquerade => format!("{fam} daddr {} tcp dport {} masquerade", spec.target, spec.target_port),
             };
             vec![
-                format!("nft delete rule {table} {chain} handle {handle}"),
-                format!("nft 'insert rule {table} {chain} {statement}'"),
-                "# and the same change in /etc/nftables.conf, so that it stays after a reboot".into(),
+                Text::verbatim(format!("nft delete rule {table} {chain} handle {handle}")),
+                Text::verbatim(format!("nft 'insert rule {table} {chain} {statement}'")),
+                t!("forward-fix-nftables-conf"),
             ]
         }
         _ => vec![],
@@ -634,57 +647,67 @@ fn portproxy(spec: &ForwardSpec, files: &[(String, Vec<PortProxy>)]) -> Outcome 
         "netsh interface portproxy add v4tov4 listenport={a} listenaddress=0.0.0.0 connectport={} connectaddress={}",
         spec.target_port, spec.target
     );
-    let firewall = format!(
-        "netsh advfirewall firewall add rule name=\"k8sjoin-check {a}\" dir=in action=allow protocol=TCP localport={a}   # Windows Firewall must admit port A too"
+    let firewall = t!(
+        "forward-fix-windows-firewall",
+        command = format!(
+            "netsh advfirewall firewall add rule name=\"k8sjoin-check {a}\" dir=in action=allow protocol=TCP localport={a}"
+        )
     );
     let describe = |(file, r): &(&str, &PortProxy)| {
-        format!(
-            "{file} line {}: {}:{} → {}:{}",
-            r.line, r.listen_address, r.listen_port, r.connect_address, r.connect_port
+        t!(
+            "forward-portproxy-rule",
+            file = *file,
+            line = r.line.to_string(),
+            from = format!("{}:{}", r.listen_address, r.listen_port),
+            to = format!("{}:{}", r.connect_address, r.connect_port)
         )
     };
+    let a_port = a.to_string();
     if let Some(good) = on_port
         .iter()
         .find(|(_, r)| r.connect_port == spec.target_port && r.connect_address.parse::<IpAddr>() == Ok(spec.target))
     {
-        return Outcome::pass(format!(
-            "the port proxy relays port {a} to {target} ({}); it needs the IP Helper service (iphlpsvc) running and port {a} open in Windows Firewall",
-            describe(good)
-        ))
-        .evidence(evidence);
+        return Outcome::pass(t!("forward-portproxy-relays", port = &a_port, target = &target, rule = describe(good)))
+            .evidence(evidence);
     }
     if let Some(named) =
         on_port.iter().find(|(_, r)| r.connect_port == spec.target_port && r.connect_address.parse::<IpAddr>().is_err())
     {
-        return Outcome::warn(format!(
-            "the port proxy relays port {a} to the name {} ({}): the tool cannot tell whether it resolves to {}",
-            named.1.connect_address,
-            describe(named),
-            spec.target
+        return Outcome::warn(t!(
+            "forward-portproxy-relays-to-name",
+            port = &a_port,
+            name = &named.1.connect_address,
+            rule = describe(named),
+            target = spec.target.to_string()
         ))
         .evidence(evidence);
     }
     if !on_port.is_empty() {
-        let list: Vec<String> = on_port.iter().map(describe).collect();
-        let fixes: Vec<String> = on_port
+        let list: Vec<Text> = on_port.iter().map(describe).collect();
+        let fixes: Vec<Text> = on_port
             .iter()
             .map(|(_, r)| {
-                format!(
+                Text::verbatim(format!(
                     "netsh interface portproxy set v4tov4 listenport={a} listenaddress={} connectport={} connectaddress={}",
                     if r.listen_address == "*" { "0.0.0.0" } else { r.listen_address.as_str() },
                     spec.target_port,
                     spec.target
-                )
+                ))
             })
             .collect();
-        return Outcome::fail(format!("port {a} is relayed elsewhere, not to {target}: {}", list.join("; ")))
-            .evidence(evidence)
-            .fixes(fixes);
+        return Outcome::fail(t!(
+            "forward-portproxy-elsewhere",
+            port = &a_port,
+            target = &target,
+            rules = Text::join(list, Sep::Semicolon)
+        ))
+        .evidence(evidence)
+        .fixes(fixes);
     }
     let count: usize = files.iter().map(|(_, r)| r.len()).sum();
-    Outcome::fail(format!("no port proxy listens on port {a} ({count} rule{} read)", plural(count, "", "s")))
+    Outcome::fail(t!("forward-portproxy-none", port = &a_port, n_rules = count))
         .evidence(evidence)
-        .fixes([add, firewall])
+        .fixes([Text::verbatim(add), firewall])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -697,9 +720,9 @@ fn filter(env: &Env) -> Checked {
     let facts = match loaded_layers(env) {
         Ok(f) => f,
         Err(why) => {
-            return Ok(Outcome::skip(format!("{why}: the FORWARD chain cannot be judged")).needing(FORWARDER_RULES).fix(
-                "run as root on the forwarder (the live rules are read), or pass --firewall iptables:FILE / nft:FILE",
-            ));
+            return Ok(Outcome::skip(t!("forward-filter-unjudged", why = why))
+                .needing(t!("forward-input-rules"))
+                .fix(t!("forward-fix-rules")));
         }
     };
     let req = forwarded.request();
@@ -734,9 +757,10 @@ fn return_path(env: &Env) -> Checked {
     let spec = forwarded.spec;
     let path = &forwarded.path;
     let mut evidence = path_evidence(&forwarded);
-    let mut problems: Vec<String> = Vec::new();
-    let mut unknown: Vec<String> = Vec::new();
-    let mut fixes: Vec<String> = Vec::new();
+    let mut problems: Vec<Text> = Vec::new();
+    let mut unknown: Vec<Text> = Vec::new();
+    let mut fixes: Vec<Text> = Vec::new();
+    // For the evidence only (data, in English).
     let mut notes: Vec<String> = Vec::new();
 
     // 1. A route back to every pool address.
@@ -748,16 +772,16 @@ fn return_path(env: &Env) -> Checked {
             .flat_map(|b| b.addresses.iter().map(ToString::to_string))
             .collect();
         if !unrouted.is_empty() {
-            problems.push(format!("no route back to {}: the answers cannot leave this host", unrouted.join(", ")));
+            problems.push(t!("forward-no-route-back", addresses = values(&unrouted)));
             for a in &unrouted {
-                fixes.push(format!(
-                    "ip route add {a} via GATEWAY dev {}   # towards the pool; persist it in the network configuration",
-                    path.inbound.as_deref().unwrap_or("IF")
+                fixes.push(t!(
+                    "forward-fix-route-back",
+                    command = format!("ip route add {a} via GATEWAY dev {}", path.inbound.as_deref().unwrap_or("IF"))
                 ));
             }
         }
     } else {
-        unknown.push(format!("the routes back to the pool (no routing table under {})", host.root.display()));
+        unknown.push(t!("forward-unknown-routes-back", root = host.root.display().to_string()));
     }
 
     // 2. Reverse-path filtering on the inbound interface.
@@ -767,32 +791,39 @@ fn return_path(env: &Env) -> Checked {
             (Some(inb), InboundFrom::Flag) => {
                 let value = host.rp_filter(inb);
                 rp = json!({"interface": inb, "effective": value});
-                let asymmetric: Vec<String> = path
+                let asymmetric: Vec<Text> = path
                     .back
                     .iter()
                     .filter(|b| b.iface.as_ref().is_some_and(|i| i != inb))
-                    .map(|b| format!("{} by {}", join(&b.addresses), b.iface.as_deref().unwrap_or_default()))
+                    .map(|b| {
+                        t!(
+                            "forward-routed-by",
+                            addresses = values(&b.addresses),
+                            iface = b.iface.as_deref().unwrap_or_default()
+                        )
+                    })
                     .collect();
+                let asymmetric = Text::join(asymmetric, Sep::Comma);
                 match value {
                     _ if asymmetric.is_empty() => {}
                     Some(1) => {
-                        problems.push(format!(
-                            "strict reverse-path filtering (rp_filter = 1 on {inb}) drops the SYN: the route back to {} leaves by another interface than {inb}",
-                            asymmetric.join(", ")
-                        ));
-                        fixes.extend(sysctl_fix(&conf(inb, "rp_filter"), 2));
-                        fixes.push(format!(
-                            "# or make the path symmetric: route the pool back through {inb} (ip route add POOL via GATEWAY dev {inb})"
+                        problems.push(t!("forward-strict-rp-filter", iface = inb, routes = asymmetric));
+                        fixes.extend(sysctl_steps(&conf(inb, "rp_filter"), 2));
+                        fixes.push(t!(
+                            "forward-fix-symmetric",
+                            iface = inb,
+                            command = format!("ip route add POOL via GATEWAY dev {inb}")
                         ));
                     }
                     Some(_) => notes.push(format!(
                         "the route back to {} leaves by another interface than {inb}; rp_filter on {inb} is not strict, so that is fine",
-                        asymmetric.join(", ")
+                        asymmetric.en()
                     )),
-                    None => unknown.push(format!(
-                        "rp_filter on {inb} ({} or {} is missing)",
-                        host.sysctl_path(&conf("all", "rp_filter")).display(),
-                        host.sysctl_path(&conf(inb, "rp_filter")).display()
+                    None => unknown.push(t!(
+                        "forward-rp-filter-unknown",
+                        iface = inb,
+                        all = host.sysctl_path(&conf("all", "rp_filter")).display().to_string(),
+                        path = host.sysctl_path(&conf(inb, "rp_filter")).display().to_string()
                     )),
                 }
             }
@@ -808,10 +839,7 @@ fn return_path(env: &Env) -> Checked {
                     .filter(|i| host.rp_filter(i) != Some(0) && host.rp_filter(i) != Some(2))
                     .collect();
                 if !strict.is_empty() {
-                    unknown.push(format!(
-                        "whether strict rp_filter drops the SYN: the inbound interface is unknown ({})",
-                        inbound_note(path)
-                    ));
+                    unknown.push(t!("forward-rp-filter-inbound-unknown", note = inbound_note(path)));
                 }
             }
         }
@@ -830,7 +858,8 @@ fn return_path(env: &Env) -> Checked {
             let local: Option<Vec<IpAddr>> = host.local.clone();
             let mut untranslated = Vec::new();
             for (s, r) in judge_nat(&facts.layers, &pool_spans(&entries), &packet) {
-                let who = s.describe(family);
+                let cidrs: Vec<String> = s.cidrs(family).iter().map(ToString::to_string).collect();
+                let who = values(&cidrs);
                 let mut v = json!(r);
                 v["addresses"] = json!(s.cidrs(family));
                 snat.push(v);
@@ -840,20 +869,28 @@ fn return_path(env: &Env) -> Checked {
                         (NatAddr::Local, _) => {}
                         (NatAddr::Range(a, b), Some(local)) if a == b && local.contains(a) => {}
                         (NatAddr::Range(a, b), Some(_)) if a == b => {
-                            problems.push(format!(
-                                "{who}: {} translates the source to {a}, which is not an address of this host: the answers go there",
-                                rule_name(rule)
+                            problems.push(t!(
+                                "forward-snat-elsewhere",
+                                who = &who,
+                                rule = rule_name(rule),
+                                address = a.to_string()
                             ));
                             fixes.extend(replace_nat(&facts.layers, rule, &forwarded, Nat::Masquerade));
                         }
-                        (NatAddr::Keep, _) => untranslated.push(who),
-                        (_, _) => unknown
-                            .push(format!("{who}: whether the answers to {} ({to}) come back here", rule_name(rule))),
+                        (NatAddr::Keep, _) => untranslated.extend(cidrs.clone()),
+                        (_, _) => unknown.push(t!(
+                            "forward-snat-unknown-return",
+                            who = &who,
+                            rule = rule_name(rule),
+                            to = to.to_string()
+                        )),
                     },
-                    NatResult::Untranslated { .. } => untranslated.push(who),
-                    NatResult::Denied { rule } => problems.push(format!("{who}: {} drops the SYN", rule_name(rule))),
+                    NatResult::Untranslated { .. } => untranslated.extend(cidrs.clone()),
+                    NatResult::Denied { rule } => {
+                        problems.push(t!("forward-snat-dropped", who = &who, rule = rule_name(rule)));
+                    }
                     NatResult::Unknown { rule } => {
-                        unknown.push(format!("{who}: SNAT ({})", undecidable(rule)));
+                        unknown.push(t!("forward-snat-unknown", who = &who, why = undecidable(rule)));
                     }
                 }
             }
@@ -864,49 +901,48 @@ fn return_path(env: &Env) -> Checked {
                         untranslated.join(", ")
                     ));
                 } else {
-                    problems.push(format!(
-                        "no SNAT/MASQUERADE for {} on the way to {}: {} answers the pool's own addresses by its own routes, not through this host",
-                        untranslated.join(", "),
-                        sock(&spec.target, spec.target_port),
-                        spec.target
+                    problems.push(t!(
+                        "forward-no-snat",
+                        ranges = values(&untranslated),
+                        to = sock(&spec.target, spec.target_port),
+                        target = spec.target.to_string()
                     ));
                     fixes.extend(masquerade_fixes(&facts.layers, &forwarded));
                 }
             }
         }
         Err(why) if fwd.assume_return_route => {
-            notes.push(format!("{why}; no SNAT is needed with --assume-return-route"));
+            notes.push(format!("{}; no SNAT is needed with --assume-return-route", why.en()));
         }
-        Err(why) => unknown.push(format!("whether SNAT/MASQUERADE rewrites the source ({why})")),
+        Err(why) => unknown.push(t!("forward-snat-unseen", why = why)),
     }
     evidence["snat"] = json!(snat);
     evidence["assume_return_route"] = json!(fwd.assume_return_route);
     evidence["notes"] = json!(notes);
     if !problems.is_empty() {
-        return Ok(Outcome::fail(problems.join("; ")).evidence(evidence).fixes(dedup(fixes)));
+        return Ok(Outcome::fail(Text::join(problems, Sep::Semicolon)).evidence(evidence).fixes(dedup(fixes)));
     }
     if !unknown.is_empty() {
-        let mut o = Outcome::warn(format!("cannot tell {}", unknown.join("; "))).evidence(evidence);
+        let mut o = Outcome::warn(t!("forward-return-cannot-tell", what = Text::join(unknown, Sep::Semicolon)))
+            .evidence(evidence);
         if layers.is_err() {
-            o = o.fix(
-                "run as root on the forwarder (the live rules are read), or pass --firewall iptables:FILE / nft:FILE",
-            );
+            o = o.fix(t!("forward-fix-rules"));
         }
         if path.inbound.is_none() {
-            o = o.fix("pass --interface IF (where the pool's traffic arrives)");
+            o = o.fix(t!("forward-fix-interface"));
         }
         return Ok(o);
     }
     let how = if fwd.assume_return_route && !translated {
-        "the IDC routes the answers back through this host (--assume-return-route)".to_string()
+        t!("forward-return-routed-by-idc")
     } else {
-        format!("the source is translated to this host on the way to {}", spec.target)
+        t!("forward-return-translated", target = spec.target.to_string())
     };
-    Ok(Outcome::pass(format!("answers come back: {how}; this host routes the pool back")).evidence(evidence))
+    Ok(Outcome::pass(t!("forward-answers-come-back", how = how)).evidence(evidence))
 }
 
 /// MASQUERADE on the way to the API server, in each syntax.
-fn masquerade_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
+fn masquerade_fixes(layers: &[Layer], f: &Forwarded) -> Vec<Text> {
     let spec = f.spec;
     let family = f.family();
     let out_match = f.path.outbound.as_deref().map(|o| format!(" -o {o}")).unwrap_or_default();
@@ -917,8 +953,8 @@ fn masquerade_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
         IpNet::from(spec.target),
         spec.target_port
     );
-    let mut out = vec!["# with iptables:".to_string(), rule];
-    out.extend(Persistence::iptables(backend, family).steps());
+    let mut out = vec![t!("forward-fix-with-iptables"), Text::verbatim(rule)];
+    out.extend(Persistence::iptables(backend, family).steps().into_iter().map(Text::verbatim));
     // firewalld masquerades what leaves through a zone: the zone of the outbound interface.
     let zone = layers
         .iter()
@@ -927,23 +963,20 @@ fn masquerade_fixes(layers: &[Layer], f: &Forwarded) -> Vec<String> {
             _ => None,
         })
         .unwrap_or_else(|| "public".into());
-    out.push(format!("# or with firewalld (masquerade in the zone of the interface towards {}):", spec.target));
-    out.push(format!("firewall-cmd --zone={zone} --add-masquerade"));
-    out.push(format!("firewall-cmd --permanent --zone={zone} --add-masquerade"));
+    out.push(t!("forward-fix-or-firewalld-masquerade", target = spec.target.to_string()));
+    out.push(Text::verbatim(format!("firewall-cmd --zone={zone} --add-masquerade")));
+    out.push(Text::verbatim(format!("firewall-cmd --permanent --zone={zone} --add-masquerade")));
     for l in layers.iter().filter(|l| matches!(l.kind, LayerKind::Nft(_))) {
         if let Some((table, chain)) = nft_nat_chain(l, crate::firewall::model::Hook::Postrouting) {
             let fam = if family == Family::V4 { "ip" } else { "ip6" };
-            out.push(format!("# or with nftables ({}), and the same rule in /etc/nftables.conf:", l.name));
-            out.push(format!(
+            out.push(t!("forward-fix-or-nftables", layer = &l.name));
+            out.push(Text::verbatim(format!(
                 "nft 'add rule {table} {chain} {fam} daddr {} tcp dport {} masquerade'",
                 spec.target, spec.target_port
-            ));
+            )));
         }
     }
-    out.push(
-        "# or, when the IDC routes the pool back through this host, run with --assume-return-route (no SNAT needed)"
-            .to_string(),
-    );
+    out.push(t!("forward-fix-or-assume-return-route"));
     out
 }
 
@@ -998,7 +1031,7 @@ mod tests {
         );
         let fix = replace_nat(&[layer], &rule, &f, Nat::Dnat);
         assert_eq!(
-            fix[0],
+            fix[0].en(),
             "iptables -t nat -R PREROUTING 1 -d 203.0.113.1/32 -p tcp -m tcp --dport 16443 -j DNAT --to-destination 192.0.2.50:6443"
         );
     }

@@ -7,7 +7,9 @@ use serde_json::json;
 
 use crate::check::{BoxFuture, Category, CheckDef, Env, FactKind, Outcome, Run, always, with_forwarder};
 use crate::endpoint::Host;
+use crate::i18n::{Sep, Text};
 use crate::probe::{dns, ms, tcp, tls};
+use crate::t;
 
 pub const REACH: CheckDef = CheckDef {
     id: "forwarder.reach",
@@ -25,7 +27,7 @@ fn reach(env: &Env) -> BoxFuture<'_> {
     Box::pin(async move {
         let ctx = &env.ctx;
         let Some((host, port)) = &ctx.forwarder else {
-            return Ok(Outcome::skip("no --forwarder given; only hybrid-cloud clusters need one"));
+            return Ok(Outcome::skip(t!("forwarder-not-given")));
         };
         let shown = format!("{host}:{port}");
         let addresses: Vec<IpAddr> = match host {
@@ -34,10 +36,12 @@ fn reach(env: &Env) -> BoxFuture<'_> {
                 let answer = dns::resolve(name, ctx.dns_server, ctx.timeout).await;
                 let found = answer.addresses();
                 if found.is_empty() {
-                    let why = answer.a.err().map(|e| e.to_string()).unwrap_or_default();
-                    return Ok(Outcome::fail(format!(
-                        "the forwarder's name {name} does not resolve via {}: {why}",
-                        answer.server
+                    let why = answer.a.as_ref().err().map_or_else(|| Text::verbatim(""), dns::DnsFailure::text);
+                    return Ok(Outcome::fail(t!(
+                        "forwarder-name-unresolved",
+                        name = name,
+                        server = answer.server.text(),
+                        why = why
                     )));
                 }
                 found
@@ -53,12 +57,23 @@ fn reach(env: &Env) -> BoxFuture<'_> {
             }).collect::<Vec<_>>(),
         });
         let Some(addr) = attempts.iter().find(|a| a.result.is_ok()).map(|a| a.addr) else {
-            let failed: Vec<String> =
-                attempts.iter().filter_map(|a| a.result.as_ref().err().map(|e| format!("{} {e}", a.addr))).collect();
-            return Ok(Outcome::fail(format!("no TCP connection to the forwarder: {}", failed.join("; ")))
-                .evidence(evidence)
-                .fix(format!("on the forwarder, check that port {port} is open to the region's pool and forwarded (firewall-cmd --list-forward-ports, iptables -t nat -S PREROUTING)")));
+            let failed = Text::join(
+                attempts.iter().filter_map(|a| {
+                    a.result
+                        .as_ref()
+                        .err()
+                        .map(|e| t!("probe-tcp-attempt-failed", addr = a.addr.to_string(), why = e.text()))
+                }),
+                Sep::Semicolon,
+            );
+            return Ok(Outcome::fail(t!("forwarder-no-tcp", failed = failed)).evidence(evidence).fix(t!(
+                "forwarder-fix-port",
+                port = *port,
+                firewalld = "firewall-cmd --list-forward-ports",
+                iptables = "iptables -t nat -S PREROUTING"
+            )));
         };
+        let at = addr.to_string();
         // Through a forwarder the TLS session is the API server's, so it is verified for the API
         // server's name; without a known endpoint only the forwarder's own name is left.
         let name = ctx.endpoint.as_ref().map_or_else(|| host.bare(), |ep| ctx.tls.name_for(&ep.host));
@@ -69,19 +84,18 @@ fn reach(env: &Env) -> BoxFuture<'_> {
         };
         let stream = match tcp::connect(addr, ctx.timeout).await {
             Ok((s, _)) => s,
-            Err(e) => return Ok(Outcome::fail(format!("{addr}: {e} on the second connect")).evidence(evidence)),
+            Err(e) => {
+                return Ok(Outcome::fail(t!("probe-tcp-second-connect", addr = &at, why = e.text())).evidence(evidence));
+            }
         };
         let hs = match tls::handshake(stream, &target, ctx.timeout).await {
             Ok((_, hs)) => hs,
             Err(f) => {
-                evidence["error"] = json!({"kind": f.kind, "reason": f.reason});
+                evidence["error"] = json!({"kind": f.kind, "reason": f.reason.en()});
                 evidence["chain"] = json!(f.chain);
-                return Ok(Outcome::fail(format!(
-                    "TCP to the forwarder {addr} works, but the TLS handshake through it failed: {}",
-                    f.reason
-                ))
-                .evidence(evidence)
-                .fix("the forwarder must pass the TCP stream through untouched (DNAT / forward-port / portproxy), not terminate it"));
+                return Ok(Outcome::fail(t!("forwarder-tls-failed", addr = &at, reason = f.reason))
+                    .evidence(evidence)
+                    .fix(t!("forwarder-fix-pass-through")));
             }
         };
         let leaf = hs.chain.first().map(|l| l.sha256.clone()).unwrap_or_default();
@@ -93,29 +107,27 @@ fn reach(env: &Env) -> BoxFuture<'_> {
         evidence["verification"] = json!(hs.verdict);
         evidence["leaf_sha256"] = json!(leaf);
         evidence["direct_leaf_sha256"] = json!(direct);
+        let short = |fingerprint: &str| fingerprint[..fingerprint.len().min(23)].to_string();
         let outcome = match (&direct, ctx.endpoint.is_some()) {
-            (Some(d), _) if *d == leaf => Outcome::pass(format!(
-                "{addr} presents the API server's own certificate (SHA-256 {}…): the forwarder reaches the API server",
-                &leaf[..leaf.len().min(23)]
-            )),
-            (Some(d), _) => Outcome::fail(format!(
-                "{addr} presents a different certificate than the API server ({} vs {}…): the forwarder ends somewhere else, or terminates TLS",
-                &leaf[..leaf.len().min(23)],
-                &d[..d.len().min(23)]
+            (Some(d), _) if *d == leaf => {
+                Outcome::pass(t!("forwarder-same-certificate", addr = &at, sha256 = short(&leaf)))
+            }
+            (Some(d), _) => {
+                Outcome::fail(t!("forwarder-different-certificate", addr = &at, leaf = short(&leaf), direct = short(d)))
+                    .fix(t!("forwarder-fix-point-rule-at", keys = "toaddr=/--to-destination/connectaddress"))
+            }
+            (None, true) if hs.verdict.verified => {
+                Outcome::pass(t!("forwarder-valid-without-direct", addr = &at, name = &name, trusted = trusted))
+            }
+            (None, true) => Outcome::fail(t!(
+                "forwarder-invalid-without-direct",
+                addr = &at,
+                reason = hs.verdict.reason.clone().unwrap_or_else(|| Text::verbatim(""))
             ))
-            .fix("point the forwarder's rule at the API server's address and port (toaddr=/--to-destination/connectaddress)"),
-            (None, true) if hs.verdict.verified => Outcome::pass(format!(
-                "the direct path is not reachable from here; through {addr} the certificate is valid for {name} (verified against {trusted})"
-            )),
-            (None, true) => Outcome::fail(format!(
-                "the direct path is not reachable from here, and the certificate through {addr} is not valid for the API server: {}",
-                hs.verdict.reason.clone().unwrap_or_default()
-            ))
-            .fix("point the forwarder's rule at the API server's address and port"),
-            (None, false) => Outcome::warn(format!(
-                "TCP and TLS through {addr} work, but without the API server's address the certificate cannot be compared"
-            ))
-            .fix("pass --apiserver or a kubeconfig so the forwarder's certificate can be compared with the API server's"),
+            .fix(t!("forwarder-fix-point-rule")),
+            (None, false) => {
+                Outcome::warn(t!("forwarder-cannot-compare", addr = &at)).fix(t!("forwarder-fix-give-apiserver"))
+            }
         };
         Ok(outcome.evidence(evidence))
     })

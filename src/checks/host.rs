@@ -4,6 +4,8 @@ use serde_json::json;
 
 use crate::check::{Category, CheckDef, Checked, Env, Outcome, Run, always, never};
 use crate::container_runtime::{Runtime, detect};
+use crate::i18n::{Sep, Text};
+use crate::t;
 
 pub const CONTAINER_RUNTIME: CheckDef = CheckDef {
     id: "host.container-runtime",
@@ -22,31 +24,32 @@ fn container_runtime(env: &Env) -> Checked {
     let path = std::env::var("PATH").ok();
     let found = detect(&ctx.root, path.as_deref());
     let evidence = json!({ "root": ctx.root, "found": found });
-    let docker: Vec<String> = found
+    let docker: Vec<Text> = found
         .iter()
         .filter(|s| s.runtime == Runtime::Docker)
-        .map(|s| format!("{} {}", s.kind, s.path.display()))
+        .map(|s| t!("host-sighting", kind = s.kind.text(), path = s.path.display().to_string()))
         .collect();
-    let others: Vec<String> = found
+    let others: Vec<Text> = found
         .iter()
         .filter(|s| s.runtime != Runtime::Docker)
-        .map(|s| format!("{:?} {} {}", s.runtime, s.kind, s.path.display()).to_lowercase())
+        .map(|s| {
+            t!(
+                "host-sighting-of",
+                runtime = s.runtime.name(),
+                kind = s.kind.text(),
+                path = s.path.display().to_string()
+            )
+        })
         .collect();
     let outcome = if !docker.is_empty() {
-        Outcome::pass(format!("Docker found: {}", docker.join(", ")))
+        Outcome::pass(t!("host-docker-found", found = Text::join(docker, Sep::Comma)))
     } else if !others.is_empty() {
-        Outcome::warn(format!(
-            "no Docker, but {}: the vendor's procedure requires Docker (前提条件: 已安装Docker)",
-            others.join(", ")
-        ))
-        .fix("install Docker on the cluster's nodes, or confirm with Alibaba Cloud support that this runtime is supported")
+        Outcome::warn(t!("host-no-docker", found = Text::join(others, Sep::Comma)))
+            .fix(t!("host-fix-docker-or-confirm"))
     } else {
-        Outcome::fail(format!(
-            "no container runtime found under {} (no Docker or containerd socket or binary)",
-            ctx.root.display()
-        ))
-        .fix("install Docker (the vendor's prerequisite), e.g. https://docs.docker.com/engine/install/")
-        .fix("checking a copied node? pass its root directory with --root")
+        Outcome::fail(t!("host-no-runtime", root = ctx.root.display().to_string()))
+            .fix(t!("host-fix-install-docker", url = "https://docs.docker.com/engine/install/"))
+            .fix(t!("host-fix-root"))
     };
     Ok(outcome.evidence(evidence))
 }

@@ -2,20 +2,22 @@
 //! reports for the API server's port, and `forward.filter` for the connection a forwarder
 //! forwards. One typed judgement, so that neither check reads the other's evidence.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
 use serde_json::{Value, json};
 
 use crate::check::{Early, Outcome};
-use crate::checks::words::{join, plural};
+use crate::checks::words::values;
 use crate::context::Context;
 use crate::firewall::Layer;
 use crate::firewall::analysis::{self, DecidingAction, EntryResult, EntryVerdict, Request};
 use crate::firewall::fix::{LayerFix, fix_layer};
-use crate::firewall::model::Undecidable;
+use crate::firewall::model::{Direction, Side, Undecidable};
 use crate::firewall::ranges::{AddrSet, Family};
+use crate::i18n::{Sep, Text};
 use crate::region::PoolEntry;
+use crate::t;
 
 /// Every pool entry of a connection, judged.
 #[derive(Debug)]
@@ -26,37 +28,81 @@ pub struct PoolJudgement {
     /// Why ranges are undecidable, each once.
     pub reasons: BTreeSet<Undecidable>,
     /// The connection, in words: `tcp/6443`, `tcp/16443 forwarded to 192.0.2.50:6443`.
-    pub what: String,
+    pub what: Text,
     pub layers: usize,
     evidence: Value,
     region: String,
 }
 
-/// What would let the tool decide a range this reason leaves undecidable.
-pub fn advice(reason: &Undecidable) -> String {
-    match reason.root() {
-        Undecidable::Interface(_) | Undecidable::ReversePath => {
-            "pass --interface IF (the interface the pool's traffic arrives on) to decide -i/iifname and reverse-path rules"
-                .to_string()
+/// Why a range is undecidable, in the run's language. Every variant has its own message; the
+/// texts a variant carries (a parser's words for a rule it does not model, an evaluator's
+/// limitation) are the input's or the evaluator's own words and are inserted as they are.
+pub fn undecidable_text(reason: &Undecidable) -> Text {
+    match reason {
+        Undecidable::Interface(Direction::In) => t!("pool-undecidable-interface-in"),
+        Undecidable::Interface(Direction::Out) => t!("pool-undecidable-interface-out"),
+        Undecidable::ApiAddress(Side::Dst) => t!("pool-undecidable-api-address-dst"),
+        Undecidable::ApiAddress(Side::Src) => t!("pool-undecidable-api-address-src"),
+        Undecidable::IpsetContents { name, looked_in } if looked_in.is_empty() => {
+            t!("pool-undecidable-ipset", name = &**name)
         }
-        Undecidable::ApiAddress(_) => {
-            "pass --apiserver with the API server's IP address (or a name that resolves) to decide -d/daddr rules"
-                .to_string()
+        Undecidable::IpsetContents { name, looked_in } => {
+            t!("pool-undecidable-ipset-not-in", name = &**name, looked_in = &**looked_in)
         }
-        Undecidable::IpsetContents { .. } => {
-            "pass --ipset FILE with `ipset save` output to decide -m set rules".to_string()
-        }
-        Undecidable::OpaqueXt { .. } => "also pass the iptables-nft-save output (--firewall iptables:FILE): nft shows iptables-nft rules only as opaque xt expressions".to_string(),
-        Undecidable::NoLayer(_) => {
-            "give the IPv6 rules too (ip6tables-save) when the pool has IPv6 entries".to_string()
-        }
-        other => format!("check by hand: {other}"),
+        Undecidable::OpaqueXt { name, target: true } => t!("pool-undecidable-xt-target", name = &**name),
+        Undecidable::OpaqueXt { name, target: false } => t!("pool-undecidable-xt-match", name = &**name),
+        Undecidable::NoLayer(family) => t!("pool-undecidable-no-layer", family = family.name()),
+        Undecidable::Translation(inner) => t!("pool-undecidable-translation", reason = undecidable_text(inner)),
+        Undecidable::PathsDisagree { nat: true } => t!("pool-undecidable-nat-paths-disagree"),
+        Undecidable::PathsDisagree { nat: false } => t!("pool-undecidable-paths-disagree"),
+        Undecidable::Unsupported(text) => Text::verbatim(&**text),
+        Undecidable::Limitation(text) => limitation_text(text),
+        Undecidable::RateOrState { what } => t!("pool-undecidable-rate-or-state", what = &**what),
+        Undecidable::ReversePath => t!("pool-undecidable-reverse-path"),
+        Undecidable::Loop { chain } => t!("pool-undecidable-loop", chain = &**chain),
+        Undecidable::Budget { steps } => t!("pool-undecidable-budget", steps = *steps),
     }
 }
 
-/// The advice for every reason, once each.
-fn hints(reasons: &BTreeSet<Undecidable>) -> Vec<String> {
-    reasons.iter().map(advice).collect::<BTreeSet<_>>().into_iter().collect()
+/// The evaluator's limitations (`Undecidable::Limitation`, a closed set of its own words) in the
+/// run's language; one the catalogue does not know yet is kept as the evaluator wrote it.
+fn limitation_text(text: &'static str) -> Text {
+    match text {
+        "chains nest deeper than 128" => t!("pool-limitation-deep-chains"),
+        "undecidable match" => t!("pool-limitation-undecidable-match"),
+        "a conntrack match before connection tracking runs (raw table)" => t!("pool-limitation-raw-conntrack"),
+        "a connection mark before connection tracking runs (raw table)" => t!("pool-limitation-raw-connmark"),
+        "conntrack status bits that vary along the connection" => t!("pool-limitation-ct-status"),
+        "a mark an earlier rule may have set" => t!("pool-limitation-earlier-mark"),
+        "whether the address is local to this host" => t!("pool-limitation-local-address"),
+        "the connection is translated to an address this host has no route to" => t!("pool-limitation-no-route"),
+        other => Text::verbatim(other),
+    }
+}
+
+/// What would let the tool decide a range this reason leaves undecidable.
+pub fn advice(reason: &Undecidable) -> Text {
+    let root = reason.root();
+    match root {
+        Undecidable::Interface(_) | Undecidable::ReversePath => t!("pool-advice-interface"),
+        Undecidable::ApiAddress(_) => t!("pool-advice-apiserver"),
+        Undecidable::IpsetContents { .. } => t!("pool-advice-ipset"),
+        Undecidable::OpaqueXt { .. } => t!("pool-advice-opaque-xt"),
+        Undecidable::NoLayer(_) => t!("pool-advice-no-layer"),
+        Undecidable::Translation(_)
+        | Undecidable::PathsDisagree { .. }
+        | Undecidable::Unsupported(_)
+        | Undecidable::Limitation(_)
+        | Undecidable::RateOrState { .. }
+        | Undecidable::Loop { .. }
+        | Undecidable::Budget { .. } => t!("pool-advice-by-hand", reason = undecidable_text(root)),
+    }
+}
+
+/// The advice for every reason, once each, in the order of its English text.
+fn hints(reasons: &BTreeSet<Undecidable>) -> Vec<Text> {
+    let by_text: BTreeMap<String, Text> = reasons.iter().map(advice).map(|a| (a.en(), a)).collect();
+    by_text.into_values().collect()
 }
 
 /// Judges every pool entry (of the target's family, for a forwarded connection) against the
@@ -69,7 +115,7 @@ pub fn judge(
     req: &Request<'_>,
 ) -> Result<PoolJudgement, Early> {
     let Some(region) = &ctx.region else {
-        return Err(Outcome::skip("no --region: the pool to admit is unknown (see region.known)").into());
+        return Err(Outcome::skip(t!("pool-no-region-to-admit")).into());
     };
     let (entries, not_forwarded): (Vec<PoolEntry>, Vec<PoolEntry>) = match &req.flow {
         Some(_) => entries
@@ -79,10 +125,10 @@ pub fn judge(
         None => (entries.to_vec(), Vec::new()),
     };
     if entries.is_empty() {
-        return Err(Outcome::skip(format!(
-            "no pool entry of {} has the address family of {}: none can be forwarded there",
-            region.id,
-            join(req.destinations)
+        return Err(Outcome::skip(t!(
+            "pool-no-entry-of-family",
+            region = &region.id,
+            destinations = values(req.destinations)
         ))
         .into());
     }
@@ -90,9 +136,9 @@ pub fn judge(
     let what = match &req.flow {
         Some(flow) => {
             let to: Vec<SocketAddr> = req.destinations.iter().map(|d| SocketAddr::new(*d, req.port)).collect();
-            format!("tcp/{} forwarded to {}", flow.listen_port, join(&to))
+            t!("pool-what-forwarded", port = flow.listen_port.to_string(), to = values(&to))
         }
-        None => format!("tcp/{}", req.port),
+        None => Text::verbatim(format!("tcp/{}", req.port)),
     };
     let label = format!("k8sjoin-check {}", region.id);
     let pool = AddrSet::of_nets(entries.iter().map(|e| &e.entry));
@@ -123,7 +169,7 @@ pub fn judge(
     });
     if !reasons.is_empty() {
         // What would decide the unknown ranges, for tools (the remediation says the same to people).
-        evidence["undecidable"] = reasons.iter().map(|r| json!({"reason": r, "advice": advice(r)})).collect();
+        evidence["undecidable"] = reasons.iter().map(|r| json!({"reason": r, "advice": advice(r).en()})).collect();
     }
     if let Some(flow) = &req.flow {
         evidence["forward"] = json!({
@@ -147,55 +193,67 @@ impl PoolJudgement {
     /// but some ranges cannot be decided; passes when every entry is admitted.
     pub fn outcome(&self) -> Outcome {
         let (region, what, results) = (&self.region, &self.what, &self.results);
-        let denied: Vec<String> = results
+        let denied: Vec<Text> = results
             .iter()
             .filter(|r| matches!(r.verdict, EntryVerdict::Denied | EntryVerdict::Partial))
             .map(|r| {
-                let first = r.deciding.iter().find(|d| d.action.denies());
-                let by = first.map(|d| match (&d.chain, d.rule) {
-                    (Some(c), Some(n)) => format!(" by {} {c} rule {n} ({})", d.layer, d.action),
-                    (Some(c), None) => format!(" by {} {c} policy", d.layer),
-                    _ => format!(" by {}", d.layer),
-                });
                 let which = if r.verdict == EntryVerdict::Denied {
-                    r.entry.to_string()
+                    Text::verbatim(r.entry.to_string())
                 } else {
-                    format!("{} of {}", join(&r.denied), r.entry)
+                    t!("pool-part-of-entry", ranges = values(&r.denied), entry = r.entry.to_string())
                 };
-                format!("{which}{}", by.unwrap_or_default())
+                match r.deciding.iter().find(|d| d.action.denies()) {
+                    None => which,
+                    Some(d) => match (&d.chain, d.rule) {
+                        (Some(c), Some(n)) => t!(
+                            "pool-denied-by-rule",
+                            which = which,
+                            layer = &d.layer,
+                            chain = c,
+                            rule = n.to_string(),
+                            action = d.action.as_str()
+                        ),
+                        (Some(c), None) => t!("pool-denied-by-policy", which = which, layer = &d.layer, chain = c),
+                        _ => t!("pool-denied-by-layer", which = which, layer = &d.layer),
+                    },
+                }
             })
             .collect();
-        let unknown: Vec<String> = results.iter().filter(|r| !r.unknown.is_empty()).map(|r| join(&r.unknown)).collect();
+        let unknown: Vec<Text> = results.iter().filter(|r| !r.unknown.is_empty()).map(|r| values(&r.unknown)).collect();
         let n = results.len();
-        let entries = plural(n, "y", "ies");
         if !denied.is_empty() {
-            let mut o = Outcome::fail(format!(
-                "{} of {n} pool entr{entries} of {region} cannot connect to {what}: {}",
-                denied.len(),
-                denied.join("; ")
+            let mut o = Outcome::fail(t!(
+                "pool-denied",
+                denied = denied.len(),
+                n = n,
+                region = region,
+                what = what,
+                list = Text::join(denied, Sep::Semicolon)
             ))
             .evidence(self.evidence.clone());
             for fix in &self.fixes {
-                o = o.fix(format!("# {}:", fix.layer)).fixes(fix.commands.iter().cloned()).fixes(fix.persist());
-                o = o.fixes(fix.notes.iter().map(|n| format!("# {}: {n}", fix.layer)));
+                o = o
+                    .fix(Text::verbatim(format!("# {}:", fix.layer)))
+                    .fixes(fix.commands.iter().map(Text::verbatim))
+                    .fixes(fix.persist().into_iter().map(Text::verbatim));
+                o = o.fixes(fix.notes.iter().map(|note| t!("pool-fix-note", layer = &fix.layer, note = note)));
             }
             return o.fixes(hints(&self.reasons));
         }
         if !unknown.is_empty() {
-            let why = self.reasons.iter().next().map(ToString::to_string).unwrap_or_default();
-            return Outcome::warn(format!(
-                "nothing denied, but {} of {n} pool entr{entries} cannot be decided on {what}: {} ({why})",
-                unknown.len(),
-                unknown.join(", ")
+            let why = self.reasons.iter().next().map_or_else(|| Text::verbatim(""), undecidable_text);
+            return Outcome::warn(t!(
+                "pool-undecided",
+                undecided = unknown.len(),
+                n = n,
+                what = what,
+                list = Text::join(unknown, Sep::Comma),
+                why = why
             ))
             .evidence(self.evidence.clone())
             .fixes(hints(&self.reasons));
         }
-        Outcome::pass(format!(
-            "all {n} pool entr{entries} of {region} admitted on {what} by {} layer{}",
-            self.layers,
-            plural(self.layers, "", "s")
-        ))
-        .evidence(self.evidence.clone())
+        Outcome::pass(t!("pool-admitted", n = n, region = region, what = what, n_layers = self.layers))
+            .evidence(self.evidence.clone())
     }
 }

@@ -1,34 +1,11 @@
-//! Wording shared by the check files: plurals, lists, and the findings of a check with several
+//! Wording shared by the check files: value lists, and the findings of a check with several
 //! parts. Here so that no check file imports another.
-
-use std::collections::BTreeSet;
 
 use serde_json::Value;
 
 use crate::check::{Outcome, Status};
 use crate::i18n::{Sep, Text};
 use crate::t;
-
-/// `one` or `many` by `n`: `plural(n, "y", "ies")`, `plural(n, "", "s")`.
-pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
-}
-
-/// Items joined with `, `.
-pub fn join<T: ToString>(items: &[T]) -> String {
-    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-}
-
-/// The first `n` items as text.
-pub fn first<T: ToString>(items: &[T], n: usize) -> Vec<String> {
-    items.iter().take(n).map(ToString::to_string).collect()
-}
-
-/// `a, b, c and 12 more`
-pub fn shorten<T: ToString>(items: &[T], n: usize) -> String {
-    let (head, more) = (first(items, n), items.len().saturating_sub(n));
-    if more == 0 { head.join(", ") } else { format!("{} and {more} more", head.join(", ")) }
-}
 
 /// Values (addresses, ids, paths) as a list in the language's separator.
 pub fn values<T: ToString>(items: &[T]) -> Text {
@@ -42,10 +19,15 @@ pub fn values_shortened<T: ToString>(items: &[T], n: usize) -> Text {
     if more == 0 { head } else { t!("words-and-more", list = head, more = more) }
 }
 
-/// The list without repeats, first occurrence kept.
-pub fn dedup(list: Vec<String>) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    list.into_iter().filter(|s| seen.insert(s.clone())).collect()
+/// The list without repeats, first occurrence kept (lists of a few remediation steps).
+pub fn dedup<T: PartialEq>(list: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(list.len());
+    for item in list {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 /// `max(a, b)` in gate order: pass < warn < fail.
@@ -109,11 +91,8 @@ mod tests {
     }
 
     #[test]
-    fn lists_and_plurals() {
-        assert_eq!((plural(1, "", "s"), plural(2, "", "s"), plural(3, "y", "ies")), ("", "s", "ies"));
-        assert_eq!(join(&[1, 2]), "1, 2");
-        assert_eq!(shorten(&[1, 2, 3], 2), "1, 2 and 1 more");
-        assert_eq!(dedup(vec!["a".into(), "b".into(), "a".into()]), ["a", "b"]);
+    fn repeats_are_dropped() {
+        assert_eq!(dedup(vec!["a", "b", "a"]), ["a", "b"]);
     }
 
     #[test]
@@ -125,14 +104,13 @@ mod tests {
 
     #[test]
     fn the_worst_finding_decides() {
-        let v = Text::verbatim;
         let mut f = Findings::default();
-        f.add(Status::Warn, v("w"));
-        f.add(Status::Fail, v("f"));
-        f.fix(v("x"));
-        f.fix(v("x"));
-        let o = f.outcome(v("fine"), Value::Null);
+        f.add(Status::Warn, Text::verbatim("w"));
+        f.add(Status::Fail, Text::verbatim("f"));
+        f.fix(Text::verbatim("x"));
+        f.fix(Text::verbatim("x"));
+        let o = f.outcome(Text::verbatim("fine"), Value::Null);
         assert_eq!((o.status, o.message.en().as_str(), o.remediation.len()), (Status::Fail, "w; f", 1));
-        assert_eq!(Findings::default().outcome(v("fine"), Value::Null).status, Status::Pass);
+        assert_eq!(Findings::default().outcome(Text::verbatim("fine"), Value::Null).status, Status::Pass);
     }
 }

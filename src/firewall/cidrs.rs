@@ -10,6 +10,8 @@ use crate::firewall::model::{
 };
 use crate::firewall::ranges::{Family, Spans};
 use crate::firewall::{Layer, LayerKind};
+use crate::i18n::Text;
+use crate::t;
 
 /// The list as read: entries with their lines.
 #[derive(Debug, Clone, Default)]
@@ -44,19 +46,16 @@ pub fn parse(text: &str, file: &str) -> Result<Layer, InputError> {
     })
 }
 
-fn parse_entry(word: &str) -> Result<IpNet, String> {
+fn parse_entry(word: &str) -> Result<IpNet, Text> {
     if let Ok(ip) = word.parse::<std::net::IpAddr>() {
         return Ok(IpNet::from(ip));
     }
     let net: IpNet = word.parse().map_err(|_| match crate::error::sanitize::address_like(word) {
-        Some(w) => format!("{w:?} is not an IP address or CIDR (expected e.g. 198.51.100.0/24)"),
-        None => format!(
-            "a word of {} characters that is not an IP address or CIDR (expected e.g. 198.51.100.0/24; is this an address list?)",
-            word.chars().count()
-        ),
+        Some(w) => t!("cidrs-not-an-entry", word = format!("{w:?}")),
+        None => t!("cidrs-not-an-entry-hidden", n_chars = word.chars().count()),
     })?;
     if net.trunc() != net {
-        return Err(format!("{word} has host bits set; expected {}", net.trunc()));
+        return Err(t!("cidrs-host-bits", word = word, network = net.trunc().to_string()));
     }
     Ok(net)
 }

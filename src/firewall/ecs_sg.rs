@@ -18,6 +18,8 @@ use crate::firewall::model::{
 };
 use crate::firewall::ranges::{Family, Spans};
 use crate::firewall::{Layer, LayerKind};
+use crate::i18n::Text;
+use crate::t;
 
 /// A security group as read.
 #[derive(Debug, Clone, Default)]
@@ -81,23 +83,18 @@ struct Wrapped<'a> {
     permission: Vec<&'a RawValue>,
 }
 
-const EXPECTED: &str = "expected the JSON of DescribeSecurityGroupAttribute ({\"SecurityGroupId\": …, \"Permissions\": {\"Permission\": [ … ]}})";
-
 /// Parses the file into a layer named `file`.
 pub fn parse(text: &str, file: &str) -> Result<Layer, InputError> {
-    let err = |line: Option<usize>, what: String| InputError::new(file, line, what);
-    let top: Top<'_> = serde_json::from_str(text).map_err(|e| err(Some(e.line()), format!("{e}; {EXPECTED}")))?;
+    let err = |line: Option<usize>, what: Text| InputError::new(file, line, what);
+    let top: Top<'_> =
+        serde_json::from_str(text).map_err(|e| err(Some(e.line()), t!("ecs-sg-not-json", error = e.to_string())))?;
     let Some(raw) = top.permissions else {
-        return Err(err(Some(1), format!("no \"Permissions\"; {EXPECTED}")));
+        return Err(err(Some(1), t!("ecs-sg-no-permissions")));
     };
     let list: Vec<&RawValue> = match serde_json::from_str::<Wrapped<'_>>(raw.get()) {
         Ok(w) => w.permission,
-        Err(_) => serde_json::from_str(raw.get()).map_err(|_| {
-            err(
-                Some(line_at(text, raw)),
-                format!("\"Permissions\" is neither {{\"Permission\": [...]}} nor a list; {EXPECTED}"),
-            )
-        })?,
+        Err(_) => serde_json::from_str(raw.get())
+            .map_err(|_| err(Some(line_at(text, raw)), t!("ecs-sg-permissions-shape")))?,
     };
     let next_token = top.next_token.filter(|t| !t.trim().is_empty());
     let partial = if next_token.is_some() { vec![top.id.clone()] } else { Vec::new() };
@@ -105,9 +102,9 @@ pub fn parse(text: &str, file: &str) -> Result<Layer, InputError> {
         Group { id: top.id, region: top.region, file: file.to_string(), permissions: Vec::new(), next_token, partial };
     for (i, p) in list.iter().enumerate() {
         let line = line_at(text, p);
-        let v: Value = serde_json::from_str(p.get()).map_err(|e| err(Some(line), e.to_string()))?;
-        let mut perm =
-            permission(&v, i + 1, line).map_err(|w| err(Some(line), format!("permission {}: {w}", i + 1)))?;
+        let v: Value = serde_json::from_str(p.get()).map_err(|e| err(Some(line), Text::verbatim(e.to_string())))?;
+        let mut perm = permission(&v, i + 1, line)
+            .map_err(|w| err(Some(line), t!("ecs-sg-permission", index = i + 1, why = w)))?;
         perm.group.clone_from(&group.id);
         perm.file = file.to_string();
         group.permissions.push(perm);
@@ -187,35 +184,33 @@ fn text_field<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("").trim()
 }
 
-fn permission(v: &Value, index: usize, line: usize) -> Result<Permission, String> {
+fn permission(v: &Value, index: usize, line: usize) -> Result<Permission, Text> {
     if !v.is_object() {
-        return Err("expected an object".into());
+        return Err(t!("ecs-sg-expected-object"));
     }
     let ingress = match text_field(v, "Direction").to_ascii_lowercase().as_str() {
         "" | "ingress" => true,
         "egress" => false,
-        other => return Err(format!("Direction {other:?}; expected ingress or egress")),
+        other => return Err(t!("ecs-sg-direction", value = format!("{other:?}"))),
     };
     let protocol = text_field(v, "IpProtocol").to_ascii_uppercase();
     if !matches!(protocol.as_str(), "TCP" | "UDP" | "ICMP" | "ICMPV6" | "GRE" | "ALL") {
-        return Err(format!("IpProtocol {protocol:?}; expected TCP, UDP, ICMP, ICMPv6, GRE or ALL"));
+        return Err(t!("ecs-sg-protocol", value = format!("{protocol:?}")));
     }
     let range = text_field(v, "PortRange");
     let ports = match range {
         "" | "-1/-1" => None,
         r => {
-            let (lo, hi) =
-                r.split_once('/').ok_or_else(|| format!("PortRange {r:?}; expected FROM/TO such as 6443/6443"))?;
-            let num =
-                |s: &str| s.parse::<u16>().map_err(|_| format!("PortRange {r:?}; expected FROM/TO such as 6443/6443"));
+            let (lo, hi) = r.split_once('/').ok_or_else(|| t!("ecs-sg-port-range", value = format!("{r:?}")))?;
+            let num = |s: &str| s.parse::<u16>().map_err(|_| t!("ecs-sg-port-range", value = format!("{r:?}")));
             let (lo, hi) = (num(lo)?, num(hi)?);
             if lo > hi {
-                return Err(format!("PortRange {r:?} is empty"));
+                return Err(t!("ecs-sg-port-range-empty", value = format!("{r:?}")));
             }
             Some((lo, hi))
         }
     };
-    let cidr = |key: &str| -> Result<Option<IpNet>, String> {
+    let cidr = |key: &str| -> Result<Option<IpNet>, Text> {
         let t = text_field(v, key);
         if t.is_empty() {
             return Ok(None);
@@ -223,7 +218,9 @@ fn permission(v: &Value, index: usize, line: usize) -> Result<Permission, String
         if let Ok(ip) = t.parse::<IpAddr>() {
             return Ok(Some(IpNet::from(ip)));
         }
-        t.parse::<IpNet>().map(|n| Some(n.trunc())).map_err(|_| format!("{key} {t:?} is not a CIDR"))
+        t.parse::<IpNet>()
+            .map(|n| Some(n.trunc()))
+            .map_err(|_| t!("ecs-sg-not-cidr", key = key, value = format!("{t:?}")))
     };
     let source_key = if ingress { "SourceCidrIp" } else { "DestCidrIp" };
     let source6_key = if ingress { "Ipv6SourceCidrIp" } else { "Ipv6DestCidrIp" };
@@ -234,15 +231,15 @@ fn permission(v: &Value, index: usize, line: usize) -> Result<Permission, String
     } else if !text_field(v, "SourcePrefixListId").is_empty() {
         Source::PrefixList(text_field(v, "SourcePrefixListId").to_string())
     } else if ingress {
-        return Err("no SourceCidrIp, Ipv6SourceCidrIp, SourceGroupId or SourcePrefixListId".into());
+        return Err(t!("ecs-sg-no-source"));
     } else {
-        Source::Cidr("0.0.0.0/0".parse().map_err(|_| "internal")?)
+        Source::Cidr(IpNet::V4(ipnet::Ipv4Net::default()))
     };
     let dest = if ingress { cidr("DestCidrIp")?.or(cidr("Ipv6DestCidrIp")?) } else { None };
     let policy = match text_field(v, "Policy").to_ascii_lowercase().as_str() {
         "" | "accept" => Verdict::Accept,
         "drop" => Verdict::Drop,
-        other => return Err(format!("Policy {other:?}; expected Accept or Drop")),
+        other => return Err(t!("ecs-sg-policy", value = format!("{other:?}"))),
     };
     let priority = match v.get("Priority") {
         None | Some(Value::Null) => 1,
@@ -251,10 +248,7 @@ fn permission(v: &Value, index: usize, line: usize) -> Result<Permission, String
         Some(_) => 0,
     };
     if !(1..=100).contains(&priority) {
-        return Err(format!(
-            "Priority {}; expected 1-100",
-            v.get("Priority").map(Value::to_string).unwrap_or_default()
-        ));
+        return Err(t!("ecs-sg-priority", value = v.get("Priority").map(Value::to_string).unwrap_or_default()));
     }
     Ok(Permission {
         index,

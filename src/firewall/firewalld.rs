@@ -28,6 +28,8 @@ use crate::firewall::model::{
 use crate::firewall::ranges::{Family, Spans};
 use crate::firewall::{Layer, LayerKind, firewalld_stock, protocols, read_text};
 use crate::hostfs::Kind;
+use crate::i18n::Text;
+use crate::t;
 
 /// A firewalld configuration as read.
 #[derive(Debug, Clone, Default)]
@@ -163,7 +165,7 @@ fn stock_service(name: &str) -> Option<Service> {
     Some(s)
 }
 
-fn stock_service_word(s: &mut Service, word: &str) -> Result<(), String> {
+fn stock_service_word(s: &mut Service, word: &str) -> Result<(), Text> {
     let (key, value) = word.split_once('=').unwrap_or(("", word));
     match key {
         "" => s.ports.push(stock_port(value)?),
@@ -172,14 +174,15 @@ fn stock_service_word(s: &mut Service, word: &str) -> Result<(), String> {
         "include" => s.includes.push(value.to_string()),
         "helper" => {}
         "dest4" | "dest6" => s.destinations.push(net(value)?),
-        other => return Err(format!("unknown fact {other}=")),
+        other => return Err(t!("firewalld-unknown-fact", fact = other)),
     }
     Ok(())
 }
 
 /// `tcp/22` or `udp/137-138`.
-fn stock_port(text: &str) -> Result<PortItem, String> {
-    let (protocol, range) = text.split_once('/').ok_or_else(|| format!("{text:?}: expected PROTOCOL/PORT"))?;
+fn stock_port(text: &str) -> Result<PortItem, Text> {
+    let (protocol, range) =
+        text.split_once('/').ok_or_else(|| t!("firewalld-stock-port", text = format!("{text:?}")))?;
     let (lo, hi) = ports(range)?;
     Ok(PortItem { protocol: protocol.to_string(), lo, hi })
 }
@@ -195,11 +198,13 @@ fn stock_zone(name: &str) -> Option<Zone> {
     Some(zone)
 }
 
-fn stock_zone_word(zone: &mut Zone, word: &str) -> Result<(), String> {
+fn stock_zone_word(zone: &mut Zone, word: &str) -> Result<(), Text> {
     let item = |value: String, text: String| Item { value, line: None, text };
     let (key, value) = word.split_once('=').unwrap_or(("", word));
     match key {
-        "target" => zone.target = target(value).ok_or_else(|| format!("target {value:?}"))?,
+        "target" => {
+            zone.target = target(value).ok_or_else(|| t!("firewalld-stock-target", value = format!("{value:?}")))?
+        }
         "service" => {
             zone.services.push(item(value.to_string(), format!("<service name=\"{value}\"/>")));
         }
@@ -216,7 +221,7 @@ fn stock_zone_word(zone: &mut Zone, word: &str) -> Result<(), String> {
             let text = format!("<port port=\"{}\" protocol=\"{}\"/>", span_text(p.lo, p.hi), p.protocol);
             zone.ports.push(Item { value: p, line: None, text });
         }
-        other => return Err(format!("unknown fact {other}=")),
+        other => return Err(t!("firewalld-unknown-fact", fact = other)),
     }
     Ok(())
 }
@@ -252,11 +257,7 @@ pub fn load_dir(dir: &Path, name: &str, ipsets: &IpsetDb) -> Result<Layer, Input
     let zones_dir = dir.join("zones");
     let conf = dir.join("firewalld.conf");
     if !zones_dir.is_dir() && !conf.is_file() {
-        return Err(InputError::at(
-            dir,
-            None,
-            "not a firewalld configuration directory (expected zones/ or firewalld.conf)",
-        ));
+        return Err(InputError::at(dir, None, t!("firewalld-not-a-directory")));
     }
     let mut config = Config { path: dir.display().to_string(), default_zone: "public".into(), ..Config::default() };
     if conf.is_file() {
@@ -265,7 +266,11 @@ pub fn load_dir(dir: &Path, name: &str, ipsets: &IpsetDb) -> Result<Layer, Input
             if let Some(v) = l.trim().strip_prefix("DefaultZone=") {
                 let v = v.trim();
                 if v.is_empty() || v.contains('/') {
-                    return Err(InputError::at(&conf, Some(i + 1), format!("DefaultZone={v:?}; expected a zone name")));
+                    return Err(InputError::at(
+                        &conf,
+                        Some(i + 1),
+                        t!("firewalld-default-zone-name", value = format!("{v:?}")),
+                    ));
                 }
                 config.default_zone = v.to_string();
             }
@@ -349,7 +354,11 @@ fn finish(mut config: Config, name: &str, ipsets: &IpsetDb) -> Result<Layer, Inp
             InputError::new(
                 name,
                 None,
-                format!("the default zone {:?} is not defined in {}", config.default_zone, config.path),
+                t!(
+                    "firewalld-default-zone-missing",
+                    zone = format!("{:?}", config.default_zone),
+                    path = config.path.as_str()
+                ),
             )
         })?;
         config.notes.push(format!(
@@ -428,7 +437,7 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
 }
 
 fn xml_error(file: &str, e: &roxmltree::Error) -> InputError {
-    InputError::new(file, Some(e.pos().row as usize), format!("{e}"))
+    InputError::new(file, Some(e.pos().row as usize), Text::verbatim(e.to_string()))
 }
 
 fn line(doc: &Document<'_>, node: Node<'_, '_>) -> Option<usize> {
@@ -447,17 +456,17 @@ fn attr<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
 fn parse_zone(text: &str, file: &str, name: &str, shown: &str) -> Result<Zone, InputError> {
     let doc = Document::parse(text).map_err(|e| xml_error(file, &e))?;
     let root = doc.root_element();
-    let err = |node: Node<'_, '_>, what: String| InputError::new(file, line(&doc, node), what);
+    let err = |node: Node<'_, '_>, what: Text| InputError::new(file, line(&doc, node), what);
     if root.tag_name().name() != "zone" {
-        return Err(err(root, format!("root element <{}>; expected <zone>", root.tag_name().name())));
+        return Err(err(root, t!("firewalld-root-element", element = root.tag_name().name())));
     }
     let written = attr(root, "target").unwrap_or("default");
     let Some(target) = target(written) else {
-        return Err(err(root, format!("zone target {written:?}; expected default, ACCEPT, DROP or %%REJECT%%")));
+        return Err(err(root, t!("firewalld-zone-target", target = format!("{written:?}"))));
     };
     let priority = match attr(root, "ingress-priority").or(attr(root, "priority")) {
         None => 0,
-        Some(p) => p.parse().map_err(|_| err(root, format!("zone priority {p:?}; expected a number")))?,
+        Some(p) => p.parse().map_err(|_| err(root, t!("firewalld-zone-priority", priority = format!("{p:?}"))))?,
     };
     let mut zone = Zone {
         name: name.to_string(),
@@ -473,7 +482,8 @@ fn parse_zone(text: &str, file: &str, name: &str, shown: &str) -> Result<Zone, I
         match node.tag_name().name() {
             "short" | "description" | "icmp-block" | "icmp-block-inversion" | "forward" | "tag" => {}
             "interface" => {
-                let n = attr(node, "name").ok_or_else(|| err(node, "<interface> needs name=".into()))?;
+                let n = attr(node, "name")
+                    .ok_or_else(|| err(node, t!("firewalld-needs", element = "<interface>", attribute = "name")))?;
                 zone.interfaces.push(Item { value: n.to_string(), line: at, text: item_text.clone() });
             }
             "source" => zone.sources.push(Item {
@@ -482,12 +492,14 @@ fn parse_zone(text: &str, file: &str, name: &str, shown: &str) -> Result<Zone, I
                 text: item_text.clone(),
             }),
             "service" => {
-                let n = attr(node, "name").ok_or_else(|| err(node, "<service> needs name=".into()))?;
+                let n = attr(node, "name")
+                    .ok_or_else(|| err(node, t!("firewalld-needs", element = "<service>", attribute = "name")))?;
                 zone.services.push(Item { value: n.to_string(), line: at, text: item_text.clone() });
             }
             // `<port protocol="ah" port=""/>`: the whole protocol, as firewalld reads it.
             "port" if attr(node, "port").is_some_and(|p| p.trim().is_empty()) => {
-                let v = attr(node, "protocol").ok_or_else(|| err(node, "<port> needs protocol=".into()))?;
+                let v = attr(node, "protocol")
+                    .ok_or_else(|| err(node, t!("firewalld-needs", element = "<port>", attribute = "protocol")))?;
                 zone.protocols.push(Item { value: v.to_ascii_lowercase(), line: at, text: item_text.clone() });
             }
             "port" => zone.ports.push(Item {
@@ -501,7 +513,8 @@ fn parse_zone(text: &str, file: &str, name: &str, shown: &str) -> Result<Zone, I
                 text: item_text.clone(),
             }),
             "protocol" => {
-                let v = attr(node, "value").ok_or_else(|| err(node, "<protocol> needs value=".into()))?;
+                let v = attr(node, "value")
+                    .ok_or_else(|| err(node, t!("firewalld-needs", element = "<protocol>", attribute = "value")))?;
                 zone.protocols.push(Item { value: v.to_string(), line: at, text: item_text.clone() });
             }
             "masquerade" => zone.masquerade = true,
@@ -511,13 +524,13 @@ fn parse_zone(text: &str, file: &str, name: &str, shown: &str) -> Result<Zone, I
                 text: item_text.clone(),
             }),
             "rule" => zone.rich_rules.push(rich_rule(node, at).map_err(|w| err(node, w))?),
-            other => return Err(err(node, format!("unknown element <{other}> in a zone"))),
+            other => return Err(err(node, t!("firewalld-unknown-zone-element", element = other))),
         }
     }
     Ok(zone)
 }
 
-fn zone_source(node: Node<'_, '_>) -> Result<ZoneSource, String> {
+fn zone_source(node: Node<'_, '_>) -> Result<ZoneSource, Text> {
     if let Some(a) = attr(node, "address") {
         return net(a).map(ZoneSource::Net);
     }
@@ -527,23 +540,23 @@ fn zone_source(node: Node<'_, '_>) -> Result<ZoneSource, String> {
     if let Some(m) = attr(node, "mac") {
         return Ok(ZoneSource::Mac(m.to_string()));
     }
-    Err("<source> needs address=, ipset= or mac=".into())
+    Err(t!("firewalld-source-needs"))
 }
 
-fn net(text: &str) -> Result<IpNet, String> {
+fn net(text: &str) -> Result<IpNet, Text> {
     if let Ok(ip) = text.parse::<IpAddr>() {
         return Ok(IpNet::from(ip));
     }
-    text.parse::<IpNet>().map(|n| n.trunc()).map_err(|_| format!("address {text:?}; expected an IP address or CIDR"))
+    text.parse::<IpNet>().map(|n| n.trunc()).map_err(|_| t!("firewalld-bad-address", text = format!("{text:?}")))
 }
 
-fn ports(text: &str) -> Result<(u16, u16), String> {
-    let num = |s: &str| s.trim().parse::<u16>().map_err(|_| format!("port {text:?}; expected a number or FROM-TO"));
+fn ports(text: &str) -> Result<(u16, u16), Text> {
+    let num = |s: &str| s.trim().parse::<u16>().map_err(|_| t!("firewalld-bad-port", text = format!("{text:?}")));
     match text.split_once('-') {
         Some((lo, hi)) => {
             let (lo, hi) = (num(lo)?, num(hi)?);
             if lo > hi {
-                return Err(format!("port range {text} is empty"));
+                return Err(t!("firewalld-empty-port-range", range = text));
             }
             Ok((lo, hi))
         }
@@ -551,33 +564,39 @@ fn ports(text: &str) -> Result<(u16, u16), String> {
     }
 }
 
-fn port_item(node: Node<'_, '_>) -> Result<PortItem, String> {
-    let p = attr(node, "port").ok_or("needs port=")?;
-    let protocol = attr(node, "protocol").ok_or("needs protocol=")?.to_ascii_lowercase();
+fn port_item(node: Node<'_, '_>) -> Result<PortItem, Text> {
+    let p = attr(node, "port").ok_or_else(|| t!("firewalld-needs-attribute", attribute = "port"))?;
+    let protocol = attr(node, "protocol")
+        .ok_or_else(|| t!("firewalld-needs-attribute", attribute = "protocol"))?
+        .to_ascii_lowercase();
     let (lo, hi) = ports(p)?;
     Ok(PortItem { protocol, lo, hi })
 }
 
-fn forward_port(node: Node<'_, '_>) -> Result<ForwardPort, String> {
-    let port = ports(attr(node, "port").ok_or("<forward-port> needs port=")?)?;
-    let protocol = attr(node, "protocol").ok_or("<forward-port> needs protocol=")?.to_ascii_lowercase();
+fn forward_port(node: Node<'_, '_>) -> Result<ForwardPort, Text> {
+    let port = ports(
+        attr(node, "port").ok_or_else(|| t!("firewalld-needs", element = "<forward-port>", attribute = "port"))?,
+    )?;
+    let protocol = attr(node, "protocol")
+        .ok_or_else(|| t!("firewalld-needs", element = "<forward-port>", attribute = "protocol"))?
+        .to_ascii_lowercase();
     let to_port = attr(node, "to-port").map(ports).transpose()?;
     let to_addr = attr(node, "to-addr")
-        .map(|a| a.parse::<IpAddr>().map_err(|_| format!("to-addr {a:?}; expected an IP address")))
+        .map(|a| a.parse::<IpAddr>().map_err(|_| t!("firewalld-to-addr", addr = format!("{a:?}"))))
         .transpose()?;
     Ok(ForwardPort { protocol, port, to_port, to_addr })
 }
 
-fn rich_rule(node: Node<'_, '_>, at: Option<usize>) -> Result<RichRule, String> {
+fn rich_rule(node: Node<'_, '_>, at: Option<usize>) -> Result<RichRule, Text> {
     let family = match attr(node, "family") {
         None => None,
         Some("ipv4") => Some(Family::V4),
         Some("ipv6") => Some(Family::V6),
-        Some(other) => return Err(format!("rule family {other:?}; expected ipv4 or ipv6")),
+        Some(other) => return Err(t!("firewalld-rule-family", family = format!("{other:?}"))),
     };
     let priority = match attr(node, "priority") {
         None => 0,
-        Some(p) => p.parse::<i32>().map_err(|_| format!("rule priority {p:?}; expected a number"))?,
+        Some(p) => p.parse::<i32>().map_err(|_| t!("firewalld-rule-priority", priority = format!("{p:?}")))?,
     };
     let mut rule = RichRule {
         line: at,
@@ -594,9 +613,9 @@ fn rich_rule(node: Node<'_, '_>, at: Option<usize>) -> Result<RichRule, String> 
         attr(n, "invert").is_some_and(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("yes"))
     };
     for child in node.children().filter(Node::is_element) {
-        let set_element = |rule: &mut RichRule, e: RichElement| -> Result<(), String> {
+        let set_element = |rule: &mut RichRule, e: RichElement| -> Result<(), Text> {
             if rule.element.is_some() {
-                return Err("a rich rule has at most one element (service, port, protocol, …)".into());
+                return Err(t!("firewalld-rich-one-element"));
             }
             rule.element = Some(e);
             Ok(())
@@ -604,22 +623,35 @@ fn rich_rule(node: Node<'_, '_>, at: Option<usize>) -> Result<RichRule, String> 
         match child.tag_name().name() {
             "source" => rule.source = Some((zone_source(child)?, truthy(child))),
             "destination" => {
-                let a = attr(child, "address").ok_or("<destination> needs address=")?;
+                let a = attr(child, "address")
+                    .ok_or_else(|| t!("firewalld-needs", element = "<destination>", attribute = "address"))?;
                 rule.destination = Some((net(a)?, truthy(child)));
             }
             "service" => set_element(
                 &mut rule,
-                RichElement::Service(attr(child, "name").ok_or("<service> needs name=")?.to_string()),
+                RichElement::Service(
+                    attr(child, "name")
+                        .ok_or_else(|| t!("firewalld-needs", element = "<service>", attribute = "name"))?
+                        .to_string(),
+                ),
             )?,
             "port" if attr(child, "port").is_some_and(|p| p.trim().is_empty()) => set_element(
                 &mut rule,
-                RichElement::Protocol(attr(child, "protocol").ok_or("<port> needs protocol=")?.to_ascii_lowercase()),
+                RichElement::Protocol(
+                    attr(child, "protocol")
+                        .ok_or_else(|| t!("firewalld-needs", element = "<port>", attribute = "protocol"))?
+                        .to_ascii_lowercase(),
+                ),
             )?,
             "port" => set_element(&mut rule, RichElement::Port(port_item(child)?))?,
             "source-port" => set_element(&mut rule, RichElement::SourcePort(port_item(child)?))?,
             "protocol" => set_element(
                 &mut rule,
-                RichElement::Protocol(attr(child, "value").ok_or("<protocol> needs value=")?.to_string()),
+                RichElement::Protocol(
+                    attr(child, "value")
+                        .ok_or_else(|| t!("firewalld-needs", element = "<protocol>", attribute = "value"))?
+                        .to_string(),
+                ),
             )?,
             "icmp-block" | "icmp-type" => set_element(&mut rule, RichElement::Icmp)?,
             "masquerade" => set_element(&mut rule, RichElement::Masquerade)?,
@@ -627,7 +659,7 @@ fn rich_rule(node: Node<'_, '_>, at: Option<usize>) -> Result<RichRule, String> 
             "log" | "audit" | "nflog" => {}
             a @ ("accept" | "reject" | "drop" | "mark") => {
                 if rule.action.is_some() {
-                    return Err("a rich rule has at most one action".into());
+                    return Err(t!("firewalld-rich-one-action"));
                 }
                 rule.action = Some(match a {
                     "accept" => RichAction::Accept,
@@ -637,7 +669,7 @@ fn rich_rule(node: Node<'_, '_>, at: Option<usize>) -> Result<RichRule, String> 
                 });
                 rule.limited = child.children().any(|c| c.is_element() && c.tag_name().name() == "limit");
             }
-            other => return Err(format!("unknown element <{other}> in a rich rule")),
+            other => return Err(t!("firewalld-unknown-rich-element", element = other)),
         }
     }
     rule.text = rich_text(&rule);
@@ -704,9 +736,9 @@ pub fn rich_text(r: &RichRule) -> String {
 fn parse_service(text: &str, file: &str) -> Result<Service, InputError> {
     let doc = Document::parse(text).map_err(|e| xml_error(file, &e))?;
     let root = doc.root_element();
-    let err = |node: Node<'_, '_>, what: String| InputError::new(file, line(&doc, node), what);
+    let err = |node: Node<'_, '_>, what: Text| InputError::new(file, line(&doc, node), what);
     if root.tag_name().name() != "service" {
-        return Err(err(root, format!("root element <{}>; expected <service>", root.tag_name().name())));
+        return Err(err(root, t!("firewalld-root-element-service", element = root.tag_name().name())));
     }
     let mut s = Service::default();
     for node in root.children().filter(Node::is_element) {
@@ -734,7 +766,7 @@ fn parse_service(text: &str, file: &str) -> Result<Service, InputError> {
 fn parse_ipset(text: &str, file: &str) -> Result<(Family, Spans), InputError> {
     let doc = Document::parse(text).map_err(|e| xml_error(file, &e))?;
     let root = doc.root_element();
-    let err = |node: Node<'_, '_>, what: String| InputError::new(file, line(&doc, node), what);
+    let err = |node: Node<'_, '_>, what: Text| InputError::new(file, line(&doc, node), what);
     let mut family = Family::V4;
     let mut v = Vec::new();
     for node in root.children().filter(Node::is_element) {

@@ -13,7 +13,9 @@ use crate::firewall::model::{
 use crate::firewall::nat::NatResult;
 use crate::firewall::ranges::{AddrSet, Family, Spans};
 use crate::firewall::{Layer, LayerKind, cidrs, ecs_sg, firewalld, iptables};
+use crate::i18n::{Sep, Text};
 use crate::region::PoolEntry;
+use crate::t;
 
 /// A set of pool entries to admit on one TCP port, and the label rules carry as a comment.
 #[derive(Debug, Clone, Copy)]
@@ -143,7 +145,13 @@ pub struct LayerFix {
     pub commands: Vec<String>,
     /// How the commands are kept; `None` when the tool keeps them by itself (ufw, security groups).
     pub persistence: Option<Persistence>,
-    pub notes: Vec<String>,
+    /// What no command fixes; the report's evidence keeps them in English.
+    #[serde(serialize_with = "in_english")]
+    pub notes: Vec<Text>,
+}
+
+fn in_english<S: serde::Serializer>(notes: &[Text], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(notes.iter().map(Text::en))
 }
 
 impl LayerFix {
@@ -334,14 +342,12 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
             }
             None => {
                 out.notes.push(problem.unwrap_or_else(|| {
-                    format!(
-                        "no position in {} admits {}; fix it by hand",
-                        sim.ruleset
-                            .chains
-                            .get(decider.chain.unwrap_or(usize::MAX))
-                            .map_or("the layer", |c| c.name.as_str()),
-                        spans.describe(family)
-                    )
+                    let ranges =
+                        Text::join(spans.cidrs(family).iter().map(|c| Text::verbatim(c.to_string())), Sep::Comma);
+                    match sim.ruleset.chains.get(decider.chain.unwrap_or(usize::MAX)) {
+                        Some(c) => t!("firewall-fix-no-position-in-chain", chain = c.name.as_str(), ranges = ranges),
+                        None => t!("firewall-fix-no-position", ranges = ranges),
+                    }
                 }));
                 *pool.get_mut(family) = pool.get(family).difference(&spans);
                 (denied, next) = denials(&sim, &pool, req);
@@ -349,7 +355,7 @@ pub fn fix_layer(layer: &Layer, pool: &AddrSet, req: &Request<'_>, label: &str, 
         }
     }
     if next.is_some() {
-        out.notes.push(format!("no complete fix found within {MAX_STEPS} rules; fix the remaining rules by hand"));
+        out.notes.push(t!("firewall-fix-incomplete", max = MAX_STEPS));
     }
     if firewalld {
         out.persistence = Some(Persistence::Firewalld);
@@ -454,6 +460,11 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
+    /// The ranges this step admits, as values: `198.51.100.64/26, 198.51.100.128/25`.
+    fn cidr_list(&self) -> Text {
+        Text::join(self.cidrs.iter().map(|c| Text::verbatim(c.to_string())), Sep::Comma)
+    }
+
     fn reply(&self) -> bool {
         self.decider.packet == PacketKind::Reply
     }
@@ -487,10 +498,10 @@ impl Step<'_> {
 
     /// Applies the step to `sim` and returns its commands. A policy decision is fixed by appending
     /// to the chain, or with `top` by inserting at its top.
-    fn apply(&self, sim: &mut Layer, top: bool) -> Result<(Vec<String>, Option<Option<Persistence>>), String> {
+    fn apply(&self, sim: &mut Layer, top: bool) -> Result<(Vec<String>, Option<Option<Persistence>>), Text> {
         debug_assert!(matches!(self.decider.outcome, Fate::Deny(_)));
         let Some(mut chain_id) = self.decider.chain else {
-            return Err("the denial does not come from a rule: nothing to insert before".into());
+            return Err(t!("firewall-fix-not-a-rule"));
         };
         let mut rule_at = self.decider.rule;
         if matches!(sim.kind, LayerKind::Iptables(_) | LayerKind::Nft(_)) {
@@ -511,16 +522,18 @@ impl Step<'_> {
                 Some(Owner::Rewrites(who)) => {
                     // Before the jump that leads there, in the base chain.
                     let (base, jump) = entry_into(&sim.ruleset, chain_id).ok_or_else(|| {
-                        format!(
-                            "{who} owns chain {} and rewrites it, and no base chain of this layer jumps to it: admit {} in {who}'s own configuration",
-                            chain.name,
-                            self.cidrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                        t!(
+                            "firewall-fix-owned-chain-unreached",
+                            owner = who,
+                            chain = chain.name.as_str(),
+                            cidrs = self.cidr_list()
                         )
                     })?;
                     if owner(&sim.ruleset.chains[base].name, &sim.ruleset.chains[base].table).is_some() {
-                        return Err(format!(
-                            "{who} owns the base chain {} too: admit the pool in {who}'s own configuration",
-                            sim.ruleset.chains[base].name
+                        return Err(t!(
+                            "firewall-fix-owned-base-chain",
+                            owner = who,
+                            chain = sim.ruleset.chains[base].name.as_str()
                         ));
                     }
                     chain_id = base;
@@ -560,9 +573,10 @@ impl Step<'_> {
                 let (verb, at) = match rule_at {
                     Some(i) => {
                         let handle = chain.rules[i].origin.handle.ok_or_else(|| {
-                            format!(
-                                "rule {} of chain {} has no handle to insert before",
-                                chain.rules[i].origin.number, chain.name
+                            t!(
+                                "firewall-fix-no-handle",
+                                rule = chain.rules[i].origin.number.to_string(),
+                                chain = chain.name.as_str()
                             )
                         })?;
                         let first = chain.rules.iter().position(|r| r.origin.handle == Some(handle)).unwrap_or(i);
@@ -593,8 +607,11 @@ impl Step<'_> {
                 let chain = &sim.ruleset.chains[chain_id];
                 let zone = chain.scope.clone().unwrap_or_else(|| config.default_zone.clone());
                 let early = chain.name.ends_with("_pre") || chain.name.ends_with("_deny");
-                let zone_cfg =
-                    config.zones.iter_mut().find(|z| z.name == zone).ok_or_else(|| format!("zone {zone} not found"))?;
+                let zone_cfg = config
+                    .zones
+                    .iter_mut()
+                    .find(|z| z.name == zone)
+                    .ok_or_else(|| t!("firewall-fix-no-zone", zone = zone.as_str()))?;
                 let priority = if early {
                     zone_cfg.rich_rules.iter().map(|r| r.priority).filter(|p| *p < 0).min().unwrap_or(0) - 1
                 } else {
@@ -629,13 +646,17 @@ impl Step<'_> {
                     None => 1,
                     Some(i) => {
                         let number = sim.ruleset.chains[chain_id].rules[i].origin.number;
-                        let p = group.permissions.iter().find(|p| p.index == number).ok_or("permission not found")?;
+                        let p = group
+                            .permissions
+                            .iter()
+                            .find(|p| p.index == number)
+                            .ok_or_else(|| t!("firewall-fix-no-permission"))?;
                         if p.priority <= 1 {
-                            return Err(format!(
-                                "permission {} ({}) has the highest priority, and a Drop wins over an Accept of equal priority: revoke or narrow it (aliyun ecs RevokeSecurityGroup …) to admit {}",
-                                p.index,
-                                p.describe(),
-                                self.cidrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                            return Err(t!(
+                                "firewall-fix-highest-priority",
+                                rule = p.index.to_string(),
+                                permission = p.describe(),
+                                cidrs = self.cidr_list()
                             ));
                         }
                         p.priority - 1
@@ -696,12 +717,14 @@ impl Step<'_> {
 
     /// ufw manages the host: `ufw insert 1 allow …` puts the rule first among ufw's user rules
     /// (`ufw-user-input`), and ufw keeps it across reboots by itself.
-    fn ufw(&self, sim: &mut Layer) -> Result<Vec<String>, String> {
+    fn ufw(&self, sim: &mut Layer) -> Result<Vec<String>, Text> {
         let name = if self.family == Family::V6 { "ufw6-user-input" } else { "ufw-user-input" };
-        let id =
-            sim.ruleset.chains.iter().position(|c| c.name == name || c.name == "ufw-user-input").ok_or_else(|| {
-                format!("ufw's chain {name} is not in this dump: admit the pool with ufw allow by hand")
-            })?;
+        let id = sim
+            .ruleset
+            .chains
+            .iter()
+            .position(|c| c.name == name || c.name == "ufw-user-input")
+            .ok_or_else(|| t!("firewall-fix-no-ufw-chain", chain = name))?;
         let mut commands = Vec::new();
         for cidr in &self.cidrs {
             let to = self.peer.map_or("any".to_string(), |p| p.to_string());
@@ -715,7 +738,7 @@ impl Step<'_> {
 
     /// firewalld manages these chains (its iptables backend, or its nft table): a rich rule in the
     /// zone, made permanent. The simulation accepts at the chain that denied.
-    fn firewalld_in_dump(&self, sim: &mut Layer, chain_id: ChainId, zone: &str) -> Result<Vec<String>, String> {
+    fn firewalld_in_dump(&self, sim: &mut Layer, chain_id: ChainId, zone: &str) -> Result<Vec<String>, Text> {
         let family = if self.family == Family::V6 { "ipv6" } else { "ipv4" };
         let at = self.decider.rule.unwrap_or(0);
         let mut commands = Vec::new();

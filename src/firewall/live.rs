@@ -12,9 +12,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
 use crate::firewall::ranges::Family;
 use crate::firewall::{Layer, drop_double_counted, iptables, nft};
+use crate::i18n::{Sep, Text};
+use crate::t;
 
 /// What one command of the live reading gave.
 #[derive(Debug, Clone, Serialize)]
@@ -22,7 +25,11 @@ pub struct Source {
     pub command: String,
     /// `read`, `absent`, `empty`, `failed`.
     pub outcome: &'static str,
+    /// What it gave, in English (the evidence).
     pub detail: String,
+    /// The same in the run's language (what a check says).
+    #[serde(skip)]
+    pub text: Text,
 }
 
 /// Everything the live reading found.
@@ -33,18 +40,14 @@ pub struct Reading {
 }
 
 /// `Some(why)` when this process may not read the firewall.
-pub fn privilege_problem() -> Option<String> {
+pub fn privilege_problem() -> Option<Text> {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let has_net_admin = status
         .lines()
         .find_map(|l| l.strip_prefix("CapEff:"))
         .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
         .is_some_and(|caps| caps & (1 << 12) != 0);
-    if has_net_admin {
-        None
-    } else {
-        Some("reading the live firewall needs CAP_NET_ADMIN: run as root (sudo), or give the dumps with --firewall iptables:FILE / nft:FILE".into())
-    }
+    if has_net_admin { None } else { Some(t!("firewall-live-needs-net-admin")) }
 }
 
 /// Whether this process runs as root (effective uid 0): then `live` is the default layer.
@@ -149,17 +152,19 @@ fn kernel_has(module: &str) -> bool {
 /// Reads everything this host has. The caller checks [`privilege_problem`] first.
 pub fn read(timeout: Duration) -> Reading {
     let mut r = Reading::default();
-    let note = |r: &mut Reading, command: &str, outcome: &'static str, detail: String| {
-        r.sources.push(Source { command: command.to_string(), outcome, detail });
+    let note = |r: &mut Reading, command: &str, outcome: &'static str, text: Text| {
+        r.sources.push(Source { command: command.to_string(), outcome, detail: text.en(), text });
     };
     let mut sets = IpsetDb::default();
     match (kernel_has("ip_set"), find_program("ipset")) {
-        (false, _) => note(&mut r, "ipset save", "absent", "the ip_set module is not loaded: no sets".into()),
-        (true, None) => note(&mut r, "ipset save", "absent", "ipset is not installed".into()),
+        (false, _) => note(&mut r, "ipset save", "absent", t!("firewall-live-no-ip-set-module")),
+        (true, None) => {
+            note(&mut r, "ipset save", "absent", t!("firewall-live-program-not-installed", program = "ipset"))
+        }
         (true, Some(p)) => match run(&p, &["save"], timeout) {
             Ok(text) => match sets.parse_into(&text, "ipset save") {
-                Ok(()) => note(&mut r, "ipset save", "read", format!("{} sets", sets.len())),
-                Err(e) => note(&mut r, "ipset save", "failed", e.to_string()),
+                Ok(()) => note(&mut r, "ipset save", "read", t!("firewall-live-sets-read", count = sets.len())),
+                Err(e) => note(&mut r, "ipset save", "failed", input_error(&e)),
             },
             Err(e) => note(&mut r, "ipset save", "failed", describe(&e)),
         },
@@ -174,11 +179,11 @@ pub fn read(timeout: Duration) -> Reading {
     for (program, fallback, legacy_names) in backends {
         match legacy_names {
             Some(names) if !has_tables(names) => {
-                note(&mut r, program, "empty", format!("no legacy tables ({names} is empty)"));
+                note(&mut r, program, "empty", t!("firewall-live-no-legacy-tables", names = names));
                 continue;
             }
             None if !nf_tables => {
-                note(&mut r, program, "empty", "the nf_tables module is not loaded".into());
+                note(&mut r, program, "empty", t!("firewall-live-no-nf-tables-module"));
                 continue;
             }
             _ => {}
@@ -191,11 +196,13 @@ pub fn read(timeout: Duration) -> Reading {
             (version.contains("nf_tables") == want_nft).then_some(p)
         });
         let Some(path) = path else {
-            note(&mut r, program, "absent", "not installed".into());
+            note(&mut r, program, "absent", t!("firewall-live-not-installed"));
             continue;
         };
         match run(&path, &[], timeout) {
-            Ok(text) if !text.lines().any(|l| l.starts_with('*')) => note(&mut r, program, "empty", "no tables".into()),
+            Ok(text) if !text.lines().any(|l| l.starts_with('*')) => {
+                note(&mut r, program, "empty", t!("firewall-live-no-tables"))
+            }
             Ok(text) => match iptables::parse(text, &format!("live:{program}"), &sets) {
                 Ok(mut layer) => {
                     if let crate::firewall::LayerKind::Iptables(info) = &mut layer.kind {
@@ -204,28 +211,32 @@ pub fn read(timeout: Duration) -> Reading {
                             info.family = Family::V6;
                         }
                     }
-                    note(&mut r, program, "read", format!("{} rules", layer.rules()));
+                    note(&mut r, program, "read", t!("firewall-live-rules-read", count = layer.rules()));
                     r.layers.push(layer);
                 }
-                Err(e) => note(&mut r, program, "failed", e.to_string()),
+                Err(e) => note(&mut r, program, "failed", input_error(&e)),
             },
             Err(e) => note(&mut r, program, "failed", describe(&e)),
         }
     }
     match (nf_tables, find_program("nft")) {
-        (false, _) => note(&mut r, "nft -j list ruleset", "empty", "the nf_tables module is not loaded".into()),
-        (true, None) => note(&mut r, "nft -j list ruleset", "absent", "nft is not installed".into()),
+        (false, _) => note(&mut r, "nft -j list ruleset", "empty", t!("firewall-live-no-nf-tables-module")),
+        (true, None) => {
+            note(&mut r, "nft -j list ruleset", "absent", t!("firewall-live-program-not-installed", program = "nft"))
+        }
         (true, Some(p)) => match run(&p, &["-j", "list", "ruleset"], timeout) {
-            Ok(text) if text.trim().is_empty() => note(&mut r, "nft -j list ruleset", "empty", "no tables".into()),
+            Ok(text) if text.trim().is_empty() => {
+                note(&mut r, "nft -j list ruleset", "empty", t!("firewall-live-no-tables"))
+            }
             Ok(text) => match nft::parse(&text, "live:nft") {
                 Ok(layer) if layer.ruleset.bases.is_empty() => {
-                    note(&mut r, "nft -j list ruleset", "empty", "no base chains".into());
+                    note(&mut r, "nft -j list ruleset", "empty", t!("firewall-live-no-base-chains"));
                 }
                 Ok(layer) => {
-                    note(&mut r, "nft -j list ruleset", "read", format!("{} rules", layer.rules()));
+                    note(&mut r, "nft -j list ruleset", "read", t!("firewall-live-rules-read", count = layer.rules()));
                     r.layers.push(layer);
                 }
-                Err(e) => note(&mut r, "nft -j list ruleset", "failed", e.to_string()),
+                Err(e) => note(&mut r, "nft -j list ruleset", "failed", input_error(&e)),
             },
             Err(e) => note(&mut r, "nft -j list ruleset", "failed", describe(&e)),
         },
@@ -234,12 +245,22 @@ pub fn read(timeout: Duration) -> Reading {
     r
 }
 
-fn describe(e: &RunError) -> String {
+/// What a command's failure was: the program's own words, or ours.
+fn describe(e: &RunError) -> Text {
     match e {
-        RunError::Absent => "not installed".into(),
-        RunError::Failed(m) => m.clone(),
-        RunError::TimedOut => "timed out".into(),
+        RunError::Absent => t!("firewall-live-not-installed"),
+        RunError::Failed(m) => Text::verbatim(m),
+        RunError::TimedOut => t!("firewall-live-timed-out"),
     }
+}
+
+/// A parser's refusal of what a command gave: `FILE:LINE: WHAT`, WHAT in the run's language.
+fn input_error(e: &InputError) -> Text {
+    let place = match e.line {
+        Some(line) => format!("{}:{line}", e.file),
+        None => e.file.clone(),
+    };
+    Text::join([Text::verbatim(place), e.what.clone()], Sep::Colon)
 }
 
 #[cfg(test)]

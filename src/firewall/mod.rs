@@ -30,6 +30,8 @@ use crate::firewall::ipset::IpsetDb;
 use crate::firewall::model::{Families, Ruleset};
 use crate::firewall::ranges::Family;
 use crate::hostfs::{self, Kind};
+use crate::i18n::Text;
+use crate::t;
 
 /// One source of access-control rules, translated into the rule model.
 #[derive(Debug, Clone)]
@@ -156,12 +158,13 @@ impl Spec {
     }
 
     /// Parses `KIND:PATH` or `live`; the error lists the kinds.
-    pub fn parse(text: &str) -> Result<Spec, String> {
+    pub fn parse(text: &str) -> Result<Spec, Text> {
+        let shown = format!("{text:?}");
         if text == "live" {
             return Ok(Spec::Live);
         }
         let Some((kind, path)) = text.split_once(':') else {
-            return Err(format!("--firewall {text:?}: expected KIND:PATH or live; kinds: {SPEC_KINDS}"));
+            return Err(t!("input-firewall-spec-form", spec = shown.as_str(), kinds = SPEC_KINDS));
         };
         let kind = match kind {
             "iptables" | "ip6tables" => FileKind::Iptables,
@@ -170,17 +173,24 @@ impl Spec {
             "ecs-sg" => FileKind::EcsSg,
             "cidrs" => FileKind::Cidrs,
             "netsh" | "portproxy" if path == "-" => {
-                return Err(format!("--firewall {text:?}: only iptables:- reads standard input"));
+                return Err(t!("input-firewall-spec-stdin", spec = shown.as_str()));
             }
             "netsh" | "portproxy" if !path.is_empty() => return Ok(Spec::PortProxy { path: path.to_string() }),
-            "netsh" | "portproxy" => return Err(format!("--firewall {text:?}: the path is empty")),
-            other => return Err(format!("--firewall {text:?}: unknown kind {other:?}; expected one of {SPEC_KINDS}")),
+            "netsh" | "portproxy" => return Err(t!("input-firewall-spec-no-path", spec = shown.as_str())),
+            other => {
+                return Err(t!(
+                    "input-firewall-spec-kind",
+                    spec = shown.as_str(),
+                    kind = format!("{other:?}"),
+                    kinds = SPEC_KINDS
+                ));
+            }
         };
         if path.is_empty() {
-            return Err(format!("--firewall {text:?}: the path is empty"));
+            return Err(t!("input-firewall-spec-no-path", spec = shown.as_str()));
         }
         if path == "-" && kind != FileKind::Iptables {
-            return Err(format!("--firewall {text:?}: only iptables:- reads standard input"));
+            return Err(t!("input-firewall-spec-stdin", spec = shown.as_str()));
         }
         Ok(Spec::File { kind, path: path.to_string() })
     }

@@ -9,6 +9,9 @@ pub mod sysctl;
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::i18n::Text;
+use crate::t;
+
 /// `--forward A:HOST:PORT`: this host forwards its TCP port A to the API server at HOST:PORT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ForwardSpec {
@@ -29,23 +32,30 @@ impl fmt::Display for ForwardSpec {
 impl ForwardSpec {
     /// Parses `A:HOST:PORT`, e.g. `16443:192.168.10.5:6443` or `16443:[2001:db8::5]:6443`. HOST must
     /// be an address: DNAT rules and port proxies name addresses, and the checks compare them.
-    pub fn parse(text: &str) -> Result<ForwardSpec, String> {
-        let expected = "expected A:HOST:PORT, e.g. 16443:192.168.10.5:6443";
-        let (a, rest) = text.trim().split_once(':').ok_or_else(|| format!("{text:?}: {expected}"))?;
+    pub fn parse(text: &str) -> Result<ForwardSpec, Text> {
+        let shown = format!("{text:?}");
+        let form = || t!("input-forward-form", text = shown.as_str());
+        let (a, rest) = text.trim().split_once(':').ok_or_else(form)?;
         let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
-            let (h, p) = inner.split_once("]:").ok_or_else(|| format!("{text:?}: {expected}"))?;
+            let (h, p) = inner.split_once("]:").ok_or_else(form)?;
             (h, p)
         } else {
-            rest.rsplit_once(':').ok_or_else(|| format!("{text:?}: {expected}"))?
+            rest.rsplit_once(':').ok_or_else(form)?
         };
-        let port_of = |s: &str, what: &str| match s.parse::<u16>() {
-            Ok(0) | Err(_) => Err(format!("{what} {s:?} in {text:?} is not a port (1-65535); {expected}")),
+        let port_of = |s: &str, what: Text| match s.parse::<u16>() {
+            Ok(0) | Err(_) => {
+                Err(t!("input-forward-bad-port", part = what, value = format!("{s:?}"), text = shown.as_str()))
+            }
             Ok(p) => Ok(p),
         };
         let target = host
             .parse::<IpAddr>()
-            .map_err(|_| format!("HOST {host:?} in {text:?} is not an IP address; {expected}"))?;
-        Ok(ForwardSpec { listen_port: port_of(a, "port A")?, target, target_port: port_of(port, "PORT")? })
+            .map_err(|_| t!("input-forward-bad-host", host = format!("{host:?}"), text = shown.as_str()))?;
+        Ok(ForwardSpec {
+            listen_port: port_of(a, t!("input-forward-port-a"))?,
+            target,
+            target_port: port_of(port, Text::verbatim("PORT"))?,
+        })
     }
 }
 

@@ -36,32 +36,24 @@ pub fn load(path: &Path) -> Result<Vec<PortProxy>, InputError> {
 pub fn decode(bytes: &[u8], path: &Path) -> Result<String, InputError> {
     let utf16 = |be: bool| {
         if !bytes.len().is_multiple_of(2) {
-            return Err(InputError::at(
-                path,
-                None,
-                "UTF-16 text that ends in half a character (truncated?); expected netsh output",
-            ));
+            return Err(InputError::at(path, None, crate::t!("input-netsh-half-utf16")));
         }
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
             .map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
             .collect();
-        String::from_utf16(&units).map_err(|_| InputError::at(path, None, "invalid UTF-16 text; expected netsh output"))
+        String::from_utf16(&units).map_err(|_| InputError::at(path, None, crate::t!("input-netsh-bad-utf16")))
     };
     let text = match bytes {
         [0xFF, 0xFE, ..] => utf16(false)?,
         [0xFE, 0xFF, ..] => utf16(true)?,
         _ => String::from_utf8(bytes.to_vec())
-            .map_err(|_| InputError::at(path, None, "not text (neither UTF-8 nor UTF-16 with a byte-order mark); expected the output of `netsh interface portproxy show v4tov4`"))?,
+            .map_err(|_| InputError::at(path, None, crate::t!("input-netsh-not-text")))?,
     };
     let text = text.trim_start_matches('\u{FEFF}').to_string();
     if let Some(pos) = text.find(|c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         let line = crate::error::line_of(&text, pos);
-        return Err(InputError::at(
-            path,
-            Some(line),
-            "control characters in the text; expected the output of `netsh interface portproxy show v4tov4`",
-        ));
+        return Err(InputError::at(path, Some(line), crate::t!("input-netsh-control-characters")));
     }
     Ok(text)
 }
@@ -86,18 +78,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<PortProxy>, InputError> {
             _ => Err(InputError::at(
                 path,
                 Some(i + 1),
-                format!("{:?} is not a port (1-65535)", crate::error::sanitize::excerpt_of(s, 12)),
+                crate::t!("input-netsh-not-a-port", value = format!("{:?}", crate::error::sanitize::excerpt_of(s, 12))),
             )),
         };
         if f.len() != 4 || !is_port(f[1]) || !is_port(f[3]) {
-            return Err(InputError::at(
-                path,
-                Some(i + 1),
-                format!(
-                    "{} columns; expected four columns \"LISTEN-ADDRESS LISTEN-PORT CONNECT-ADDRESS CONNECT-PORT\" as netsh prints them",
-                    f.len()
-                ),
-            ));
+            return Err(InputError::at(path, Some(i + 1), crate::t!("input-netsh-columns", n = f.len())));
         }
         rules.push(PortProxy {
             listen_address: f[0].to_string(),

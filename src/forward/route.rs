@@ -10,6 +10,8 @@ use ipnet::IpNet;
 use crate::error::InputError;
 use crate::firewall::ranges::{Family, Spans};
 use crate::hostfs::{HostRoot, Kind};
+use crate::i18n::Text;
+use crate::t;
 
 const RTF_UP: u32 = 0x0001;
 const RTF_REJECT: u32 = 0x0200;
@@ -136,19 +138,12 @@ pub fn parse_v4(text: &str, path: &Path) -> Result<Vec<Route>, InputError> {
         if f.is_empty() || (n == 1 && f[0] == "Iface") {
             continue;
         }
-        let bad = |what: &str| {
-            InputError::at(
-                path,
-                Some(n),
-                format!(
-                    "{what}; expected a /proc/net/route line (Iface Destination Gateway Flags RefCnt Use Metric Mask …)"
-                ),
-            )
-        };
+        let bad = |what: Text| InputError::at(path, Some(n), t!("input-route-bad-line", what = what));
         if f.len() < 8 {
-            return Err(bad(&format!("{} fields", f.len())));
+            return Err(bad(t!("input-route-fields", n = f.len())));
         }
-        let hex = |s: &str| u32::from_str_radix(s, 16).map_err(|_| bad(&format!("{s:?} is not hexadecimal")));
+        let hex =
+            |s: &str| u32::from_str_radix(s, 16).map_err(|_| bad(t!("input-route-not-hex", value = format!("{s:?}"))));
         let le = |v: u32| Ipv4Addr::from(v.swap_bytes());
         let flags = hex(f[3])?;
         if flags & RTF_UP == 0 {
@@ -156,7 +151,7 @@ pub fn parse_v4(text: &str, path: &Path) -> Result<Vec<Route>, InputError> {
         }
         let mask = u32::from(le(hex(f[7])?));
         if mask.leading_ones() + mask.trailing_zeros() != 32 {
-            return Err(bad(&format!("mask {} is not contiguous", f[7])));
+            return Err(bad(t!("input-route-mask", mask = f[7])));
         }
         let gateway = le(hex(f[2])?);
         routes.push(Route {
@@ -164,7 +159,7 @@ pub fn parse_v4(text: &str, path: &Path) -> Result<Vec<Route>, InputError> {
             dest: IpAddr::V4(le(hex(f[1])?)),
             prefix: u8::try_from(mask.leading_ones()).unwrap_or(32),
             gateway: (!gateway.is_unspecified()).then_some(IpAddr::V4(gateway)),
-            metric: f[6].parse().map_err(|_| bad(&format!("metric {:?} is not a number", f[6])))?,
+            metric: f[6].parse().map_err(|_| bad(t!("input-route-metric", value = format!("{:?}", f[6]))))?,
             // Blackhole routes have no interface and no reject flag.
             reject: flags & RTF_REJECT != 0 || f[0] == "*",
         });
@@ -180,15 +175,17 @@ pub fn parse_v6(text: &str, path: &Path) -> Result<Vec<Route>, InputError> {
         if f.is_empty() {
             continue;
         }
-        let bad =
-            |what: &str| InputError::at(path, Some(i + 1), format!("{what}; expected a /proc/net/ipv6_route line"));
+        let bad = |what: Text| InputError::at(path, Some(i + 1), t!("input-route6-bad-line", what = what));
         if f.len() < 10 || f[0].len() != 32 || f[4].len() != 32 {
-            return Err(bad(&format!("{} fields", f.len())));
+            return Err(bad(t!("input-route-fields", n = f.len())));
         }
         let addr = |s: &str| {
-            u128::from_str_radix(s, 16).map(Ipv6Addr::from).map_err(|_| bad(&format!("{s:?} is not an address")))
+            u128::from_str_radix(s, 16)
+                .map(Ipv6Addr::from)
+                .map_err(|_| bad(t!("input-route-not-address", value = format!("{s:?}"))))
         };
-        let num = |s: &str| u32::from_str_radix(s, 16).map_err(|_| bad(&format!("{s:?} is not hexadecimal")));
+        let num =
+            |s: &str| u32::from_str_radix(s, 16).map_err(|_| bad(t!("input-route-not-hex", value = format!("{s:?}"))));
         let flags = num(f[8])?;
         let prefix = num(f[1])?;
         if flags & RTF_UP == 0 || prefix > 128 {

@@ -23,7 +23,7 @@ pub fn parse_int(bytes: &[u8], path: &Path) -> Result<i64, InputError> {
     std::str::from_utf8(bytes)
         .ok()
         .and_then(|t| t.trim().parse::<i64>().ok())
-        .ok_or_else(|| InputError::at(path, Some(1), "is not an integer; expected a sysctl value such as 0 or 1"))
+        .ok_or_else(|| InputError::at(path, Some(1), crate::t!("input-sysctl-not-integer")))
 }
 
 /// `/proc/sys/<key>`; interface names may contain dots, so callers pass slash-separated keys

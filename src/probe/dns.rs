@@ -13,6 +13,9 @@ use hickory_resolver::{Resolver, TokioResolver};
 
 use serde::Serialize;
 
+use crate::i18n::{Sep, Text};
+use crate::t;
+
 /// Why a query got no addresses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "kebab-case")]
@@ -26,21 +29,157 @@ pub enum DnsFailure {
     /// No answer within the timeout.
     TimedOut,
     /// The server could not be reached (ICMP port unreachable, no route).
-    Unreachable(String),
+    Unreachable(Unreachable),
     /// The resolver could not be set up (unreadable /etc/resolv.conf, …) or failed otherwise.
-    Other(String),
+    Other(Other),
 }
 
+/// Why the DNS server could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum Unreachable {
+    /// Nothing answers on the port (ICMP port unreachable).
+    Refused,
+    NoConnection,
+    /// The operating system's words.
+    Io(String),
+}
+
+/// A resolver that failed before it could ask, or in a way the others do not name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum Other {
+    /// /etc/resolv.conf could not be read; the resolver's words.
+    SystemConf(String),
+    /// The resolver could not be built; its words.
+    Setup(String),
+    /// The resolver's words.
+    Resolver(String),
+}
+
+impl Unreachable {
+    pub fn text(&self) -> Text {
+        match self {
+            Unreachable::Refused => t!("probe-dns-port-refused"),
+            Unreachable::NoConnection => t!("probe-dns-no-connection"),
+            Unreachable::Io(why) => Text::verbatim(why),
+        }
+    }
+}
+
+impl From<Unreachable> for String {
+    fn from(u: Unreachable) -> String {
+        u.text().en()
+    }
+}
+
+impl Other {
+    pub fn text(&self) -> Text {
+        match self {
+            Other::SystemConf(e) => t!("probe-dns-system-conf", error = e),
+            Other::Setup(e) => t!("probe-dns-setup", error = e),
+            Other::Resolver(e) => Text::verbatim(e),
+        }
+    }
+}
+
+impl From<Other> for String {
+    fn from(o: Other) -> String {
+        o.text().en()
+    }
+}
+
+impl DnsFailure {
+    /// What happened, in the run's language.
+    pub fn text(&self) -> Text {
+        match self {
+            DnsFailure::NxDomain => t!("probe-dns-nxdomain"),
+            DnsFailure::NoData => t!("probe-dns-no-data"),
+            DnsFailure::ServerError(code) => t!("probe-dns-server-error", code = code),
+            DnsFailure::TimedOut => t!("probe-dns-timed-out"),
+            DnsFailure::Unreachable(why) => t!("probe-dns-unreachable", why = why.text()),
+            DnsFailure::Other(why) => why.text(),
+        }
+    }
+}
+
+/// English, for the evidence.
 impl std::fmt::Display for DnsFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text().en())
+    }
+}
+
+/// Which DNS servers were asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum Servers {
+    /// `127.0.0.1:5353`, or the servers of /etc/resolv.conf, joined with `, `.
+    Listed(String),
+    /// /etc/resolv.conf names none.
+    NoneConfigured,
+    /// The system's, which could not be read.
+    System,
+}
+
+impl Servers {
+    pub fn text(&self) -> Text {
         match self {
-            DnsFailure::NxDomain => f.write_str("NXDOMAIN (the name does not exist)"),
-            DnsFailure::NoData => f.write_str("no record of this type"),
-            DnsFailure::ServerError(code) => write!(f, "the server answered {code}"),
-            DnsFailure::TimedOut => f.write_str("no answer (timed out)"),
-            DnsFailure::Unreachable(why) => write!(f, "the DNS server is unreachable ({why})"),
-            DnsFailure::Other(why) => f.write_str(why),
+            Servers::Listed(list) => Text::verbatim(list),
+            Servers::NoneConfigured => t!("probe-dns-no-nameserver"),
+            Servers::System => t!("probe-dns-system-servers"),
         }
+    }
+}
+
+/// English (`system` for the system's servers, as the evidence always said).
+impl std::fmt::Display for Servers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Servers::Listed(list) => f.write_str(list),
+            Servers::NoneConfigured => f.write_str("no nameserver configured"),
+            Servers::System => f.write_str("system"),
+        }
+    }
+}
+
+impl From<Servers> for String {
+    fn from(s: Servers) -> String {
+        s.to_string()
+    }
+}
+
+/// Why the OS resolver gave no addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SystemFailure {
+    /// Not asked: this static build would load these NSS services from the host's glibc.
+    NotAsked {
+        services: Vec<String>,
+        name: String,
+    },
+    TimedOut,
+    /// getaddrinfo's words.
+    Failed(String),
+}
+
+impl SystemFailure {
+    pub fn text(&self) -> Text {
+        match self {
+            SystemFailure::NotAsked { services, name } => t!(
+                "probe-dns-nss-not-asked",
+                services = Text::join(services.iter().map(Text::verbatim), Sep::Comma),
+                command = format!("getent ahosts {name}")
+            ),
+            SystemFailure::TimedOut => t!("probe-dns-system-timed-out"),
+            SystemFailure::Failed(why) => Text::verbatim(why),
+        }
+    }
+}
+
+/// English, for the evidence.
+impl std::fmt::Display for SystemFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text().en())
     }
 }
 
@@ -50,8 +189,7 @@ pub struct Answer {
     pub a: Result<Vec<IpAddr>, DnsFailure>,
     pub aaaa: Result<Vec<IpAddr>, DnsFailure>,
     pub elapsed: Duration,
-    /// `127.0.0.1:5353`, or the servers of /etc/resolv.conf.
-    pub server: String,
+    pub server: Servers,
 }
 
 impl Answer {
@@ -74,7 +212,7 @@ pub async fn resolve(name: &str, server: Option<SocketAddr>, timeout: Duration) 
         Ok(built) => built,
         Err(why) => {
             let failed = Err(DnsFailure::Other(why));
-            return Answer { a: failed.clone(), aaaa: failed, elapsed: started.elapsed(), server: "system".into() };
+            return Answer { a: failed.clone(), aaaa: failed, elapsed: started.elapsed(), server: Servers::System };
         }
     };
     let (a, aaaa) =
@@ -82,7 +220,7 @@ pub async fn resolve(name: &str, server: Option<SocketAddr>, timeout: Duration) 
     Answer { a, aaaa, elapsed: started.elapsed(), server: server_text }
 }
 
-fn build(server: Option<SocketAddr>, timeout: Duration) -> Result<(TokioResolver, String), String> {
+fn build(server: Option<SocketAddr>, timeout: Duration) -> Result<(TokioResolver, Servers), Other> {
     let (config, mut opts) = match server {
         Some(addr) => {
             let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
@@ -94,8 +232,7 @@ fn build(server: Option<SocketAddr>, timeout: Duration) -> Result<(TokioResolver
             opts.use_hosts_file = ResolveHosts::Never;
             (ResolverConfig::from_parts(None, vec![], vec![ns]), opts)
         }
-        None => hickory_resolver::system_conf::read_system_conf()
-            .map_err(|e| format!("cannot read the system DNS configuration: {e}"))?,
+        None => hickory_resolver::system_conf::read_system_conf().map_err(|e| Other::SystemConf(e.to_string()))?,
     };
     let mut servers: Vec<String> = Vec::new();
     for ns in config.name_servers() {
@@ -110,8 +247,8 @@ fn build(server: Option<SocketAddr>, timeout: Duration) -> Result<(TokioResolver
     let resolver = Resolver::builder_with_config(config, TokioRuntimeProvider::default())
         .with_options(opts)
         .build()
-        .map_err(|e| format!("cannot set up the resolver: {e}"))?;
-    let servers = if servers.is_empty() { "no nameserver configured".into() } else { servers.join(", ") };
+        .map_err(|e| Other::Setup(e.to_string()))?;
+    let servers = if servers.is_empty() { Servers::NoneConfigured } else { Servers::Listed(servers.join(", ")) };
     Ok((resolver, servers))
 }
 
@@ -149,29 +286,26 @@ fn classify(e: &NetError) -> DnsFailure {
         NetError::Dns(DnsError::ResponseCode(code)) => DnsFailure::ServerError(code.to_string()),
         NetError::Timeout => DnsFailure::TimedOut,
         NetError::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            DnsFailure::Unreachable("connection refused: nothing answers DNS on that port".into())
+            DnsFailure::Unreachable(Unreachable::Refused)
         }
-        NetError::Io(io) => DnsFailure::Unreachable(io.to_string()),
-        NetError::NoConnections => DnsFailure::Unreachable("no connection to the DNS server could be made".into()),
-        other => DnsFailure::Other(other.to_string()),
+        NetError::Io(io) => DnsFailure::Unreachable(Unreachable::Io(io.to_string())),
+        NetError::NoConnections => DnsFailure::Unreachable(Unreachable::NoConnection),
+        other => DnsFailure::Other(Other::Resolver(other.to_string())),
     }
 }
 
 /// What the OS resolver (getaddrinfo) returns for `name`, bounded by `timeout`.
-pub async fn system_lookup(name: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {
+pub async fn system_lookup(name: &str, timeout: Duration) -> Result<Vec<IpAddr>, SystemFailure> {
     if cfg!(target_feature = "crt-static") {
         let services =
             services_loaded_from_libraries(&std::fs::read_to_string("/etc/nsswitch.conf").unwrap_or_default());
         if !services.is_empty() {
-            return Err(format!(
-                "not asked: /etc/nsswitch.conf names {} for hosts, which this statically linked build would load from the host's glibc libraries, and that can crash it (compare `getent ahosts {name}` by hand)",
-                services.join(", ")
-            ));
+            return Err(SystemFailure::NotAsked { services, name: name.to_string() });
         }
     }
     match tokio::time::timeout(timeout, tokio::net::lookup_host((name, 0))).await {
-        Err(_) => Err("timed out".into()),
-        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(SystemFailure::TimedOut),
+        Ok(Err(e)) => Err(SystemFailure::Failed(e.to_string())),
         Ok(Ok(addrs)) => {
             let mut out: Vec<IpAddr> = Vec::new();
             for sa in addrs {

@@ -12,6 +12,9 @@ use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::i18n::{Sep, Text};
+use crate::t;
+
 /// How much of a body is kept: enough for `/version` and an error page's first lines.
 const BODY_LIMIT: usize = 64 * 1024;
 
@@ -30,12 +33,45 @@ pub struct Exchange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpFailure {
     pub path: String,
-    pub reason: String,
+    pub reason: Reason,
+}
+
+/// What went wrong with a request; the strings are hyper's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Request(String),
+    NotReady,
+    Closed(String),
+    NoResponseWithin(Duration),
+    NoResponse(String),
+    BodyBrokeOff(String),
+    BodyNotWithin(Duration),
+}
+
+impl Reason {
+    pub fn text(&self) -> Text {
+        match self {
+            Reason::Request(e) => t!("probe-http-request", error = e),
+            Reason::NotReady => t!("probe-http-not-ready"),
+            Reason::Closed(e) => t!("probe-http-closed", error = e),
+            Reason::NoResponseWithin(d) => t!("probe-http-no-response-within", timeout = format!("{d:?}")),
+            Reason::NoResponse(e) => t!("probe-http-no-response", error = e),
+            Reason::BodyBrokeOff(e) => t!("probe-http-body-broke-off", error = e),
+            Reason::BodyNotWithin(d) => t!("probe-http-body-not-within", timeout = format!("{d:?}")),
+        }
+    }
+}
+
+impl HttpFailure {
+    /// `GET /readyz: …`, in the run's language.
+    pub fn text(&self) -> Text {
+        Text::join([Text::verbatim(format!("GET {}", self.path)), self.reason.text()], Sep::Colon)
+    }
 }
 
 impl std::fmt::Display for HttpFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "GET {}: {}", self.path, self.reason)
+        f.write_str(&self.text().en())
     }
 }
 
@@ -53,12 +89,12 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// Starts HTTP/1.1 on `io`; `host` is the Host header (`name:port`).
-    pub async fn start<S>(io: S, host: String) -> Result<Client, String>
+    pub async fn start<S>(io: S, host: String) -> Result<Client, Text>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let (sender, connection) =
-            http1::handshake(TokioIo::new(io)).await.map_err(|e| format!("cannot start HTTP/1.1: {e}"))?;
+            http1::handshake(TokioIo::new(io)).await.map_err(|e| t!("probe-http-start", error = e.to_string()))?;
         // The connection task ends when the client is dropped or the server closes.
         tokio::spawn(connection);
         Ok(Client { sender, host })
@@ -66,39 +102,39 @@ impl Client {
 
     /// GET `path`, bounded by `timeout` for the head and again for the body.
     pub async fn get(&mut self, path: &str, timeout: Duration) -> Result<Exchange, HttpFailure> {
-        let fail = |reason: String| HttpFailure { path: path.to_string(), reason };
+        let fail = |reason: Reason| HttpFailure { path: path.to_string(), reason };
         let request = hyper::Request::get(path)
             .header(hyper::header::HOST, &self.host)
             .header(hyper::header::USER_AGENT, concat!("k8sjoin-check/", env!("CARGO_PKG_VERSION")))
             .header(hyper::header::ACCEPT, "application/json, */*")
             .body(Empty::<Bytes>::new())
-            .map_err(|e| fail(format!("cannot build the request: {e}")))?;
+            .map_err(|e| fail(Reason::Request(e.to_string())))?;
         tokio::time::timeout(timeout, self.sender.ready())
             .await
-            .map_err(|_| fail("the connection did not become ready in time".into()))?
-            .map_err(|e| fail(format!("the connection closed: {e}")))?;
+            .map_err(|_| fail(Reason::NotReady))?
+            .map_err(|e| fail(Reason::Closed(e.to_string())))?;
         let sent = Instant::now();
         let response = tokio::time::timeout(timeout, self.sender.send_request(request))
             .await
-            .map_err(|_| fail(format!("no response within {timeout:?}")))?
-            .map_err(|e| fail(format!("no response: {e}")))?;
+            .map_err(|_| fail(Reason::NoResponseWithin(timeout)))?
+            .map_err(|e| fail(Reason::NoResponse(e.to_string())))?;
         let head = Instant::now();
         let status = response.status().as_u16();
         let mut body = response.into_body();
         let mut bytes: Vec<u8> = Vec::new();
         let read_body = async {
             while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| format!("the body broke off: {e}"))?;
+                let frame = frame.map_err(|e| Reason::BodyBrokeOff(e.to_string()))?;
                 if let Some(data) = frame.data_ref() {
                     let room = BODY_LIMIT.saturating_sub(bytes.len());
                     bytes.extend_from_slice(&data[..data.len().min(room)]);
                 }
             }
-            Ok::<(), String>(())
+            Ok::<(), Reason>(())
         };
         tokio::time::timeout(timeout, read_body)
             .await
-            .map_err(|_| fail(format!("the body did not arrive within {timeout:?}")))?
+            .map_err(|_| fail(Reason::BodyNotWithin(timeout)))?
             .map_err(fail)?;
         Ok(Exchange {
             path: path.to_string(),
@@ -148,17 +184,25 @@ impl Body {
     }
 }
 
-impl std::fmt::Display for Body {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Body {
+    /// What the body says, in the run's language.
+    pub fn text(&self) -> Text {
         match self {
-            Body::Empty => f.write_str("an empty body"),
-            Body::Ok => f.write_str("ok"),
+            Body::Empty => t!("probe-body-empty"),
+            Body::Ok => Text::verbatim("ok"),
             // In kube-apiserver's own words, names only: `[-]etcd failed`.
             Body::Failing(names) => {
-                f.write_str(&names.iter().map(|n| format!("[-]{n} failed")).collect::<Vec<_>>().join(", "))
+                Text::join(names.iter().map(|n| Text::verbatim(format!("[-]{n} failed"))), Sep::Comma)
             }
-            Body::Other(n) => write!(f, "a body of {n} bytes (not shown)"),
+            Body::Other(n) => t!("probe-body-other", bytes = *n),
         }
+    }
+}
+
+/// English, for the evidence.
+impl std::fmt::Display for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text().en())
     }
 }
 

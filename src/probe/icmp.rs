@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use surge_ping::{Client, Config, ICMP, PingIdentifier, PingSequence};
 
+use crate::i18n::{Sep, Text};
+use crate::t;
+
 /// Echo replies from one address.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pings {
@@ -18,9 +21,57 @@ pub struct Pings {
 /// Why no echo request could be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IcmpError {
-    /// Neither socket kind may be opened: the message names the missing privilege.
-    NoPrivilege(String),
+    /// Neither socket kind may be opened: what this process lacks.
+    NoPrivilege(Privilege),
+    /// No ICMP socket could be opened for another reason; the system's words.
+    Socket(String),
+    /// surge-ping's words.
     Other(String),
+}
+
+/// What governs ICMP sockets, as this process sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Privilege {
+    /// `net.ipv4.ping_group_range` (`"0 2147483647"`), `None` when unreadable.
+    pub range: Option<String>,
+    /// This process's group ids.
+    pub groups: Vec<String>,
+    /// CAP_NET_RAW is in the effective set (yet the kernel refused).
+    pub has_raw: bool,
+}
+
+impl Privilege {
+    /// Which privilege is missing and the three ways to get one.
+    pub fn text(&self) -> Text {
+        let range = match &self.range {
+            Some(r) => Text::verbatim(format!("\"{r}\"")),
+            None => t!("probe-icmp-unreadable"),
+        };
+        let groups = if self.groups.is_empty() {
+            t!("probe-icmp-unknown")
+        } else {
+            Text::join(self.groups.iter().map(Text::verbatim), Sep::Comma)
+        };
+        let raw = if self.has_raw { t!("probe-icmp-raw-present") } else { t!("probe-icmp-raw-missing") };
+        t!(
+            "probe-icmp-no-privilege",
+            range = range,
+            groups = groups,
+            raw = raw,
+            setcap = "setcap cap_net_raw+ep $(command -v k8sjoin-check)",
+            sysctl = "sysctl -w net.ipv4.ping_group_range=\"0 2147483647\""
+        )
+    }
+}
+
+impl IcmpError {
+    pub fn text(&self) -> Text {
+        match self {
+            IcmpError::NoPrivilege(p) => p.text(),
+            IcmpError::Socket(e) => t!("probe-icmp-socket", error = e),
+            IcmpError::Other(e) => Text::verbatim(e),
+        }
+    }
 }
 
 /// Identifiers must differ between concurrent pingers to one host (surge-ping issue #73).
@@ -33,7 +84,7 @@ pub async fn ping(address: IpAddr, count: u16, timeout: Duration) -> Result<Ping
         if e.kind() == std::io::ErrorKind::PermissionDenied {
             IcmpError::NoPrivilege(privilege_hint())
         } else {
-            IcmpError::Other(format!("cannot open an ICMP socket: {e}"))
+            IcmpError::Socket(e.to_string())
         }
     })?;
     let ident = PingIdentifier(
@@ -70,29 +121,22 @@ pub async fn ping(address: IpAddr, count: u16, timeout: Duration) -> Result<Ping
 
 /// Names what this process lacks: a group inside `net.ipv4.ping_group_range` (which governs
 /// IPv6 ping sockets too) for the unprivileged socket, CAP_NET_RAW for the raw one.
-fn privilege_hint() -> String {
+fn privilege_hint() -> Privilege {
     let range = std::fs::read_to_string("/proc/sys/net/ipv4/ping_group_range").unwrap_or_default();
     let range = range.split_whitespace().collect::<Vec<_>>().join(" ");
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.split_whitespace().collect::<Vec<_>>())
     };
-    let mut gids: Vec<String> =
+    let mut groups: Vec<String> =
         field("Gid:").and_then(|v| v.first().map(|g| vec![(*g).to_string()])).unwrap_or_default();
     for g in field("Groups:").unwrap_or_default() {
-        if !gids.iter().any(|x| x == g) {
-            gids.push(g.to_string());
+        if !groups.iter().any(|x| x == g) {
+            groups.push(g.to_string());
         }
     }
     let has_raw = field("CapEff:")
         .and_then(|v| v.first().and_then(|hex| u64::from_str_radix(hex, 16).ok()))
         .is_some_and(|caps| caps & (1 << 13) != 0);
-    let range_text = if range.is_empty() { "unreadable".to_string() } else { format!("\"{range}\"") };
-    format!(
-        "no privilege to send ICMP: unprivileged ping sockets need a group id inside net.ipv4.ping_group_range \
-         (now {range_text}; this process's groups: {}), and raw sockets need CAP_NET_RAW ({}). Run as root, grant it with \
-         `setcap cap_net_raw+ep $(command -v k8sjoin-check)`, or widen the range: `sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`",
-        if gids.is_empty() { "unknown".to_string() } else { gids.join(", ") },
-        if has_raw { "present, yet refused" } else { "missing" }
-    )
+    Privilege { range: Some(range).filter(|r| !r.is_empty()), groups, has_raw }
 }

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::net::TcpStream;
 
+use crate::i18n::Text;
+use crate::t;
+
 /// Why a connect failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "kebab-case")]
@@ -16,18 +19,52 @@ pub enum TcpFailure {
     /// No answer within the timeout: a firewall drops the SYN, or the host is down.
     TimedOut,
     /// An ICMP host-unreachable came back, or this host has no route.
-    Unreachable(String),
+    Unreachable(Unreachable),
+    /// The operating system's own words.
     Other(String),
 }
 
+/// What made an address unreachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum Unreachable {
+    NoRoute,
+    Network,
+    NoLocalAddress,
+}
+
+impl From<Unreachable> for String {
+    fn from(u: Unreachable) -> String {
+        u.text().en()
+    }
+}
+
+impl Unreachable {
+    pub fn text(self) -> Text {
+        match self {
+            Unreachable::NoRoute => t!("probe-tcp-no-route"),
+            Unreachable::Network => t!("probe-tcp-network-unreachable"),
+            Unreachable::NoLocalAddress => t!("probe-tcp-no-local-address"),
+        }
+    }
+}
+
+impl TcpFailure {
+    /// What happened, in the run's language.
+    pub fn text(&self) -> Text {
+        match self {
+            TcpFailure::Refused => t!("probe-tcp-refused"),
+            TcpFailure::TimedOut => t!("probe-tcp-timed-out"),
+            TcpFailure::Unreachable(why) => t!("probe-tcp-unreachable", why = why.text()),
+            TcpFailure::Other(why) => Text::verbatim(why),
+        }
+    }
+}
+
+/// English, for the evidence.
 impl std::fmt::Display for TcpFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TcpFailure::Refused => f.write_str("connection refused"),
-            TcpFailure::TimedOut => f.write_str("timed out"),
-            TcpFailure::Unreachable(why) => write!(f, "unreachable ({why})"),
-            TcpFailure::Other(why) => f.write_str(why),
-        }
+        f.write_str(&self.text().en())
     }
 }
 
@@ -62,7 +99,7 @@ pub async fn connect_all(addrs: &[SocketAddr], timeout: Duration) -> Vec<Attempt
         .collect();
     let mut out = Vec::with_capacity(handles.len());
     for (addr, handle) in handles {
-        let result = handle.await.unwrap_or_else(|e| Err(TcpFailure::Other(format!("the connect task failed: {e}"))));
+        let result = handle.await.unwrap_or_else(|e| Err(TcpFailure::Other(e.to_string())));
         out.push(Attempt { addr, result });
     }
     out
@@ -73,9 +110,9 @@ fn classify(e: &std::io::Error) -> TcpFailure {
     match e.kind() {
         ErrorKind::ConnectionRefused => TcpFailure::Refused,
         ErrorKind::TimedOut => TcpFailure::TimedOut,
-        ErrorKind::HostUnreachable => TcpFailure::Unreachable("no route to host".into()),
-        ErrorKind::NetworkUnreachable => TcpFailure::Unreachable("network unreachable".into()),
-        ErrorKind::AddrNotAvailable => TcpFailure::Unreachable("no local address can reach it".into()),
+        ErrorKind::HostUnreachable => TcpFailure::Unreachable(Unreachable::NoRoute),
+        ErrorKind::NetworkUnreachable => TcpFailure::Unreachable(Unreachable::Network),
+        ErrorKind::AddrNotAvailable => TcpFailure::Unreachable(Unreachable::NoLocalAddress),
         _ => TcpFailure::Other(e.to_string()),
     }
 }

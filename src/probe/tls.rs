@@ -17,13 +17,15 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use tokio::net::TcpStream;
 
+use crate::i18n::Text;
+use crate::t;
 use crate::units::rfc3339_unix;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
-use x509::Rejection;
+use x509::{NoRoots, NotSigned, Rejection};
 
 /// Which certificates to trust.
 #[derive(Debug, Clone)]
@@ -47,11 +49,11 @@ pub struct Target {
 
 impl Target {
     /// `name` is a host name or an IP literal.
-    pub fn new(name: &str, trust: Trust, enforce: bool) -> Result<Target, String> {
+    pub fn new(name: &str, trust: Trust, enforce: bool) -> Result<Target, Text> {
         let name = match name.trim_matches(['[', ']']).parse::<IpAddr>() {
             Ok(ip) => ServerName::IpAddress(ip.into()),
             Err(_) => ServerName::try_from(name.to_string())
-                .map_err(|_| format!("{name:?} is not a valid TLS server name"))?,
+                .map_err(|_| t!("probe-tls-bad-server-name", name = format!("{name:?}")))?,
         };
         Ok(Target { name, trust, enforce })
     }
@@ -75,7 +77,7 @@ pub struct CertInfo {
 }
 
 /// The verdict on the presented chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub verified: bool,
     /// `wrong-name`, `expired`, `not-yet-valid`, `ca-expired`, `ca-not-yet-valid`, `unknown-ca`,
@@ -83,12 +85,20 @@ pub struct Verdict {
     /// `insecure-signature`, `unhandled-extension`, `no-roots` or `other`; absent when verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    /// Why, in the run's language; the evidence has it in English.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "english")]
+    pub reason: Option<Text>,
+}
+
+fn english<S: Serializer>(text: &Option<Text>, s: S) -> Result<S::Ok, S::Error> {
+    match text {
+        Some(t) => s.serialize_str(&t.en()),
+        None => s.serialize_none(),
+    }
 }
 
 /// A finished handshake.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Handshake {
     pub protocol: String,
     pub cipher: String,
@@ -98,11 +108,11 @@ pub struct Handshake {
 }
 
 /// A handshake that did not finish, with whatever the server presented before it ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
     /// `timeout`, `not-tls`, `closed`, `alert`, `certificate` or `other`.
     pub kind: &'static str,
-    pub reason: String,
+    pub reason: Text,
     pub chain: Vec<CertInfo>,
     pub verdict: Option<Verdict>,
 }
@@ -118,7 +128,7 @@ pub async fn handshake(
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Failure { kind: "other", reason: e.to_string(), chain: vec![], verdict: None })?
+        .map_err(|e| Failure { kind: "other", reason: Text::verbatim(e.to_string()), chain: vec![], verdict: None })?
         .dangerous()
         .with_custom_certificate_verifier(recorder.clone())
         .with_no_client_auth();
@@ -128,9 +138,7 @@ pub async fn handshake(
     match result {
         Err(_) => Err(Failure {
             kind: "timeout",
-            reason: format!(
-                "no TLS handshake within {timeout:?}: the port accepts TCP but does not speak TLS (a plain-HTTP port, a proxy, or a server stuck before answering)"
-            ),
+            reason: t!("probe-tls-timeout", timeout = format!("{timeout:?}")),
             chain,
             verdict,
         }),
@@ -147,7 +155,7 @@ pub async fn handshake(
             let verdict = verdict.unwrap_or(Verdict {
                 verified: false,
                 kind: Some("other"),
-                reason: Some("the server presented no certificate".into()),
+                reason: Some(t!("probe-tls-no-certificate")),
             });
             Ok((stream, Handshake { protocol, cipher, chain, verdict, elapsed: started.elapsed() }))
         }
@@ -162,38 +170,35 @@ fn pretty_version(debug: &str) -> String {
     }
 }
 
-fn describe_io(e: &std::io::Error, verdict: Option<&Verdict>) -> (&'static str, String) {
+fn describe_io(e: &std::io::Error, verdict: Option<&Verdict>) -> (&'static str, Text) {
     if let Some(v) = verdict.filter(|v| !v.verified) {
-        return ("certificate", v.reason.clone().unwrap_or_else(|| "certificate verification failed".into()));
+        return ("certificate", v.reason.clone().unwrap_or_else(|| t!("probe-tls-verification-failed")));
     }
     let inner = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>());
     match inner {
-        Some(rustls::Error::InvalidMessage(_)) | Some(rustls::Error::InappropriateMessage { .. }) => (
-            "not-tls",
-            format!("the server did not answer with TLS ({}): a plain-HTTP port or another protocol?", e),
-        ),
-        Some(rustls::Error::AlertReceived(alert)) => ("alert", format!("the server ended the handshake with alert {alert:?}")),
-        Some(other) => ("other", other.to_string()),
+        Some(rustls::Error::InvalidMessage(_)) | Some(rustls::Error::InappropriateMessage { .. }) => {
+            ("not-tls", t!("probe-tls-not-tls", error = e.to_string()))
+        }
+        Some(rustls::Error::AlertReceived(alert)) => ("alert", t!("probe-tls-alert", alert = format!("{alert:?}"))),
+        Some(other) => ("other", Text::verbatim(other.to_string())),
         None => match e.kind() {
-            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => (
-                "closed",
-                "the server closed the connection during the TLS handshake (not a TLS server, or it refused the client hello)"
-                    .into(),
-            ),
-            _ => ("other", e.to_string()),
+            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
+                ("closed", t!("probe-tls-closed"))
+            }
+            _ => ("other", Text::verbatim(e.to_string())),
         },
     }
 }
 
 /// The trusted certificates for `trust`, or why there are none.
-fn roots(trust: &Trust) -> Result<Vec<CertificateDer<'static>>, String> {
+fn roots(trust: &Trust) -> Result<Vec<CertificateDer<'static>>, NoRoots> {
     match trust {
-        Trust::Ca(certs) if certs.is_empty() => Err("the kubeconfig CA holds no usable certificate".into()),
+        Trust::Ca(certs) if certs.is_empty() => Err(NoRoots::EmptyCa),
         Trust::Ca(certs) => Ok(certs.clone()),
         Trust::System => {
             let found = rustls_native_certs::load_native_certs().certs;
             if found.is_empty() {
-                return Err("this host has no system CA certificates to verify against".into());
+                return Err(NoRoots::NoSystemRoots);
             }
             Ok(found)
         }
@@ -203,7 +208,7 @@ fn roots(trust: &Trust) -> Result<Vec<CertificateDer<'static>>, String> {
 /// Verifies as kubectl does, recording the chain and the verdict.
 #[derive(Debug)]
 struct Recorder {
-    roots: Result<Vec<CertificateDer<'static>>, String>,
+    roots: Result<Vec<CertificateDer<'static>>, NoRoots>,
     provider: Arc<CryptoProvider>,
     enforce: bool,
     seen: Mutex<Option<(Vec<CertInfo>, Verdict)>>,
@@ -236,7 +241,7 @@ impl ServerCertVerifier for Recorder {
         let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
         let result = match &self.roots {
             Ok(roots) => x509::verify(end_entity, intermediates, server_name, roots, now),
-            Err(why) => Err(Rejection::NoRoots(why.clone())),
+            Err(why) => Err(Rejection::NoRoots(*why)),
         };
         let verdict = match &result {
             Ok(()) => Verdict { verified: true, kind: None, reason: None },
@@ -281,89 +286,77 @@ impl ServerCertVerifier for Recorder {
 }
 
 /// A stable kind and a sentence a tired SRE understands.
-fn explain(rejection: &Rejection, chain: &[CertInfo]) -> (&'static str, String) {
+fn explain(rejection: &Rejection, chain: &[CertInfo]) -> (&'static str, Text) {
     let leaf = chain.first();
-    let date = crate::units::rfc3339_unix;
+    let date = |unix: i64| crate::units::rfc3339_unix(unix);
+    let leaf_subject = leaf.map_or_else(String::new, |l| l.subject.clone());
     match rejection {
         Rejection::WrongName { name, sans } => {
-            let sans = if sans.is_empty() { "none".to_string() } else { sans.join(", ") };
-            ("wrong-name", format!("the certificate is not valid for {name}: its SANs are {sans}"))
+            let sans = if sans.is_empty() {
+                t!("probe-tls-no-sans")
+            } else {
+                Text::join(sans.iter().map(Text::verbatim), crate::i18n::Sep::Comma)
+            };
+            ("wrong-name", t!("probe-tls-wrong-name", name = name, sans = sans))
         }
         Rejection::Expired { not_after, leaf: true, .. } => {
-            ("expired", format!("the certificate expired on {}", date(*not_after)))
+            ("expired", t!("probe-tls-expired", date = date(*not_after)))
         }
-        Rejection::NotYetValid { not_before, leaf: true, .. } => (
-            "not-yet-valid",
-            format!(
-                "the certificate is not valid yet: it starts on {} (is this host's clock right?)",
-                date(*not_before)
-            ),
-        ),
-        Rejection::Expired { subject, not_after, .. } => (
-            "ca-expired",
-            format!("the CA certificate {subject} that issued the chain expired on {}", date(*not_after)),
-        ),
-        Rejection::NotYetValid { subject, not_before, .. } => (
-            "ca-not-yet-valid",
-            format!(
-                "the CA certificate {subject} that issued the chain is not valid until {} (is this host's clock right?)",
-                date(*not_before)
-            ),
-        ),
+        Rejection::NotYetValid { not_before, leaf: true, .. } => {
+            ("not-yet-valid", t!("probe-tls-not-yet-valid", date = date(*not_before)))
+        }
+        Rejection::Expired { subject, not_after, .. } => {
+            ("ca-expired", t!("probe-tls-ca-expired", subject = subject, date = date(*not_after)))
+        }
+        Rejection::NotYetValid { subject, not_before, .. } => {
+            ("ca-not-yet-valid", t!("probe-tls-ca-not-yet-valid", subject = subject, date = date(*not_before)))
+        }
         Rejection::UnknownAuthority(u) => match (u.pinned(), u.self_signed) {
             (Some(trusted), _) => (
                 "not-the-trusted-certificate",
-                format!(
-                    "the server's certificate is not the one the kubeconfig trusts: the kubeconfig trusts {trusted}, the server presents {} (SHA-256 {}…)",
-                    leaf.map_or("", |l| l.subject.as_str()),
-                    leaf.map_or(String::new(), |l| l.sha256.chars().take(23).collect())
+                t!(
+                    "probe-tls-not-the-trusted-certificate",
+                    trusted = trusted,
+                    subject = leaf_subject,
+                    sha256 = leaf.map_or(String::new(), |l| l.sha256.chars().take(23).collect())
                 ),
             ),
-            (None, true) => (
-                "self-signed",
-                format!(
-                    "the certificate is self-signed ({}) and not among the trusted certificates",
-                    leaf.map_or("", |l| l.subject.as_str())
-                ),
-            ),
+            (None, true) => ("self-signed", t!("probe-tls-self-signed", subject = leaf_subject)),
             (None, false) => match &u.name_match_failed {
-                Some(why) => (
+                Some((ca, why)) => (
                     "bad-signature",
-                    format!(
-                        "the certificate names its issuer {}, and the trusted CA of that name did not sign it ({why}): a different CA with the same name?",
-                        u.issuer
-                    ),
+                    t!("probe-tls-bad-signature", issuer = &u.issuer, ca = ca, why = not_signed(*why)),
                 ),
-                None => {
-                    ("unknown-ca", format!("the certificate was issued by {}, which is not a trusted CA", u.issuer))
-                }
+                None => ("unknown-ca", t!("probe-tls-unknown-ca", issuer = &u.issuer)),
             },
         },
-        Rejection::IncompatibleUsage { subject } => (
-            "wrong-usage",
-            format!("{subject} lists extended key usages without serverAuth: it may not be used by a TLS server"),
-        ),
-        Rejection::NotAuthorizedToSign { subject } => (
-            "not-a-ca",
-            format!("the intermediate certificate {subject} is not a CA certificate, so it may not issue the server's"),
-        ),
-        Rejection::TooManyIntermediates { subject } => {
-            ("not-a-ca", format!("{subject} allows fewer intermediate CAs below it than the chain has (path length)"))
+        Rejection::IncompatibleUsage { subject } => ("wrong-usage", t!("probe-tls-wrong-usage", subject = subject)),
+        Rejection::NotAuthorizedToSign { subject } => ("not-a-ca", t!("probe-tls-not-a-ca", subject = subject)),
+        Rejection::TooManyIntermediates { subject } => ("not-a-ca", t!("probe-tls-path-length", subject = subject)),
+        Rejection::InsecureAlgorithm { subject } => {
+            ("insecure-signature", t!("probe-tls-insecure-signature", subject = subject))
         }
-        Rejection::InsecureAlgorithm { subject } => (
-            "insecure-signature",
-            format!(
-                "{subject} is signed with SHA-1 or MD5, which kubectl (Go) no longer accepts: reissue it with SHA-256"
-            ),
-        ),
-        Rejection::UnhandledCritical { subject, oid } => (
-            "unhandled-extension",
-            format!(
-                "{subject} has a critical extension {oid} that kubectl (Go) does not know, so it refuses the certificate"
-            ),
-        ),
-        Rejection::Unparsable { which } => ("other", format!("{which} cannot be parsed as X.509")),
-        Rejection::NoRoots(why) => ("no-roots", why.clone()),
+        Rejection::UnhandledCritical { subject, oid } => {
+            ("unhandled-extension", t!("probe-tls-unhandled-extension", subject = subject, oid = oid))
+        }
+        Rejection::Unparsable => ("other", t!("probe-tls-unparsable")),
+        Rejection::NoRoots(why) => ("no-roots", no_roots(*why)),
+    }
+}
+
+fn not_signed(why: NotSigned) -> Text {
+    match why {
+        NotSigned::NotCa => t!("probe-tls-signer-not-ca"),
+        NotSigned::NoCertSign => t!("probe-tls-signer-no-cert-sign"),
+        NotSigned::WrongKey => t!("probe-tls-signer-wrong-key"),
+    }
+}
+
+fn no_roots(why: NoRoots) -> Text {
+    match why {
+        NoRoots::EmptyCa => t!("probe-tls-empty-ca"),
+        NoRoots::NoSystemRoots => t!("probe-tls-no-system-roots"),
+        NoRoots::Unreadable => t!("probe-tls-roots-unreadable"),
     }
 }
 

@@ -91,14 +91,12 @@ pub fn read(inputs: &[Input<'_>]) -> Result<Vec<(Report, String)>, InputError> {
                 Some((prefix, rest)) if prefix.starts_with("pod/") => rest.trim(),
                 _ => line,
             };
-            let at = |what: String| InputError::new(input.name, Some(n), what);
+            let at = |what: Text| InputError::new(input.name, Some(n), what);
             if !json.starts_with('{') {
-                return Err(at(
-                    "expected a k8sjoin-check report: a JSON line, or `kubectl logs --prefix` of the fleet's pods (a pod that prints anything else did not run its checks)".into(),
-                ));
+                return Err(at(t!("merge-not-a-report-line")));
             }
-            let value: Value = serde_json::from_str(json)
-                .map_err(|e| at(format!("not a JSON report: {}", excerpt(&e.to_string()))))?;
+            let value: Value =
+                serde_json::from_str(json).map_err(|e| at(t!("merge-not-json", error = excerpt(&e.to_string()))))?;
             out.push((report_of(value, at)?, format!("{}:{n}", input.name)));
         }
     }
@@ -106,41 +104,40 @@ pub fn read(inputs: &[Input<'_>]) -> Result<Vec<(Report, String)>, InputError> {
 }
 
 /// A report of this schema version; `at` places the error.
-fn report_of(value: Value, at: impl Fn(String) -> InputError) -> Result<Report, InputError> {
+fn report_of(value: Value, at: impl Fn(Text) -> InputError) -> Result<Report, InputError> {
     let version = value.get("schema_version").and_then(Value::as_u64);
     if version != Some(u64::from(SCHEMA_VERSION)) {
-        return Err(at(format!(
-            "schema_version {}; this k8sjoin-check merges schema_version {SCHEMA_VERSION} (merge with the version that wrote them)",
-            version.map_or_else(|| "missing".to_string(), |v| v.to_string())
-        )));
+        let found = match version {
+            Some(v) => Text::verbatim(v.to_string()),
+            None => t!("merge-schema-missing"),
+        };
+        return Err(at(t!("merge-schema-version", found = found, supported = SCHEMA_VERSION)));
     }
     serde_json::from_value(value)
-        .map_err(|e| at(format!("not a k8sjoin-check report: {}", excerpt(&quoting_nothing(&e.to_string())))))
+        .map_err(|e| at(t!("merge-not-our-report", error = excerpt(&quoting_nothing(&e.to_string())))))
 }
 
 /// Merges node reports into one fleet report. Reports of different regions are refused: a fleet
 /// is one cluster.
 pub fn merge(reports: Vec<(Report, String)>, lang: Lang) -> Result<Report, InputError> {
     let Some((first, first_source)) = reports.first() else {
-        return Err(InputError::new("<input>", None, "no report to merge; expected the fleet's pod logs"));
+        return Err(InputError::new("<input>", None, t!("merge-nothing")));
     };
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for (r, source) in &reports {
         if r.target.region != first.target.region {
             return Err(at_source(
                 source,
-                format!(
-                    "a report for region {}, but {first_source} is for {}: merge the reports of one cluster",
-                    r.target.region.as_deref().unwrap_or("(none)"),
-                    first.target.region.as_deref().unwrap_or("(none)")
+                t!(
+                    "merge-other-region",
+                    region = r.target.region.as_deref().unwrap_or("(none)"),
+                    first_source = first_source.as_str(),
+                    first_region = first.target.region.as_deref().unwrap_or("(none)")
                 ),
             ));
         }
         if let Some(earlier) = seen.insert(&r.vantage.hostname, source) {
-            return Err(at_source(
-                source,
-                format!("a second report of node {} (the first is at {earlier})", r.vantage.hostname),
-            ));
+            return Err(at_source(source, t!("merge-second-report", node = &r.vantage.hostname, earlier = earlier)));
         }
     }
     let nodes: Vec<&str> = reports.iter().map(|(r, _)| r.vantage.hostname.as_str()).collect();
@@ -228,7 +225,7 @@ pub fn merge(reports: Vec<(Report, String)>, lang: Lang) -> Result<Report, Input
 }
 
 /// `FILE:LINE` back into an error location.
-fn at_source(source: &str, what: String) -> InputError {
+fn at_source(source: &str, what: Text) -> InputError {
     match source.rsplit_once(':').and_then(|(f, l)| Some((f, l.parse::<usize>().ok()?))) {
         Some((file, line)) => InputError::new(file, Some(line), what),
         None => InputError::new(source, None, what),

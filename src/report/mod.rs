@@ -152,7 +152,8 @@ pub struct Ending {
 }
 
 impl Summary {
-    pub fn of(checks: &[Check], ending: Ending) -> Summary {
+    /// `lang` words the hint for a skipped check that names no input.
+    pub fn of(checks: &[Check], ending: Ending, lang: Lang) -> Summary {
         let fail_on = ending.fail_on;
         let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
         let gate = Gate::of(checks, fail_on);
@@ -166,7 +167,7 @@ impl Summary {
                 needs: c
                     .input
                     .clone()
-                    .unwrap_or_else(|| format!("what the message says (k8sjoin-check explain {})", c.id)),
+                    .unwrap_or_else(|| t!("summary-needs-what-the-message-says", id = &c.id).render(lang)),
             })
             .collect();
         let verdict = if gate == Gate::Fail {

@@ -177,7 +177,10 @@ pub fn render(report: &Report, style: Style, lang: Lang) -> String {
         for need in needs {
             let group: Vec<&crate::report::Incomplete> = s.incomplete.iter().filter(|i| i.needs == need).collect();
             let ids: Vec<&str> = group.iter().map(|i| i.id.as_str()).collect();
-            let line = Text::join([Text::verbatim(ids.join(", ")), Text::verbatim(&group[0].reason)], Sep::Colon);
+            let line = Text::join(
+                [Text::join(ids.into_iter().map(Text::verbatim), Sep::Comma), Text::verbatim(&group[0].reason)],
+                Sep::Colon,
+            );
             push_lines(&mut out, hanging(&line.render(lang), w, "  - ", "    "));
             push_lines(&mut out, hanging(&t!("table-give", input = need).render(lang), w, "    ", "      "));
         }

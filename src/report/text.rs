@@ -36,9 +36,32 @@ fn split_word(word: &str, w: usize) -> Vec<String> {
 /// Punctuation that closes a clause: it stays on the line of what it follows.
 const CLOSING: &[char] = &['，', '。', '；', '：', '！', '？', '）', '、', '」', '』', '》', ',', '.', ';', ':', ')'];
 
-/// The places a line may break: words, and each double-width character on its own (Chinese has
-/// no spaces). `true` means the piece follows the previous one without a space.
+/// Punctuation that opens: what follows it stays on its line.
+const OPENING: &[char] = &['（', '「', '『', '《', '('];
+
+/// Whether a paragraph is written in Chinese (then it may break between any two of its
+/// double-width characters), rather than English quoting a Chinese name ("华东1(杭州)"), which
+/// breaks at spaces only, keeping the name whole.
+fn breaks_between_wide(paragraph: &str) -> bool {
+    let (mut wide, mut all) = (0usize, 0usize);
+    for c in paragraph.chars().filter(|c| !c.is_whitespace()) {
+        all += 1;
+        wide += usize::from(unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) > 1);
+    }
+    wide * 10 >= all * 3
+}
+
+/// The places a line may break: words, and in a Chinese paragraph each double-width character on
+/// its own (Chinese has no spaces). `true` means the piece follows the previous one without a
+/// space.
 fn pieces(paragraph: &str) -> Vec<(String, bool)> {
+    if !breaks_between_wide(paragraph) {
+        let mut out = Vec::new();
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            out.push((word.to_string(), false));
+        }
+        return out;
+    }
     let mut out: Vec<(String, bool)> = Vec::new();
     let mut spaced = true;
     let mut word = String::new();
@@ -59,13 +82,16 @@ fn pieces(paragraph: &str) -> Vec<(String, bool)> {
                 last.0.push(c);
             }
         } else if wide {
-            if CLOSING.contains(&c) && !word.is_empty() {
+            if (CLOSING.contains(&c) || word.ends_with(OPENING)) && !word.is_empty() {
                 word.push(c);
                 flush(&mut word, &mut out, &mut spaced);
                 continue;
             }
             flush(&mut word, &mut out, &mut spaced);
-            out.push((c.to_string(), !spaced));
+            match out.last_mut() {
+                Some(last) if !spaced && last.0.ends_with(OPENING) => last.0.push(c),
+                _ => out.push((c.to_string(), !spaced)),
+            }
             spaced = false;
         } else {
             word.push(c);
@@ -183,6 +209,15 @@ mod tests {
         assert_eq!(lines.concat(), "地域cn-hangzhou的公网地址池无法连接到API服务器，请在安全组中放行。");
         assert_eq!(wrap("云安全中心 (Security Center)", 80), ["云安全中心 (Security Center)"]);
         assert_eq!(pad("杭州", 6), "杭州  ");
+    }
+
+    #[test]
+    fn english_keeps_a_quoted_chinese_name_whole() {
+        let lines = wrap("the VPC regions: cn-hangzhou (华东1(杭州)), cn-shanghai (华东2(上海)), cn-beijing", 44);
+        assert_eq!(lines, ["the VPC regions: cn-hangzhou (华东1(杭州)),", "cn-shanghai (华东2(上海)), cn-beijing"]);
+        // In Chinese, an opening bracket stays with what follows it.
+        let lines = wrap("请在安全组中放行（云安全中心的地址池）", 18);
+        assert!(lines.iter().all(|l| !l.ends_with('（')), "{lines:?}");
     }
 
     #[test]

@@ -31,10 +31,8 @@ use x509_parser::extensions::GeneralName;
 /// What Go's verification decides, with what a message needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
-    /// A certificate that does not parse.
-    Unparsable {
-        which: String,
-    },
+    /// The server's certificate does not parse.
+    Unparsable,
     /// A critical extension Go does not know (`x509: unhandled critical extension`).
     UnhandledCritical {
         subject: String,
@@ -72,7 +70,26 @@ pub enum Rejection {
         subject: String,
     },
     /// No certificate to trust at all.
-    NoRoots(String),
+    NoRoots(NoRoots),
+}
+
+/// Why there is no certificate to trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoRoots {
+    /// The kubeconfig's CA holds no usable certificate.
+    EmptyCa,
+    /// This host has no system CA certificates.
+    NoSystemRoots,
+    /// None of the trusted certificates parses.
+    Unreadable,
+}
+
+/// Why a trusted certificate with the right name did not sign the presented one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSigned {
+    NotCa,
+    NoCertSign,
+    WrongKey,
 }
 
 /// Why no chain was found, as far as a user can act on it.
@@ -81,9 +98,9 @@ pub struct Unknown {
     pub issuer: String,
     /// The presented certificate is self-signed.
     pub self_signed: bool,
-    /// A trusted certificate has the right name but its key did not sign (a different CA with the
-    /// same name), or it may not sign certificates.
-    pub name_match_failed: Option<String>,
+    /// A trusted certificate (its subject) has the right name but its key did not sign (a
+    /// different CA with the same name), or it may not sign certificates.
+    pub name_match_failed: Option<(String, NotSigned)>,
     /// The trusted certificates include a server certificate for this very name: the kubeconfig
     /// pins a certificate, and the server presents another.
     pinned: Option<String>,
@@ -207,24 +224,31 @@ fn is_valid(c: &Cert<'_>, role: Role, chain: &[&Cert<'_>], now: i64) -> Result<(
     Ok(())
 }
 
+/// Why `signed_by` refuses a parent.
+enum Unsigned {
+    Not(NotSigned),
+    /// SHA-1 or MD5.
+    Insecure,
+}
+
 /// Go's `CheckSignatureFrom`: `parent` may sign, and signed `child` with an algorithm Go accepts.
-fn signed_by(child: &Cert<'_>, parent: &Cert<'_>) -> Result<(), String> {
+fn signed_by(child: &Cert<'_>, parent: &Cert<'_>) -> Result<(), Unsigned> {
     let v3 = parent.x.version().0 >= 2;
     match parent.basic_constraints() {
-        Some((false, _)) => return Err("it is not a CA certificate".into()),
-        None if v3 => return Err("it is not a CA certificate".into()),
+        Some((false, _)) => return Err(Unsigned::Not(NotSigned::NotCa)),
+        None if v3 => return Err(Unsigned::Not(NotSigned::NotCa)),
         _ => {}
     }
     if let Ok(Some(ku)) = parent.x.key_usage()
         && ku.value.flags != 0
         && !ku.value.key_cert_sign()
     {
-        return Err("its key usage does not allow signing certificates".into());
+        return Err(Unsigned::Not(NotSigned::NoCertSign));
     }
     if INSECURE.contains(&child.x.signature_algorithm.algorithm.to_id_string().as_str()) {
-        return Err("insecure".into());
+        return Err(Unsigned::Insecure);
     }
-    child.x.verify_signature(Some(parent.x.public_key())).map_err(|_| "its key did not sign the certificate".into())
+    child.x.verify_signature(Some(parent.x.public_key())).map_err(|_| Unsigned::Not(NotSigned::WrongKey))
 }
 
 /// Go's `VerifyHostname`.
@@ -292,11 +316,11 @@ pub fn verify(
     roots: &[CertificateDer<'_>],
     now: i64,
 ) -> Result<(), Rejection> {
-    let leaf = parse(leaf).ok_or_else(|| Rejection::Unparsable { which: "the server's certificate".into() })?;
+    let leaf = parse(leaf).ok_or(Rejection::Unparsable)?;
     // Go's pools skip what does not parse.
     let roots: Vec<Cert<'_>> = roots.iter().filter_map(parse).collect();
     if roots.is_empty() {
-        return Err(Rejection::NoRoots("no trusted certificate could be read".into()));
+        return Err(Rejection::NoRoots(NoRoots::Unreadable));
     }
     let intermediates: Vec<Cert<'_>> = intermediates.iter().filter_map(parse).collect();
     is_valid(&leaf, Role::Leaf, &[], now)?;
@@ -346,8 +370,8 @@ struct Search<'r, 'a> {
     checks: usize,
     /// The last `isValid` refusal of a candidate that did sign: Go reports it when no chain works.
     last: Option<Rejection>,
-    /// Why the first candidate with the right name did not sign.
-    hint: Option<String>,
+    /// Why the first candidate with the right name (its subject) did not sign.
+    hint: Option<(String, NotSigned)>,
 }
 
 impl<'r, 'a> Search<'r, 'a> {
@@ -371,12 +395,12 @@ impl<'r, 'a> Search<'r, 'a> {
                 return found;
             }
             match signed_by(child, candidate) {
-                Err(why) if why == "insecure" => {
+                Err(Unsigned::Insecure) => {
                     self.last = Some(Rejection::InsecureAlgorithm { subject: child.subject() });
                     continue;
                 }
-                Err(why) => {
-                    self.hint.get_or_insert_with(|| format!("{}: {why}", candidate.subject()));
+                Err(Unsigned::Not(why)) => {
+                    self.hint.get_or_insert_with(|| (candidate.subject(), why));
                     continue;
                 }
                 Ok(()) => {}
