@@ -115,10 +115,9 @@ pub fn allowlist(
 /// `audit-policy`: the vendor's sample policy in the apiVersion that version accepts.
 pub fn audit_policy(k8s_version: Option<&str>) -> Result<String, Error> {
     let version = match k8s_version {
-        Some(text) => Some(
-            text.parse()
-                .map_err(|e: String| Error::Usage(t!("setup-bad-flag", flag = "--k8s-version", why = Text::from(e))))?,
-        ),
+        Some(text) => {
+            Some(text.parse().map_err(|e: Text| Error::Usage(t!("setup-bad-flag", flag = "--k8s-version", why = e)))?)
+        }
         None => None,
     };
     Ok(crate::audit::policy::recommended(version))

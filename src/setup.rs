@@ -80,7 +80,7 @@ pub fn context(args: &RunArgs, table: RegionTable, until: Instant) -> Result<Con
         (None, p) => p.or(endpoint.as_ref().map(|e| e.port)).unwrap_or(DEFAULT_APISERVER_PORT),
     };
     let k8s_version = match &args.k8s_version {
-        Some(text) => Some(text.parse().map_err(|e: String| flag_error("--k8s-version", e))?),
+        Some(text) => Some(text.parse().map_err(|e: Text| flag_error("--k8s-version", e))?),
         None => None,
     };
     // Read once, before any check: a malformed manifest or policy stops the run (exit 2) instead

@@ -5,11 +5,14 @@
 //! `/etc/kubernetes/manifests`; [`judge`] compares.
 
 use std::cmp::Ordering;
+use std::fmt;
 
 use super::version::{self, KubeVersion};
 use crate::error::InputError;
 use crate::hostfs::{Found, HostRoot, Kind};
+use crate::i18n::Text;
 use crate::manifest;
+use crate::t;
 
 /// Where the kubelet reads static pods.
 pub const MANIFESTS_DIR: &str = "/etc/kubernetes/manifests";
@@ -95,7 +98,32 @@ pub enum Skew {
     /// More than one minor apart: a downgrade or a pasted image.
     Far { other: ComponentImage, minors: u32 },
     /// Nothing to compare with (no other component, or versions not in the tags).
-    Unknown(String),
+    Unknown(Uncompared),
+}
+
+/// Why the API server's image was not compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Uncompared {
+    /// The API server's image tag holds no version.
+    NoVersion { image: String },
+    /// No other control-plane static pod has a versioned image.
+    NoOther,
+}
+
+impl Uncompared {
+    pub fn text(&self) -> Text {
+        match self {
+            Uncompared::NoVersion { image } => t!("audit-image-no-version", image = image),
+            Uncompared::NoOther => t!("audit-image-no-other"),
+        }
+    }
+}
+
+impl fmt::Display for Uncompared {
+    /// English, for evidence and logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text().en())
+    }
 }
 
 impl Skew {
@@ -149,7 +177,7 @@ pub fn judge(
 ) -> ImageVerdict {
     let minor = |v: KubeVersion| (v.major, v.minor);
     let skew = match apiserver.version {
-        None => Skew::Unknown(format!("the image {} has no version in its tag", apiserver.image)),
+        None => Skew::Unknown(Uncompared::NoVersion { image: apiserver.image.clone() }),
         Some(mine) => {
             let mut worst: Option<(u32, &ComponentImage)> = None;
             for other in others.components.iter().filter(|o| o.component != "kube-apiserver") {
@@ -160,7 +188,7 @@ pub fn judge(
                 }
             }
             match worst {
-                None => Skew::Unknown("no other control-plane static pod with a versioned image".into()),
+                None => Skew::Unknown(Uncompared::NoOther),
                 Some((0, _)) => Skew::Same,
                 Some((1, other)) => Skew::OneMinor {
                     other: other.clone(),

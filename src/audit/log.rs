@@ -2,6 +2,7 @@
 //! `audit.k8s.io/v1` Event in JSON (what the log collector ships with `_jsonfile=true`).
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -12,6 +13,8 @@ use serde::Deserialize;
 use super::version::AUDIT_V1;
 use crate::error::InputError;
 use crate::hostfs::{Found, HostRoot, Kind};
+use crate::i18n::Text;
+use crate::t;
 
 /// How much of the end of the log is read: enough for several events (a RequestResponse event
 /// can be tens of kilobytes), little enough to stay fast on a multi-gigabyte log.
@@ -134,30 +137,75 @@ pub fn pool_requests(root: &HostRoot, host_path: &str, pool: &[IpNet]) -> Result
     Ok(Found::File(seen))
 }
 
-/// One log line as an `audit.k8s.io/v1` Event, or why it is not one. The reason quotes nothing
-/// of the line: audit events carry request URIs, user names and, at higher levels, bodies.
-pub fn parse_event(line: &str) -> Result<Event, String> {
+/// Why a log line is not an `audit.k8s.io/v1` Event. It quotes nothing of the line: audit events
+/// carry request URIs, user names and, at higher levels, bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotEvent {
+    /// The JSON parser's reason, with what it quoted of the line removed.
+    NotJson(String),
+    Kind(Shown),
+    ApiVersion(Shown),
+    NoAuditId,
+}
+
+/// A field's value as a message may show it: a short name or address as it is, else its length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    Value(String),
+    Chars(usize),
+}
+
+impl Shown {
+    fn of(v: &str) -> Shown {
+        match crate::error::sanitize::address_like(v) {
+            Some(a) => Shown::Value(a.to_string()),
+            None if v.chars().all(|c| c.is_ascii_alphanumeric() || "./-".contains(c)) && v.len() <= 40 => {
+                Shown::Value(v.to_string())
+            }
+            None => Shown::Chars(v.chars().count()),
+        }
+    }
+
+    fn text(&self) -> Text {
+        match self {
+            Shown::Value(v) => Text::verbatim(format!("{v:?}")),
+            Shown::Chars(n) => t!("audit-event-long-value", n = *n),
+        }
+    }
+}
+
+impl NotEvent {
+    pub fn text(&self) -> Text {
+        match self {
+            NotEvent::NotJson(why) => t!("audit-event-not-json", why = why),
+            NotEvent::Kind(kind) => t!("audit-event-kind", kind = kind.text()),
+            NotEvent::ApiVersion(v) => t!("audit-event-api-version", api_version = v.text(), expected = AUDIT_V1),
+            NotEvent::NoAuditId => t!("audit-event-no-id"),
+        }
+    }
+}
+
+impl fmt::Display for NotEvent {
+    /// English, for evidence and logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text().en())
+    }
+}
+
+/// One log line as an `audit.k8s.io/v1` Event, or why it is not one.
+pub fn parse_event(line: &str) -> Result<Event, NotEvent> {
     let event: Event = serde_json::from_str(line).map_err(|e| {
         let why = crate::error::sanitize::redact_quoted(&e.to_string());
-        format!("not an audit event in JSON: {}", crate::error::sanitize::excerpt(&why))
+        NotEvent::NotJson(crate::error::sanitize::excerpt(&why))
     })?;
-    let named = |v: &str| {
-        crate::error::sanitize::address_like(v).map(str::to_string).unwrap_or_else(|| {
-            if v.chars().all(|c| c.is_ascii_alphanumeric() || "./-".contains(c)) && v.len() <= 40 {
-                v.to_string()
-            } else {
-                format!("a value of {} characters", v.chars().count())
-            }
-        })
-    };
     if event.kind != "Event" {
-        return Err(format!("kind is {:?}, expected Event", named(&event.kind)));
+        return Err(NotEvent::Kind(Shown::of(&event.kind)));
     }
     if event.api_version != AUDIT_V1 {
-        return Err(format!("apiVersion is {:?}, expected {AUDIT_V1}", named(&event.api_version)));
+        return Err(NotEvent::ApiVersion(Shown::of(&event.api_version)));
     }
     if event.audit_id.is_empty() {
-        return Err("auditID is empty".into());
+        return Err(NotEvent::NoAuditId);
     }
     Ok(event)
 }
@@ -172,9 +220,14 @@ mod tests {
     fn events_parse_and_other_lines_say_why_not() {
         let e = parse_event(EVENT).expect("event");
         assert_eq!(e.verb, "list");
-        assert!(parse_event("AUDIT: id=\"x\" ip=\"1.2.3.4\" method=\"get\"").expect_err("legacy").contains("JSON"));
+        assert!(
+            parse_event("AUDIT: id=\"x\" ip=\"1.2.3.4\" method=\"get\"")
+                .expect_err("legacy")
+                .to_string()
+                .contains("JSON")
+        );
         let beta = EVENT.replace("audit.k8s.io/v1", "audit.k8s.io/v1beta1");
-        assert!(parse_event(&beta).expect_err("beta").contains("v1beta1"));
+        assert!(parse_event(&beta).expect_err("beta").to_string().contains("v1beta1"));
         assert!(parse_event(&EVENT.replace("\"Event\"", "\"EventList\"")).is_err());
         assert!(parse_event(&EVENT[..50]).is_err());
         assert!(parse_event("").is_err());

@@ -19,6 +19,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use super::policy::{GroupResources, Level, Policy, Rule, Sensitive};
+use crate::i18n::{Sep, Text};
+use crate::t;
 
 pub const AUTHENTICATED: &str = "system:authenticated";
 pub const UNAUTHENTICATED: &str = "system:unauthenticated";
@@ -59,43 +61,72 @@ pub struct Decision {
     pub omit_stages: BTreeSet<String>,
 }
 
-fn verb(v: &str) -> &str {
-    if v == OTHER { "any other verb on" } else { v }
-}
-
-impl fmt::Display for Request {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Request {
+    /// The request in words, in the run's language: `get secrets in namespace "default" by user
+    /// "admin" in groups [system:authenticated]`; a name no rule mentions is "any other".
+    pub fn text(&self) -> Text {
+        let verb = if self.verb == OTHER { t!("audit-req-any-verb") } else { Text::verbatim(&self.verb) };
+        let user =
+            if self.user == OTHER { t!("audit-req-any-user") } else { t!("audit-req-user", user = q(&self.user)) };
+        let groups = Text::join(self.groups.iter().map(Text::verbatim), Sep::Comma);
         match &self.target {
             Target::Resource { namespace, group, resource, subresource, name } => {
                 let what = match (resource.as_str(), group.as_str()) {
-                    (OTHER, OTHER) => "any resource of another API group".to_string(),
-                    (OTHER, "") => "any other core resource".to_string(),
-                    (OTHER, g) => format!("any other resource of {g}"),
-                    (r, OTHER) => format!("{r} of another API group"),
-                    (r, "") => r.to_string(),
-                    (r, g) => format!("{r}.{g}"),
+                    (OTHER, OTHER) => t!("audit-req-any-resource-other-group"),
+                    (OTHER, "") => t!("audit-req-any-core-resource"),
+                    (OTHER, g) => t!("audit-req-any-resource-of", group = g),
+                    (r, OTHER) => t!("audit-req-resource-other-group", resource = r),
+                    (r, "") => Text::verbatim(r),
+                    (r, g) => Text::verbatim(format!("{r}.{g}")),
                 };
-                write!(f, "{} {what}", verb(&self.verb))?;
-                match subresource.as_str() {
-                    "" => {}
-                    OTHER => f.write_str("/(any other subresource)")?,
-                    s => write!(f, "/{s}")?,
-                }
-                match name.as_str() {
-                    "" => {}
-                    OTHER => f.write_str(" (any name)")?,
-                    n => write!(f, " {n:?}")?,
-                }
-                match namespace.as_str() {
-                    "" => f.write_str(" (cluster-wide)")?,
-                    OTHER => f.write_str(" in any namespace")?,
-                    ns => write!(f, " in namespace {ns:?}")?,
-                }
+                let sub = match subresource.as_str() {
+                    "" => Text::verbatim(""),
+                    OTHER => t!("audit-req-any-subresource"),
+                    s => Text::verbatim(format!("/{s}")),
+                };
+                let name = match name.as_str() {
+                    "" => Text::verbatim(""),
+                    OTHER => t!("audit-req-any-name"),
+                    n => t!("audit-req-name", name = q(n)),
+                };
+                let scope = match namespace.as_str() {
+                    "" => t!("audit-req-cluster-wide"),
+                    OTHER => t!("audit-req-any-namespace"),
+                    ns => t!("audit-req-namespace", namespace = q(ns)),
+                };
+                t!(
+                    "audit-request",
+                    verb = verb,
+                    what = what,
+                    sub = sub,
+                    name = name,
+                    scope = scope,
+                    user = user,
+                    groups = groups
+                )
             }
-            Target::NonResource { path } => write!(f, "{} {}", verb(&self.verb), path.replace(OTHER, "…"))?,
+            Target::NonResource { path } => {
+                t!(
+                    "audit-request-url",
+                    verb = verb,
+                    path = path.replace(OTHER, "\u{2026}"),
+                    user = user,
+                    groups = groups
+                )
+            }
         }
-        let user = if self.user == OTHER { "any user".to_string() } else { format!("user {:?}", self.user) };
-        write!(f, " by {user} in groups [{}]", self.groups.join(", "))
+    }
+}
+
+/// A name as the messages quote it.
+fn q(s: &str) -> String {
+    format!("{s:?}")
+}
+
+impl fmt::Display for Request {
+    /// English, for evidence and logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text().en())
     }
 }
 

@@ -19,9 +19,12 @@ use std::path::PathBuf;
 
 use crate::error::InputError;
 use crate::hostfs::{Found, HostRoot, Kind};
+use crate::i18n::Text;
 use crate::manifest::{self, Flag, Manifest, Mapping, VolumeMount};
 use image::ControlPlane;
 use policy::Policy;
+
+use crate::t;
 
 /// Where kubeadm (and the vendor's procedure) keeps the kube-apiserver static pod.
 pub const MANIFEST_PATH: &str = "/etc/kubernetes/manifests/kube-apiserver.yaml";
@@ -52,7 +55,37 @@ pub struct PolicyLocation {
     /// The same path under `--root`, where it is read.
     pub path: PathBuf,
     /// How `host_path` was chosen, for messages.
-    pub how: String,
+    pub how: PolicyChoice,
+}
+
+/// How the policy's host path was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyChoice {
+    /// `--audit-policy-file` names it, and a hostPath volume mounts it.
+    Mounted { container_path: String, mount: String },
+    /// `--audit-policy-file` names it, and no hostPath mount covers it: the same path on the host.
+    Unmounted { container_path: String },
+    /// The manifest sets no `--audit-policy-file`: the vendor's default path.
+    Default,
+}
+
+impl PolicyChoice {
+    pub fn text(&self) -> Text {
+        match self {
+            PolicyChoice::Mounted { container_path, mount } => {
+                t!("audit-policy-mounted", path = container_path, mount = format!("{mount:?}"))
+            }
+            PolicyChoice::Unmounted { container_path } => t!("audit-policy-unmounted", path = container_path),
+            PolicyChoice::Default => t!("audit-policy-default-path"),
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyChoice {
+    /// English, for evidence and logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text().en())
+    }
 }
 
 /// The audit policy file as found on disk.
@@ -191,18 +224,11 @@ fn locate_policy(root: &HostRoot, manifest: Option<&Manifest>) -> PolicyLocation
     let (host_path, how) = match (&flag, manifest) {
         (Some(container_path), Some(m)) => match m.host_location(container_path) {
             Mapping::HostPath { host, mount, .. } => {
-                let how =
-                    format!("--audit-policy-file={container_path}, hostPath-mounted by volumeMount {:?}", mount.name);
-                (host, how)
+                (host, PolicyChoice::Mounted { container_path: container_path.clone(), mount: mount.name.clone() })
             }
-            _ => {
-                (container_path.clone(), format!("--audit-policy-file={container_path} (no hostPath mount covers it)"))
-            }
+            _ => (container_path.clone(), PolicyChoice::Unmounted { container_path: container_path.clone() }),
         },
-        _ => (
-            DEFAULT_POLICY_PATH.to_string(),
-            "the vendor's default path (the manifest sets no --audit-policy-file)".into(),
-        ),
+        _ => (DEFAULT_POLICY_PATH.to_string(), PolicyChoice::Default),
     };
     PolicyLocation { path: root.join(&host_path), host_path, how }
 }

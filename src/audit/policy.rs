@@ -16,6 +16,8 @@ use serde_saphyr::Spanned;
 use super::matcher::Request;
 use super::version::{KubeVersion, policy_api_version_for};
 use crate::error::InputError;
+use crate::i18n::Text;
+use crate::t;
 use crate::yaml::{Doc, Scalar};
 
 /// How much of a request an audit event records, in increasing order.
@@ -113,7 +115,53 @@ impl fmt::Display for Sensitive {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
     pub line: Option<usize>,
-    pub what: String,
+    /// The rule it is in (1-based); `None` for the policy as a whole.
+    pub rule: Option<usize>,
+    pub what: Problem,
+}
+
+/// What kube-apiserver's validation refuses (the values are as written in the policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The reader's "loaded illegal policy with 0 rules".
+    NoRules,
+    NoLevel,
+    UnknownLevel(String),
+    UnknownStage(String),
+    ResourcesAndUrls,
+    UrlWithoutSlash(String),
+    WildcardNotLast(String),
+    NotAGroup(String),
+    NamesWithoutResources(String),
+}
+
+impl fmt::Display for Invalid {
+    /// English, for evidence and logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text().en())
+    }
+}
+
+impl Invalid {
+    /// What is refused, in the run's language.
+    pub fn text(&self) -> Text {
+        let q = |s: &str| format!("{s:?}");
+        let what = match &self.what {
+            Problem::NoRules => t!("audit-invalid-no-rules"),
+            Problem::NoLevel => t!("audit-invalid-no-level"),
+            Problem::UnknownLevel(l) => t!("audit-invalid-level", level = q(l)),
+            Problem::UnknownStage(s) => t!("audit-invalid-stage", stage = q(s), stages = STAGES.join(", ")),
+            Problem::ResourcesAndUrls => t!("audit-invalid-resources-and-urls"),
+            Problem::UrlWithoutSlash(u) => t!("audit-invalid-url-slash", url = q(u)),
+            Problem::WildcardNotLast(u) => t!("audit-invalid-url-wildcard", url = q(u)),
+            Problem::NotAGroup(g) => t!("audit-invalid-group", group = q(g)),
+            Problem::NamesWithoutResources(g) => t!("audit-invalid-resource-names", group = q(g)),
+        };
+        match self.rule {
+            Some(rule) => t!("audit-invalid-in-rule", rule = rule, what = what),
+            None => what,
+        }
+    }
 }
 
 /// A rule that writes a sensitive resource's bodies into the log: the first rule some request for
@@ -179,44 +227,36 @@ impl Policy {
     pub fn invalid(&self) -> Vec<Invalid> {
         let mut out = Vec::new();
         if self.rules.is_empty() {
-            out.push(Invalid {
-                line: None,
-                what: "the policy has no rules (kube-apiserver: \"loaded illegal policy with 0 rules\")".into(),
-            });
+            out.push(Invalid { line: None, rule: None, what: Problem::NoRules });
         }
         for rule in &self.rules {
-            let whose = format!("rule {}: ", rule.number);
-            let at = Some(rule.line);
-            let mut add = |what: String| out.push(Invalid { line: at, what: format!("{whose}{what}") });
+            let mut add = |what: Problem| out.push(Invalid { line: Some(rule.line), rule: Some(rule.number), what });
             if rule.level.is_empty() {
-                add("level is required (None, Metadata, Request or RequestResponse)".into());
+                add(Problem::NoLevel);
             } else if rule.level().is_none() {
-                add(format!("level {:?} is not one of None, Metadata, Request, RequestResponse", rule.level));
+                add(Problem::UnknownLevel(rule.level.clone()));
             }
             for s in rule.omit_stages.iter().filter(|s| !STAGES.contains(&s.as_str())) {
-                add(format!("omitStages has {s:?}; allowed stages are {}", STAGES.join(", ")));
+                add(Problem::UnknownStage(s.clone()));
             }
             if !rule.non_resource_urls.is_empty() && (!rule.resources.is_empty() || !rule.namespaces.is_empty()) {
-                add("rules cannot apply to both regular resources and non-resource URLs".into());
+                add(Problem::ResourcesAndUrls);
             }
             for url in rule.non_resource_urls.iter().filter(|u| *u != "*") {
                 if !url.starts_with('/') {
-                    add(format!("nonResourceURL {url:?} must begin with a '/' character"));
+                    add(Problem::UrlWithoutSlash(url.clone()));
                 }
                 // Byte-wise, as Go slices it: a multi-byte character must not split anything here.
                 if url.as_bytes()[..url.len().saturating_sub(1)].contains(&b'*') {
-                    add(format!("nonResourceURL {url:?}: the wildcard '*' must be the final character"));
+                    add(Problem::WildcardNotLast(url.clone()));
                 }
             }
             for gr in &rule.resources {
                 if !gr.group.is_empty() && !dns_subdomain(&gr.group) {
-                    add(format!(
-                        "group {:?} is not an API group name (lower-case DNS subdomain, without a version)",
-                        gr.group
-                    ));
+                    add(Problem::NotAGroup(gr.group.clone()));
                 }
                 if !gr.resource_names.is_empty() && gr.resources.is_empty() {
-                    add(format!("group {:?}: using resourceNames requires at least one resource", gr.group));
+                    add(Problem::NamesWithoutResources(gr.group.clone()));
                 }
             }
         }
@@ -302,8 +342,6 @@ struct RawGroupResources {
     resource_names: Option<Vec<Scalar>>,
 }
 
-const EXPECTED: &str = "an audit policy (YAML, kind: Policy)";
-
 fn line(location: &serde_saphyr::Location) -> usize {
     usize::try_from(location.line()).unwrap_or(0)
 }
@@ -314,7 +352,7 @@ fn line(location: &serde_saphyr::Location) -> usize {
 pub fn parse(bytes: &[u8], file: &Path) -> Result<Option<Policy>, InputError> {
     let text = crate::yaml::first_document(crate::yaml::text(bytes, file)?);
     let raw: Option<RawPolicy> = serde_saphyr::from_str_with_options(text, crate::yaml::go_options())
-        .map_err(|e| crate::yaml::yaml_error(file, &e, EXPECTED))?;
+        .map_err(|e| crate::yaml::yaml_error(file, &e, t!("audit-policy-expected")))?;
     let Some(raw) = raw else { return Ok(None) };
     let doc = Doc { text, file, reader: crate::yaml::Reader::Apiserver };
     let optional = |s: &Option<Scalar>, field: &str| -> Result<Option<String>, InputError> {
@@ -579,12 +617,12 @@ mod tests {
              - level: Metadata\n  resources: [{group: apps/v1}]\n- {}\n- level: None\n  nonResourceURLs: [\"/é\"]\n",
         );
         let invalid = p.invalid();
-        let text: Vec<&str> = invalid.iter().map(|i| i.what.as_str()).collect();
+        let text: Vec<String> = invalid.iter().map(ToString::to_string).collect();
         assert_eq!(invalid.len(), 8, "{text:?}");
         assert_eq!(invalid[1].line, Some(5));
         assert!(text[5].contains("omitStages has \"Received\""), "{text:?}");
         assert!(text[6].contains("apps/v1") && text[7].contains("level is required"), "{text:?}");
-        assert!(policy("kind: Policy\n").invalid()[0].what.contains("no rules"));
+        assert!(policy("kind: Policy\n").invalid()[0].to_string().contains("no rules"));
     }
 
     #[test]

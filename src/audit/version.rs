@@ -4,6 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::i18n::Text;
+use crate::t;
+
 /// `major.minor[.patch]`; vendor suffixes (`-aliyun.1`, `+k3s1`) are dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KubeVersion {
@@ -36,16 +39,16 @@ impl fmt::Display for KubeVersion {
 }
 
 impl FromStr for KubeVersion {
-    type Err = String;
+    type Err = Text;
 
     /// Accepts `1.28`, `v1.28.3`, `v1.20.4-aliyun.1`, `v1.28.3+k3s1`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let invalid = || format!("{text:?} is not a Kubernetes version; expected e.g. 1.28 or v1.28.3");
+        let invalid = || t!("audit-version-invalid", text = format!("{text:?}"));
         let t = text.trim();
         let t = t.strip_prefix(['v', 'V']).unwrap_or(t);
         let core = t.split(['-', '+']).next().unwrap_or_default();
         let mut parts = core.split('.');
-        let mut number = || -> Result<Option<u32>, String> {
+        let mut number = || -> Result<Option<u32>, Text> {
             match parts.next() {
                 None => Ok(None),
                 Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {

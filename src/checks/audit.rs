@@ -18,11 +18,14 @@ use crate::audit::process::{self, Running, audit_flags};
 use crate::audit::version::{self, AUDIT_MINIMUM, AUDIT_V1, KubeVersion, Support};
 use crate::audit::{AuditFiles, LogLocation, PolicyFile, ROTATION, Rotation, log_location, rotation};
 use crate::check::{Category, CheckDef, Checked, Early, Env, FactKind, Outcome, Run, Status, always, never};
-use crate::checks::words::Findings;
+use crate::checks::words::{Findings, values};
 use crate::context::Context;
 use crate::context::NetworkType;
+use crate::error::InputError;
 use crate::hostfs::Found;
+use crate::i18n::{Sep, Text};
 use crate::manifest::{EnvValue, Flag, Manifest, Mapping, VolumeMount};
+use crate::t;
 
 fn with_audit(ctx: &Context) -> bool {
     ctx.audit
@@ -161,10 +164,7 @@ pub const COLLECTOR_INSTALLED: CheckDef = CheckDef {
 };
 
 fn files(env: &Env) -> Result<&AuditFiles, Early> {
-    env.ctx
-        .audit_files
-        .as_ref()
-        .ok_or_else(|| Early::from(Outcome::skip("the audit files were not read (run with --audit)")))
+    env.ctx.audit_files.as_ref().ok_or_else(|| Early::from(Outcome::skip(t!("audit-not-read"))))
 }
 
 /// The manifest, or the skip every manifest-based check gives without one.
@@ -174,12 +174,9 @@ fn manifest(env: &Env) -> Result<(&AuditFiles, &Manifest), Early> {
     match &files.manifest {
         Some(m) => Ok((files, m)),
         None => Err(Early::from(
-            Outcome::skip(format!(
-                "no kube-apiserver static pod manifest at {}: run on a master node, or pass --root with a copy of one",
-                files.manifest_path.display()
-            ))
-            .evidence(json!({"manifest": files.manifest_path}))
-            .needing("a run on a control-plane node, or --root with a copy of one"),
+            Outcome::skip(t!("audit-no-manifest", path = files.manifest_path.display().to_string()))
+                .evidence(json!({"manifest": files.manifest_path}))
+                .needing(t!("audit-needs-manifest")),
         )),
     }
 }
@@ -193,10 +190,62 @@ fn at(files: &AuditFiles, line: Option<usize>) -> String {
     }
 }
 
+/// An input error as a message part, its `FILE:LINE` verbatim and what it says in the run's
+/// language (in English what its `Display` says).
+fn input_error(e: &InputError) -> Text {
+    let place = match e.line {
+        Some(line) => format!("{}:{line}", e.file),
+        None => e.file.clone(),
+    };
+    Text::join([Text::verbatim(place), e.what.clone()], Sep::Colon)
+}
+
+/// A name or value as the messages quote it: `"k8s-audit"`.
+fn q(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// `a and b and c` in the run's language.
+fn and_list(items: &[String]) -> Text {
+    let mut items = items.iter();
+    let first = items.next().map_or_else(|| Text::verbatim(""), Text::verbatim);
+    items.fold(first, |left, right| t!("audit-and", left = left, right = right))
+}
+
+/// Where a Kubernetes version is known from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Server,
+    Components,
+    Image,
+    Flag,
+}
+
+impl Source {
+    /// The word the evidence gives.
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Server => "API server /version",
+            Source::Components => "control-plane static pods' images",
+            Source::Image => "kube-apiserver image tag",
+            Source::Flag => "--k8s-version",
+        }
+    }
+
+    fn text(self) -> Text {
+        match self {
+            Source::Server => t!("audit-source-server"),
+            Source::Components => t!("audit-source-components"),
+            Source::Image => t!("audit-source-image"),
+            Source::Flag => Text::verbatim("--k8s-version"),
+        }
+    }
+}
+
 /// One place the Kubernetes version is known from.
 struct VersionSource {
     version: KubeVersion,
-    source: &'static str,
+    source: Source,
     detail: String,
 }
 
@@ -208,7 +257,7 @@ fn version_sources(env: &Env) -> Vec<VersionSource> {
     if let Some(text) = env.server_version()
         && let Ok(version) = text.parse()
     {
-        out.push(VersionSource { version, source: "API server /version", detail: text.to_string() });
+        out.push(VersionSource { version, source: Source::Server, detail: text.to_string() });
     }
     // The other components' images before the API server's own tag: a pasted image line must
     // not outweigh the rest of the control plane.
@@ -216,21 +265,24 @@ fn version_sources(env: &Env) -> Vec<VersionSource> {
         ctx.audit_files.as_ref().and_then(|f| image::components_version(&f.control_plane))
     {
         let detail = components.iter().map(|c| c.image.as_str()).collect::<Vec<_>>().join(", ");
-        out.push(VersionSource { version, source: "control-plane static pods' images", detail });
+        out.push(VersionSource { version, source: Source::Components, detail });
     }
     if let Some(image) = ctx.audit_files.as_ref().and_then(|f| f.manifest.as_ref()).and_then(|m| m.image.as_ref())
         && let Some(version) = version::from_image(image)
     {
-        out.push(VersionSource { version, source: "kube-apiserver image tag", detail: image.clone() });
+        out.push(VersionSource { version, source: Source::Image, detail: image.clone() });
     }
     if let Some(version) = ctx.k8s_version {
-        out.push(VersionSource { version, source: "--k8s-version", detail: version.to_string() });
+        out.push(VersionSource { version, source: Source::Flag, detail: version.to_string() });
     }
     out
 }
 
 fn sources_evidence(sources: &[VersionSource]) -> Value {
-    sources.iter().map(|s| json!({"version": s.version.to_string(), "source": s.source, "detail": s.detail})).collect()
+    sources
+        .iter()
+        .map(|s| json!({"version": s.version.to_string(), "source": s.source.as_str(), "detail": s.detail}))
+        .collect()
 }
 
 fn k8s_version(env: &Env) -> Checked {
@@ -238,134 +290,155 @@ fn k8s_version(env: &Env) -> Checked {
     let unparsed = env.server_version().filter(|t| t.parse::<KubeVersion>().is_err());
     let evidence = json!({
         "version": sources.first().map(|s| s.version.to_string()),
-        "source": sources.first().map(|s| s.source),
+        "source": sources.first().map(|s| s.source.as_str()),
         "sources": sources_evidence(&sources),
         "unparsed_server_version": unparsed,
         "minimum": AUDIT_MINIMUM.to_string(),
     });
     let Some(chosen) = sources.first() else {
         let server = match unparsed {
-            Some(text) => format!("/version said {text:?}, which is not a version"),
-            None => "/version was not reached".to_string(),
+            Some(text) => t!("audit-version-unparsed", text = q(text)),
+            None => t!("audit-version-unreached"),
         };
-        return Ok(Outcome::skip(format!(
-            "the Kubernetes version is unknown: {server}, the manifest's image tag has no version, and no --k8s-version was given"
-        ))
-        .evidence(evidence)
-        .needing("--k8s-version V, or a reachable API server")
-        .fix("pass --k8s-version V (`kubectl version` shows the server version)"));
+        return Ok(Outcome::skip(t!("audit-version-unknown", server = server))
+            .evidence(evidence)
+            .needing(t!("audit-needs-version"))
+            .fix(t!("audit-fix-pass-version")));
     };
-    let others: Vec<String> = sources
+    let others: Vec<Text> = sources
         .iter()
         .skip(1)
         .filter(|s| (s.version.major, s.version.minor) != (chosen.version.major, chosen.version.minor))
-        .map(|s| format!("{} says {}", s.source, s.version))
+        .map(|s| t!("audit-version-says", source = s.source.text(), version = s.version.to_string()))
         .collect();
-    let disagree = if others.is_empty() { String::new() } else { format!(" (but {})", others.join(", ")) };
-    let from = format!("from the {} {}", chosen.source, chosen.detail);
-    if chosen.version.at_least(AUDIT_MINIMUM) {
-        Ok(Outcome::pass(format!("Kubernetes {} {from}: {AUDIT_MINIMUM} or later{disagree}", chosen.version))
-            .evidence(evidence))
+    let disagree = if others.is_empty() {
+        Text::verbatim("")
     } else {
-        Ok(Outcome::fail(format!(
-            "Kubernetes {} {from}: audit-log threat detection needs {AUDIT_MINIMUM} or later{disagree}",
-            chosen.version
+        t!("audit-version-disagree", others = Text::join(others, Sep::Comma))
+    };
+    let (version, source, detail) = (chosen.version.to_string(), chosen.source.text(), chosen.detail.as_str());
+    let minimum = AUDIT_MINIMUM.to_string();
+    if chosen.version.at_least(AUDIT_MINIMUM) {
+        Ok(Outcome::pass(t!(
+            "audit-version-ok",
+            version = version,
+            source = source,
+            detail = detail,
+            minimum = minimum,
+            disagree = disagree
+        ))
+        .evidence(evidence))
+    } else {
+        Ok(Outcome::fail(t!(
+            "audit-version-too-old",
+            version = version,
+            source = source,
+            detail = detail,
+            minimum = minimum.as_str(),
+            disagree = disagree
         ))
         .evidence(evidence)
-        .fix(format!(
-            "upgrade the cluster to Kubernetes {AUDIT_MINIMUM} or later before turning on audit-log threat detection"
-        )))
+        .fix(t!("audit-fix-upgrade", minimum = minimum)))
     }
 }
 
-fn policy_fix(files: &AuditFiles, sources: &[VersionSource]) -> String {
+fn policy_fix(files: &AuditFiles, sources: &[VersionSource]) -> Text {
     let newest = sources.iter().map(|s| s.version).max();
     let flag = newest.map(|v| format!(" --k8s-version {}.{}", v.major, v.minor)).unwrap_or_default();
-    format!("write a correct policy: k8sjoin-check audit-policy{flag} > {}", files.policy.host_path)
+    t!("audit-fix-write-policy", command = format!("k8sjoin-check audit-policy{flag} > {}", files.policy.host_path))
 }
 
 fn policy_file(env: &Env) -> Checked {
     let files = files(env)?;
     let sources = version_sources(env);
-    let where_ = format!("{} ({})", files.policy.host_path, files.policy.how);
+    let where_ = t!("audit-policy-where", path = &files.policy.host_path, how = files.policy.how.text());
     let mut evidence = json!({
         "path": files.policy.path,
         "host_path": files.policy.host_path,
-        "how": files.policy.how,
+        "how": files.policy.how.to_string(),
         "versions": sources_evidence(&sources),
     });
     let policy = match &files.policy_file {
         PolicyFile::Missing => {
-            return Ok(Outcome::fail(format!(
-                "no audit policy at {where_}: kube-apiserver with --audit-policy-file pointing at a missing file does not start"
-            ))
-            .evidence(evidence)
-            .fix(policy_fix(files, &sources)));
+            return Ok(Outcome::fail(t!("audit-policy-missing", place = where_))
+                .evidence(evidence)
+                .fix(policy_fix(files, &sources)));
         }
         PolicyFile::NotAFile => {
-            return Ok(Outcome::fail(format!(
-                "{where_} is a directory: a hostPath mount created it because the file did not exist; kube-apiserver cannot read a policy from it"
-            ))
-            .evidence(evidence)
-            .fix(format!("rmdir {} and write the policy file in its place", files.policy.host_path))
-            .fix(policy_fix(files, &sources))
-            .fix("give the policy's hostPath volume `type: File` so that a missing file stops the pod instead of turning into a directory"));
+            return Ok(Outcome::fail(t!("audit-policy-directory", place = where_))
+                .evidence(evidence)
+                .fix(t!("audit-fix-rmdir", command = format!("rmdir {}", files.policy.host_path)))
+                .fix(policy_fix(files, &sources))
+                .fix(t!("audit-fix-type-file")));
         }
         PolicyFile::Empty => {
-            return Ok(Outcome::fail(format!(
-                "{where_} is empty: a hostPath volume of type FileOrCreate creates an empty file when the policy is missing, and kube-apiserver refuses an empty policy"
-            ))
-            .evidence(evidence)
-            .fix(policy_fix(files, &sources)));
+            return Ok(Outcome::fail(t!("audit-policy-empty", place = where_))
+                .evidence(evidence)
+                .fix(policy_fix(files, &sources)));
         }
         PolicyFile::Parsed(policy) => policy,
     };
     let path = files.policy.host_path.as_str();
     let mut findings = Findings::default();
     if policy.kind.as_deref() != Some("Policy") {
-        let kind = policy.kind.as_deref().map_or_else(|| "missing".to_string(), |k| format!("{k:?}"));
-        findings.add(Status::Fail, format!("{path}: kind is {kind}, expected Policy"));
+        let kind = policy.kind.as_deref().map_or_else(|| t!("audit-policy-kind-missing"), |k| Text::verbatim(q(k)));
+        findings.add(Status::Fail, t!("audit-policy-kind", path = path, kind = kind));
         findings.fix(policy_fix(files, &sources));
     }
     let mut judged = Vec::new();
     match &policy.api_version {
         None => {
-            findings.add(Status::Fail, format!("{path}: no apiVersion (expected {AUDIT_V1})"));
+            findings.add(Status::Fail, t!("audit-policy-no-api-version", path = path, expected = AUDIT_V1));
             findings.fix(policy_fix(files, &sources));
         }
         Some(api_version) => {
             let line = policy.api_version_line.map(|l| format!(":{l}")).unwrap_or_default();
-            let fix = format!("{path}{line}: change to `apiVersion: {AUDIT_V1}`");
+            let fix = t!("audit-fix-api-version", place = format!("{path}{line}"), expected = AUDIT_V1);
             for s in &sources {
                 let support = version::policy_support(api_version, s.version);
                 judged.push(
-                    json!({"version": s.version.to_string(), "source": s.source, "support": format!("{support:?}")}),
+                    json!({"version": s.version.to_string(), "source": s.source.as_str(), "support": format!("{support:?}")}),
                 );
+                let (version, source) = (s.version.to_string(), s.source.text());
                 match support {
                     Support::Current => {}
                     Support::Retiring { removed_in } => findings.add(
                         Status::Warn,
-                        format!(
-                            "{path}: apiVersion {api_version} works on {} ({}) but is deprecated since {} and refused from {removed_in} on: after an upgrade kube-apiserver would not start",
-                            s.version,
-                            s.source,
-                            version::BETA_DEPRECATED
+                        t!(
+                            "audit-policy-retiring",
+                            path = path,
+                            api_version = api_version,
+                            version = version,
+                            source = source,
+                            deprecated = version::BETA_DEPRECATED.to_string(),
+                            removed = removed_in.to_string()
                         ),
                     ),
                     Support::Removed { removed_in } => findings.add(
                         Status::Fail,
-                        format!(
-                            "{path}: apiVersion {api_version} was removed in {removed_in}; kube-apiserver {} ({}) refuses to start with this policy (\"no kind Policy is registered for version {api_version}\")",
-                            s.version, s.source
+                        t!(
+                            "audit-policy-removed",
+                            path = path,
+                            api_version = api_version,
+                            removed = removed_in.to_string(),
+                            version = version,
+                            source = source
                         ),
                     ),
                     Support::TooNew { since } => findings.add(
                         Status::Fail,
-                        format!("{path}: apiVersion {api_version} exists only since {since}; kube-apiserver {} ({}) refuses it", s.version, s.source),
+                        t!(
+                            "audit-policy-too-new",
+                            path = path,
+                            api_version = api_version,
+                            since = since.to_string(),
+                            version = version,
+                            source = source
+                        ),
                     ),
                     Support::Unknown => findings.add(
                         Status::Fail,
-                        format!("{path}: apiVersion {api_version:?} is not an audit policy version kube-apiserver knows (expected {AUDIT_V1})"),
+                        t!("audit-policy-unknown-api", path = path, api_version = q(api_version), expected = AUDIT_V1),
                     ),
                 }
                 if support != Support::Current {
@@ -377,20 +450,22 @@ fn policy_file(env: &Env) -> Checked {
                 let status = if support.refused() { Status::Fail } else { Status::Warn };
                 findings.add(
                     status,
-                    format!("{path}: apiVersion {api_version} is refused by kube-apiserver {} and later, and the cluster's version is unknown", version::BETA_REMOVED),
+                    t!(
+                        "audit-policy-refused-later",
+                        path = path,
+                        api_version = api_version,
+                        removed = version::BETA_REMOVED.to_string()
+                    ),
                 );
                 findings.fix(fix);
-                findings.fix("pass --k8s-version V so the apiVersion can be judged");
+                findings.fix(t!("audit-fix-version-to-judge"));
             }
         }
     }
     let invalid = policy.invalid();
     for problem in &invalid {
         let line = problem.line.map(|l| format!(":{l}")).unwrap_or_default();
-        findings.add(
-            Status::Fail,
-            format!("{path}{line}: {} (kube-apiserver refuses the policy and does not start)", problem.what),
-        );
+        findings.add(Status::Fail, t!("audit-policy-invalid", place = format!("{path}{line}"), what = problem.text()));
     }
     if !invalid.is_empty() {
         findings.fix(policy_fix(files, &sources));
@@ -399,7 +474,7 @@ fn policy_file(env: &Env) -> Checked {
     evidence["kind"] = json!(policy.kind);
     evidence["rules"] = json!(policy.rules.len());
     evidence["judged"] = json!(judged);
-    evidence["invalid"] = invalid.iter().map(|i| json!({"line": i.line, "what": i.what})).collect();
+    evidence["invalid"] = invalid.iter().map(|i| json!({"line": i.line, "what": i.to_string()})).collect();
     let mut versions: Vec<String> = Vec::new();
     for v in sources.iter().map(|s| s.version.to_string()) {
         if !versions.contains(&v) {
@@ -407,17 +482,20 @@ fn policy_file(env: &Env) -> Checked {
         }
     }
     let ok = if versions.is_empty() {
-        format!(
-            "{path}: kind Policy, {AUDIT_V1} (accepted by every Kubernetes version since {}), {} rules",
-            version::V1_SINCE,
-            policy.rules.len()
+        t!(
+            "audit-policy-ok-any",
+            path = path,
+            api_version = AUDIT_V1,
+            since = version::V1_SINCE.to_string(),
+            rules = policy.rules.len()
         )
     } else {
-        format!(
-            "{path}: kind Policy, {} accepted by Kubernetes {}, {} rules",
-            policy.api_version.as_deref().unwrap_or_default(),
-            versions.join(" and "),
-            policy.rules.len()
+        t!(
+            "audit-policy-ok",
+            path = path,
+            api_version = policy.api_version.as_deref().unwrap_or_default(),
+            versions = and_list(&versions),
+            rules = policy.rules.len()
         )
     };
     Ok(findings.outcome(ok, evidence))
@@ -428,79 +506,78 @@ const SENSITIVE_RULE: &str = "- level: Metadata\n  resources:\n  - group: \"\"\n
 fn policy_content(env: &Env) -> Checked {
     let files = files(env)?;
     let PolicyFile::Parsed(policy) = &files.policy_file else {
-        return Ok(Outcome::skip(format!("no policy to read at {}: see audit.policy-file", files.policy.host_path)));
+        return Ok(Outcome::skip(t!("audit-content-no-policy", path = &files.policy.host_path)));
     };
     if policy.kind.as_deref() != Some("Policy") || policy.rules.is_empty() {
-        return Ok(Outcome::skip(format!(
-            "{} is not a policy kube-apiserver loads (no kind: Policy, or no rules): see audit.policy-file",
-            files.policy.host_path
-        )));
+        return Ok(Outcome::skip(t!("audit-content-not-loadable", path = &files.policy.host_path)));
     }
     let path = files.policy.host_path.as_str();
     let mut findings = Findings::default();
     let leaks = policy.leaks();
     // One message per rule: a rule usually reaches all three resources at once.
-    let mut by_rule: BTreeMap<usize, (usize, Level, Vec<String>, String)> = BTreeMap::new();
+    let mut by_rule: BTreeMap<usize, (usize, Level, Vec<String>, Text)> = BTreeMap::new();
     for leak in &leaks {
         by_rule
             .entry(leak.rule)
-            .or_insert((leak.line, leak.level, Vec::new(), leak.example.to_string()))
+            .or_insert((leak.line, leak.level, Vec::new(), leak.example.text()))
             .2
             .push(leak.resource.to_string());
     }
     for (rule, (line, level, resources, example)) in &by_rule {
         findings.add(
             Status::Fail,
-            format!(
-                "{path}:{line}: rule {rule} logs {} at {level} (for example {example}): request/response bodies with secret values and tokens go into the audit log",
-                resources.join(", ")
+            t!(
+                "audit-content-leak",
+                place = format!("{path}:{line}"),
+                rule = rule.to_string(),
+                resources = values(resources),
+                level = level.to_string(),
+                example = example
             ),
         );
     }
     if let Some(first) = leaks.iter().map(|l| l.rule).min() {
-        findings.fix(format!("insert before rule {first}:\n{SENSITIVE_RULE}"));
+        findings.fix(t!("audit-fix-insert-rule", rule = first.to_string(), yaml = format!("\n{SENSITIVE_RULE}")));
     }
     let summary = policy.summary();
     let twice = &summary.logged_twice;
     if let Some(t) = &twice {
         findings.add(
             Status::Warn,
-            format!(
-                "{path}:{}: omitStages lacks RequestReceived for rule {} (neither the rule nor the policy omits it): the requests it logs at {}, for example {}, are written twice",
-                t.rule.line, t.rule.number, t.rule.level, t.example
+            t!(
+                "audit-content-twice",
+                place = format!("{path}:{}", t.rule.line),
+                rule = t.rule.number.to_string(),
+                level = &t.rule.level,
+                example = t.example.text()
             ),
         );
-        findings.fix("add at the top level: omitStages: [\"RequestReceived\"]");
+        findings.fix(t!("audit-fix-omit-stages", yaml = "omitStages: [\"RequestReceived\"]"));
     }
     let catch_all = policy.catch_all();
     let unmatched = &summary.unmatched;
     match (catch_all, &unmatched) {
         (None, Some(example)) => {
-            findings.add(
-                Status::Warn,
-                format!(
-                    "{path}: no catch-all rule: requests no rule matches are not logged at all (for example {example})"
-                ),
-            );
-            findings.fix("end the rules with `- level: Metadata`");
+            findings.add(Status::Warn, t!("audit-content-no-catch-all", path = path, example = example.text()));
+            findings.fix(t!("audit-fix-end-metadata"));
         }
         (Some(rule), _) if rule.number < policy.rules.len() => {
             findings.add(
                 Status::Warn,
-                format!(
-                    "{path}:{}: rule {} matches every request, so the {} rules after it never apply",
-                    rule.line,
-                    rule.number,
-                    policy.rules.len() - rule.number
+                t!(
+                    "audit-content-early-catch-all",
+                    place = format!("{path}:{}", rule.line),
+                    rule = rule.number.to_string(),
+                    after = policy.rules.len() - rule.number
                 ),
             );
-            findings.fix(format!("move rule {} to the end", rule.number));
+            findings.fix(t!("audit-fix-move-rule", rule = rule.number.to_string()));
         }
         _ => {}
     }
     if summary.logs_nothing {
-        findings.add(Status::Warn, format!("{path}: every request ends at level None: the audit log stays empty"));
-        findings.fix("end the rules with `- level: Metadata`");
+        findings.add(Status::Warn, t!("audit-content-logs-nothing", path = path));
+        findings.fix(t!("audit-fix-end-metadata"));
     }
     let evidence = json!({
         "path": files.policy.path,
@@ -513,14 +590,12 @@ fn policy_content(env: &Env) -> Checked {
     });
     let sensitive: Vec<String> = SENSITIVE.iter().map(ToString::to_string).collect();
     let rest = match catch_all {
-        Some(r) => format!("rule {} catches the rest at {}", r.number, r.level().unwrap_or(Level::None)),
-        None => "every request matches a rule".to_string(),
+        Some(r) => {
+            t!("audit-content-rest", rule = r.number.to_string(), level = r.level().unwrap_or(Level::None).to_string())
+        }
+        None => t!("audit-content-all-matched"),
     };
-    let ok = format!(
-        "no request is logged twice (RequestReceived omitted); {} never above Metadata; {rest}",
-        sensitive.join(", ")
-    );
-    Ok(findings.outcome(ok, evidence))
+    Ok(findings.outcome(t!("audit-content-ok", sensitive = values(&sensitive), rest = rest), evidence))
 }
 
 fn flags_evidence(flags: &[Flag], prefix: &str) -> Value {
@@ -530,91 +605,81 @@ fn flags_evidence(flags: &[Flag], prefix: &str) -> Value {
 fn apiserver_flags(env: &Env) -> Checked {
     let (files, m) = manifest(env)?;
     let mut findings = Findings::default();
+    let manifest_path = files.manifest_path.display().to_string();
     let add_flag = |findings: &mut Findings, flag: String| {
-        findings.fix(format!("add to the kube-apiserver command in {}: - {flag}", files.manifest_path.display()))
+        findings.fix(t!("audit-fix-add-flag", manifest = &manifest_path, flag = flag));
     };
     match m.flag("audit-log-path") {
         None => {
-            findings.add(Status::Fail, "--audit-log-path is missing: kube-apiserver writes no audit log");
+            findings.add(Status::Fail, t!("audit-flags-no-log-path"));
             add_flag(&mut findings, "--audit-log-path=/var/log/kubernetes/kubernetes.audit".into());
         }
         Some(f) if matches!(f.value.as_deref(), None | Some("" | "-")) => {
-            findings.add(
-                Status::Fail,
-                format!(
-                    "{}: {} writes the audit log to standard output, not to a file the collector can read",
-                    at(files, f.line),
-                    f.text()
-                ),
-            );
-            findings.fix(format!("{}: use --audit-log-path=/var/log/kubernetes/kubernetes.audit", at(files, f.line)));
+            findings.add(Status::Fail, t!("audit-flags-stdout", place = at(files, f.line), flag = f.text()));
+            findings.fix(t!(
+                "audit-fix-use-flag",
+                place = at(files, f.line),
+                flag = "--audit-log-path=/var/log/kubernetes/kubernetes.audit"
+            ));
         }
         Some(_) => {}
     }
     if m.flag("audit-policy-file").and_then(|f| f.value.as_deref()).is_none_or(str::is_empty) {
-        findings.add(Status::Fail, "--audit-policy-file is missing: without a policy kube-apiserver logs no events");
+        findings.add(Status::Fail, t!("audit-flags-no-policy-file"));
         add_flag(&mut findings, "--audit-policy-file=/etc/kubernetes/audit-policy.yaml".into());
     }
     for (name, vendor) in ROTATION {
         let Some(f) = m.flag(name) else {
-            findings.add(Status::Fail, format!("--{name} is missing (the vendor's value is {vendor})"));
+            findings.add(Status::Fail, t!("audit-flags-rotation-missing", flag = format!("--{name}"), vendor = vendor));
             add_flag(&mut findings, format!("--{name}={vendor}"));
             continue;
         };
         let here = at(files, f.line);
+        let set = t!("audit-fix-set-flag", place = &here, flag = format!("--{name}={vendor}"));
         match rotation(name, f.value.as_deref().unwrap_or_default(), vendor) {
             Rotation::Enough | Rotation::NoLimit => {}
             Rotation::Below => {
-                findings.add(
-                    Status::Warn,
-                    format!(
-                        "{here}: {} is below the vendor's {vendor}: logs may rotate away before they are collected",
-                        f.text()
-                    ),
-                );
-                findings.fix(format!("{here}: --{name}={vendor}"));
+                findings.add(Status::Warn, t!("audit-flags-below", place = &here, flag = f.text(), vendor = vendor));
+                findings.fix(set);
             }
             Rotation::NeverRotates => {
-                findings.add(
-                    Status::Warn,
-                    format!("{here}: {}: the log never rotates and grows until the disk is full", f.text()),
-                );
-                findings.fix(format!("{here}: --{name}={vendor}"));
+                findings.add(Status::Warn, t!("audit-flags-never-rotates", place = &here, flag = f.text()));
+                findings.fix(set);
             }
             Rotation::Refused => {
-                findings.add(
-                    Status::Fail,
-                    format!("{here}: {} is not a whole number of at least 0: kube-apiserver does not start", f.text()),
-                );
-                findings.fix(format!("{here}: --{name}={vendor}"));
+                findings.add(Status::Fail, t!("audit-flags-not-number", place = &here, flag = f.text()));
+                findings.fix(set);
             }
         }
     }
     if let Some(f) = m.flag("audit-log-format").filter(|f| f.value.as_deref() != Some("json")) {
-        findings.add(
-            Status::Fail,
-            format!("{}: {}: the collector reads JSON lines (_jsonfile=true)", at(files, f.line), f.text()),
-        );
-        findings.fix(format!("{}: remove it or use --audit-log-format=json", at(files, f.line)));
+        findings.add(Status::Fail, t!("audit-flags-format", place = at(files, f.line), flag = f.text()));
+        findings.fix(t!("audit-fix-remove-or-use", place = at(files, f.line), flag = "--audit-log-format=json"));
     }
     if let Some(f) = m.flag("audit-log-version").filter(|f| f.value.as_deref() != Some(AUDIT_V1)) {
-        findings
-            .add(Status::Fail, format!("{}: {}: the collector expects {AUDIT_V1} events", at(files, f.line), f.text()));
-        findings.fix(format!("{}: remove it or use --audit-log-version={AUDIT_V1}", at(files, f.line)));
+        findings.add(
+            Status::Fail,
+            t!("audit-flags-version", place = at(files, f.line), flag = f.text(), expected = AUDIT_V1),
+        );
+        findings.fix(t!(
+            "audit-fix-remove-or-use",
+            place = at(files, f.line),
+            flag = format!("--audit-log-version={AUDIT_V1}")
+        ));
     }
     let evidence = json!({"manifest": files.manifest_path, "flags": flags_evidence(&m.flags, "audit-")});
     let value = |name: &str| m.flag(name).and_then(|f| f.value.clone()).unwrap_or_default();
     let limit = |name: &str| {
         let v = value(name);
-        if v == "0" { "0 (no limit)".to_string() } else { v }
+        if v == "0" { t!("audit-flags-no-limit") } else { Text::verbatim(v) }
     };
-    let ok = format!(
-        "--audit-log-path={} --audit-policy-file={} maxage={} maxbackup={} maxsize={}",
-        value("audit-log-path"),
-        value("audit-policy-file"),
-        limit("audit-log-maxage"),
-        limit("audit-log-maxbackup"),
-        value("audit-log-maxsize")
+    let ok = t!(
+        "audit-flags-ok",
+        log = value("audit-log-path"),
+        policy = value("audit-policy-file"),
+        maxage = limit("audit-log-maxage"),
+        maxbackup = limit("audit-log-maxbackup"),
+        maxsize = value("audit-log-maxsize")
     );
     Ok(findings.outcome(ok, evidence))
 }
@@ -650,42 +715,46 @@ fn reaches_host(
     m: &Manifest,
     container_path: &str,
     mapping: &Mapping<'_>,
-    consequence: &str,
+    consequence: &Text,
     findings: &mut Findings,
-    fix: &str,
+    fix: &Text,
 ) -> bool {
     match mapping {
         Mapping::HostPath { .. } => return true,
-        Mapping::NotHostPath { volume: None, .. } => findings.fix(fix.to_string()),
+        Mapping::NotHostPath { volume: None, .. } => findings.fix(fix.clone()),
         Mapping::NotHostPath { mount, volume: Some(v) } => {
             findings.add(
                 Status::Fail,
-                format!(
-                    "{}: volume {:?} behind {} is not a hostPath: {consequence}",
-                    at(files, Some(v.line)),
-                    v.name,
-                    mount.mount_path
+                t!(
+                    "audit-mounts-not-hostpath",
+                    place = at(files, Some(v.line)),
+                    volume = q(&v.name),
+                    mount_path = &mount.mount_path,
+                    consequence = consequence
                 ),
             );
-            findings.fix(fix.to_string());
+            findings.fix(fix.clone());
         }
         Mapping::Unmounted => match misplaced_mount(m, container_path) {
             // The usual slip: the host directory is mounted, at another path than the flag names.
             Some(mount) => {
                 findings.add(
                     Status::Fail,
-                    format!(
-                        "{}: volumeMount {:?} mounts the host's {container_path} at {}, but the flag names {container_path}: {consequence}",
-                        at(files, Some(mount.line)),
-                        mount.name,
-                        mount.mount_path
+                    t!(
+                        "audit-mounts-misplaced",
+                        place = at(files, Some(mount.line)),
+                        mount = q(&mount.name),
+                        path = container_path,
+                        mount_path = &mount.mount_path,
+                        consequence = consequence
                     ),
                 );
-                findings.fix(format!("{}: set mountPath: {container_path}", at(files, Some(mount.line))));
+                findings.fix(t!("audit-fix-mount-path", place = at(files, Some(mount.line)), path = container_path));
             }
             None => {
-                findings.add(Status::Fail, format!("no volumeMount covers {container_path}: {consequence}"));
-                findings.fix(fix.to_string());
+                findings
+                    .add(Status::Fail, t!("audit-mounts-uncovered", path = container_path, consequence = consequence));
+                findings.fix(fix.clone());
             }
         },
     }
@@ -707,9 +776,7 @@ fn apiserver_mounts(env: &Env) -> Checked {
     let log_path = m.flag("audit-log-path").and_then(|f| f.value.clone()).filter(|p| !p.is_empty() && p != "-");
     let policy_path = m.flag("audit-policy-file").and_then(|f| f.value.clone()).filter(|p| !p.is_empty());
     if log_path.is_none() && policy_path.is_none() {
-        return Ok(Outcome::skip(
-            "the manifest names neither an audit log file nor a policy file: see audit.apiserver-flags",
-        ));
+        return Ok(Outcome::skip(t!("audit-mounts-nothing")));
     }
     let mut findings = Findings::default();
     let mut evidence = json!({"manifest": files.manifest_path});
@@ -717,14 +784,9 @@ fn apiserver_mounts(env: &Env) -> Checked {
         if m.volume(&mount.name).is_none() {
             findings.add(
                 Status::Fail,
-                format!(
-                    "{}: volumeMount {:?} names no volume: the kubelet refuses the pod",
-                    at(files, Some(mount.line)),
-                    mount.name
-                ),
+                t!("audit-mounts-no-volume", place = at(files, Some(mount.line)), mount = q(&mount.name)),
             );
-            findings
-                .fix(format!("add a volume named {:?} under spec.volumes, or fix the volumeMount's name", mount.name));
+            findings.fix(t!("audit-fix-add-volume", mount = q(&mount.name)));
         }
     }
     let mut seen: BTreeMap<String, &VolumeMount> = BTreeMap::new();
@@ -732,14 +794,14 @@ fn apiserver_mounts(env: &Env) -> Checked {
         if let Some(first) = seen.insert(crate::manifest::normalize(&mount.mount_path), mount) {
             findings.add(
                 Status::Fail,
-                format!(
-                    "{}: mountPath {} is used twice (also line {}): the kubelet refuses the pod",
-                    at(files, Some(mount.line)),
-                    mount.mount_path,
-                    first.line
+                t!(
+                    "audit-mounts-twice",
+                    place = at(files, Some(mount.line)),
+                    mount_path = &mount.mount_path,
+                    line = first.line.to_string()
                 ),
             );
-            findings.fix(format!("remove one of the two volumeMounts at {}", mount.mount_path));
+            findings.fix(t!("audit-fix-remove-mount", mount_path = &mount.mount_path));
         }
     }
     let mut ok = Vec::new();
@@ -750,108 +812,90 @@ fn apiserver_mounts(env: &Env) -> Checked {
         let mapping = m.host_location(log_path);
         evidence["log"] = mapping_evidence(log_path, &mapping);
         if let Mapping::HostPath { mount, host, .. } = &mapping {
+            let place = at(files, Some(mount.line));
             if mount.read_only {
                 findings.add(
                     Status::Fail,
-                    format!(
-                        "{}: volumeMount {:?} for the log file is readOnly: kube-apiserver cannot write {log_path}",
-                        at(files, Some(mount.line)),
-                        mount.name
-                    ),
+                    t!("audit-mounts-log-file-read-only", place = &place, mount = q(&mount.name), path = log_path),
                 );
-                findings.fix(format!(
-                    "{}: remove readOnly from volumeMount {:?}",
-                    at(files, Some(mount.line)),
-                    mount.name
-                ));
+                findings.fix(t!("audit-fix-remove-read-only", place = &place, mount = q(&mount.name)));
             } else {
-                ok.push(format!("log file {log_path} → host {host} (the file itself is mounted)"));
+                ok.push(t!("audit-mounts-ok-log-file", path = log_path, host = host));
             }
             let rotates = m
                 .flag("audit-log-maxsize")
                 .and_then(|f| f.value.as_deref())
                 .is_some_and(|v| rotation("audit-log-maxsize", v, 1) == Rotation::Enough);
             if rotates {
-                findings.add(
-                    Status::Warn,
-                    format!(
-                        "{}: volumeMount {:?} mounts the log file itself: when --audit-log-maxsize is reached kube-apiserver renames the file to rotate it, and a rename of a mount point fails",
-                        at(files, Some(mount.line)),
-                        mount.name
-                    ),
-                );
-                findings.fix(format!(
-                    "mount the log's directory ({}) instead, or rotate the file on the host (logrotate with copytruncate, as GCE does) with --audit-log-maxsize=0",
-                    parent_dir(log_path)
-                ));
+                findings.add(Status::Warn, t!("audit-mounts-file-rotates", place = &place, mount = q(&mount.name)));
+                findings.fix(t!("audit-fix-mount-dir-or-logrotate", dir = parent_dir(log_path)));
             }
         }
     } else if let Some(log_path) = &log_path {
         let dir = parent_dir(log_path);
         let mapping = m.host_location(&dir);
         evidence["log"] = mapping_evidence(&dir, &mapping);
-        let fix = format!(
-            "mount the log directory from the host: volumeMounts: - {{name: k8s-audit, mountPath: {dir}}}; volumes: - {{name: k8s-audit, hostPath: {{path: {dir}, type: DirectoryOrCreate}}}}"
+        let fix = t!(
+            "audit-fix-mount-log-dir",
+            yaml = format!(
+                "volumeMounts: - {{name: k8s-audit, mountPath: {dir}}}; volumes: - {{name: k8s-audit, hostPath: {{path: {dir}, type: DirectoryOrCreate}}}}"
+            )
         );
-        let consequence = "kube-apiserver writes the audit log inside its container, where the collector never sees it and a restart loses it";
-        if reaches_host(files, m, &dir, &mapping, consequence, &mut findings, &fix)
+        let consequence = t!("audit-mounts-log-inside");
+        if reaches_host(files, m, &dir, &mapping, &consequence, &mut findings, &fix)
             && let Mapping::HostPath { mount, host, .. } = &mapping
         {
+            let place = at(files, Some(mount.line));
             if mount.read_only {
                 findings.add(
                     Status::Fail,
-                    format!("{}: volumeMount {:?} for the log directory is readOnly: kube-apiserver cannot write {log_path}", at(files, Some(mount.line)), mount.name),
+                    t!("audit-mounts-log-dir-read-only", place = &place, mount = q(&mount.name), path = log_path),
                 );
-                findings.fix(format!(
-                    "{}: remove readOnly from volumeMount {:?}",
-                    at(files, Some(mount.line)),
-                    mount.name
-                ));
+                findings.fix(t!("audit-fix-remove-read-only", place = &place, mount = q(&mount.name)));
             } else {
-                ok.push(format!("log dir {dir} → host {host}"));
+                ok.push(t!("audit-mounts-ok-log-dir", dir = &dir, host = host));
             }
         }
     }
     if let Some(policy_path) = &policy_path {
         let mapping = m.host_location(policy_path);
         evidence["policy"] = mapping_evidence(policy_path, &mapping);
-        let fix = format!(
-            "mount the policy from the host: volumeMounts: - {{name: audit-policy, mountPath: {policy_path}, readOnly: true}}; volumes: - {{name: audit-policy, hostPath: {{path: {policy_path}, type: FileOrCreate}}}}"
+        let fix = t!(
+            "audit-fix-mount-policy",
+            yaml = format!(
+                "volumeMounts: - {{name: audit-policy, mountPath: {policy_path}, readOnly: true}}; volumes: - {{name: audit-policy, hostPath: {{path: {policy_path}, type: FileOrCreate}}}}"
+            )
         );
-        let consequence = "kube-apiserver does not find the policy file in its container and does not start";
-        if reaches_host(files, m, policy_path, &mapping, consequence, &mut findings, &fix)
+        let consequence = t!("audit-mounts-policy-inside");
+        if reaches_host(files, m, policy_path, &mapping, &consequence, &mut findings, &fix)
             && let Mapping::HostPath { mount, volume, host } = &mapping
         {
             let is_file_mount =
                 crate::manifest::normalize(&mount.mount_path) == crate::manifest::normalize(policy_path);
             let kind = volume.host_path.as_ref().and_then(|h| h.kind.as_deref());
             if is_file_mount && matches!(kind, Some("Directory" | "DirectoryOrCreate")) {
+                let place = at(files, Some(volume.line));
                 findings.add(
                     Status::Fail,
-                    format!("{}: volume {:?} for the policy file has type {}: the kubelet refuses to start the pod on a file", at(files, Some(volume.line)), volume.name, kind.unwrap_or_default()),
+                    t!(
+                        "audit-mounts-policy-dir-type",
+                        place = &place,
+                        volume = q(&volume.name),
+                        kind = kind.unwrap_or_default()
+                    ),
                 );
-                findings.fix(format!(
-                    "{}: use type: FileOrCreate (or File) for volume {:?}",
-                    at(files, Some(volume.line)),
-                    volume.name
-                ));
+                findings.fix(t!("audit-fix-policy-file-type", place = &place, volume = q(&volume.name)));
             }
             if mount.read_only {
-                ok.push(format!("policy {policy_path} ← host {host}, readOnly"));
+                ok.push(t!("audit-mounts-ok-policy", path = policy_path, host = host));
             } else {
-                findings.add(
-                    Status::Fail,
-                    format!("{}: volumeMount {:?} for the policy is writable: anything that takes over kube-apiserver can rewrite what is audited", at(files, Some(mount.line)), mount.name),
-                );
-                findings.fix(format!(
-                    "{}: add readOnly: true to volumeMount {:?}",
-                    at(files, Some(mount.line)),
-                    mount.name
-                ));
+                let place = at(files, Some(mount.line));
+                findings.add(Status::Fail, t!("audit-mounts-policy-writable", place = &place, mount = q(&mount.name)));
+                findings.fix(t!("audit-fix-add-read-only", place = &place, mount = q(&mount.name)));
             }
         }
     }
-    Ok(findings.outcome(ok.join("; "), evidence))
+    Ok(findings.outcome(Text::join(ok, Sep::Semicolon), evidence))
 }
 
 const COLLECTOR_PREFIX: &str = "aliyun_logs_audit-";
@@ -891,33 +935,36 @@ fn collector_env(env: &Env) -> Checked {
         ("_jsonfile", "true".into()),
     ];
     if vars.is_empty() {
-        return Ok(Outcome::fail(format!(
-            "the {} container has no {COLLECTOR_PREFIX}<cluster_id> env vars: Logtail does not collect the audit log",
-            m.container
+        return Ok(Outcome::fail(t!(
+            "audit-env-none",
+            container = &m.container,
+            name = format!("{COLLECTOR_PREFIX}<cluster_id>")
         ))
         .evidence(evidence)
         .fixes(expected.iter().map(|(suffix, value)| {
-            format!("add to the container's env: - name: {COLLECTOR_PREFIX}{id_hint}{suffix}\n  value: \"{value}\"")
+            t!("audit-fix-add-env", yaml = format!("- name: {COLLECTOR_PREFIX}{id_hint}{suffix}\n  value: \"{value}\""))
         })));
     }
     let mut findings = Findings::default();
     let mut ids: Vec<&str> = vars.iter().map(|(id, _, _)| *id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let fix_names = format!(
-        "{}: replace the id in every {COLLECTOR_PREFIX}… name with {id_hint}",
-        at(files, vars.first().map(|(_, _, e)| e.line))
+    let fix_names = t!(
+        "audit-fix-replace-id",
+        place = at(files, vars.first().map(|(_, _, e)| e.line)),
+        prefix = COLLECTOR_PREFIX,
+        id = &id_hint
     );
-    let placeholders: Vec<&str> = ids.iter().copied().filter(|id| is_placeholder(id)).collect();
+    let placeholders: Vec<String> = ids.iter().copied().filter(|id| is_placeholder(id)).map(q).collect();
     if !placeholders.is_empty() {
         let lines: Vec<String> =
             vars.iter().filter(|(id, _, _)| is_placeholder(id)).map(|(_, _, e)| e.line.to_string()).collect();
         findings.add(
             Status::Fail,
-            format!(
-                "{}: the env var names still hold the placeholder {} instead of the cluster id",
-                at(files, None) + ":" + &lines.join(","),
-                placeholders.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")
+            t!(
+                "audit-env-placeholder",
+                place = at(files, None) + ":" + &lines.join(","),
+                placeholders = Text::verbatim(placeholders.join(", "))
             ),
         );
         findings.fix(fix_names.clone());
@@ -926,19 +973,13 @@ fn collector_env(env: &Env) -> Checked {
     match &env.ctx.cluster_id {
         Some(given) => {
             for id in real.iter().filter(|id| *id != given) {
-                findings.add(Status::Fail, format!("the env vars name cluster {id}, but --cluster-id is {given}: the logs would go to another cluster's logstore"));
+                findings.add(Status::Fail, t!("audit-env-other-cluster", id = *id, given = given));
                 findings.fix(fix_names.clone());
             }
         }
         None => {
             if real.len() > 1 {
-                findings.add(
-                    Status::Fail,
-                    format!(
-                        "the env vars name several cluster ids ({}): Logtail reads each name as its own config",
-                        real.join(", ")
-                    ),
-                );
+                findings.add(Status::Fail, t!("audit-env-several-ids", ids = Text::verbatim(real.join(", "))));
                 findings.fix(fix_names.clone());
             }
         }
@@ -950,109 +991,105 @@ fn collector_env(env: &Env) -> Checked {
         let set = format!("- name: {name}\n  value: \"{want}\"");
         match found.map(|e| (&e.value, e.line)) {
             None => {
-                findings.add(Status::Fail, format!("{name} is missing"));
-                findings.fix(format!("add to the container's env: {set}"));
+                findings.add(Status::Fail, t!("audit-env-missing", name = &name));
+                findings.fix(t!("audit-fix-add-env", yaml = set));
             }
             Some((EnvValue::Text(v), _)) if v == want => {}
             Some((EnvValue::Text(v), line)) => {
-                let what = if suffix.is_empty() && log_path.is_some() { " (the --audit-log-path value)" } else { "" };
-                findings
-                    .add(Status::Fail, format!("{}: {name} is {v:?}, expected {want:?}{what}", at(files, Some(line))));
-                findings.fix(format!("{}: {set}", at(files, Some(line))));
+                let what = if suffix.is_empty() && log_path.is_some() {
+                    t!("audit-env-log-path-value")
+                } else {
+                    Text::verbatim("")
+                };
+                findings.add(
+                    Status::Fail,
+                    t!(
+                        "audit-env-wrong",
+                        place = at(files, Some(line)),
+                        name = &name,
+                        value = q(v),
+                        expected = q(want),
+                        what = what
+                    ),
+                );
+                findings.fix(t!("audit-fix-set-env", place = at(files, Some(line)), yaml = set));
             }
             Some((EnvValue::NotText(v), line)) => {
                 findings.add(
                     Status::Fail,
-                    format!("{}: {name} has the unquoted value {v}: env values must be strings, so the kubelet rejects the pod", at(files, Some(line))),
+                    t!("audit-env-unquoted", place = at(files, Some(line)), name = &name, value = v),
                 );
-                findings.fix(format!("{}: quote it: value: \"{v}\"", at(files, Some(line))));
+                findings.fix(t!("audit-fix-quote", place = at(files, Some(line)), yaml = format!("value: \"{v}\"")));
             }
             Some((EnvValue::From, line)) => {
-                findings.add(
-                    Status::Warn,
-                    format!(
-                        "{}: {name} is set by valueFrom; its value cannot be verified from the manifest",
-                        at(files, Some(line))
-                    ),
-                );
-                findings.fix(format!("{}: {set}", at(files, Some(line))));
+                findings.add(Status::Warn, t!("audit-env-value-from", place = at(files, Some(line)), name = &name));
+                findings.fix(t!("audit-fix-set-env", place = at(files, Some(line)), yaml = set));
             }
             Some((EnvValue::Absent, line)) => {
-                findings.add(Status::Fail, format!("{}: {name} has no value", at(files, Some(line))));
-                findings.fix(format!("{}: {set}", at(files, Some(line))));
+                findings.add(Status::Fail, t!("audit-env-no-value", place = at(files, Some(line)), name = &name));
+                findings.fix(t!("audit-fix-set-env", place = at(files, Some(line)), yaml = set));
             }
         }
     }
     if log_path.is_none() {
-        findings.add(
-            Status::Warn,
-            format!("{COLLECTOR_PREFIX}{id} cannot be compared with --audit-log-path, which the manifest does not set"),
-        );
+        findings.add(Status::Warn, t!("audit-env-no-log-path", name = format!("{COLLECTOR_PREFIX}{id}")));
     }
     if env.ctx.cluster_id.is_none() && !real.is_empty() {
-        findings.add(Status::Warn, format!("cluster id {id} not compared with the console's (no --cluster-id given)"));
-        findings.fix(format!("rerun with --cluster-id ID (Security Center → 容器资产 → 集群) to compare it with {id}"));
+        findings.add(Status::Warn, t!("audit-env-id-not-compared", id = id));
+        findings.fix(t!("audit-fix-cluster-id", id = id));
     }
-    Ok(findings.outcome(
-        format!("{COLLECTOR_PREFIX}{id}, _tags, _product and _jsonfile are set as the vendor requires"),
-        evidence,
-    ))
+    Ok(findings.outcome(t!("audit-env-ok", name = format!("{COLLECTOR_PREFIX}{id}")), evidence))
+}
+
+/// `--name=value`, or `--name` for a bare flag.
+fn show_flag(name: &str, v: &Option<String>) -> String {
+    match v {
+        Some(v) => format!("--{name}={v}"),
+        None => format!("--{name}"),
+    }
 }
 
 fn apiserver_running(env: &Env) -> Checked {
     let (files, m) = manifest(env)?;
-    let proc_dir = env.ctx.root.join("/proc");
+    let proc_dir = env.ctx.root.join("/proc").display().to_string();
     let (processes, differences) = match process::compare(&env.ctx.root, &m.flags) {
         Ok(Running::Running { processes, differences }) => (processes, differences),
-        Ok(Running::NotRunning) => {
-            return Ok(Outcome::skip(format!("no kube-apiserver process runs (looked in {})", proc_dir.display())));
-        }
-        Ok(Running::NoProcessTable) => {
-            return Ok(Outcome::skip(format!(
-                "cannot list processes in {}: No such file or directory (os error 2)",
-                proc_dir.display()
-            )));
-        }
-        Err(e) => return Ok(Outcome::skip(format!("cannot list processes: {e}"))),
+        Ok(Running::NotRunning) => return Ok(Outcome::skip(t!("audit-running-none", dir = proc_dir))),
+        Ok(Running::NoProcessTable) => return Ok(Outcome::skip(t!("audit-running-no-proc", dir = proc_dir))),
+        Err(e) => return Ok(Outcome::skip(t!("audit-running-error", error = input_error(&e)))),
     };
     let wanted = audit_flags(&m.flags);
-    let show = |name: &str, v: &Option<String>| match v {
-        Some(v) => format!("--{name}={v}"),
-        None => format!("--{name}"),
-    };
-    let differences: Vec<String> = differences
+    let differences: Vec<Text> = differences
         .iter()
-        .map(|d| match (&d.running, &d.manifest) {
-            (None, Some(want)) => format!("pid {} lacks {}", d.pid, show(&d.flag, want)),
-            (Some(run), Some(want)) => {
-                format!("pid {} runs {} but the manifest says {}", d.pid, show(&d.flag, run), show(&d.flag, want))
-            }
-            (Some(run), None) => format!("pid {} runs {}, which the manifest no longer has", d.pid, show(&d.flag, run)),
-            (None, None) => String::new(),
+        .filter_map(|d| {
+            let pid = d.pid.to_string();
+            Some(match (&d.running, &d.manifest) {
+                (None, Some(want)) => t!("audit-running-lacks", pid = pid, flag = show_flag(&d.flag, want)),
+                (Some(run), Some(want)) => t!(
+                    "audit-running-differs",
+                    pid = pid,
+                    running = show_flag(&d.flag, run),
+                    manifest = show_flag(&d.flag, want)
+                ),
+                (Some(run), None) => t!("audit-running-extra", pid = pid, flag = show_flag(&d.flag, run)),
+                (None, None) => return None,
+            })
         })
         .collect();
     let evidence = json!({
         "manifest": files.manifest_path,
         "processes": processes.iter().map(|p| json!({"pid": p.pid, "program": p.program, "audit_flags": audit_flags(&p.flags)})).collect::<Vec<_>>(),
         "manifest_audit_flags": wanted,
-        "differences": differences,
+        "differences": differences.iter().map(Text::en).collect::<Vec<_>>(),
     });
     let pids: Vec<String> = processes.iter().map(|p| p.pid.to_string()).collect();
     if differences.is_empty() {
-        return Ok(Outcome::pass(format!(
-            "kube-apiserver (pid {}) runs with the manifest's {} audit flags",
-            pids.join(", "),
-            wanted.len()
-        ))
-        .evidence(evidence));
+        return Ok(Outcome::pass(t!("audit-running-ok", pids = values(&pids), flags = wanted.len())).evidence(evidence));
     }
-    Ok(Outcome::warn(format!(
-        "the running kube-apiserver has not picked up the manifest's audit flags: {}",
-        differences.join("; ")
-    ))
-    .evidence(evidence)
-    .fix("the kubelet restarts a static pod when its manifest changes: wait a minute and check again")
-    .fix("if it does not come back: `crictl ps -a --name kube-apiserver` then `crictl logs <id>` (or `docker ps -a` / `docker logs`) show why it does not start"))
+    Ok(Outcome::warn(t!("audit-running-pending", differences = Text::join(differences, Sep::Semicolon)))
+        .evidence(evidence)
+        .fix(t!("audit-fix-wait-restart"))
+        .fix(t!("audit-fix-crictl-logs")))
 }
 
 /// The log must have been written this recently.
@@ -1063,13 +1100,9 @@ const LOG_LINES: usize = 10;
 fn log_written(env: &Env) -> Checked {
     let (_, m) = manifest(env)?;
     let (log_path, host) = match log_location(m) {
-        LogLocation::NoFlag | LogLocation::Stdout(_) => {
-            return Ok(Outcome::skip("the manifest names no audit log file: see audit.apiserver-flags"));
-        }
+        LogLocation::NoFlag | LogLocation::Stdout(_) => return Ok(Outcome::skip(t!("audit-log-no-file"))),
         LogLocation::InContainer { container_path } => {
-            return Ok(Outcome::skip(format!(
-                "the directory of {container_path} is not on a hostPath volume, so the log is not on the host: see audit.apiserver-mounts"
-            )));
+            return Ok(Outcome::skip(t!("audit-log-in-container", path = container_path)));
         }
         LogLocation::OnHost { container_path, host_path, .. } => (container_path, host_path),
     };
@@ -1077,41 +1110,36 @@ fn log_written(env: &Env) -> Checked {
     if let Ok(running) = process::compare(&env.ctx.root, &m.flags)
         && running.restart_pending()
     {
-        return Ok(Outcome::skip(
-            "kube-apiserver has not been restarted with the manifest's audit flags yet (see audit.apiserver-running), so it writes no audit log: check again after the restart",
-        )
-        .evidence(json!({"container_path": log_path, "host_path": host})));
+        return Ok(Outcome::skip(t!("audit-log-restart-pending"))
+            .evidence(json!({"container_path": log_path, "host_path": host})));
     }
     let path = env.ctx.root.join(&host);
     let mut evidence = json!({"container_path": log_path, "host_path": host, "path": path});
     let tail = match read_tail(&env.ctx.root, &host, LOG_LINES) {
         Ok(Found::File(tail)) => tail,
         Ok(Found::Directory) => {
-            return Ok(Outcome::skip(format!("cannot read {}: is a directory", path.display())).evidence(evidence));
+            return Ok(Outcome::skip(t!("audit-log-directory", path = path.display().to_string())).evidence(evidence));
         }
         Ok(Found::Missing) => {
-            return Ok(Outcome::fail(format!("no audit log at {host}: kube-apiserver has not written one (not restarted with the audit flags yet, or it does not start)"))
+            return Ok(Outcome::fail(t!("audit-log-missing", path = &host))
                 .evidence(evidence)
-                .fix("make the other audit checks pass, then let the kubelet restart kube-apiserver (it does when the manifest changes)"));
+                .fix(t!("audit-fix-pass-then-restart")));
         }
-        Err(e) => return Ok(Outcome::skip(format!("cannot read the audit log: {e}")).evidence(evidence)),
+        Err(e) => return Ok(Outcome::skip(t!("audit-log-unreadable", error = input_error(&e))).evidence(evidence)),
     };
     let age = SystemTime::now().duration_since(tail.modified).unwrap_or_default();
     evidence["size"] = json!(tail.size);
     evidence["age_seconds"] = json!(age.as_secs());
     evidence["lines_checked"] = json!(tail.lines.len());
     if age > LOG_FRESH {
-        return Ok(Outcome::fail(format!(
-            "{host} was last written {} minutes ago: a running kube-apiserver writes audit events every few seconds (a copied node's log is always old)",
-            age.as_secs() / 60
-        ))
-        .evidence(evidence)
-        .fix("check that kube-apiserver runs with the audit flags (audit.apiserver-running) and that the log mount is writable"));
+        return Ok(Outcome::fail(t!("audit-log-old", path = &host, minutes = age.as_secs() / 60))
+            .evidence(evidence)
+            .fix(t!("audit-fix-check-running")));
     }
     if tail.lines.is_empty() {
-        return Ok(Outcome::fail(format!("{host} holds no complete event"))
+        return Ok(Outcome::fail(t!("audit-log-no-event", path = &host))
             .evidence(evidence)
-            .fix("check the policy: it may log nothing (audit.policy-content)"));
+            .fix(t!("audit-fix-check-policy")));
     }
     let count = tail.lines.len();
     let mut last = None;
@@ -1121,9 +1149,16 @@ fn log_written(env: &Env) -> Checked {
             Err(why) => {
                 // Where, not what: the line may hold a request's URI or body.
                 evidence["bad_line"] = json!({"index": i + 1, "bytes": line.len()});
-                return Ok(Outcome::fail(format!("{host}: line {} of the last {count} is not an {AUDIT_V1} event: {why}", i + 1))
-                    .evidence(evidence)
-                    .fix(format!("kube-apiserver must write JSON events: remove --audit-log-format=legacy and any --audit-log-version other than {AUDIT_V1}")));
+                return Ok(Outcome::fail(t!(
+                    "audit-log-bad-line",
+                    path = &host,
+                    line = (i + 1).to_string(),
+                    count = count,
+                    expected = AUDIT_V1,
+                    why = why.text()
+                ))
+                .evidence(evidence)
+                .fix(t!("audit-fix-json-events", expected = AUDIT_V1)));
             }
         }
     }
@@ -1138,16 +1173,19 @@ fn log_written(env: &Env) -> Checked {
             "requestURI": crate::error::sanitize::excerpt(path),
         });
     }
-    Ok(Outcome::pass(format!(
-        "{host} was written {}s ago; its last {count} lines are {AUDIT_V1} events",
-        age.as_secs()
+    Ok(Outcome::pass(t!(
+        "audit-log-ok",
+        path = &host,
+        seconds = age.as_secs().to_string(),
+        lines = count,
+        expected = AUDIT_V1
     ))
     .evidence(evidence))
 }
 
 fn apiserver_image(env: &Env) -> Checked {
     let (files, m) = manifest(env)?;
-    let Some(image) = &m.image else { return Ok(Outcome::skip("the kube-apiserver container names no image")) };
+    let Some(image) = &m.image else { return Ok(Outcome::skip(t!("audit-image-none"))) };
     let apiserver = ComponentImage {
         component: "kube-apiserver".into(),
         file: crate::audit::MANIFEST_PATH.into(),
@@ -1168,64 +1206,83 @@ fn apiserver_image(env: &Env) -> Checked {
     let mine = verdict.apiserver.version.map(|v| v.to_string()).unwrap_or_default();
     let theirs = |o: &ComponentImage| {
         let line = o.line.map(|l| format!(":{l}")).unwrap_or_default();
-        format!("{}'s {} ({}{line})", o.component, o.version.map(|v| v.to_string()).unwrap_or_default(), o.file)
+        t!(
+            "audit-image-theirs",
+            component = &o.component,
+            version = o.version.map(|v| v.to_string()).unwrap_or_default(),
+            place = format!("{}{line}", o.file)
+        )
     };
     // The other component's image with the API server's name: the image this manifest should keep.
     let suggested = |o: &ComponentImage| o.image.replace(&o.component, "kube-apiserver");
-    let mut compared = String::new();
+    let mut compared = Text::verbatim("");
     match &verdict.skew {
-        Skew::Same => compared = "the same minor version as the other control-plane static pods".into(),
+        Skew::Same => compared = t!("audit-image-same"),
         Skew::OneMinor { other, apiserver_newer } => {
-            let why = if *apiserver_newer {
-                "allowed by the version skew policy during an upgrade, but the control plane should be upgraded together"
-            } else {
-                "the API server must never be older than the controller manager or scheduler"
-            };
+            let why = if *apiserver_newer { t!("audit-image-newer") } else { t!("audit-image-older") };
             findings.add(
                 Status::Warn,
-                format!("{here}: the image is Kubernetes {mine}, one minor version from {}: {why}", theirs(other)),
+                t!("audit-image-one-minor", place = &here, version = &mine, other = theirs(other), why = why),
             );
-            findings.fix(format!("{here}: image: {}", suggested(other)));
+            findings.fix(t!("audit-fix-image", place = &here, image = suggested(other)));
         }
         Skew::Far { other, minors } => {
             findings.add(
                 Status::Fail,
-                format!(
-                    "{here}: the image {} is Kubernetes {mine}, {minors} minor versions from {}: when the kubelet restarts kube-apiserver it runs that version (a pasted image line — the vendor's sample carries v1.20.4)",
-                    verdict.apiserver.image,
-                    theirs(other)
+                t!(
+                    "audit-image-far",
+                    place = &here,
+                    image = &verdict.apiserver.image,
+                    version = &mine,
+                    minors = *minors,
+                    other = theirs(other)
                 ),
             );
-            findings.fix(format!(
-                "{here}: image: {} (keep the image the manifest had; add only the audit settings)",
-                suggested(other)
-            ));
+            findings.fix(t!("audit-fix-image-keep", place = &here, image = suggested(other)));
         }
-        Skew::Unknown(why) => compared = format!("not compared: {why}"),
+        Skew::Unknown(why) => compared = t!("audit-image-not-compared", why = why.text()),
     }
     match &verdict.registry {
         Registry::Anywhere => {}
         Registry::Vpc { region: registry, reach } => {
-            let what = format!("{here}: registry-vpc.{registry}.aliyuncs.com answers only inside {registry}'s VPC");
+            let host = format!("registry-vpc.{registry}.aliyuncs.com");
             match reach {
                 Reach::Inside => {}
                 Reach::OtherRegion(ours) => {
-                    findings.add(Status::Fail, format!("{what}, and this cluster is in {ours}: the kubelet cannot pull the image, and kube-apiserver does not come back"));
-                    findings.fix(format!("{here}: use the image the cluster's other components come from (or registry-vpc.{ours}.aliyuncs.com)"));
+                    findings.add(
+                        Status::Fail,
+                        t!(
+                            "audit-image-vpc-other-region",
+                            place = &here,
+                            registry = &host,
+                            region = registry,
+                            ours = ours
+                        ),
+                    );
+                    findings.fix(t!(
+                        "audit-fix-image-other-registry",
+                        place = &here,
+                        registry = format!("registry-vpc.{ours}.aliyuncs.com")
+                    ));
                 }
                 Reach::SameRegionNotVpc => {
                     findings.add(
                         Status::Warn,
-                        format!("{what}: a node that is not an ECS instance in that VPC cannot pull the image"),
+                        t!("audit-image-vpc-not-vpc", place = &here, registry = &host, region = registry),
                     );
-                    findings.fix(format!("{here}: use registry.{registry}.aliyuncs.com (public) unless every master is an ECS instance in {registry}'s VPC"));
+                    findings.fix(t!(
+                        "audit-fix-image-public-registry",
+                        place = &here,
+                        registry = format!("registry.{registry}.aliyuncs.com"),
+                        region = registry
+                    ));
                 }
                 Reach::UnknownRegion => {
                     findings.add(
                         Status::Warn,
-                        format!("{what}; without --region the tool cannot tell whether this cluster is there"),
+                        t!("audit-image-vpc-no-region", place = &here, registry = &host, region = registry),
                     );
-                    findings.fix("rerun with --region REGION");
+                    findings.fix(t!("audit-fix-region"));
                 }
             }
         }
@@ -1239,57 +1296,54 @@ fn apiserver_image(env: &Env) -> Checked {
         "skew": verdict.skew.as_str(),
         "registry": match &verdict.registry { Registry::Anywhere => None, Registry::Vpc { region, .. } => Some(region.clone()) },
     });
+    let result = t!("audit-image-result", image = &verdict.apiserver.image, compared = compared);
     if findings.is_empty() && matches!(verdict.skew, Skew::Unknown(_)) && verdict.registry == Registry::Anywhere {
-        return Ok(Outcome::skip(format!("{}: {compared}", verdict.apiserver.image)).evidence(evidence));
+        return Ok(Outcome::skip(result).evidence(evidence));
     }
-    Ok(findings.outcome(format!("{}: {compared}", verdict.apiserver.image), evidence))
+    Ok(findings.outcome(result, evidence))
 }
 
 fn pool_seen(env: &Env) -> Checked {
     let (_, m) = manifest(env)?;
     let LogLocation::OnHost { host_path, .. } = log_location(m) else {
-        return Ok(Outcome::skip(
-            "the audit log is not on the host: see audit.apiserver-flags and audit.apiserver-mounts",
-        ));
+        return Ok(Outcome::skip(t!("audit-pool-not-on-host")));
     };
     let Some(region) = &env.ctx.region else {
-        return Ok(Outcome::skip("no --region: the pool whose requests to look for is unknown"));
+        return Ok(Outcome::skip(t!("audit-pool-no-region")));
     };
     let pool: Vec<ipnet::IpNet> = region.pool(env.ctx.pool).iter().map(|e| e.entry).collect();
     let mut evidence = json!({"host_path": host_path, "region": region.id, "pool": pool});
     let seen = match pool_requests(&env.ctx.root, &host_path, &pool) {
         Ok(Found::File(seen)) => seen,
         Ok(Found::Missing) => {
-            return Ok(
-                Outcome::skip(format!("no audit log at {host_path} yet (see audit.log-written)")).evidence(evidence)
-            );
+            return Ok(Outcome::skip(t!("audit-pool-no-log", path = &host_path)).evidence(evidence));
         }
-        Ok(Found::Directory) => return Ok(Outcome::skip(format!("{host_path} is a directory")).evidence(evidence)),
-        Err(e) => return Ok(Outcome::skip(format!("cannot read the audit log: {e}")).evidence(evidence)),
+        Ok(Found::Directory) => {
+            return Ok(Outcome::skip(t!("audit-pool-directory", path = &host_path)).evidence(evidence));
+        }
+        Err(e) => return Ok(Outcome::skip(t!("audit-log-unreadable", error = input_error(&e))).evidence(evidence)),
     };
     evidence["events_read"] = json!(seen.scanned);
     evidence["bytes_read"] = json!(seen.bytes);
     evidence["from_pool"] = json!(seen.events);
     evidence["addresses"] = seen.addresses.iter().map(|(ip, n)| json!({"address": ip, "events": n})).collect();
     let scanned = if seen.bytes >= POOL_SCAN_BYTES {
-        format!("the last {} MiB of {host_path}", POOL_SCAN_BYTES >> 20)
+        t!("audit-pool-last-mib", mib = (POOL_SCAN_BYTES >> 20).to_string(), path = &host_path)
     } else {
-        host_path.clone()
+        Text::verbatim(&host_path)
     };
     match &seen.last {
-        None => Ok(Outcome::skip(format!(
-            "none of the {} events in {scanned} came from {}'s pool yet: expected before the security center joins; after the join its requests appear here",
-            seen.scanned,
-            region.id
-        ))
-        .evidence(evidence)),
+        None => Ok(Outcome::skip(t!("audit-pool-none", events = seen.scanned, scanned = scanned, region = &region.id))
+            .evidence(evidence)),
         Some((time, address)) => {
             evidence["last"] = json!({"time": time, "address": address});
-            Ok(Outcome::pass(format!(
-                "{} request{} from {}'s pool in {scanned}; the last at {time} from {address}",
-                seen.events,
-                if seen.events == 1 { "" } else { "s" },
-                region.id
+            Ok(Outcome::pass(t!(
+                "audit-pool-seen",
+                requests = seen.events,
+                region = &region.id,
+                scanned = scanned,
+                time = time,
+                address = address.to_string()
             ))
             .evidence(evidence))
         }
@@ -1306,18 +1360,16 @@ fn collector_installed(env: &Env) -> Checked {
         .filter(|id| !is_placeholder(id));
     let id = env.ctx.cluster_id.clone().or(from_env);
     let logstore = id.as_ref().map_or_else(|| "audit-<cluster_id>".to_string(), |id| format!("audit-{id}"));
-    Ok(Outcome::manual(format!(
-        "confirm that Logtail runs on every master and that the Log Service logstore {logstore} receives entries tagged audit=apiserver"
-    ))
-    .evidence(json!({
-        "logstore": logstore,
-        "tag": "audit=apiserver",
-        "cluster_id": id,
-        "where": ["kube-system DaemonSet logtail-ds (loongcollector-ds in newer installs)", "Log Service console → the project created when Logtail was installed → logstore", "Security Center → 容器资产 → 集群 → 自建集群接入 → 编辑 → 开启日志"],
-    }))
-    .fix("install Logtail as the vendor's 安装Logtail组件 (自建Kubernetes集群) procedure says; `kubectl -n kube-system get daemonset logtail-ds` shows it")
-    .fix(format!("Log Service console: open the project, then the logstore {logstore}, and look for recent entries"))
-    .fix(format!("Security Center console → 容器资产 → 集群 → 自建集群接入 → 编辑 → 开启日志: enter the audit log region, project and logstore {logstore}")))
+    Ok(Outcome::manual(t!("audit-collector-confirm", logstore = &logstore))
+        .evidence(json!({
+            "logstore": logstore,
+            "tag": "audit=apiserver",
+            "cluster_id": id,
+            "where": ["kube-system DaemonSet logtail-ds (loongcollector-ds in newer installs)", "Log Service console → the project created when Logtail was installed → logstore", "Security Center → 容器资产 → 集群 → 自建集群接入 → 编辑 → 开启日志"],
+        }))
+        .fix(t!("audit-fix-install-logtail"))
+        .fix(t!("audit-fix-logstore-entries", logstore = &logstore))
+        .fix(t!("audit-fix-console-log", logstore = &logstore)))
 }
 
 #[cfg(test)]
