@@ -399,27 +399,27 @@ mod tests {
     fn meet(_: &Env) -> BoxFuture<'_> {
         Box::pin(async {
             BARRIER.wait().await;
-            Ok(Outcome::pass("met"))
+            Ok(Outcome::pass(Text::verbatim("met")))
         })
     }
     fn hang(_: &Env) -> BoxFuture<'_> {
         Box::pin(async {
             std::future::pending::<()>().await;
-            Ok(Outcome::pass("never"))
+            Ok(Outcome::pass(Text::verbatim("never")))
         })
     }
     fn fails(_: &Env) -> Checked {
-        Ok(Outcome::fail("broken input"))
+        Ok(Outcome::fail(Text::verbatim("broken input")))
     }
     fn passes(_: &Env) -> Checked {
-        Ok(Outcome::pass("fine"))
+        Ok(Outcome::pass(Text::verbatim("fine")))
     }
     fn panics(_: &Env) -> Checked {
         panic!("bug in a check")
     }
     fn early(_: &Env) -> Checked {
-        Err(Outcome::skip("nothing to look at"))?;
-        Ok(Outcome::pass("never"))
+        Err(Outcome::skip(Text::verbatim("nothing to look at")))?;
+        Ok(Outcome::pass(Text::verbatim("never")))
     }
     async fn slowly() {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -429,16 +429,16 @@ mod tests {
             // Late on purpose: a reader that did not wait would see nothing.
             slowly().await;
             env.produce(Fact::ServerVersion("v1.28.3".into()));
-            Ok(Outcome::pass("produced"))
+            Ok(Outcome::pass(Text::verbatim("produced")))
         })
     }
     fn reads_version(env: &Env) -> Checked {
-        Ok(Outcome::pass(env.server_version().unwrap_or("none").to_string()))
+        Ok(Outcome::pass(Text::verbatim(env.server_version().unwrap_or("none"))))
     }
     fn produces_twice(env: &Env) -> Checked {
         env.produce(Fact::ServerVersion("a".into()));
         env.produce(Fact::ServerVersion("b".into()));
-        Ok(Outcome::pass("twice"))
+        Ok(Outcome::pass(Text::verbatim("twice")))
     }
 
     static CATALOGUE: &[CheckDef] = &[

@@ -466,7 +466,7 @@ mod tests {
 
     fn err(yaml: &str) -> InputError {
         let e = serde_saphyr::from_str::<std::collections::BTreeMap<String, String>>(yaml).expect_err("malformed");
-        yaml_error(Path::new("f.yaml"), &e, "a map")
+        yaml_error(Path::new("f.yaml"), &e, Text::verbatim("a map"))
     }
 
     #[test]

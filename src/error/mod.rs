@@ -132,9 +132,9 @@ mod tests {
 
     #[test]
     fn input_error_names_file_and_line() {
-        let e = InputError::new("rules.txt", Some(12), "expected a chain name");
+        let e = InputError::new("rules.txt", Some(12), Text::verbatim("expected a chain name"));
         assert_eq!(e.to_string(), "rules.txt:12: expected a chain name");
-        let e = InputError::new("rules.txt", None, "empty file");
+        let e = InputError::new("rules.txt", None, Text::verbatim("empty file"));
         assert_eq!(e.to_string(), "rules.txt: empty file");
     }
 
@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn exit_codes() {
-        assert_eq!(Error::Usage("x".into()).exit_code(), 2);
+        assert_eq!(Error::Usage(Text::verbatim("x")).exit_code(), 2);
         assert_eq!(Error::Internal("x".into()).exit_code(), 3);
         let broken =
             Error::Output { what: "stdout".into(), source: std::io::Error::from(std::io::ErrorKind::BrokenPipe) };

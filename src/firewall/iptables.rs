@@ -396,7 +396,7 @@ impl Dump {
                 continue;
             }
             let q = quoting(l).map_err(|w| (line, w))?;
-            let words = head(l, &q).map_err(|w| (line, Text::from(w)))?;
+            let words = head(l, &q).map_err(|w| (line, Text::Untranslated(w)))?;
             let count = words.iter().position(|w| w.is_empty()).unwrap_or(words.len());
             let words = &words[..count];
             let words = match words.first() {
@@ -583,7 +583,7 @@ impl Dump {
         words: &mut Vec<Word<'s>>,
     ) -> Result<(Option<usize>, Rule), InputError> {
         let line = at.line as usize;
-        let err = |what: String| InputError::new(&self.file, Some(line), what);
+        let err = |what: String| InputError::new(&self.file, Some(line), Text::Untranslated(what));
         let start = at.start as usize;
         let l = &self.text[start..start + at.len as usize];
         tokenize_into(l, words).map_err(err)?;

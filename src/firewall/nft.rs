@@ -232,7 +232,7 @@ pub fn parse(text: &str, name: &str) -> Result<Layer, InputError> {
         let exprs =
             body.get("expr").and_then(Value::as_array).ok_or_else(|| err(line, t!("rules-nft-rule-no-expr")))?;
         let ctx = Ctx { family: &family, state };
-        let variants = convert(exprs, &ctx).map_err(|w| err(line, w.into()))?;
+        let variants = convert(exprs, &ctx).map_err(|w| err(line, Text::Untranslated(w)))?;
         let count = numbers.entry(chain_id).or_insert(0);
         *count += 1;
         let number = *count;

@@ -201,7 +201,12 @@ pub fn merge(reports: Vec<(Report, String)>, lang: Lang) -> Result<Report, Input
         started_at,
         duration_ms: reports.iter().map(|(r, _)| r.duration_ms).max().unwrap_or(0),
         vantage: VantageReport {
-            hostname: t!("fleet-hostname", n = nodes.len(), nodes = nodes.join(", ")).render(lang),
+            hostname: t!(
+                "fleet-hostname",
+                n = nodes.len(),
+                nodes = Text::join(nodes.iter().map(|s| Text::verbatim(s.to_string())), Sep::Comma)
+            )
+            .render(lang),
             addresses,
             cannot_see,
         },
@@ -436,14 +441,25 @@ fn describe_difference(what: Text, values: &[(&str, Option<String>)]) -> Option<
     let others: Vec<Text> = groups
         .iter()
         .filter(|(v, _)| **v != major_value)
-        .map(|(v, nodes)| t!("fleet-nodes-have", nodes = nodes.join(", "), n = nodes.len(), value = shown(*v)))
+        .map(|(v, nodes)| {
+            t!(
+                "fleet-nodes-have",
+                nodes = Text::join(nodes.iter().map(|s| Text::verbatim(s.to_string())), Sep::Comma),
+                n = nodes.len(),
+                value = shown(*v)
+            )
+        })
         .collect();
     Some(t!(
         "fleet-differs",
         what = what,
         others = Text::join(others, Sep::Semicolon),
-        majority =
-            t!("fleet-nodes-have", nodes = major_nodes.join(", "), n = major_nodes.len(), value = shown(major_value))
+        majority = t!(
+            "fleet-nodes-have",
+            nodes = Text::join(major_nodes.iter().map(|s| Text::verbatim(s.to_string())), Sep::Comma),
+            n = major_nodes.len(),
+            value = shown(major_value)
+        )
     ))
 }
 

@@ -215,7 +215,7 @@ impl Summary {
                     "because-not-ready",
                     n = tripping.len(),
                     fail_on = self.fail_on.as_str(),
-                    checks = tripping.join(", ")
+                    checks = Text::join(tripping.iter().map(|s| Text::verbatim(s.to_string())), Sep::Comma)
                 )
             }
             Verdict::Incomplete if self.incomplete.is_empty() => {
@@ -232,7 +232,7 @@ impl Summary {
                 t!(
                     "because-incomplete",
                     n = ids.len(),
-                    checks = ids.join(", "),
+                    checks = Text::join(ids.iter().map(|s| Text::verbatim(s.to_string())), Sep::Comma),
                     inputs = Text::join(needs.iter().map(|n| Text::verbatim(*n)), Sep::Semicolon)
                 )
             }

@@ -146,7 +146,12 @@ pub fn render(report: &Report, style: Style, lang: Lang) -> String {
         rows(&mut out, &shown, style, lang);
     }
     if !passed.is_empty() {
-        let text = t!("table-passed", n = passed.len(), checks = passed.join(", ")).render(lang);
+        let text = t!(
+            "table-passed",
+            n = passed.len(),
+            checks = Text::join(passed.iter().map(|id| Text::verbatim(*id)), Sep::Comma)
+        )
+        .render(lang);
         push_lines(&mut out, hanging(&text, w, "", "  "));
     }
 
