@@ -56,9 +56,21 @@ fn breaks_between_wide(paragraph: &str) -> bool {
 /// space.
 fn pieces(paragraph: &str) -> Vec<(String, bool)> {
     if !breaks_between_wide(paragraph) {
+        // Still after Chinese punctuation ("a、b、c" lists ids without spaces).
         let mut out = Vec::new();
         for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-            out.push((word.to_string(), false));
+            let mut glued = false;
+            let mut rest = word;
+            while let Some(i) = rest.find(|c: char| c != ',' && c != '.' && CLOSING.contains(&c) && !c.is_ascii()) {
+                let end = i + rest[i..].chars().next().map_or(1, char::len_utf8);
+                if end == rest.len() {
+                    break;
+                }
+                out.push((rest[..end].to_string(), glued));
+                glued = true;
+                rest = &rest[end..];
+            }
+            out.push((rest.to_string(), glued));
         }
         return out;
     }
@@ -215,6 +227,9 @@ mod tests {
     fn english_keeps_a_quoted_chinese_name_whole() {
         let lines = wrap("the VPC regions: cn-hangzhou (华东1(杭州)), cn-shanghai (华东2(上海)), cn-beijing", 44);
         assert_eq!(lines, ["the VPC regions: cn-hangzhou (华东1(杭州)),", "cn-shanghai (华东2(上海)), cn-beijing"]);
+        // A list of ids in a Chinese sentence breaks after its 、.
+        let lines = wrap("已通过（3）：region.known、firewall.allowlist、firewall.shadowed", 40);
+        assert_eq!(lines, ["已通过（3）：region.known、", "firewall.allowlist、firewall.shadowed"]);
         // In Chinese, an opening bracket stays with what follows it.
         let lines = wrap("请在安全组中放行（云安全中心的地址池）", 18);
         assert!(lines.iter().all(|l| !l.ends_with('（')), "{lines:?}");
