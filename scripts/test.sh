@@ -62,7 +62,8 @@ fi
 tools="$PWD/target/tools"
 if ! "$tools/bin/kubernetes-validate" --version >/dev/null 2>&1; then
   echo "scripts/test.sh: installing kubernetes-validate into $tools"
-  { python3 -m venv "$tools/kubernetes-validate" &&
+  # --clear: a venv left by a tree that moved has scripts pointing at the old place.
+  { python3 -m venv --clear "$tools/kubernetes-validate" &&
     "$tools/kubernetes-validate/bin/pip" install -q kubernetes-validate==1.37.0 &&
     mkdir -p "$tools/bin" &&
     ln -sf ../kubernetes-validate/bin/kubernetes-validate "$tools/bin/kubernetes-validate"; } ||
