@@ -71,6 +71,10 @@ if ! "$tools/bin/kubernetes-validate" --version >/dev/null 2>&1; then
 fi
 export PATH="$tools/bin:$PATH"
 
+# A run of this script builds once: incremental caches would only take disk (1.9 GB of a clean
+# run's 6.4 GB) and give nothing back.
+export CARGO_INCREMENTAL=0
+
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 time scripts/dist.sh
