@@ -24,8 +24,10 @@ const API_PORT: u16 = 6443;
 const FORWARDER: &str = "203.0.113.1";
 /// The cloud's addresses: the pool of tests/fixtures/forward/regions.json holds both.
 const SOURCES: [&str; 2] = ["203.0.113.30", "198.51.100.7"];
-/// Long enough for a handshake through two veth pairs many times over.
-const TIMEOUT_MS: u64 = 500;
+/// Long enough for a handshake through two veth pairs many times over, and for TCP's resend of a
+/// SYN (after 1 s) when the first one was lost: at 500 ms a loaded CI machine once reported a
+/// working forwarder as not connecting.
+const TIMEOUT_MS: u64 = 1500;
 
 // ---------------------------------------------------------------------------------------------
 // The agent: a listener in the IDC, a prober in the cloud.
