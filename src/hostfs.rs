@@ -413,8 +413,15 @@ fn read_bounded(file: File, size_hint: u64, path: &Path, kind: Kind) -> Result<V
 /// Reads a file the user named on the command line (symlinks followed: the user chose the path),
 /// regular files only, within `kind`'s limit.
 pub fn read_file(path: &Path, kind: Kind) -> Result<Vec<u8>, InputError> {
+    let (file, meta) = open_file(path, kind)?;
+    read_bounded(file, meta.len(), path, kind)
+}
+
+/// Opens what [`read_file`] would read, for a reader that reads it in pieces (a large
+/// `iptables-save` dump) and must itself stay within `kind`'s limit.
+pub fn open_file(path: &Path, kind: Kind) -> Result<(File, Metadata), InputError> {
     match open_regular(path, kind, false)? {
-        Opened::File(file, meta) => read_bounded(file, meta.len(), path, kind),
+        Opened::File(file, meta) => Ok((file, meta)),
         Opened::Directory => Err(not_a_file(path, Special::Directory, kind)),
     }
 }

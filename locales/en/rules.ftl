@@ -6,7 +6,7 @@ rules-unterminated-quote = unterminated quote (truncated line?)
 ## iptables-save
 
 rules-iptables-too-large = larger than 4 GiB: not an iptables-save dump
-rules-iptables-no-table = no `*table` line; expected iptables-save output
+rules-iptables-file-changed = changed since it was scanned (its size or modification time is not what it was): run again on a dump nothing writes to while it is read
 rules-iptables-table-before-commit = table { $table } starts before table { $open } (line { $line }) has its COMMIT
 rules-iptables-unknown-table = unknown table { $table }; expected filter, nat, mangle, raw or security
 rules-iptables-table-twice = table { $table } appears twice

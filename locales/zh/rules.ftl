@@ -6,7 +6,7 @@ rules-unterminated-quote = 引号未闭合（行被截断？）
 ## iptables-save
 
 rules-iptables-too-large = 大于 4 GiB：不是 iptables-save 的输出
-rules-iptables-no-table = 没有 `*table` 行；应为 iptables-save 的输出
+rules-iptables-file-changed = 在扫描之后被改动了（大小或修改时间已不同）：请对读取期间无人写入的转储重新运行
 rules-iptables-table-before-commit = 表 { $table } 开始时，表 { $open }（第 { $line } 行）还没有 COMMIT
 rules-iptables-unknown-table = 未知的表 { $table }；应为 filter、nat、mangle、raw 或 security
 rules-iptables-table-twice = 表 { $table } 出现了两次

@@ -7,8 +7,13 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read as _;
 use std::net::IpAddr;
+use std::os::unix::fs::FileExt as _;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
 
 use crate::error::InputError;
 use crate::firewall::ipset::IpsetDb;
@@ -19,6 +24,7 @@ use crate::firewall::model::{
 };
 use crate::firewall::ranges::{Family, Spans, max_of, number};
 use crate::firewall::{Layer, LayerKind, protocols};
+use crate::hostfs::{self, Kind};
 use crate::i18n::Text;
 use crate::t;
 
@@ -99,8 +105,8 @@ pub fn parse(text: impl Into<String>, name: &str, ipsets: &IpsetDb) -> Result<La
 }
 
 /// Reads a dump into a layer named `name`, parsing a chain's rules only when a judgement first
-/// reaches it: what `--firewall iptables:FILE` and the live reading use. A kube-proxy node has
-/// 100,000 rules, most in `nat` chains no packet to the API server port enters.
+/// reaches it: what `--firewall iptables:-` and the live reading use ([`read_file`] for a file). A
+/// kube-proxy node has 100,000 rules, most in `nat` chains no packet to the API server port enters.
 ///
 /// What is checked at once: everything but rule bodies, as the kernel would — tables and their
 /// `COMMIT`, chain declarations and policies, `-N`/`-P`, the `-A`/`-I` head (counters, command,
@@ -111,8 +117,21 @@ pub fn parse(text: impl Into<String>, name: &str, ipsets: &IpsetDb) -> Result<La
 /// point is parsed too, so that the first error in the file is the one reported, as by [`parse`].
 pub fn read(text: impl Into<String>, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
     let (dump, parts) = Dump::scan(text.into(), name, ipsets)?;
-    let len = dump.chains.len();
-    Ok(parts.layer(name, ChainList::from_source(Arc::new(dump), len)))
+    Ok(parts.lazy_layer(name, dump))
+}
+
+/// [`read`] for a file, without keeping its text: the scan reads it a piece at a time, and a
+/// chain's rule lines are read again from the file when the chain is first read. A 100,000-rule
+/// dump is 15 MB of text, of which a judgement of the API server port reads a few hundred KB.
+/// The file must not change while the run reads it: a chain read from a file whose size or
+/// modification time changed since the scan is an input error. `name` is how errors name it.
+pub fn read_file(path: &Path, name: &str, ipsets: &IpsetDb) -> Result<Layer, InputError> {
+    let (file, meta) = hostfs::open_file(path, Kind::FirewallDump)?;
+    match Dump::scan_file(file, &meta, path, name, ipsets)? {
+        Some((dump, parts)) => Ok(parts.lazy_layer(name, dump)),
+        // Malformed (or not text): read it whole, and say what `read` says of it.
+        None => read(crate::firewall::read_text(path, Kind::FirewallDump)?, name, ipsets),
+    }
 }
 
 /// What a scan finds besides the chains.
@@ -134,6 +153,11 @@ impl Parts {
             kind: LayerKind::Iptables(Info { backend: self.backend, family: self.family, tables: self.tables }),
         }
     }
+
+    fn lazy_layer(self, name: &str, dump: Dump) -> Layer {
+        let len = dump.chains.len();
+        self.layer(name, ChainList::from_source(Arc::new(dump), len))
+    }
 }
 
 /// A dump, indexed by one cheap pass over its lines: its tables, its chains with their policies,
@@ -142,20 +166,37 @@ impl Parts {
 struct Dump {
     /// The file, as errors name it.
     file: String,
-    text: Arc<String>,
+    lines: Lines,
     family: Family,
     ipsets: IpsetDb,
     tables: Vec<Arc<str>>,
     chains: Vec<ChainEntry>,
     /// Every chain's rule lines, chain after chain, each chain's in file order.
     rules: Vec<RuleLine>,
-    names: NameIndex,
-    /// Chain names that are not a piece of the text (quoted in a `-N` line).
-    owned_names: Vec<Box<str>>,
+    index: NameIndex,
+    /// The names of the chains that are not built in, one after another.
+    names: String,
     /// Chains with a rule that may change the connection mark.
     connmark: Vec<ChainId>,
     read: Vec<OnceLock<Box<Chain>>>,
     errors: Mutex<Vec<InputError>>,
+}
+
+/// Where a dump's rule lines are when their chain is read.
+#[derive(Debug)]
+enum Lines {
+    /// The whole text, in memory (standard input, a live reading, a string).
+    Text(Arc<String>),
+    /// The file, read again a chain at a time.
+    File(Reread),
+}
+
+/// A scanned file, and what it was when scanned.
+#[derive(Debug)]
+struct Reread {
+    file: File,
+    len: u64,
+    modified: Option<SystemTime>,
 }
 
 #[derive(Debug)]
@@ -173,13 +214,11 @@ struct ChainEntry {
 #[derive(Debug, Clone, Copy)]
 enum Name {
     Builtin(&'static str),
-    /// Start and length in the text.
-    Text(u32, u32),
-    /// Index in [`Dump::owned_names`].
-    Owned(u32),
+    /// Start and length in [`Dump::names`].
+    Declared(u32, u32),
 }
 
-/// A rule line: where it starts in the text (trimmed), its length and its line number.
+/// A rule line: where it starts in the file (trimmed), its length and its line number.
 #[derive(Debug, Clone, Copy)]
 struct RuleLine {
     start: u32,
@@ -187,10 +226,78 @@ struct RuleLine {
     line: u32,
 }
 
+/// Rules parsed from consecutive lines, in line order, and the `-I` lines among them: (index,
+/// insert position).
+type Parsed = (Vec<Rule>, Vec<(usize, usize)>);
+
+/// Rule lines of one chain read back from the file in one read: `text` starts at `start`.
+struct Piece {
+    text: Arc<String>,
+    start: usize,
+}
+
+/// Lines of a chain at most this far apart are read back in one read (a chain's lines are
+/// together in what `iptables-save` writes; a hand-written file may interleave chains).
+const READ_GAP: usize = 4096;
+
+/// A chain of at least twice this many rules is parsed in parts, on as many cores (parsing a rule
+/// takes about 1.5 µs; starting a thread, some 30 µs).
+const PARSE_PART: usize = 1024;
+
+/// The file is scanned this much at a time (more when a line is longer).
+const SCAN_CHUNK: usize = 256 * 1024;
+
 /// The table being scanned.
 struct Open {
     index: u16,
     line: usize,
+}
+
+/// The state of a scan between lines.
+struct Scan {
+    parts: Parts,
+    /// Rule lines in file order, with their chains; grouped by chain at the end.
+    lines: Vec<(u32, RuleLine)>,
+    /// Chains with a rule that may change the connection mark: one that names `CONNMARK` or
+    /// `save-mark` (the only target and option that do, see [`connmark_hits`]), or whose quoting
+    /// could hide such a word (a quote inside a word, an escape).
+    connmark: Vec<ChainId>,
+    open: Option<Open>,
+    last: Option<ChainId>,
+    /// The number of the line last scanned.
+    line: usize,
+    detect: Detect,
+}
+
+impl Scan {
+    fn new() -> Scan {
+        let parts = Parts {
+            family: Family::V4,
+            backend: Backend::Unknown,
+            tables: Vec::new(),
+            bases: Vec::new(),
+            notes: Vec::new(),
+        };
+        Scan {
+            parts,
+            lines: Vec::new(),
+            connmark: Vec::new(),
+            open: None,
+            last: None,
+            line: 0,
+            detect: Detect::default(),
+        }
+    }
+
+    /// After the last line: every table has its `COMMIT`. An error is (line, what).
+    fn end(&self, dump: &Dump) -> Result<(), (usize, Text)> {
+        match &self.open {
+            Some(o) => {
+                Err((o.line, t!("rules-iptables-no-commit", table = dump.tables[usize::from(o.index)].as_ref())))
+            }
+            None => Ok(()),
+        }
+    }
 }
 
 /// How a line quotes, as [`tokenize`] reads it.
@@ -231,13 +338,33 @@ fn quoting(line: &str) -> Result<Quoting, Text> {
     Ok(q)
 }
 
-/// The first words of a line (counters, command, chain, policy), as [`tokenize`] splits them.
+/// The first words of a line that the scan needs (counters, command, chain, and for `-P` the
+/// policy), as [`tokenize`] splits them; the others are empty.
 fn head<'a>(line: &'a str, quoting: &Quoting) -> Result<[Cow<'a, str>; 4], String> {
     let mut words: [Cow<'a, str>; 4] = Default::default();
+    // Most lines of a dump are `-A CHAIN …` with one space after each word: what the loop below
+    // would split them into, found at once.
+    if let Some(rest) = line.strip_prefix("-A ") {
+        let end = memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len());
+        let chain = &rest[..end];
+        if !chain.is_empty()
+            && !chain.bytes().any(|b| matches!(b, b'\t' | b'\r'))
+            && quoting.first.is_none_or(|q| q >= 3 + end)
+        {
+            (words[0], words[1]) = (Cow::Borrowed("-A"), Cow::Borrowed(chain));
+            return Ok(words);
+        }
+    }
     let bytes = line.as_bytes();
     let space = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
     let mut at = 0;
-    for slot in &mut words {
+    // The command is the first word, or the second after counters.
+    let mut command = 0;
+    let mut needed = 3;
+    for (n, slot) in words.iter_mut().enumerate() {
+        if n == needed {
+            break;
+        }
         while at < bytes.len() && space(bytes[at]) {
             at += 1;
         }
@@ -249,7 +376,14 @@ fn head<'a>(line: &'a str, quoting: &Quoting) -> Result<[Cow<'a, str>; 4], Strin
             at += 1;
         }
         // Splitting at ASCII bytes keeps char boundaries.
-        *slot = Cow::Borrowed(&line[start..at]);
+        let word = &line[start..at];
+        if n == 0 && word.starts_with('[') {
+            (command, needed) = (1, 4);
+        }
+        if n == command && matches!(word, "-A" | "--append" | "-I" | "--insert" | "-N" | "--new-chain") {
+            needed = command + 2;
+        }
+        *slot = Cow::Borrowed(word);
     }
     if quoting.first.is_some_and(|q| q < at) {
         words = Default::default();
@@ -260,224 +394,287 @@ fn head<'a>(line: &'a str, quoting: &Quoting) -> Result<[Cow<'a, str>; 4], Strin
     Ok(words)
 }
 
+/// Each line of `text` (without its `\n`) with where it starts.
+fn lines_of(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if at >= text.len() {
+            return None;
+        }
+        let start = at;
+        let end = memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
+        at = end + 1;
+        // Split at ASCII bytes: char boundaries.
+        Some((start, &text[start..end]))
+    })
+}
+
 impl Dump {
-    /// The cheap pass. Errors are the ones [`parse`] reports, at the same line.
+    fn new(file: &str, ipsets: &IpsetDb, lines: Lines) -> Dump {
+        Dump {
+            file: file.to_string(),
+            lines,
+            family: Family::V4,
+            ipsets: ipsets.clone(),
+            tables: Vec::new(),
+            chains: Vec::new(),
+            rules: Vec::new(),
+            index: NameIndex::default(),
+            names: String::new(),
+            connmark: Vec::new(),
+            read: Vec::new(),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The cheap pass over a text. Errors are the ones [`parse`] reports, at the same line.
     fn scan(text: String, name: &str, ipsets: &IpsetDb) -> Result<(Dump, Parts), InputError> {
         let err = |line: usize, what: Text| InputError::new(name, Some(line), what);
         if u32::try_from(text.len()).is_err() {
             return Err(InputError::new(name, None, t!("rules-iptables-too-large")));
         }
-        let (family, backend) = detect(&text);
-        let mut dump = Dump {
-            file: name.to_string(),
-            text: Arc::new(text),
-            family,
-            ipsets: ipsets.clone(),
-            tables: Vec::new(),
-            chains: Vec::new(),
-            rules: Vec::new(),
-            names: NameIndex::default(),
-            owned_names: Vec::new(),
-            connmark: Vec::new(),
-            read: Vec::new(),
-            errors: Mutex::new(Vec::new()),
-        };
-        let mut parts = Parts { family, backend, tables: Vec::new(), bases: Vec::new(), notes: Vec::new() };
-        // Rule lines in file order, with their chains; grouped by chain at the end.
-        let mut lines: Vec<(u32, RuleLine)> = Vec::new();
-        let mut complex: Vec<ChainId> = Vec::new();
-        let failure = dump.scan_lines(&mut parts, &mut lines, &mut complex);
+        let text = Arc::new(text);
+        let mut dump = Dump::new(name, ipsets, Lines::Text(Arc::clone(&text)));
+        let mut scan = Scan::new();
+        let failure = lines_of(&text)
+            .try_for_each(|(at, raw)| dump.scan_line(&mut scan, raw, at))
+            .map_err(|what| (scan.line, what))
+            .and_then(|()| scan.end(&dump));
         if let Err((line, what)) = failure {
-            // The first error in the file may be in a rule body before this line.
+            // The first error in the file may be in a rule body before this line, read as the
+            // whole file says (its family may come from a line after this one).
+            let mut all = Detect::default();
+            lines_of(&text).for_each(|(_, l)| all.see(l));
+            dump.family = all.result().0;
+            let whole = [Piece { text: Arc::clone(&text), start: 0 }];
             let mut words = Vec::new();
-            for (chain, rule) in &lines {
+            for (chain, rule) in &scan.lines {
                 let table = dump.chains[*chain as usize].table;
-                dump.rule(rule, table, &mut Reasons::default(), &mut words)?;
+                dump.rule(&whole, rule, table, &mut Reasons::default(), &mut words)?;
             }
             return Err(err(line, what));
         }
-        if parts.tables.is_empty()
-            && dump.text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        {
-            return Err(InputError::new(name, Some(1), t!("rules-iptables-no-table")));
-        }
-        dump.connmark = connmark_candidates(&dump.text, &lines, complex);
-        dump.group(lines);
-        dump.read = (0..dump.chains.len()).map(|_| OnceLock::new()).collect();
-        Ok((dump, parts))
+        connmark_hits(&text, 0, &scan.lines, &mut scan.connmark);
+        Ok(dump.finish(scan))
     }
 
-    /// The line-by-line part of [`Dump::scan`]; an error is (line, what).
-    fn scan_lines(
-        &mut self,
-        parts: &mut Parts,
-        lines: &mut Vec<(u32, RuleLine)>,
-        complex: &mut Vec<ChainId>,
-    ) -> Result<(), (usize, Text)> {
-        let text = Arc::clone(&self.text);
-        let bytes = text.as_bytes();
-        let mut open: Option<Open> = None;
-        let mut last: Option<ChainId> = None;
-        let mut at = 0;
-        let mut line = 0;
-        while at < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-            line += 1;
-            // Split at ASCII bytes: char boundaries.
-            let raw = &text[at..end];
-            at = end + 1;
-            let l = raw.trim();
-            if l.is_empty() {
-                continue;
-            }
-            let offset = l.as_ptr() as usize - text.as_ptr() as usize;
-            if let Some(comment) = l.strip_prefix('#') {
-                if let Some(w) = comment.trim().strip_prefix("Warning:") {
-                    parts.notes.push(w.trim().to_string());
-                }
-                continue;
-            }
-            if let Some(t) = l.strip_prefix('*') {
-                if let Some(o) = &open {
-                    let name = &self.tables[usize::from(o.index)];
-                    return Err((
-                        line,
-                        t!(
-                            "rules-iptables-table-before-commit",
-                            table = t,
-                            open = name.as_ref(),
-                            line = o.line.to_string()
-                        ),
-                    ));
-                }
-                let Some(chains) = builtins(t) else {
-                    return Err((line, t!("rules-iptables-unknown-table", table = format!("{t:?}"))));
-                };
-                if parts.tables.iter().any(|x| x == t) {
-                    return Err((line, t!("rules-iptables-table-twice", table = t)));
-                }
-                let index = u16::try_from(self.tables.len()).unwrap_or(u16::MAX);
-                self.tables.push(Arc::from(t));
-                for (chain, hook, priority) in chains {
-                    let id = self.add(index, Name::Builtin(chain), offset);
-                    parts.bases.push(Base {
-                        chain: id,
-                        hook: *hook,
-                        priority: *priority,
-                        families: Families::only(self.family),
-                        nat: t == "nat",
-                    });
-                }
-                parts.tables.push(t.to_string());
-                open = Some(Open { index, line });
-                continue;
-            }
-            if l == "COMMIT" {
-                if open.take().is_none() {
-                    return Err((line, t!("rules-iptables-commit-without-table")));
-                }
-                continue;
-            }
-            let Some(table) = open.as_ref().map(|o| o.index) else {
-                // Quote only what looks like a rule: a file given by mistake must not be printed.
-                let what = if l.starts_with('-') || l.starts_with(':') {
-                    t!("rules-iptables-rule-outside-table", rule = format!("{:?}", clip(l)))
-                } else {
-                    t!("rules-iptables-line-outside-table")
-                };
-                return Err((line, what));
+    /// [`Dump::scan`] of a file, read a piece at a time. `None`: the file is not a dump this scan
+    /// accepts (malformed, not UTF-8, larger than allowed), for [`Dump::scan`] of its whole text to
+    /// say why.
+    fn scan_file(
+        mut file: File,
+        meta: &std::fs::Metadata,
+        path: &Path,
+        name: &str,
+        ipsets: &IpsetDb,
+    ) -> Result<Option<(Dump, Parts)>, InputError> {
+        let limit = usize::try_from(Kind::FirewallDump.limit().min(u64::from(u32::MAX))).unwrap_or(usize::MAX);
+        // Its lines are the file's, once the scan is done.
+        let mut dump = Dump::new(name, ipsets, Lines::Text(Arc::default()));
+        let mut scan = Scan::new();
+        let mut buf = vec![0u8; SCAN_CHUNK];
+        let mut filled = 0;
+        // Where `buf` starts in the file.
+        let mut base = 0;
+        loop {
+            let n = match file.read(&mut buf[filled..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(InputError::unreadable(path, &e)),
             };
-            if let Some(decl) = l.strip_prefix(':') {
-                let mut words = decl.split_whitespace();
-                let (Some(name), Some(policy)) = (words.next(), words.next()) else {
-                    return Err((line, t!("rules-iptables-declaration")));
-                };
-                self.declare(table, Cow::Borrowed(name), policy, line, l, offset).map_err(|w| (line, w))?;
-                continue;
-            }
-            let q = quoting(l).map_err(|w| (line, w))?;
-            let words = head(l, &q).map_err(|w| (line, Text::Untranslated(w)))?;
-            let count = words.iter().position(|w| w.is_empty()).unwrap_or(words.len());
-            let words = &words[..count];
-            let words = match words.first() {
-                Some(w) if w.starts_with('[') => {
-                    let inner = w.trim_start_matches('[').trim_end_matches(']');
-                    let ok = w.ends_with(']')
-                        && inner
-                            .split_once(':')
-                            .is_some_and(|(p, b)| p.parse::<u64>().is_ok() && b.parse::<u64>().is_ok());
-                    if !ok {
-                        return Err((line, t!("rules-iptables-counters", counters = format!("{w:?}"))));
+            filled += n;
+            let end = n == 0;
+            // Scan whole lines; a line is never cut (nor, since `\n` is ASCII, a character).
+            let cut = match memchr::memrchr(b'\n', &buf[..filled]) {
+                _ if end => filled,
+                Some(i) => i + 1,
+                None => {
+                    if filled == buf.len() {
+                        buf.resize(buf.len() * 2, 0);
                     }
-                    &words[1..]
+                    continue;
                 }
-                _ => words,
             };
-            match words.first().map(AsRef::as_ref) {
-                Some("-N" | "--new-chain") => {
-                    let chain = words.get(1).ok_or_else(|| (line, t!("rules-iptables-new-needs-chain")))?;
-                    self.declare(table, chain.clone(), "-", line, l, offset).map_err(|w| (line, w))?;
-                }
-                Some("-P" | "--policy") => {
-                    let (Some(chain), Some(policy)) = (words.get(1), words.get(2)) else {
-                        return Err((line, t!("rules-iptables-policy-needs-chain")));
-                    };
-                    self.declare(table, chain.clone(), policy, line, l, offset).map_err(|w| (line, w))?;
-                }
-                Some("-A" | "--append" | "-I" | "--insert") => {
-                    let chain_name = words.get(1).ok_or_else(|| (line, t!("rules-iptables-append-needs-chain")))?;
-                    // iptables-save writes a chain's rules together: most lines name the last one's chain.
-                    let chain = last
-                        .filter(|c| self.chains[*c].table == table && self.name(*c) == chain_name.as_ref())
-                        .or_else(|| self.find(table, chain_name));
-                    let chain = chain.ok_or_else(|| {
-                        let t = &self.tables[usize::from(table)];
-                        (line, t!("rules-iptables-chain-undeclared", chain = chain_name.as_ref(), table = t.as_ref()))
-                    })?;
-                    last = Some(chain);
-                    if !q.simple {
-                        complex.push(chain);
-                    }
-                    let rule = RuleLine { start: to_u32(offset), len: to_u32(l.len()), line: to_u32(line) };
-                    lines.push((to_u32(chain), rule));
-                }
-                Some(other) => {
-                    return Err((line, t!("rules-iptables-command", command = format!("{other:?}"))));
-                }
-                None => {}
+            if base + cut > limit {
+                return Ok(None);
+            }
+            let Ok(text) = std::str::from_utf8(&buf[..cut]) else { return Ok(None) };
+            let first = scan.lines.len();
+            if lines_of(text).try_for_each(|(at, raw)| dump.scan_line(&mut scan, raw, base + at)).is_err() {
+                return Ok(None);
+            }
+            connmark_hits(text, base, &scan.lines[first..], &mut scan.connmark);
+            buf.copy_within(cut..filled, 0);
+            filled -= cut;
+            base += cut;
+            if end {
+                break;
             }
         }
-        if let Some(o) = open {
-            let name = &self.tables[usize::from(o.index)];
-            return Err((o.line, t!("rules-iptables-no-commit", table = name.as_ref())));
+        if scan.end(&dump).is_err() {
+            return Ok(None);
         }
-        Ok(())
+        let modified = meta.modified().ok();
+        dump.lines = Lines::File(Reread { file, len: meta.len(), modified });
+        Ok(Some(dump.finish(scan)))
+    }
+
+    /// The dump and its parts, once every line was scanned without error.
+    fn finish(mut self, scan: Scan) -> (Dump, Parts) {
+        let Scan { mut parts, lines, mut connmark, detect, .. } = scan;
+        let (family, backend) = detect.result();
+        (self.family, parts.family, parts.backend) = (family, family, backend);
+        for base in &mut parts.bases {
+            base.families = Families::only(family);
+        }
+        connmark.sort_unstable();
+        connmark.dedup();
+        self.connmark = connmark;
+        self.group(lines);
+        self.read = (0..self.chains.len()).map(|_| OnceLock::new()).collect();
+        (self, parts)
+    }
+
+    /// One line of the scan (`raw`, without its `\n`, starting at `at` in the file).
+    fn scan_line(&mut self, s: &mut Scan, raw: &str, at: usize) -> Result<(), Text> {
+        s.line += 1;
+        s.detect.see(raw);
+        let line = s.line;
+        let l = raw.trim();
+        if l.is_empty() {
+            return Ok(());
+        }
+        let offset = at + (l.as_ptr() as usize - raw.as_ptr() as usize);
+        if let Some(comment) = l.strip_prefix('#') {
+            if let Some(w) = comment.trim().strip_prefix("Warning:") {
+                s.parts.notes.push(w.trim().to_string());
+            }
+            return Ok(());
+        }
+        if let Some(t) = l.strip_prefix('*') {
+            if let Some(o) = &s.open {
+                let name = &self.tables[usize::from(o.index)];
+                return Err(t!(
+                    "rules-iptables-table-before-commit",
+                    table = t,
+                    open = name.as_ref(),
+                    line = o.line.to_string()
+                ));
+            }
+            let Some(chains) = builtins(t) else {
+                return Err(t!("rules-iptables-unknown-table", table = format!("{t:?}")));
+            };
+            if s.parts.tables.iter().any(|x| x == t) {
+                return Err(t!("rules-iptables-table-twice", table = t));
+            }
+            let index = u16::try_from(self.tables.len()).unwrap_or(u16::MAX);
+            self.tables.push(Arc::from(t));
+            for (chain, hook, priority) in chains {
+                let id = self.add(index, Name::Builtin(chain), offset);
+                // The family is the whole dump's, known at its end (see `Dump::finish`).
+                let families = Families::BOTH;
+                s.parts.bases.push(Base { chain: id, hook: *hook, priority: *priority, families, nat: t == "nat" });
+            }
+            s.parts.tables.push(t.to_string());
+            s.open = Some(Open { index, line });
+            return Ok(());
+        }
+        if l == "COMMIT" {
+            return match s.open.take() {
+                Some(_) => Ok(()),
+                None => Err(t!("rules-iptables-commit-without-table")),
+            };
+        }
+        let Some(table) = s.open.as_ref().map(|o| o.index) else {
+            // Quote only what looks like a rule: a file given by mistake must not be printed.
+            return Err(if l.starts_with('-') || l.starts_with(':') {
+                t!("rules-iptables-rule-outside-table", rule = format!("{:?}", clip(l)))
+            } else {
+                t!("rules-iptables-line-outside-table")
+            });
+        };
+        if let Some(decl) = l.strip_prefix(':') {
+            let mut words = decl.split_whitespace();
+            let (Some(name), Some(policy)) = (words.next(), words.next()) else {
+                return Err(t!("rules-iptables-declaration"));
+            };
+            return self.declare(table, name, policy, line, l, offset);
+        }
+        let q = quoting(l)?;
+        let words = head(l, &q).map_err(Text::Untranslated)?;
+        let count = words.iter().position(|w| w.is_empty()).unwrap_or(words.len());
+        let words = &words[..count];
+        let words = match words.first() {
+            Some(w) if w.starts_with('[') => {
+                let inner = w.trim_start_matches('[').trim_end_matches(']');
+                let ok = w.ends_with(']')
+                    && inner.split_once(':').is_some_and(|(p, b)| p.parse::<u64>().is_ok() && b.parse::<u64>().is_ok());
+                if !ok {
+                    return Err(t!("rules-iptables-counters", counters = format!("{w:?}")));
+                }
+                &words[1..]
+            }
+            _ => words,
+        };
+        match words.first().map(AsRef::as_ref) {
+            Some("-N" | "--new-chain") => {
+                let chain = words.get(1).ok_or_else(|| t!("rules-iptables-new-needs-chain"))?;
+                self.declare(table, chain, "-", line, l, offset)
+            }
+            Some("-P" | "--policy") => {
+                let (Some(chain), Some(policy)) = (words.get(1), words.get(2)) else {
+                    return Err(t!("rules-iptables-policy-needs-chain"));
+                };
+                self.declare(table, chain, policy, line, l, offset)
+            }
+            Some("-A" | "--append" | "-I" | "--insert") => {
+                let name = words.get(1).ok_or_else(|| t!("rules-iptables-append-needs-chain"))?;
+                let name = name.as_ref();
+                // iptables-save writes a chain's rules together, chain after chain in the order
+                // it declared them: most lines name the last line's chain, the others the next.
+                let is = |c: &ChainId| self.chains.get(*c).is_some_and(|e| e.table == table) && self.name(*c) == name;
+                let chain =
+                    s.last.filter(is).or_else(|| s.last.map(|c| c + 1).filter(is)).or_else(|| self.find(table, name));
+                let chain = chain.ok_or_else(|| {
+                    let t = &self.tables[usize::from(table)];
+                    t!("rules-iptables-chain-undeclared", chain = name, table = t.as_ref())
+                })?;
+                s.last = Some(chain);
+                if !q.simple {
+                    s.connmark.push(chain);
+                }
+                let rule = RuleLine { start: to_u32(offset), len: to_u32(l.len()), line: to_u32(line) };
+                s.lines.push((to_u32(chain), rule));
+                Ok(())
+            }
+            Some(other) => Err(t!("rules-iptables-command", command = format!("{other:?}"))),
+            None => Ok(()),
+        }
     }
 
     fn add(&mut self, table: u16, name: Name, declared: usize) -> ChainId {
         let id = self.chains.len();
         self.chains.push(ChainEntry { name, table, declared: to_u32(declared), rules: (0, 0), policy: None });
-        let Dump { names, chains, text, owned_names, .. } = self;
-        names.insert(id, key(chains, text, owned_names, id));
+        let Dump { index, chains, names, .. } = self;
+        index.insert(id, key(chains, names, id));
         id
     }
 
     /// The chain `name` of `table`.
     fn find(&self, table: u16, name: &str) -> Option<ChainId> {
-        self.names.find((table, name), |c| key(&self.chains, &self.text, &self.owned_names, c))
+        self.index.find((table, name), |c| key(&self.chains, &self.names, c))
     }
 
     /// `:CHAIN POLICY [p:b]`, `-N CHAIN`, `-P CHAIN POLICY`.
     fn declare(
         &mut self,
         table: u16,
-        chain: Cow<'_, str>,
+        name: &str,
         policy: &str,
         line: usize,
         text: &str,
         offset: usize,
     ) -> Result<(), Text> {
-        let name = chain.as_ref();
         let t = Arc::clone(&self.tables[usize::from(table)]);
         let builtin = builtins(&t).is_some_and(|b| b.iter().any(|(n, _, _)| *n == name));
         let verdict = match policy {
@@ -493,22 +690,16 @@ impl Dump {
         if name.len() > 28 || name.starts_with('-') || name.starts_with('!') {
             return Err(t!("rules-iptables-chain-name", chain = format!("{name:?}")));
         }
-        let id = match self.find(table, name) {
+        let Dump { index, chains, names, .. } = self;
+        let new = chains.len();
+        let id = match index.find_or_insert((table, name), new, |c| key(chains, names, c)) {
             Some(id) => id,
             None => {
-                let base = self.text.as_ptr() as usize;
-                let start = name.as_ptr() as usize;
-                let entry = match chain {
-                    // A piece of the text (not a quoted word rebuilt by the tokenizer).
-                    Cow::Borrowed(n) if start >= base && start + n.len() <= base + self.text.len() => {
-                        Name::Text(to_u32(start - base), to_u32(n.len()))
-                    }
-                    _ => {
-                        self.owned_names.push(name.into());
-                        Name::Owned(to_u32(self.owned_names.len() - 1))
-                    }
-                };
-                self.add(table, entry, offset)
+                let start = to_u32(names.len());
+                names.push_str(name);
+                let name = Name::Declared(start, to_u32(name.len()));
+                chains.push(ChainEntry { name, table, declared: to_u32(offset), rules: (0, 0), policy: None });
+                new
             }
         };
         if let Some(verdict) = verdict {
@@ -544,22 +735,84 @@ impl Dump {
     }
 
     fn name(&self, id: ChainId) -> &str {
-        name_of(&self.text, &self.owned_names, self.chains[id].name)
+        name_of(&self.names, self.chains[id].name)
     }
 
-    /// Parses a chain's rules.
+    /// The text of `lines` (in file order), in as few pieces as reads allow.
+    fn pieces(&self, lines: &[RuleLine]) -> Result<Vec<Piece>, InputError> {
+        let reread = match &self.lines {
+            Lines::Text(text) => return Ok(vec![Piece { text: Arc::clone(text), start: 0 }]),
+            Lines::File(reread) => reread,
+        };
+        let changed = || InputError::new(&self.file, None, t!("rules-iptables-file-changed"));
+        let meta = reread.file.metadata().map_err(|_| changed())?;
+        if meta.len() != reread.len || meta.modified().ok() != reread.modified {
+            return Err(changed());
+        }
+        let end = |l: &RuleLine| (l.start + l.len) as usize;
+        let mut pieces = Vec::new();
+        let mut rest = lines;
+        while let Some(first) = rest.first() {
+            let start = first.start as usize;
+            let mut last = end(first);
+            let mut n = 1;
+            while let Some(next) = rest.get(n).filter(|l| (l.start as usize) <= last + READ_GAP) {
+                last = last.max(end(next));
+                n += 1;
+            }
+            rest = &rest[n..];
+            let mut bytes = vec![0; last - start];
+            reread.file.read_exact_at(&mut bytes, start as u64).map_err(|_| changed())?;
+            let text = String::from_utf8(bytes).map_err(|_| changed())?;
+            pieces.push(Piece { text: Arc::new(text), start });
+        }
+        Ok(pieces)
+    }
+
+    /// Parses a chain's rules: a long chain (kube-proxy's KUBE-SERVICES has one rule per service
+    /// port) on every core, in consecutive parts.
     fn build(&self, id: ChainId) -> Result<Chain, InputError> {
+        let (start, end) = self.chains[id].rules;
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        self.build_in_parts(id, cores.min((end - start) as usize / PARSE_PART))
+    }
+
+    /// [`Dump::build`] in `parts` parts (at least one), each on its own thread.
+    fn build_in_parts(&self, id: ChainId, parts: usize) -> Result<Chain, InputError> {
         let entry = &self.chains[id];
         let lines = &self.rules[entry.rules.0 as usize..entry.rules.1 as usize];
-        let mut rules: Vec<Rule> = Vec::with_capacity(lines.len());
-        let mut reasons = Reasons::default();
-        let mut words = Vec::new();
-        for line in lines {
-            let (position, rule) = self.rule(line, entry.table, &mut reasons, &mut words)?;
-            match position {
-                Some(p) if p <= rules.len() => rules.insert(p, rule),
-                _ => rules.push(rule),
-            }
+        let pieces = self.pieces(lines)?;
+        let parts = parts.clamp(1, lines.len().max(1));
+        let size = lines.len().div_ceil(parts);
+        let mut parsed = if parts == 1 {
+            vec![self.parse_lines(&pieces, lines, entry.table, lines.len())]
+        } else {
+            std::thread::scope(|s| {
+                let (pieces, table) = (&pieces, entry.table);
+                let handles: Vec<_> = lines
+                    .chunks(size)
+                    .enumerate()
+                    // The first part holds them all in the end.
+                    .map(|(i, part)| {
+                        let room = if i == 0 { lines.len() } else { part.len() };
+                        s.spawn(move || self.parse_lines(pieces, part, table, room))
+                    })
+                    .collect();
+                // A panic stays a panic, as it would have been on this thread.
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+            })
+        }
+        .into_iter();
+        // Parts in file order, each stopped at its first error: the first error met is the file's.
+        let (mut rules, mut inserts) = parsed.next().unwrap_or_else(|| Ok(Default::default()))?;
+        for (i, part) in parsed.enumerate() {
+            let (mut more, at) = part?;
+            let offset = (i + 1) * size;
+            inserts.extend(at.into_iter().map(|(n, p)| (n + offset, p)));
+            rules.append(&mut more);
+        }
+        if !inserts.is_empty() {
+            rules = with_inserts(rules, &inserts);
         }
         for (i, r) in rules.iter_mut().enumerate() {
             r.origin.number = i + 1;
@@ -574,9 +827,28 @@ impl Dump {
         })
     }
 
-    /// Parses one rule line of `table`: its insert position (`-I`) and the rule.
+    /// Parses rule lines of `table` (into a vector with room for `room` rules): the rules in line
+    /// order, and the `-I` lines among them, by index, with their insert positions.
+    fn parse_lines(&self, pieces: &[Piece], lines: &[RuleLine], table: u16, room: usize) -> Result<Parsed, InputError> {
+        let mut reasons = Reasons::default();
+        let mut words = Vec::new();
+        let mut rules = Vec::with_capacity(room);
+        let mut inserts = Vec::new();
+        for (n, line) in lines.iter().enumerate() {
+            let (position, rule) = self.rule(pieces, line, table, &mut reasons, &mut words)?;
+            if let Some(p) = position {
+                inserts.push((n, p));
+            }
+            rules.push(rule);
+        }
+        Ok((rules, inserts))
+    }
+
+    /// Parses one rule line of `table`, whose text is in one of `pieces` (in file order): its
+    /// insert position (`-I`) and the rule.
     fn rule<'s>(
-        &'s self,
+        &self,
+        pieces: &'s [Piece],
         at: &RuleLine,
         table: u16,
         reasons: &mut Reasons,
@@ -585,15 +857,21 @@ impl Dump {
         let line = at.line as usize;
         let err = |what: String| InputError::new(&self.file, Some(line), Text::Untranslated(what));
         let start = at.start as usize;
-        let l = &self.text[start..start + at.len as usize];
+        let i = pieces.partition_point(|p| p.start <= start).saturating_sub(1);
+        let l = pieces
+            .get(i)
+            .and_then(|p| p.text.get(start - p.start..start - p.start + at.len as usize))
+            .map(|l| (l, &pieces[i].text));
+        // Pieces cover their lines: a miss is a file that changed under the reading.
+        let (l, text) = l.ok_or_else(|| InputError::new(&self.file, None, t!("rules-iptables-file-changed")))?;
         tokenize_into(l, words).map_err(err)?;
         let (words, rule_text) = strip_counters(words, l).map_err(err)?;
         let table_name = &self.tables[usize::from(table)];
         let resolve = |name: &str| self.find(table, name).filter(|c| (self.chains[*c].declared as usize) < start);
         let scope = Scope { table: table_name, chains: &resolve };
         let (position, rule) = parse_rule(words, &scope, self.family, &self.ipsets, reasons).map_err(err)?;
-        let from = rule_text.as_ptr() as usize - self.text.as_ptr() as usize;
-        let text = RuleText::span(&self.text, from..from + rule_text.len());
+        let from = rule_text.as_ptr() as usize - text.as_ptr() as usize;
+        let text = RuleText::span(text, from..from + rule_text.len());
         Ok((position, Rule { origin: Origin { line: Some(line), text, ..Origin::default() }, ..rule }))
     }
 
@@ -652,29 +930,43 @@ impl ChainSource for Dump {
     }
 }
 
+/// A chain's rules in line order, built as `iptables-restore` builds them: a rule of `inserts`
+/// (by index, with its position) goes in at its position when the chain has that many rules by
+/// then, at the end otherwise.
+fn with_inserts(lines: Vec<Rule>, inserts: &[(usize, usize)]) -> Vec<Rule> {
+    let mut rules = Vec::with_capacity(lines.len());
+    let mut next = inserts.iter().peekable();
+    for (n, rule) in lines.into_iter().enumerate() {
+        match next.next_if(|(i, _)| *i == n) {
+            Some(&(_, p)) if p <= rules.len() => rules.insert(p, rule),
+            _ => rules.push(rule),
+        }
+    }
+    rules
+}
+
 /// Offsets and line numbers in a dump [`Dump::scan`] accepted (under 4 GiB).
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn name_of<'a>(text: &'a str, owned: &'a [Box<str>], name: Name) -> &'a str {
+fn name_of(names: &str, name: Name) -> &str {
     match name {
         Name::Builtin(n) => n,
-        Name::Text(start, len) => text.get(start as usize..(start + len) as usize).unwrap_or_default(),
-        Name::Owned(i) => owned.get(i as usize).map_or("", |n| n),
+        Name::Declared(start, len) => names.get(start as usize..(start + len) as usize).unwrap_or_default(),
     }
 }
 
-fn key<'a>(chains: &[ChainEntry], text: &'a str, owned: &'a [Box<str>], id: ChainId) -> (u16, &'a str) {
-    (chains[id].table, name_of(text, owned, chains[id].name))
+fn key<'a>(chains: &[ChainEntry], names: &'a str, id: ChainId) -> (u16, &'a str) {
+    (chains[id].table, name_of(names, chains[id].name))
 }
 
-/// The chains whose rules may change the connection mark: those with a rule line that names
-/// `CONNMARK` or `save-mark` (the only targets and options that do), or whose quoting could hide
-/// such a word (a quote inside a word, an escape).
-fn connmark_candidates(text: &str, lines: &[(u32, RuleLine)], mut chains: Vec<ChainId>) -> Vec<ChainId> {
+/// The chains of `lines` (rule lines of `text`, which starts at `base` in the file, in file order)
+/// with a rule line that names `CONNMARK` or `save-mark`: the only target and option that change
+/// the connection mark.
+fn connmark_hits(text: &str, base: usize, lines: &[(u32, RuleLine)], chains: &mut Vec<ChainId>) {
     for needle in ["CONNMARK", "save-mark"] {
-        for hit in memchr::memmem::find_iter(text.as_bytes(), needle) {
+        for hit in memchr::memmem::find_iter(text.as_bytes(), needle).map(|i| base + i) {
             let i = lines.partition_point(|(_, r)| r.start as usize <= hit);
             if let Some((chain, r)) = i.checked_sub(1).map(|i| lines[i])
                 && hit < (r.start + r.len) as usize
@@ -683,9 +975,6 @@ fn connmark_candidates(text: &str, lines: &[(u32, RuleLine)], mut chains: Vec<Ch
             }
         }
     }
-    chains.sort_unstable();
-    chains.dedup();
-    chains
 }
 
 /// Chains by (table, name): an open-addressing table of chain ids with their names' hashes, so
@@ -738,6 +1027,36 @@ impl NameIndex {
     }
 
     fn insert(&mut self, id: ChainId, key: (u16, &str)) {
+        self.reserve_one();
+        self.place((Self::hash(key), to_u32(id + 1)));
+    }
+
+    /// The chain `key` names; else `None`, and `new` names it from now on (one hash and one probe
+    /// for a declaration, not two).
+    fn find_or_insert<'a>(
+        &mut self,
+        key: (u16, &str),
+        new: ChainId,
+        key_of: impl Fn(ChainId) -> (u16, &'a str),
+    ) -> Option<ChainId> {
+        self.reserve_one();
+        let hash = Self::hash(key);
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            match self.slots[i] {
+                (_, 0) => break,
+                (h, id) if h == hash && key_of(id as usize - 1) == key => return Some(id as usize - 1),
+                _ => i = (i + 1) & mask,
+            }
+        }
+        self.slots[i] = (hash, to_u32(new + 1));
+        self.len += 1;
+        None
+    }
+
+    /// Room for one more name (the table is kept at most two thirds full).
+    fn reserve_one(&mut self) {
         if (self.len + 1) * 3 > self.slots.len() * 2 {
             let old = std::mem::take(&mut self.slots);
             self.slots = vec![(0, 0); (old.len() * 2).max(1024)];
@@ -746,7 +1065,6 @@ impl NameIndex {
                 self.place(slot);
             }
         }
-        self.place((Self::hash(key), to_u32(id + 1)));
     }
 
     fn place(&mut self, slot: (u32, u32)) {
@@ -766,33 +1084,47 @@ struct Scope<'a> {
     chains: &'a dyn Fn(&str) -> Option<ChainId>,
 }
 
-/// Family and backend from the header, else from the addresses in rules.
-fn detect(text: &str) -> (Family, Backend) {
-    let mut family = None;
-    let mut backend = Backend::Unknown;
-    if let Some(l) = text.lines().find(|l| l.starts_with("# Generated by")) {
-        family = if l.contains("ip6tables") { Some(Family::V6) } else { Some(Family::V4) };
-        backend = if l.contains("(nf_tables)") {
-            Backend::Nft
-        } else if l.contains("(legacy)") || l.contains("legacy-save") || l.contains(" v1.8") {
-            // Since 1.8 the nft backend says "(nf_tables)" and the legacy one says nothing.
-            Backend::Legacy
-        } else {
-            Backend::Unknown
-        };
-    }
-    // Without a header, the first address in a rule tells (a dump is of one family).
-    let family = family.unwrap_or_else(|| {
-        let first = text.lines().filter(|l| l.contains("-A ") || l.contains("-I ")).find_map(|l| {
-            let words: Vec<&str> = l.split_whitespace().collect();
-            words
+/// Family and backend from the header (`# Generated by iptables-save v1.8.7 (nf_tables)`), else
+/// from the first address in a rule (a dump is of one family): fed every line, in order.
+#[derive(Default)]
+struct Detect {
+    header: Option<(Family, Backend)>,
+    /// Whether the first address in a rule is an IPv6 one.
+    first_address: Option<bool>,
+}
+
+impl Detect {
+    fn see(&mut self, line: &str) {
+        if self.header.is_some() {
+            return;
+        }
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.starts_with("# Generated by") {
+            let family = if line.contains("ip6tables") { Family::V6 } else { Family::V4 };
+            let backend = if line.contains("(nf_tables)") {
+                Backend::Nft
+            } else if line.contains("(legacy)") || line.contains("legacy-save") || line.contains(" v1.8") {
+                // Since 1.8 the nft backend says "(nf_tables)" and the legacy one says nothing.
+                Backend::Legacy
+            } else {
+                Backend::Unknown
+            };
+            self.header = Some((family, backend));
+        } else if self.first_address.is_none() && (line.contains("-A ") || line.contains("-I ")) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            self.first_address = words
                 .windows(2)
                 .find(|w| matches!(w[0], "-s" | "-d" | "--source" | "--destination" | "--src" | "--dst"))
-                .map(|w| w[1].contains(':'))
-        });
-        if first == Some(true) { Family::V6 } else { Family::V4 }
-    });
-    (family, backend)
+                .map(|w| w[1].contains(':'));
+        }
+    }
+
+    fn result(&self) -> (Family, Backend) {
+        self.header.unwrap_or_else(|| {
+            let family = if self.first_address == Some(true) { Family::V6 } else { Family::V4 };
+            (family, Backend::Unknown)
+        })
+    }
 }
 
 fn clip(s: &str) -> String {
@@ -816,6 +1148,17 @@ fn tokenize(line: &str) -> Result<Vec<Word<'_>>, String> {
 
 /// [`tokenize`] into `words` (cleared first), so that one list serves many lines. Words that are
 /// plain, or wholly in quotes without escapes (`"a comment"`), are borrowed from the line.
+/// The bytes that end a plain word: blanks, and the quote and escape that make it not plain.
+const WORD_END: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 5 {
+        table[[b' ', b'\t', b'\r', b'"', b'\\'][i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 fn tokenize_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> Result<(), String> {
     words.clear();
     let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
@@ -837,7 +1180,7 @@ fn tokenize_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> Result<(), Str
             i = close + 1;
             continue;
         }
-        while i < bytes.len() && !space(&bytes[i]) && bytes[i] != b'"' && bytes[i] != b'\\' {
+        while i < bytes.len() && !WORD_END[usize::from(bytes[i])] {
             i += 1;
         }
         if i == bytes.len() || space(&bytes[i]) {
@@ -1040,7 +1383,11 @@ fn parse_rule<'w>(
                 value(&mut i)?;
             }
             w if w.starts_with("--") => {
-                let name = w.trim_start_matches("--");
+                // As `trim_start_matches("--")`, without building a string searcher for each option.
+                let mut name = w;
+                while let Some(rest) = name.strip_prefix("--") {
+                    name = rest;
+                }
                 let mut opt = Opt { name, negated: negate, values: Values::default() };
                 while let Some(next) = words.get(i) {
                     if next.text == "!"
@@ -1630,6 +1977,136 @@ mod tests {
             let j = judge_v4(&layer, "203.0.113.30/32");
             assert_eq!(j.admitted_set().count(), 1, "ipset member admitted: {j:?}");
         }
+    }
+
+    /// A chain as a comparison sees it: everything but where its rules' texts are kept.
+    fn shape(chain: &Chain) -> String {
+        let rules: Vec<String> = chain
+            .rules
+            .iter()
+            .map(|r| {
+                let o = &r.origin;
+                format!("{} {:?} {} | {:?} | {:?} | {:?}", o.number, o.line, o.text, r.matches, r.action, r.effects)
+            })
+            .collect();
+        format!("{} {} {:?} {rules:#?}", chain.table, chain.name, chain.policy)
+    }
+
+    /// Larger than a scan's piece of the file, with two chains' rules interleaved, counters,
+    /// quotes, a CRLF line and the connection-mark words.
+    fn large_dump() -> String {
+        use std::fmt::Write as _;
+        let mut s = String::from("# Generated by iptables-save v1.8.7 (nf_tables) on a test\r\n*filter\n");
+        s.push_str(":INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+        const N: usize = 2400;
+        for i in 0..2 * N {
+            writeln!(s, ":C{i} - [0:0]").expect("write");
+        }
+        for i in 0..N {
+            writeln!(s, "-A INPUT -s 198.51.100.{}/32 -j C{i}", i % 256).expect("write");
+            writeln!(
+                s,
+                "[3:180] -A C{i} -p tcp -m tcp --dport {} -m comment --comment \"rule {i}, long enough to fill pieces\" -j ACCEPT",
+                6000 + i
+            )
+            .expect("write");
+            writeln!(s, "-A C{} -m comment --comment \"a \\\"CONNMARK\\\" {i}\" -j RETURN", i + N).expect("write");
+            if i == N * 3 / 4 {
+                // Inserted in the middle, at the top, and past the end (appended).
+                s.push_str("-I INPUT 5 -s 192.0.2.9/32 -j ACCEPT\n-I INPUT -s 192.0.2.10/32 -j DROP\n");
+                s.push_str("-I INPUT 99999 -s 192.0.2.11/32 -j DROP\n");
+            }
+        }
+        s.push_str("-A INPUT -j CONNMARK --save-mark\nCOMMIT\n");
+        assert!(s.len() > 2 * SCAN_CHUNK, "{}", s.len());
+        s
+    }
+
+    fn written(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("write");
+        file
+    }
+
+    #[test]
+    fn a_file_read_in_pieces_is_the_dump_its_text_is() {
+        let sets = IpsetDb::default();
+        for text in [LEGACY.to_string(), NFT_C.to_string(), large_dump()] {
+            let file = written(&text);
+            let whole = parse(text.as_str(), "dump", &sets).expect("parses");
+            let lazy = read_file(file.path(), "dump", &sets).expect("reads");
+            assert_eq!(format!("{:?}", lazy.kind), format!("{:?}", whole.kind));
+            assert_eq!(format!("{:?}", lazy.ruleset.bases), format!("{:?}", whole.ruleset.bases));
+            assert_eq!((lazy.families, &lazy.notes), (whole.families, &whole.notes));
+            assert_eq!(lazy.ruleset.rule_count(), whole.ruleset.rule_count());
+            assert_eq!(lazy.ruleset.sets_connmark(), whole.ruleset.sets_connmark());
+            assert_eq!(lazy.ruleset.chains.len(), whole.ruleset.chains.len());
+            for (a, b) in lazy.ruleset.chains.iter().zip(whole.ruleset.chains.iter()) {
+                assert_eq!(shape(a), shape(b));
+            }
+            assert!(lazy.read_error().is_none());
+        }
+    }
+
+    #[test]
+    fn a_chain_parsed_in_parts_is_the_chain_parsed_at_once() {
+        let (dump, _) = Dump::scan(large_dump(), "dump", &IpsetDb::default()).expect("scans");
+        let input = dump.find(0, "INPUT").expect("INPUT");
+        let whole = dump.build_in_parts(input, 1).expect("parses");
+        assert_eq!(whole.rules.len(), 2400 + 4);
+        assert_eq!(whole.rules[1].origin.text, "-A INPUT -s 198.51.100.0/32 -j C0");
+        for parts in [2, 3, 7] {
+            assert_eq!(shape(&dump.build_in_parts(input, parts).expect("parses")), shape(&whole), "{parts} parts");
+        }
+        // Errors in the first part and in the last: the first is the one reported.
+        let mut bad = large_dump();
+        bad.insert_str(bad.len() - "COMMIT\n".len(), "-A INPUT -s 192.0.2.300 -j DROP\n");
+        let early = bad.find("-A INPUT ").expect("a rule");
+        bad.insert_str(early, "-A INPUT -p tcp --dport x -j DROP\n");
+        let line = bad[..early].lines().count() + 1;
+        let (dump, _) = Dump::scan(bad, "dump", &IpsetDb::default()).expect("scans");
+        for parts in [1, 3] {
+            assert_eq!(dump.build_in_parts(input, parts).expect_err("malformed").line, Some(line));
+        }
+    }
+
+    #[test]
+    fn a_malformed_or_binary_file_is_reported_as_its_whole_text_is() {
+        let sets = IpsetDb::default();
+        let dump = large_dump();
+        let (head, tail) = dump.split_at(dump.len() - "COMMIT\n".len());
+        let undeclared = format!("{head}-A NOPE -j ACCEPT\n{tail}");
+        // The scan stops at the undeclared chain; the first error in the file is the line before.
+        let body_first = format!("{head}-A INPUT -s 192.0.2.300 -j DROP\n-A NOPE -j ACCEPT\n{tail}");
+        let no_commit = dump[..dump.len() - "COMMIT\n".len()].to_string();
+        for text in [undeclared, body_first, no_commit] {
+            let Err(from_text) = read(text.as_str(), "dump", &sets) else { panic!("accepted") };
+            let Err(from_file) = read_file(written(&text).path(), "dump", &sets) else { panic!("accepted") };
+            assert_eq!((from_file.line, &from_file.what), (from_text.line, &from_text.what), "{from_file}");
+        }
+        let mut bytes = dump.into_bytes();
+        let at = bytes.len() - 100;
+        bytes[at] = 0xff;
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), &bytes).expect("write");
+        let Err(e) = read_file(file.path(), "dump", &sets) else { panic!("accepted") };
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        assert_eq!(e.line, Some(line), "{e}");
+        assert!(e.what.contains("UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn a_file_that_changes_after_the_scan_is_an_error_not_other_rules() {
+        let file = written(LEGACY);
+        let layer = read_file(file.path(), "dump", &IpsetDb::default()).expect("reads");
+        let mut changed = LEGACY.to_string();
+        changed.insert_str(0, "# a line more\n");
+        std::fs::write(file.path(), changed).expect("rewrite");
+        let k8s = layer.ruleset.chains.iter().find(|c| c.name == "K8S-API").expect("chain");
+        assert!(matches!(k8s.rules[..], [ref r] if matches!(r.action, Action::Unknown(_))), "{k8s:?}");
+        let e = layer.read_error().expect("an error");
+        assert!(e.what.contains("changed since it was scanned"), "{e}");
+        assert_eq!(e.file, "dump");
     }
 
     #[test]

@@ -203,12 +203,17 @@ impl Spec {
 }
 
 /// Reads and parses a file layer. `iptables:-` reads standard input; `firewalld:` takes a zone
-/// file or a configuration directory. An iptables dump is read lazily ([`iptables::read`]): check
-/// [`read_error`] once the layers have been judged.
+/// file or a configuration directory. An iptables dump is read lazily ([`iptables::read_file`],
+/// [`iptables::read`]): check [`read_error`] once the layers have been judged.
 pub fn load(kind: FileKind, path: &str, ipsets: &IpsetDb, stdin_deadline: Instant) -> Result<Layer, InputError> {
     let name = format!("{}:{path}", kind.prefix());
     if kind == FileKind::Firewalld && Path::new(path).is_dir() {
         return firewalld::load_dir(Path::new(path), &name, ipsets);
+    }
+    if kind == FileKind::Iptables && path != "-" {
+        let mut layer = iptables::read_file(Path::new(path), path, ipsets)?;
+        layer.name = name;
+        return Ok(layer);
     }
     let (text, file) = if path == "-" {
         let bytes = hostfs::read_stdin(Kind::FirewallDump, stdin_deadline)?;
