@@ -16,6 +16,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
 #[path = "common/kube_proxy.rs"]
 mod kube_proxy;
 
@@ -26,27 +28,17 @@ const BIN: &str = env!("CARGO_BIN_EXE_k8sjoin-check");
 /// One run of `cmd` to its end (output discarded, stdin from `stdin` if given): whether it exited
 /// with `ok`, its wall time, and its own peak RSS in KiB.
 fn measured(cmd: &mut Command, stdin: Option<&Path>, ok: &[i32]) -> (Duration, i64) {
-    use std::os::unix::process::ExitStatusExt;
     cmd.stdout(Stdio::null()).stderr(Stdio::null());
     if let Some(path) = stdin {
         cmd.stdin(std::fs::File::open(path).expect("dump opens"));
     }
     let started = Instant::now();
-    // Reaped by wait4 below, which std's `wait` cannot replace (it gives no resource usage).
+    // Reaped by `wait_with_usage` (wait4) below.
     #[expect(clippy::zombie_processes, reason = "the child is reaped with wait4")]
     let child = cmd.spawn().expect("spawns");
-    let pid = libc::pid_t::try_from(child.id()).expect("pid");
-    let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: wait4 writes the status and a `struct rusage` into the pointers it is given, which
-    // point to an int and to one such struct; the child is ours and not yet waited for.
-    #[expect(unsafe_code, reason = "std has no wait4; the call only fills what it is given")]
-    let usage = unsafe {
-        assert_eq!(libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()), pid);
-        usage.assume_init()
-    };
+    let (status, usage) = common::wait_with_usage(&child);
     let took = started.elapsed();
-    let code = std::process::ExitStatus::from_raw(status).code();
+    let code = status.code();
     assert!(code.is_some_and(|c| ok.contains(&c)), "{cmd:?} exited with {code:?}");
     (took, usage.ru_maxrss)
 }

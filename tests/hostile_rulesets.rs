@@ -11,9 +11,8 @@ use common::{bin, check, fixture, stdout};
 /// Runs `cmd` to its end and returns its output with its own peak RSS (KiB) and wall time.
 fn run_measured(cmd: &mut std::process::Command) -> (std::process::Output, i64, Duration) {
     use std::io::Read;
-    use std::os::unix::process::ExitStatusExt;
     let started = Instant::now();
-    // Reaped by wait4 below, which std's `wait` cannot replace (it gives no resource usage).
+    // Reaped by `wait_with_usage` (wait4) below.
     #[expect(clippy::zombie_processes, reason = "the child is reaped with wait4")]
     let mut child =
         cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("spawns");
@@ -26,19 +25,10 @@ fn run_measured(cmd: &mut std::process::Command) -> (std::process::Output, i64, 
     });
     let mut stderr = Vec::new();
     err.read_to_end(&mut stderr).expect("read stderr");
-    let pid = libc::pid_t::try_from(child.id()).expect("pid");
-    let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: wait4 writes the status and a `struct rusage` into the pointers it is given, which
-    // point to an int and to one such struct; the child is ours and not yet waited for.
-    #[expect(unsafe_code, reason = "std has no wait4; the call only fills what it is given")]
-    let usage = unsafe {
-        assert_eq!(libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()), pid);
-        usage.assume_init()
-    };
+    let (status, usage) = common::wait_with_usage(&child);
     let took = started.elapsed();
     let stdout = reader.join().expect("reader");
-    let output = std::process::Output { status: std::process::ExitStatus::from_raw(status), stdout, stderr };
+    let output = std::process::Output { status, stdout, stderr };
     (output, usage.ru_maxrss, took)
 }
 

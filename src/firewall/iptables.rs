@@ -213,6 +213,13 @@ struct ChainEntry {
     policy: Option<Box<Policy>>,
 }
 
+impl ChainEntry {
+    /// A chain declared at `declared`, before its rules and policy are known.
+    fn new(name: Name, table: u16, declared: usize) -> ChainEntry {
+        ChainEntry { name, table, declared: to_u32(declared), rules: (0, 0), policy: None }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Name {
     Builtin(&'static str),
@@ -656,7 +663,7 @@ impl Dump {
 
     fn add(&mut self, table: u16, name: Name, declared: usize) -> ChainId {
         let id = self.chains.len();
-        self.chains.push(ChainEntry { name, table, declared: to_u32(declared), rules: (0, 0), policy: None });
+        self.chains.push(ChainEntry::new(name, table, declared));
         let Dump { index, chains, names, .. } = self;
         index.insert(id, key(chains, names, id));
         id
@@ -700,7 +707,7 @@ impl Dump {
                 let start = to_u32(names.len());
                 names.push_str(name);
                 let name = Name::Declared(start, to_u32(name.len()));
-                chains.push(ChainEntry { name, table, declared: to_u32(offset), rules: (0, 0), policy: None });
+                chains.push(ChainEntry::new(name, table, offset));
                 new
             }
         };

@@ -20,6 +20,25 @@ pub fn bin() -> Command {
     cmd
 }
 
+/// Waits for `child` with wait4, which std's `wait` cannot replace: its exit status, and its
+/// own resource usage (`ru_maxrss` is its peak RSS in KiB). Linux keeps the larger of the old
+/// and new images' peaks at `exec`, so the spawning process must be smaller than the child for
+/// the peak to be the child's own.
+pub fn wait_with_usage(child: &std::process::Child) -> (std::process::ExitStatus, libc::rusage) {
+    use std::os::unix::process::ExitStatusExt;
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    let mut status = 0;
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: wait4 writes the status and a `struct rusage` into the pointers it is given, which
+    // point to an int and to one such struct; the child is ours and not yet waited for.
+    #[expect(unsafe_code, reason = "std has no wait4; the call only fills what it is given")]
+    let usage = unsafe {
+        assert_eq!(libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()), pid);
+        usage.assume_init()
+    };
+    (std::process::ExitStatus::from_raw(status), usage)
+}
+
 /// Runs the binary with `args` and returns its output.
 pub fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("the binary runs")
