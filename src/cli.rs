@@ -348,12 +348,18 @@ pub fn parse_from_env() -> Cli {
     });
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let lang = Lang::choose(lang_flag(&args), |var| std::env::var(var).ok());
-    command = localized(command, lang);
-    let usage = command.render_usage().to_string();
-    let matches = command.try_get_matches_from_mut(&args).unwrap_or_else(|e| exit_with(&e, lang, &usage));
-    let mut cli = Cli::from_arg_matches(&matches)
-        .map_err(|e| e.format(&mut command))
-        .unwrap_or_else(|e| exit_with(&e, lang, &usage));
+    // The help texts are shown only by help and by errors: translated then, not on every run
+    // (translating them is most of the tool's start-up). They do not change what is parsed.
+    let fail = |command: &clap::Command, e: clap::Error| -> ! {
+        let mut command = localized(command.clone(), lang);
+        let usage = command.render_usage().to_string();
+        match command.try_get_matches_from_mut(&args) {
+            Err(e) => exit_with(&e, lang, &usage),
+            Ok(_) => exit_with(&e.format(&mut command), lang, &usage),
+        }
+    };
+    let matches = command.try_get_matches_from_mut(&args).unwrap_or_else(|e| fail(&command, e));
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| fail(&command, e));
     if let Some(Command::Fleet { given, .. }) = &mut cli.command
         && let Some((fleet, fleet_matches)) = command.find_subcommand("fleet").zip(matches.subcommand_matches("fleet"))
     {
@@ -361,7 +367,7 @@ pub fn parse_from_env() -> Cli {
             .into_iter()
             .chain(given_options(fleet, fleet_matches, true))
             .collect::<Result<_, _>>()
-            .unwrap_or_else(|e| exit_with(&e, lang, &usage));
+            .unwrap_or_else(|e| fail(&command, e));
     }
     cli
 }

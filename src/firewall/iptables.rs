@@ -8,10 +8,10 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Read as _;
 use std::net::IpAddr;
 use std::os::unix::fs::FileExt as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
@@ -268,7 +268,7 @@ struct Scan {
     /// Rule lines in file order, with their chains; grouped by chain at the end.
     lines: Vec<(u32, RuleLine)>,
     /// Chains with a rule that may change the connection mark: one that names `CONNMARK` or
-    /// `save-mark` (the only target and option that do, see [`connmark_hits`]), or whose quoting
+    /// `save-mark` (the only target and option that do, see [`connmark_words`]), or whose quoting
     /// could hide such a word (a quote inside a word, an escape).
     connmark: Vec<ChainId>,
     open: Option<Open>,
@@ -307,6 +307,353 @@ impl Scan {
             None => Ok(()),
         }
     }
+}
+
+/// A dump is scanned in parts of at least this many bytes (a first pass costs some 100 ns a line;
+/// starting a thread, some 30 µs).
+const SCAN_PART: u64 = 1 << 20;
+
+/// At most this many threads make first passes: each holds its part's lines until the second pass
+/// takes them, and more would add memory sooner than speed (the second pass is on one thread).
+const SCAN_THREADS: usize = 4;
+
+/// How many parts a dump of `len` bytes is scanned in: two per thread, so that the second pass over
+/// the first parts runs while the threads read the last.
+fn scan_parts(len: u64) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(SCAN_THREADS);
+    (2 * threads).min(usize::try_from(len / SCAN_PART).unwrap_or(usize::MAX)).max(1)
+}
+
+/// The first pass of a scan over one part of a dump, on its own core: each line is either a plain
+/// `-A` line ([`plain_append`]), which needs nothing but its chain resolved, or one kept for the
+/// second pass, [`Dump::apply`], to scan in file order. Nearly every line of a kube-proxy dump is
+/// plain.
+#[derive(Default)]
+struct Prescan {
+    items: Vec<Item>,
+    /// The texts of the kept lines and the chain names of the runs, one after another.
+    text: String,
+    /// The runs' rule lines, in file order, numbered from the part's first line (1).
+    rules: Vec<RuleLine>,
+    /// Where the part names `CONNMARK` or `save-mark` ([`connmark_words`]).
+    connmark: Vec<usize>,
+    /// The number of lines in the part.
+    lines: usize,
+    detect: Detect,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Item {
+    /// A line for [`Dump::scan_line`]: its text (in [`Prescan::text`]), where it starts in the
+    /// file, and its number in the part.
+    Line { text: (u32, u32), at: u32, line: u32 },
+    /// `count` plain `-A` lines in a row that name the chain `name` (in [`Prescan::text`]).
+    Run { name: (u32, u32), count: u32 },
+    /// A plain `:CHAIN POLICY` line ([`plain_declaration`]), as [`Item::Line`], with the length of
+    /// its chain name (after the `:`) and where its policy is (in [`Prescan::text`]).
+    Declaration { text: (u32, u32), at: u32, line: u32, name: u32, policy: (u32, u32) },
+}
+
+// A kube-proxy dump has one item for every two of its lines: each byte counts.
+const _: () = assert!(std::mem::size_of::<Item>() <= 32);
+
+/// What the second pass of a scan ([`Dump::apply`]) carries from part to part.
+struct Second {
+    scan: Scan,
+    /// The lines of the parts taken.
+    before: usize,
+    /// Their [`Prescan::connmark`].
+    connmark: Vec<usize>,
+    detect: Detect,
+}
+
+impl Second {
+    fn new() -> Second {
+        Second { scan: Scan::new(), before: 0, connmark: Vec::new(), detect: Detect::default() }
+    }
+}
+
+impl Prescan {
+    /// The first passes over `text` in `parts` parts of whole lines, each handed to `take` in
+    /// order ([`pipelined`]). Whether `take` took every part.
+    fn of_text(text: &str, parts: usize, take: impl FnMut(Prescan) -> bool) -> bool {
+        let mut bounds = vec![0];
+        for k in 1..parts {
+            let from = (text.len() / parts * k).max(bounds[bounds.len() - 1]);
+            if let Some(i) = memchr::memchr(b'\n', &text.as_bytes()[from..]) {
+                bounds.push(from + i + 1);
+            }
+        }
+        bounds.push(text.len());
+        bounds.dedup();
+        let ranges: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        let first = |&(start, end): &(usize, usize)| {
+            let mut part = Prescan::default();
+            // Bounds follow a `\n`: char boundaries.
+            part.see(&text[start..end], start);
+            Some(part)
+        };
+        pipelined(&ranges, first, take)
+    }
+
+    /// The first passes over the `len` bytes of `file` in `parts` parts of whole lines, each read
+    /// a piece at a time, each handed to `take` in order ([`pipelined`]). `Ok(false)`: the file
+    /// is not UTF-8, or is shorter than `len`, or `take` refused a part.
+    fn of_file(file: &File, len: u64, parts: usize, mut take: impl FnMut(Prescan) -> bool) -> std::io::Result<bool> {
+        let mut bounds = vec![0];
+        let mut window = vec![0; 64 * 1024];
+        for k in 1..parts {
+            let from = (len / parts as u64 * k as u64).max(bounds[bounds.len() - 1]);
+            let n = file.read_at(&mut window, from)?;
+            if let Some(i) = memchr::memchr(b'\n', &window[..n]) {
+                bounds.push(from + i as u64 + 1);
+            }
+        }
+        bounds.push(len);
+        bounds.dedup();
+        let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        let mut failed = None;
+        let first = |&(start, end): &(u64, u64)| Prescan::of_range(file, start, end).transpose();
+        let taken = pipelined(&ranges, first, |part| match part {
+            Ok(part) => take(part),
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        });
+        failed.map_or(Ok(taken), Err)
+    }
+
+    /// The first pass over bytes `start..end` of `file` (whole lines).
+    fn of_range(file: &File, start: u64, end: u64) -> std::io::Result<Option<Prescan>> {
+        let mut part = Prescan::default();
+        let mut buf = vec![0u8; SCAN_CHUNK];
+        let mut filled = 0;
+        // Where `buf` starts in the file, and where the next read starts.
+        let (mut base, mut next) = (start, start);
+        loop {
+            let want = (buf.len() - filled).min(usize::try_from(end - next).unwrap_or(usize::MAX));
+            match file.read_exact_at(&mut buf[filled..filled + want], next) {
+                Ok(()) => {}
+                // Shorter than it was: a file being written.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+                Err(e) => return Err(e),
+            }
+            (filled, next) = (filled + want, next + want as u64);
+            let done = next == end;
+            // Scan whole lines; a line is never cut (nor, since `\n` is ASCII, a character).
+            let cut = match memchr::memrchr(b'\n', &buf[..filled]) {
+                _ if done => filled,
+                Some(i) => i + 1,
+                None => {
+                    if filled == buf.len() {
+                        buf.resize(buf.len() * 2, 0);
+                    }
+                    continue;
+                }
+            };
+            let Ok(text) = std::str::from_utf8(&buf[..cut]) else { return Ok(None) };
+            part.see(text, usize::try_from(base).unwrap_or(usize::MAX));
+            buf.copy_within(cut..filled, 0);
+            filled -= cut;
+            base += cut as u64;
+            if done {
+                return Ok(Some(part));
+            }
+        }
+    }
+
+    /// Whole lines of the part, `text`, which starts at `base` in the file. One pass finds the
+    /// lines' ends with their quotes and escapes ([`Quotes`]).
+    fn see(&mut self, text: &str, base: usize) {
+        let bytes = text.as_bytes();
+        // Tabs and carriage returns are rare: only a piece with one needs its chain names searched.
+        let blanks = memchr::memchr2(b'\t', b'\r', bytes).is_some();
+        let mut specials = memchr::memchr3_iter(b'\n', b'"', b'\\', bytes);
+        let mut start = 0;
+        while start < bytes.len() {
+            let mut quotes = Quotes::new();
+            let end = loop {
+                match specials.next() {
+                    Some(i) if bytes[i] == b'\n' => break i,
+                    Some(i) => quotes.see(bytes, start, i),
+                    None => break bytes.len(),
+                }
+            };
+            // Split at ASCII bytes: char boundaries.
+            self.line(&text[start..end], base + start, &quotes, blanks);
+            start = end + 1;
+        }
+        self.connmark.extend(connmark_words(text, base));
+    }
+
+    /// One line (`raw`, at `at` in the file), with its quotes.
+    fn line(&mut self, raw: &str, at: usize, quotes: &Quotes, blanks: bool) {
+        self.lines += 1;
+        self.detect.see(raw);
+        let line = to_u32(self.lines);
+        let Some(chain) = plain_append(raw, quotes, blanks) else {
+            let start = self.text.len();
+            self.text.push_str(raw);
+            let (text, at) = ((to_u32(start), to_u32(raw.len())), to_u32(at));
+            self.items.push(match plain_declaration(raw) {
+                Some((name, policy)) => {
+                    let policy_at = start + policy.as_ptr() as usize - raw.as_ptr() as usize;
+                    let policy = (to_u32(policy_at), to_u32(policy.len()));
+                    Item::Declaration { text, at, line, name: to_u32(name.len()), policy }
+                }
+                None => Item::Line { text, at, line },
+            });
+            return;
+        };
+        self.rules.push(RuleLine { start: to_u32(at), len: to_u32(raw.len()), line });
+        if let Some(Item::Run { name, count }) = self.items.last_mut()
+            && name_of(&self.text, Name::Declared(name.0, name.1)) == chain
+        {
+            *count += 1;
+            return;
+        }
+        let start = to_u32(self.text.len());
+        self.text.push_str(chain);
+        self.items.push(Item::Run { name: (start, to_u32(chain.len())), count: 1 });
+    }
+
+    fn text_of(&self, (start, len): (u32, u32)) -> &str {
+        name_of(&self.text, Name::Declared(start, len))
+    }
+}
+
+/// `work` on each of `inputs` on as many threads as there are cores (at most [`SCAN_THREADS`]), and
+/// `take`, on this thread, of each result in input order as soon as it and those before it are
+/// done: the second pass of a scan runs while the first passes go on. A `None` from `work` or a
+/// `false` from `take` stops the rest. Whether `take` took every result.
+fn pipelined<I: Sync, O: Send>(
+    inputs: &[I],
+    work: impl Fn(&I) -> Option<O> + Sync,
+    mut take: impl FnMut(O) -> bool,
+) -> bool {
+    if let [only] = inputs {
+        return work(only).is_some_and(take);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from).min(SCAN_THREADS).min(inputs.len());
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..cores {
+            let (tx, work, next, stop) = (tx.clone(), &work, &next, &stop);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(k) else { break };
+                    // The receiver is gone only once it stopped: so is this thread.
+                    if tx.send((k, work(input))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut ready: Vec<Option<O>> = inputs.iter().map(|_| None).collect();
+        let mut taken = 0;
+        // Ends when every worker is done (a panic among them is the scope's, once all are joined).
+        for (k, out) in &rx {
+            let Some(out) = out else { break };
+            ready[k] = Some(out);
+            while let Some(out) = ready.get_mut(taken).and_then(Option::take) {
+                if !take(out) {
+                    stop.store(true, Ordering::Relaxed);
+                    return false;
+                }
+                taken += 1;
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        taken == inputs.len()
+    })
+}
+
+/// The chain and policy of a plain `:CHAIN POLICY …` line: one that [`Dump::scan_line`] would take
+/// as it is, with nothing to trim, and whose first two words are ASCII, split at ASCII blanks as
+/// `split_whitespace` splits them. Every other line is `None`, for the whole scan.
+fn plain_declaration(raw: &str) -> Option<(&str, &str)> {
+    let decl = raw.strip_prefix(':')?;
+    let last = *raw.as_bytes().last()?;
+    if !last.is_ascii() || char::from(last).is_whitespace() {
+        return None;
+    }
+    let bytes = decl.as_bytes();
+    // `char::is_whitespace` of an ASCII character.
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let name_end = bytes.iter().position(blank)?;
+    let policy = name_end + bytes[name_end..].iter().position(|b| !blank(b))?;
+    let policy_end = bytes[policy..].iter().position(blank).map_or(bytes.len(), |i| policy + i);
+    if name_end == 0 || !bytes[..policy_end].is_ascii() {
+        return None;
+    }
+    // Split at ASCII bytes: char boundaries.
+    Some((&decl[..name_end], &decl[policy..policy_end]))
+}
+
+/// A line's quotes and escapes as a first pass meets them: enough to tell simple quoting (every
+/// quote opens at the start of a word and closes at its end, nothing is escaped), which
+/// [`quoting`] would accept as it is.
+struct Quotes {
+    /// Where the first `"` or `\` is in the line.
+    first: Option<usize>,
+    simple: bool,
+    open: bool,
+}
+
+impl Quotes {
+    fn new() -> Quotes {
+        Quotes { first: None, simple: true, open: false }
+    }
+
+    /// The `"` or `\` at `i` of `bytes`, in the line that starts at `start`.
+    fn see(&mut self, bytes: &[u8], start: usize, i: usize) {
+        self.first.get_or_insert(i - start);
+        if bytes[i] == b'\\' {
+            // An escape is never simple; what it escapes is the whole scan's to read.
+            self.simple = false;
+            return;
+        }
+        let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
+        let edge = if self.open {
+            bytes.get(i + 1).is_none_or(|&b| blank(b) || b == b'\n')
+        } else {
+            i == start || blank(bytes[i - 1])
+        };
+        self.simple &= edge;
+        self.open = !self.open;
+    }
+
+    /// Simple, and every quote closed.
+    fn plain(&self) -> bool {
+        self.simple && !self.open
+    }
+}
+
+/// The chain of a plain `-A CHAIN …` line: one that [`Dump::scan_line`] would take as it is, with
+/// nothing to trim, simple quoting (`quotes`), and a name that [`head`] splits at its first space.
+/// `blanks`: whether the line may hold a tab or a carriage return. Every other line is `None`, for
+/// the whole scan.
+fn plain_append<'a>(raw: &'a str, quotes: &Quotes, blanks: bool) -> Option<&'a str> {
+    let rest = raw.strip_prefix("-A ")?;
+    let last = *raw.as_bytes().last()?;
+    // `str::trim` would leave the line as it is.
+    if !last.is_ascii() || char::from(last).is_whitespace() || !quotes.plain() {
+        return None;
+    }
+    let end = memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len());
+    let chain = &rest[..end];
+    if end == 0
+        || quotes.first.is_some_and(|q| q < 3 + end)
+        || (blanks && chain.bytes().any(|b| matches!(b, b'\t' | b'\r')))
+    {
+        return None;
+    }
+    Some(chain)
 }
 
 /// How a line quotes, as [`tokenize`] reads it.
@@ -438,15 +785,29 @@ impl Dump {
 
     /// The cheap pass over a text. Errors are the ones [`parse`] reports, at the same line.
     fn scan(text: String, name: &str, ipsets: &IpsetDb) -> Result<(Dump, Parts), InputError> {
-        let err = |line: usize, what: Text| InputError::new(name, Some(line), what);
         if u32::try_from(text.len()).is_err() {
             return Err(InputError::new(name, None, t!("rules-iptables-too-large")));
         }
         let text = Arc::new(text);
         let mut dump = Dump::new(name, ipsets, Lines::Text(Arc::clone(&text)));
+        match dump.scan_text_in(&text, scan_parts(text.len() as u64)) {
+            Some(scan) => Ok(dump.finish(scan)),
+            // Malformed: the line-by-line scan finds the first error and its line.
+            None => Dump::scan_by_line(text, name, ipsets),
+        }
+    }
+
+    /// [`Dump::scan`] a line at a time, on one thread: what the parallel passes must agree with,
+    /// and what finds the first error in a malformed dump.
+    fn scan_by_line(text: Arc<String>, name: &str, ipsets: &IpsetDb) -> Result<(Dump, Parts), InputError> {
+        let err = |line: usize, what: Text| InputError::new(name, Some(line), what);
+        let mut dump = Dump::new(name, ipsets, Lines::Text(Arc::clone(&text)));
         let mut scan = Scan::new();
         let failure = lines_of(&text)
-            .try_for_each(|(at, raw)| dump.scan_line(&mut scan, raw, at))
+            .try_for_each(|(at, raw)| {
+                scan.detect.see(raw);
+                dump.scan_line(&mut scan, raw, at)
+            })
             .map_err(|what| (scan.line, what))
             .and_then(|()| scan.end(&dump));
         if let Err((line, what)) = failure {
@@ -463,69 +824,99 @@ impl Dump {
             }
             return Err(err(line, what));
         }
-        connmark_hits(&text, 0, &scan.lines, &mut scan.connmark);
+        chains_at(&scan.lines, connmark_words(&text, 0).collect(), &mut scan.connmark);
         Ok(dump.finish(scan))
     }
 
-    /// [`Dump::scan`] of a file, read a piece at a time. `None`: the file is not a dump this scan
-    /// accepts (malformed, not UTF-8, larger than allowed), for [`Dump::scan`] of its whole text to
-    /// say why.
+    /// [`Dump::scan`] of a file, read a piece at a time on every core. `None`: the file is not a
+    /// dump this scan accepts (malformed, not UTF-8, larger than allowed, changing), for
+    /// [`Dump::scan`] of its whole text to say why.
     fn scan_file(
-        mut file: File,
+        file: File,
         meta: &std::fs::Metadata,
         path: &Path,
         name: &str,
         ipsets: &IpsetDb,
     ) -> Result<Option<(Dump, Parts)>, InputError> {
-        let limit = usize::try_from(Kind::FirewallDump.limit().min(u64::from(u32::MAX))).unwrap_or(usize::MAX);
-        // Its lines are the file's, once the scan is done.
-        let mut dump = Dump::new(name, ipsets, Lines::Text(Arc::default()));
-        let mut scan = Scan::new();
-        let mut buf = vec![0u8; SCAN_CHUNK];
-        let mut filled = 0;
-        // Where `buf` starts in the file.
-        let mut base = 0;
-        loop {
-            let n = match file.read(&mut buf[filled..]) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(InputError::unreadable(path, &e)),
-            };
-            filled += n;
-            let end = n == 0;
-            // Scan whole lines; a line is never cut (nor, since `\n` is ASCII, a character).
-            let cut = match memchr::memrchr(b'\n', &buf[..filled]) {
-                _ if end => filled,
-                Some(i) => i + 1,
-                None => {
-                    if filled == buf.len() {
-                        buf.resize(buf.len() * 2, 0);
-                    }
-                    continue;
-                }
-            };
-            if base + cut > limit {
-                return Ok(None);
-            }
-            let Ok(text) = std::str::from_utf8(&buf[..cut]) else { return Ok(None) };
-            let first = scan.lines.len();
-            if lines_of(text).try_for_each(|(at, raw)| dump.scan_line(&mut scan, raw, base + at)).is_err() {
-                return Ok(None);
-            }
-            connmark_hits(text, base, &scan.lines[first..], &mut scan.connmark);
-            buf.copy_within(cut..filled, 0);
-            filled -= cut;
-            base += cut;
-            if end {
-                break;
-            }
-        }
-        if scan.end(&dump).is_err() {
+        let len = meta.len();
+        // A file that says it is empty may not be (procfs): read it to its end instead.
+        if len == 0 || len > u64::from(u32::MAX) {
             return Ok(None);
         }
+        // Its lines are the file's, once the scan is done.
+        let mut dump = Dump::new(name, ipsets, Lines::Text(Arc::default()));
+        let scanned = dump.scan_file_in(&file, len, scan_parts(len)).map_err(|e| InputError::unreadable(path, &e))?;
+        let Some(scan) = scanned else { return Ok(None) };
         let modified = meta.modified().ok();
-        dump.lines = Lines::File(Reread { file, len: meta.len(), modified });
+        dump.lines = Lines::File(Reread { file, len, modified });
         Ok(Some(dump.finish(scan)))
+    }
+
+    /// The second pass of a scan over one more part's first pass (parts in file order): the lines
+    /// that need the whole scan get it, and runs of plain `-A` lines their chain. `None` on any
+    /// error, for the line-by-line scan to report it.
+    fn apply(&mut self, second: &mut Second, part: &Prescan) -> Option<()> {
+        let Second { scan: s, before, connmark, detect } = second;
+        let before = *before;
+        // Room for the part at once: growing by doubling would copy, and touch twice the memory.
+        let kept = part.items.iter().filter(|i| !matches!(i, Item::Run { .. })).count();
+        s.lines.reserve(part.rules.len() + kept);
+        // Every kept line may declare a chain; a table has at most five built-in ones.
+        self.chains.reserve(kept + 5);
+        self.index.reserve(kept + 5);
+        self.names.reserve(part.text.len());
+        let mut rules = part.rules.iter();
+        for item in &part.items {
+            match *item {
+                Item::Line { text, at, line } => {
+                    s.line = before + line as usize - 1;
+                    self.scan_line(s, part.text_of(text), at as usize).ok()?;
+                }
+                Item::Declaration { text, at, line, name, policy } => {
+                    let table = s.open.as_ref()?.index;
+                    // The name follows the `:`.
+                    let (name, policy) = (part.text_of((text.0 + 1, name)), part.text_of(policy));
+                    self.declare(table, name, policy, before + line as usize, part.text_of(text), at as usize).ok()?;
+                }
+                Item::Run { name, count } => {
+                    let table = s.open.as_ref()?.index;
+                    let chain = self.appended(s, table, part.text_of(name))?;
+                    s.last = Some(chain);
+                    let chain = to_u32(chain);
+                    for r in rules.by_ref().take(count as usize) {
+                        s.lines.push((chain, RuleLine { line: r.line + to_u32(before), ..*r }));
+                    }
+                }
+            }
+        }
+        second.before += part.lines;
+        s.line = second.before;
+        connmark.extend_from_slice(&part.connmark);
+        detect.follow(&part.detect);
+        Some(())
+    }
+
+    /// The scan, once [`Dump::apply`] took every part.
+    fn applied(&self, second: Second) -> Option<Scan> {
+        let Second { mut scan, connmark, detect, .. } = second;
+        scan.end(self).ok()?;
+        chains_at(&scan.lines, connmark, &mut scan.connmark);
+        scan.detect = detect;
+        Some(scan)
+    }
+
+    /// [`Dump::apply`] of the first passes over `text` in `parts` parts.
+    fn scan_text_in(&mut self, text: &str, parts: usize) -> Option<Scan> {
+        let mut second = Second::new();
+        Prescan::of_text(text, parts, |part| self.apply(&mut second, &part).is_some()).then_some(())?;
+        self.applied(second)
+    }
+
+    /// [`Dump::apply`] of the first passes over the `len` bytes of `file` in `parts` parts.
+    fn scan_file_in(&mut self, file: &File, len: u64, parts: usize) -> std::io::Result<Option<Scan>> {
+        let mut second = Second::new();
+        let taken = Prescan::of_file(file, len, parts, |part| self.apply(&mut second, &part).is_some())?;
+        Ok(taken.then(|| self.applied(second)).flatten())
     }
 
     /// The dump and its parts, once every line was scanned without error.
@@ -547,7 +938,6 @@ impl Dump {
     /// One line of the scan (`raw`, without its `\n`, starting at `at` in the file).
     fn scan_line(&mut self, s: &mut Scan, raw: &str, at: usize) -> Result<(), Text> {
         s.line += 1;
-        s.detect.see(raw);
         let line = s.line;
         let l = raw.trim();
         if l.is_empty() {
@@ -639,12 +1029,7 @@ impl Dump {
             Some("-A" | "--append" | "-I" | "--insert") => {
                 let name = words.get(1).ok_or_else(|| t!("rules-iptables-append-needs-chain"))?;
                 let name = name.as_ref();
-                // iptables-save writes a chain's rules together, chain after chain in the order
-                // it declared them: most lines name the last line's chain, the others the next.
-                let is = |c: &ChainId| self.chains.get(*c).is_some_and(|e| e.table == table) && self.name(*c) == name;
-                let chain =
-                    s.last.filter(is).or_else(|| s.last.map(|c| c + 1).filter(is)).or_else(|| self.find(table, name));
-                let chain = chain.ok_or_else(|| {
+                let chain = self.appended(s, table, name).ok_or_else(|| {
                     let t = &self.tables[usize::from(table)];
                     t!("rules-iptables-chain-undeclared", chain = name, table = t.as_ref())
                 })?;
@@ -659,6 +1044,14 @@ impl Dump {
             Some(other) => Err(t!("rules-iptables-command", command = format!("{other:?}"))),
             None => Ok(()),
         }
+    }
+
+    /// The chain of `table` named `name` that an `-A`/`-I` line appends to, if declared.
+    fn appended(&self, s: &Scan, table: u16, name: &str) -> Option<ChainId> {
+        // iptables-save writes a chain's rules together, chain after chain in the order it
+        // declared them: most lines name the last line's chain, the others the next.
+        let is = |c: &ChainId| self.chains.get(*c).is_some_and(|e| e.table == table) && self.name(*c) == name;
+        s.last.filter(is).or_else(|| s.last.map(|c| c + 1).filter(is)).or_else(|| self.find(table, name))
     }
 
     fn add(&mut self, table: u16, name: Name, declared: usize) -> ChainId {
@@ -970,18 +1363,23 @@ fn key<'a>(chains: &[ChainEntry], names: &'a str, id: ChainId) -> (u16, &'a str)
     (chains[id].table, name_of(names, chains[id].name))
 }
 
-/// The chains of `lines` (rule lines of `text`, which starts at `base` in the file, in file order)
-/// with a rule line that names `CONNMARK` or `save-mark`: the only target and option that change
-/// the connection mark.
-fn connmark_hits(text: &str, base: usize, lines: &[(u32, RuleLine)], chains: &mut Vec<ChainId>) {
-    for needle in ["CONNMARK", "save-mark"] {
-        for hit in memchr::memmem::find_iter(text.as_bytes(), needle).map(|i| base + i) {
-            let i = lines.partition_point(|(_, r)| r.start as usize <= hit);
-            if let Some((chain, r)) = i.checked_sub(1).map(|i| lines[i])
-                && hit < (r.start + r.len) as usize
-            {
-                chains.push(chain as usize);
-            }
+/// Where `text` (at `base` in the file) names `CONNMARK` or `save-mark`: the only target and
+/// option that change the connection mark.
+fn connmark_words(text: &str, base: usize) -> impl Iterator<Item = usize> {
+    ["CONNMARK", "save-mark"]
+        .into_iter()
+        .flat_map(move |needle| memchr::memmem::find_iter(text.as_bytes(), needle).map(move |i| base + i))
+}
+
+/// The chains of the rule lines of `lines` (in file order) that hold one of `hits` (offsets in
+/// the file, from [`connmark_words`]).
+fn chains_at(lines: &[(u32, RuleLine)], hits: Vec<usize>, chains: &mut Vec<ChainId>) {
+    for hit in hits {
+        let i = lines.partition_point(|(_, r)| r.start as usize <= hit);
+        if let Some((chain, r)) = i.checked_sub(1).map(|i| lines[i])
+            && hit < (r.start + r.len) as usize
+        {
+            chains.push(chain as usize);
         }
     }
 }
@@ -1066,9 +1464,15 @@ impl NameIndex {
 
     /// Room for one more name (the table is kept at most two thirds full).
     fn reserve_one(&mut self) {
-        if (self.len + 1) * 3 > self.slots.len() * 2 {
+        self.reserve(1);
+    }
+
+    /// Room for `more` names.
+    fn reserve(&mut self, more: usize) {
+        if (self.len + more) * 3 > self.slots.len() * 2 {
             let old = std::mem::take(&mut self.slots);
-            self.slots = vec![(0, 0); (old.len() * 2).max(1024)];
+            let size = ((self.len + more) * 3 / 2 + 1).next_power_of_two().max(old.len() * 2).max(1024);
+            self.slots = vec![(0, 0); size];
             self.len = 0;
             for slot in old.into_iter().filter(|s| s.1 != 0) {
                 self.place(slot);
@@ -1128,6 +1532,17 @@ impl Detect {
         }
     }
 
+    /// Continues with the detection of the lines that follow, made on its own: what one detection
+    /// over all the lines in order finds.
+    fn follow(&mut self, next: &Detect) {
+        // The next part's first address is its first before its header, if any; once there is a
+        // header, nothing after it counts.
+        if self.header.is_none() {
+            self.first_address = self.first_address.or(next.first_address);
+            self.header = next.header;
+        }
+    }
+
     fn result(&self) -> (Family, Backend) {
         self.header.unwrap_or_else(|| {
             let family = if self.first_address == Some(true) { Family::V6 } else { Family::V4 };
@@ -1169,6 +1584,15 @@ const WORD_END: [bool; 256] = {
 };
 
 fn tokenize_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> Result<(), String> {
+    words.clear();
+    if memchr::memchr3(b'\t', b'\r', b'\\', line.as_bytes()).is_none() && split_plain(line, words) {
+        return Ok(());
+    }
+    split_quoted(line, words)
+}
+
+/// [`tokenize_into`] of any line, a byte at a time.
+fn split_quoted<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> Result<(), String> {
     words.clear();
     let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
     let bytes = line.as_bytes();
@@ -1221,6 +1645,104 @@ fn tokenize_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> Result<(), Str
         i = end;
     }
     Ok(())
+}
+
+/// [`tokenize_into`] of a line that holds no tab, carriage return or backslash, from the spaces and
+/// quotes alone: `false` (and some words) when a quote is not around a whole word, or not closed.
+fn split_plain<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> bool {
+    let bytes = line.as_bytes();
+    // After the last space or quote; the quote that opened the word being read.
+    let (mut from, mut open) = (0, None);
+    for at in SpacesAndQuotes::new(bytes) {
+        match (open, bytes[at]) {
+            (Some(_), b' ') => continue,
+            (Some(start), _) => {
+                if bytes.get(at + 1).is_some_and(|&b| b != b' ') {
+                    return false;
+                }
+                // Split at ASCII bytes: char boundaries.
+                words.push(Word { text: Cow::Borrowed(&line[start + 1..at]), quoted: true });
+                open = None;
+            }
+            (None, b' ') => {
+                if from < at {
+                    words.push(Word { text: Cow::Borrowed(&line[from..at]), quoted: false });
+                }
+            }
+            (None, _) => {
+                if from < at {
+                    return false;
+                }
+                open = Some(at);
+            }
+        }
+        from = at + 1;
+    }
+    if open.is_some() {
+        return false;
+    }
+    if from < line.len() {
+        words.push(Word { text: Cow::Borrowed(&line[from..]), quoted: false });
+    }
+    true
+}
+
+/// Where the spaces and double quotes of a line are, in order, eight bytes at a time: the words of
+/// a rule line are a few bytes long, too short for `memchr`'s vector loops to repay their setup at
+/// every one.
+struct SpacesAndQuotes<'a> {
+    bytes: &'a [u8],
+    /// Where the eight bytes of `found` start.
+    block: usize,
+    /// Bit 7 of each byte: whether that byte of the block is a space or a quote.
+    found: u64,
+}
+
+impl<'a> SpacesAndQuotes<'a> {
+    fn new(bytes: &'a [u8]) -> SpacesAndQuotes<'a> {
+        let mut it = SpacesAndQuotes { bytes, block: 0, found: 0 };
+        it.found = it.load();
+        it
+    }
+
+    /// The block at `self.block`, padded with zero bytes.
+    fn load(&self) -> u64 {
+        let rest = self.bytes.get(self.block..).unwrap_or_default();
+        let word = match rest.first_chunk::<8>() {
+            // Eight bytes at once: one load, not a copy of a length known only at run time.
+            Some(eight) => u64::from_le_bytes(*eight),
+            None => {
+                let mut word = [0u8; 8];
+                word[..rest.len()].copy_from_slice(rest);
+                u64::from_le_bytes(word)
+            }
+        };
+        // Bit 7 of a byte of `x ^ b` is set by this exactly when the byte of `x` is `b` (the sum of
+        // the low seven bits never carries into the next byte).
+        let equal = |b: u8| {
+            const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+            let t = word ^ (u64::from(b) * 0x0101_0101_0101_0101);
+            !(((t & LOW7) + LOW7) | t | LOW7)
+        };
+        equal(b' ') | equal(b'"')
+    }
+}
+
+impl Iterator for SpacesAndQuotes<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        while self.found == 0 {
+            self.block += 8;
+            if self.block >= self.bytes.len() {
+                return None;
+            }
+            self.found = self.load();
+        }
+        let byte = self.found.trailing_zeros() as usize / 8;
+        self.found &= self.found - 1;
+        Some(self.block + byte)
+    }
 }
 
 /// Drops a leading `[packets:bytes]` (iptables-save -c) and returns the rule text without it.
@@ -2054,6 +2576,116 @@ mod tests {
                 assert_eq!(shape(a), shape(b));
             }
             assert!(lazy.read_error().is_none());
+        }
+    }
+
+    /// Everything a scan finds, as a comparison sees it.
+    fn scanned(dump: &Dump, parts: &Parts) -> String {
+        let chains: Vec<String> = (0..dump.chains.len())
+            .map(|id| {
+                let c = &dump.chains[id];
+                let lines = &dump.rules[c.rules.0 as usize..c.rules.1 as usize];
+                format!("{} {} {} {:?} {lines:?}", c.table, dump.name(id), c.declared, c.policy)
+            })
+            .collect();
+        let Parts { family, backend, tables, bases, notes } = parts;
+        format!(
+            "{:?} {:?} {chains:#?} {:?} {:?} {family:?} {backend:?} {tables:?} {bases:?} {notes:?}",
+            dump.family,
+            dump.tables,
+            dump.connmark,
+            dump.rules.len()
+        )
+    }
+
+    /// Lines that a first pass must keep for the whole scan, around plain ones, and CONNMARK words
+    /// in both kinds.
+    fn awkward_dump() -> String {
+        let mut s = String::from("# a comment before the header with -A X -s ::1\n*filter\n:INPUT ACCEPT [0:0]\n");
+        s.push_str(":FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:A - [0:0]\n-N B\n");
+        s.push_str(":C\t-  [0:0]\n: D - [0:0]\n:E -\n:F\u{a0}- [0:0]\n:G - [0:0] \n:H\u{b}-\u{c}x\n:é - [0:0]\n");
+        for i in 0..40 {
+            s.push_str("-A INPUT -s 192.0.2.1/32 -j A\n-A A -j B\n  -A A -s 192.0.2.2 -j RETURN\n");
+            s.push_str("-A B -j ACCEPT \n-A B -j ACCEPT\t\n-A B -m comment --comment \"x y\" -j ACCEPT\r\n");
+            s.push_str("-A B -m comment --comment a\"b\" -j ACCEPT\n-A A -m comment --comment \"\\\"CONNMARK\" -j B\n");
+            s.push_str(
+                "[1:2] -A B -j ACCEPT\n-A  B -j DROP\n-I A 1 -j B\n--append B -j DROP\n-A B -j CONNMARK --save-mark\n",
+            );
+            s.push_str(&format!("-A A -m comment --comment \"é{i}\" -j B\n-A A -m comment --comment é\u{a0}\n\n"));
+            s.push_str(
+                "-A \"B\" -j ACCEPT\n-A B -m comment --comment \"q\"r -j ACCEPT\n-A B -m comment --comment \"\"\n",
+            );
+            s.push_str("-A B -m comment --comment \"a b\"\n-A B\t-j ACCEPT\n-A B -m comment --comment x\"\"\n-A B\n");
+        }
+        s.push_str("COMMIT\n# Generated by iptables-save v1.8.7 (legacy) late\n*nat\n:PREROUTING ACCEPT [0:0]\n");
+        s.push_str(
+            ":INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:A - [0:0]\n-A A -j RETURN\nCOMMIT",
+        );
+        s
+    }
+
+    #[test]
+    fn a_dump_scanned_in_parts_is_the_dump_scanned_line_by_line() {
+        let sets = IpsetDb::default();
+        for text in [LEGACY.to_string(), NFT_C.to_string(), large_dump(), awkward_dump()] {
+            let (dump, parts) = Dump::scan_by_line(Arc::new(text.clone()), "dump", &sets).expect("scans");
+            let by_line = scanned(&dump, &parts);
+            for n in [1, 2, 3, 7, 50] {
+                let mut d = Dump::new("dump", &sets, Lines::Text(Arc::new(text.clone())));
+                let scan = d.scan_text_in(&text, n).expect("scans in parts");
+                let (d, p) = d.finish(scan);
+                assert_eq!(scanned(&d, &p), by_line, "{n} parts");
+                let file = written(&text);
+                let opened = File::open(file.path()).expect("opens");
+                let mut d = Dump::new("dump", &sets, Lines::Text(Arc::default()));
+                let scan = d.scan_file_in(&opened, text.len() as u64, n).expect("reads").expect("scans in parts");
+                let (d, p) = d.finish(scan);
+                assert_eq!(scanned(&d, &p), by_line, "{n} parts of a file");
+            }
+        }
+        // Kept lines come back in file order: a rule outside a table, or of a chain declared later,
+        // is an error in parts too.
+        for bad in
+            ["-A INPUT -j DROP\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", "*filter\n-A C -j DROP\n:C - [0:0]\nCOMMIT\n"]
+        {
+            let mut d = Dump::new("dump", &sets, Lines::Text(Arc::new(bad.to_string())));
+            assert!(d.scan_text_in(bad, 3).is_none(), "{bad}");
+            assert!(Dump::scan_by_line(Arc::new(bad.to_string()), "dump", &sets).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn lines_split_from_spaces_and_quotes_alone_split_as_byte_by_byte() {
+        // Every line of up to 7 characters over space, quote, a letter and a two-byte letter.
+        let alphabet = [' ', '"', 'a', 'é'];
+        let mut lines = vec![String::new()];
+        let mut all = Vec::new();
+        for _ in 0..7 {
+            lines = lines.iter().flat_map(|l| alphabet.iter().map(move |c| format!("{l}{c}"))).collect();
+            all.extend(lines.iter().cloned());
+        }
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        let mut plain = 0;
+        for line in &all {
+            let expected = split_quoted(line, &mut slow).map(|()| format!("{slow:?}"));
+            assert_eq!(tokenize_into(line, &mut fast).map(|()| format!("{fast:?}")), expected, "{line:?}");
+            fast.clear();
+            if split_plain(line, &mut fast) {
+                plain += 1;
+                assert_eq!(Ok(format!("{fast:?}")), expected, "{line:?}");
+            }
+        }
+        assert!(plain > all.len() / 5, "{plain} of {}", all.len());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn long_lines_split_from_spaces_and_quotes_alone_split_as_byte_by_byte(line in "[ \"aé]{0,40}") {
+            let naive: Vec<usize> = line.bytes().enumerate().filter(|(_, b)| matches!(b, b' ' | b'"')).map(|(i, _)| i).collect();
+            proptest::prop_assert_eq!(SpacesAndQuotes::new(line.as_bytes()).collect::<Vec<_>>(), naive);
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            let expected = split_quoted(&line, &mut slow).map(|()| format!("{slow:?}"));
+            proptest::prop_assert_eq!(tokenize_into(&line, &mut fast).map(|()| format!("{fast:?}")), expected);
         }
     }
 

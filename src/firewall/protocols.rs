@@ -83,8 +83,7 @@ pub fn number(text: &str) -> Option<u8> {
     if let Ok(n) = text.parse::<u8>() {
         return Some(n);
     }
-    let lower = text.to_ascii_lowercase();
-    NAMES.iter().find(|(name, _)| *name == lower).map(|(_, n)| *n)
+    NAMES.iter().find(|(name, _)| name.eq_ignore_ascii_case(text)).map(|(_, n)| *n)
 }
 
 #[cfg(test)]
