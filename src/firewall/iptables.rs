@@ -1218,7 +1218,6 @@ impl Dump {
         }
         for (i, r) in rules.iter_mut().enumerate() {
             r.origin.number = i + 1;
-            r.matches.shrink_to_fit();
         }
         Ok(Chain {
             name: self.name(id).to_string(),
@@ -1266,12 +1265,17 @@ impl Dump {
             .map(|l| (l, &pieces[i].text));
         // Pieces cover their lines: a miss is a file that changed under the reading.
         let (l, text) = l.ok_or_else(|| InputError::new(&self.file, None, t!("rules-iptables-file-changed")))?;
-        tokenize_into(l, words).map_err(err)?;
-        let (words, rule_text) = strip_counters(words, l).map_err(err)?;
         let table_name = &self.tables[usize::from(table)];
         let resolve = |name: &str| self.find(table, name).filter(|c| (self.chains[*c].declared as usize) < start);
         let scope = Scope { table: table_name, chains: &resolve };
-        let (position, rule) = parse_rule(words, &scope, self.family, &self.ipsets, reasons).map_err(err)?;
+        let ((position, rule), rule_text) = match plain_rule(l, &scope, self.family) {
+            Some(rule) => ((None, rule), l),
+            None => {
+                tokenize_into(l, words).map_err(err)?;
+                let (words, rule_text) = strip_counters(words, l).map_err(err)?;
+                (parse_rule(words, &scope, self.family, &self.ipsets, reasons).map_err(err)?, rule_text)
+            }
+        };
         let from = rule_text.as_ptr() as usize - text.as_ptr() as usize;
         let text = RuleText::span(text, from..from + rule_text.len());
         Ok((position, Rule { origin: Origin { line: Some(line), text, ..Origin::default() }, ..rule }))
@@ -1815,6 +1819,153 @@ impl Reasons {
     }
 }
 
+/// The rule of an `-A` line in the shape `iptables-save` gives most rules (kube-proxy's all but a
+/// few): `[!] -s|-d ADDRESS` and `-p tcp|udp` first, then `-m comment --comment TEXT` and
+/// `-m tcp|udp --dport|--sport PORT` for that protocol, then `-j TARGET` (options only for
+/// `REJECT`, which reads none), one space between words, no escapes. Read without splitting the
+/// line into words first, and with the same helpers as [`parse_rule`], which reads every other
+/// line, and errors, and must read these the same (see the tests). `None` for any other line.
+fn plain_rule(line: &str, t: &Scope<'_>, family: Family) -> Option<Rule> {
+    if memchr::memchr3(b'\t', b'\r', b'\\', line.as_bytes()).is_some() {
+        return None;
+    }
+    let mut rest = line.strip_prefix("-A ")?;
+    let rest = &mut rest;
+    let word = next_word;
+    word(rest)?;
+    // On the stack until their number is known: one allocation of the right size.
+    let (mut matches, mut ports) = (Few::default(), Few::default());
+    let mut proto = None;
+    // Basic matches come before modules, as `parse_rule` orders them.
+    let mut in_modules = false;
+    let action = loop {
+        let (w, negated) = match word(rest)? {
+            "!" => (word(rest)?, true),
+            w => (w, false),
+        };
+        match w {
+            "-s" | "-d" if !in_modules => {
+                let side = if w == "-s" { Side::Src } else { Side::Dst };
+                let set = addresses(word(rest)?, family).ok()?;
+                matches.push(Match::Addr { side, family, set, negated })?;
+            }
+            _ if negated => return None,
+            "-p" if !in_modules && proto.is_none() => {
+                let n = protocol(word(rest)?).ok()??;
+                proto = Some(n);
+                matches.push(Match::Proto { protos: Protos::of(&[n]), negated: false })?;
+            }
+            "-m" => {
+                in_modules = true;
+                match word(rest)? {
+                    "comment" => {
+                        if word(rest)? != "--comment" {
+                            return None;
+                        }
+                        comment(rest)?;
+                    }
+                    module @ ("tcp" | "udp") => {
+                        if proto != Some(if module == "tcp" { 6 } else { 17 }) {
+                            return None;
+                        }
+                        while let Some(mut after) = rest.strip_prefix("--") {
+                            let side = match next_word(&mut after)? {
+                                "dport" => PortSide::Dst,
+                                "sport" => PortSide::Src,
+                                _ => return None,
+                            };
+                            *rest = after;
+                            let (lo, hi) = port_range(word(rest)?).ok()?;
+                            ports.push(Match::Port { side, ranges: Ports::one(lo, hi), negated: false })?;
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            "-j" => {
+                let name = word(rest)?;
+                // `REJECT` reads no option: any `--name value` pairs after it are as good as none.
+                while !rest.is_empty() {
+                    let option = word(rest)?;
+                    let value = word(rest)?;
+                    if name != "REJECT" || option.len() < 3 || !option.starts_with("--") || option[2..].starts_with('-')
+                    {
+                        return None;
+                    }
+                    if value.starts_with('-') || value == "!" {
+                        return None;
+                    }
+                }
+                break target_action(name, &[], false, t).ok()?;
+            }
+            _ => return None,
+        }
+    };
+    let mut all = Vec::with_capacity(matches.len + ports.len);
+    all.extend(matches.list.into_iter().chain(ports.list).flatten());
+    Some(Rule { matches: all, effects: action.1, action: action.0, origin: Origin::default() })
+}
+
+/// Up to [`Few::ROOM`] matches of a plain rule, kept on the stack.
+#[derive(Default)]
+struct Few {
+    list: [Option<Match>; Few::ROOM],
+    len: usize,
+}
+
+impl Few {
+    const ROOM: usize = 6;
+
+    /// `None` when full: a rule with more is not plain.
+    fn push(&mut self, m: Match) -> Option<()> {
+        *self.list.get_mut(self.len)? = Some(m);
+        self.len += 1;
+        Some(())
+    }
+}
+
+/// The next word of `rest`, up to a space; `None` at the end, and for an empty word (two spaces)
+/// or one with a quote, which are not plain.
+fn next_word<'a>(rest: &mut &'a str) -> Option<&'a str> {
+    // A byte loop: words are a few bytes long, shorter than a searcher's setup.
+    let bytes = rest.as_bytes();
+    let mut end = 0;
+    while end < bytes.len() && bytes[end] != b' ' {
+        if bytes[end] == b'"' {
+            return None;
+        }
+        end += 1;
+    }
+    if end == 0 {
+        return None;
+    }
+    // Split at ASCII bytes: char boundaries.
+    let word = &rest[..end];
+    *rest = rest.get(end + 1..).unwrap_or_default();
+    Some(word)
+}
+
+/// Skips the text of `--comment` at the start of `rest` (and the space after it): one quoted word
+/// (no quote inside, as [`tokenize`] reads it) or one plain word, followed by an option.
+fn comment(rest: &mut &str) -> Option<()> {
+    let after = match rest.strip_prefix('"') {
+        Some(quoted) => {
+            let close = memchr::memchr(b'"', quoted.as_bytes())?;
+            quoted[close + 1..].strip_prefix(' ')?
+        }
+        None => {
+            let mut after = *rest;
+            let w = next_word(&mut after)?;
+            if w.starts_with('-') || w == "!" {
+                return None;
+            }
+            after
+        }
+    };
+    // The next word begins an option, as `parse_rule` ends the values of one.
+    after.starts_with('-').then(|| *rest = after)
+}
+
 /// Parses `-A CHAIN …` / `-I CHAIN [N] …` (whose chain the scan found) into (insert position, rule).
 fn parse_rule<'w>(
     words: &'w [Word<'w>],
@@ -1971,13 +2122,15 @@ fn parse_rule<'w>(
         None => (Action::Continue, Vec::new()),
         Some((name, opts, goto)) => target_action(name, opts, *goto, t)?,
     };
+    // Parts of a chain are parsed on their own cores: here, not after.
+    matches.shrink_to_fit();
     let rule = Rule { matches, effects, action, origin: Origin::default() };
     Ok((position, rule))
 }
 
 /// `192.0.2.0/24`, `192.0.2.1`, `192.0.2.0/255.255.255.0`, or a comma list of those.
 fn addresses(text: &str, family: Family) -> Result<Spans, String> {
-    if !text.contains(',') {
+    if !text.as_bytes().contains(&b',') {
         return address(text, family);
     }
     let mut v = Vec::new();
@@ -1989,11 +2142,15 @@ fn addresses(text: &str, family: Family) -> Result<Spans, String> {
 
 /// `192.0.2.0/24`, `192.0.2.1`, `192.0.2.0/255.255.255.0`.
 fn address(part: &str, family: Family) -> Result<Spans, String> {
-    let (addr, len) = match part.split_once('/') {
-        Some((a, l)) => (a, Some(l)),
+    // Split at an ASCII byte: char boundaries.
+    let (addr, len) = match part.bytes().position(|b| b == b'/') {
+        Some(i) => (&part[..i], Some(&part[i + 1..])),
         None => (part, None),
     };
-    let ip: IpAddr = addr.parse().map_err(|_| format!("{part:?} is not an address or CIDR"))?;
+    let ip = match dotted_quad(addr) {
+        Some(v4) => IpAddr::V4(v4),
+        None => addr.parse().map_err(|_| format!("{part:?} is not an address or CIDR"))?,
+    };
     if Family::of(ip) != family {
         return Err(format!("{part} is an {} address in an {} dump", Family::of(ip).name(), family.name()));
     }
@@ -2007,6 +2164,34 @@ fn address(part: &str, family: Family) -> Result<Spans, String> {
         },
     };
     Ok(Spans::prefix(number(ip), len, bits))
+}
+
+/// An IPv4 address as `iptables-save` writes it (`10.96.0.1`): four decimal octets without
+/// leading zeros, read without the standard parser's generality. `None` for anything else, which
+/// the standard parser then reads (and so decides, as before).
+fn dotted_quad(text: &str) -> Option<std::net::Ipv4Addr> {
+    let bytes = text.as_bytes();
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if bytes.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut value = 0u32;
+        while i - start < 3 && bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            value = value * 10 + u32::from(bytes[i] - b'0');
+            i += 1;
+        }
+        if i == start || (i - start > 1 && bytes[start] == b'0') {
+            return None;
+        }
+        *octet = u8::try_from(value).ok()?;
+    }
+    (i == bytes.len()).then(|| std::net::Ipv4Addr::from(octets))
 }
 
 fn netmask_len(text: &str, family: Family) -> Option<u32> {
@@ -2032,6 +2217,11 @@ fn protocol(text: &str) -> Result<Option<u8>, String> {
 
 /// A port number, `a:b` range, or a well-known name.
 fn port_range(text: &str) -> Result<(u16, u16), String> {
+    // Nearly every port in a dump is one number.
+    if !text.is_empty() && text.len() <= 5 && text.bytes().all(|b| b.is_ascii_digit()) {
+        let p = text.parse::<u16>().map_err(|_| format!("port {text:?}; expected a number"))?;
+        return Ok((p, p));
+    }
     let one = |s: &str, default: u16| -> Result<u16, String> {
         if s.is_empty() {
             return Ok(default);
@@ -2680,6 +2870,15 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn dotted_quads_read_as_the_standard_parser_reads_them(text in "[0-9.]{0,17}", ip: [u8; 4]) {
+            // What it reads, the standard parser reads the same; canonical addresses it reads.
+            let fast = dotted_quad(&text);
+            proptest::prop_assert!(fast.is_none_or(|v4| text.parse::<std::net::Ipv4Addr>() == Ok(v4)), "{text:?}");
+            let canonical = std::net::Ipv4Addr::from(ip);
+            proptest::prop_assert_eq!(dotted_quad(&canonical.to_string()), Some(canonical));
+        }
+
+        #[test]
         fn long_lines_split_from_spaces_and_quotes_alone_split_as_byte_by_byte(line in "[ \"aé]{0,40}") {
             let naive: Vec<usize> = line.bytes().enumerate().filter(|(_, b)| matches!(b, b' ' | b'"')).map(|(i, _)| i).collect();
             proptest::prop_assert_eq!(SpacesAndQuotes::new(line.as_bytes()).collect::<Vec<_>>(), naive);
@@ -2688,6 +2887,145 @@ mod tests {
             proptest::prop_assert_eq!(tokenize_into(&line, &mut fast).map(|()| format!("{fast:?}")), expected);
         }
     }
+
+    /// Every rule line of `text` that [`plain_rule`] reads, [`parse_rule`] reads the same: how
+    /// many it read. `None` when the dump does not scan.
+    fn plain_rules_agree(text: &str) -> Option<usize> {
+        let sets = IpsetDb::default();
+        let (dump, _) = Dump::scan_by_line(Arc::new(text.to_string()), "dump", &sets).ok()?;
+        let mut plain = 0;
+        for entry in &dump.chains {
+            for at in &dump.rules[entry.rules.0 as usize..entry.rules.1 as usize] {
+                let l = &text[at.start as usize..(at.start + at.len) as usize];
+                let start = at.start as usize;
+                let resolve =
+                    |name: &str| dump.find(entry.table, name).filter(|c| (dump.chains[*c].declared as usize) < start);
+                let scope = Scope { table: &dump.tables[usize::from(entry.table)], chains: &resolve };
+                let Some(fast) = plain_rule(l, &scope, dump.family) else { continue };
+                plain += 1;
+                let words = tokenize(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+                let (words, _) = strip_counters(&words, l).expect("no counters");
+                let parsed = parse_rule(words, &scope, dump.family, &sets, &mut Reasons::default());
+                let (position, slow) = parsed.unwrap_or_else(|e| panic!("{l}: {e}"));
+                assert_eq!(position, None, "{l}");
+                let shape = |r: &Rule| format!("{:?} {:?} {:?}", r.matches, r.action, r.effects);
+                assert_eq!(shape(&fast), shape(&slow), "{l}");
+            }
+        }
+        Some(plain)
+    }
+
+    #[test]
+    fn rules_read_plainly_are_the_rules_parse_rule_reads() {
+        let mut plain = 0;
+        for text in [LEGACY.to_string(), NFT_C.to_string(), large_dump(), awkward_dump()] {
+            plain += plain_rules_agree(&text).expect("scans");
+        }
+        // The real rulesets of the corpus, where it is (CI lays it out beside the repository).
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/corpus/firewall");
+        for sub in std::fs::read_dir(&corpus).into_iter().flatten().flatten() {
+            for file in std::fs::read_dir(sub.path()).into_iter().flatten().flatten() {
+                if let Some(n) = std::fs::read_to_string(file.path()).ok().and_then(|t| plain_rules_agree(&t)) {
+                    plain += n;
+                }
+            }
+        }
+        assert!(plain > 2400, "{plain}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn generated_rules_read_plainly_are_the_rules_parse_rule_reads(
+            parts in proptest::collection::vec(0..PLAIN_PARTS.len(), 0..7),
+            target in 0..PLAIN_TARGETS.len(),
+        ) {
+            let mut line = String::from("-A INPUT");
+            for p in parts {
+                line.push(' ');
+                line.push_str(PLAIN_PARTS[p]);
+            }
+            line.push(' ');
+            line.push_str(PLAIN_TARGETS[target]);
+            let text = format!("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:C - [0:0]\n{line}\nCOMMIT\n");
+            plain_rules_agree(&text);
+        }
+
+        #[test]
+        fn rules_in_the_usual_order_read_plainly_as_parse_rule_reads_them(
+            addrs in proptest::collection::vec(0..6usize, 0..3),
+            proto in 0..5usize,
+            comment in 0..5usize,
+            ports in proptest::collection::vec(0..7usize, 0..3),
+            target in 0..PLAIN_TARGETS.len(),
+        ) {
+            const ADDRS: [&str; 6] =
+                ["-s 192.0.2.1/32", "! -s 192.0.2.0/24", "-d 198.51.100.7", "! -d 198.51.100.0/25", "-s 192.0.2.9", "-d 203.0.113.0/24"];
+            const PROTOS: [&str; 5] = ["", "-p tcp", "-p udp", "-p icmp", "-p 6"];
+            const COMMENTS: [&str; 5] = ["", "-m comment --comment \"ns/svc:http cluster IP\"", "-m comment --comment x", "-m comment --comment \"\"", "-m comment --comment \"a\"b"];
+            const PORTS: [&str; 7] = ["-m tcp --dport 80", "-m tcp --dport 30000", "-m tcp --sport 1:1023", "-m udp --dport 53", "-m tcp --dport 6443 --sport 1024:65535", "-m tcp", "-m udp"];
+            let mut words: Vec<&str> = vec!["-A INPUT"];
+            words.extend(addrs.iter().map(|a| ADDRS[*a]));
+            words.push(PROTOS[proto]);
+            words.push(COMMENTS[comment]);
+            words.extend(ports.iter().map(|p| PORTS[*p]));
+            words.push(PLAIN_TARGETS[target]);
+            let line = words.into_iter().filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+            let text = format!("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:C - [0:0]\n{line}\nCOMMIT\n");
+            plain_rules_agree(&text);
+        }
+    }
+
+    /// Pieces of rule lines, plain and not, for [`plain_rule`] and [`parse_rule`] to agree on.
+    const PLAIN_PARTS: &[&str] = &[
+        "-s 192.0.2.1/32",
+        "! -s 192.0.2.0/24",
+        "-d 198.51.100.7",
+        "! -d 198.51.100.0/255.255.255.0",
+        "-s 192.0.2.1,192.0.2.9",
+        "-d 2001:db8::1",
+        "-s 192.0.2.300",
+        "-p tcp",
+        "-p udp",
+        "-p icmp",
+        "-p all",
+        "-p TCP",
+        "! -p tcp",
+        "-m comment --comment \"a b\"",
+        "-m comment --comment plain",
+        "-m comment --comment \"-x\"",
+        "-m comment --comment \"\"",
+        "-m tcp --dport 80",
+        "-m tcp --sport 1000:2000",
+        "-m tcp --dport 80 --sport 99",
+        "-m tcp ! --dport 80",
+        "-m tcp --dport http",
+        "-m tcp --dport 99999",
+        "-m udp --dport 53",
+        "-m tcp",
+        "--dport 22",
+        "-m addrtype --dst-type LOCAL",
+        "-i eth0",
+        "-m conntrack --ctstate NEW",
+        "!",
+        "x",
+    ];
+
+    const PLAIN_TARGETS: &[&str] = &[
+        "-j ACCEPT",
+        "-j DROP",
+        "-j REJECT",
+        "-j REJECT --reject-with icmp-port-unreachable",
+        "-j REJECT --reject-with tcp-reset --x y",
+        "-j RETURN",
+        "-j C",
+        "-j INPUT",
+        "-j NOPE",
+        "-j MARK --set-xmark 0x4000/0x4000",
+        "-j LOG",
+        "-g C",
+        "-j ACCEPT -j DROP",
+        "",
+    ];
 
     #[test]
     fn a_chain_parsed_in_parts_is_the_chain_parsed_at_once() {
