@@ -222,3 +222,21 @@ fn the_chinese_table_stays_within_the_terminal_width() {
         }
     }
 }
+
+#[test]
+fn help_and_usage_errors_are_in_the_run_language() {
+    // Help texts are translated only when help or an error shows them: each language keeps its own.
+    let run = |args: &[&str]| bin().args(args).output().unwrap();
+    let zh_help = stdout(&run(&["--lang", "zh", "--help"]));
+    assert!(zh_help.contains("用法：k8sjoin-check [OPTIONS] [COMMAND]"), "{zh_help}");
+    assert!(zh_help.contains("列出各地域、其地址池"), "{zh_help}");
+    let en_help = stdout(&run(&["--lang", "en", "--help"]));
+    assert!(en_help.contains("Usage: k8sjoin-check [OPTIONS] [COMMAND]"), "{en_help}");
+    assert!(en_help.contains("List the regions, their address pools"), "{en_help}");
+    let zh_error = run(&["--lang", "zh", "--bogus"]);
+    assert_eq!(zh_error.status.code(), Some(2));
+    assert!(stderr(&zh_error).contains("错误：未知参数 '--bogus'"), "{}", stderr(&zh_error));
+    let en_error = run(&["--lang", "en", "--deadline", "x"]);
+    assert_eq!(en_error.status.code(), Some(2));
+    assert!(stderr(&en_error).contains("invalid value 'x' for '--deadline <DUR>'"), "{}", stderr(&en_error));
+}
