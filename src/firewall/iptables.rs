@@ -377,16 +377,8 @@ impl Prescan {
     /// The first passes over `text` in `parts` parts of whole lines, each handed to `take` in
     /// order ([`pipelined`]). Whether `take` took every part.
     fn of_text(text: &str, parts: usize, take: impl FnMut(Prescan) -> bool) -> bool {
-        let mut bounds = vec![0];
-        for k in 1..parts {
-            let from = (text.len() / parts * k).max(bounds[bounds.len() - 1]);
-            if let Some(i) = memchr::memchr(b'\n', &text.as_bytes()[from..]) {
-                bounds.push(from + i + 1);
-            }
-        }
-        bounds.push(text.len());
-        bounds.dedup();
-        let ranges: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        let line_end = |from: usize| Ok(memchr::memchr(b'\n', &text.as_bytes()[from..]).map(|i| from + i + 1));
+        let Ok(ranges) = part_ranges(text.len(), parts, line_end) else { return false };
         let first = |&(start, end): &(usize, usize)| {
             let mut part = Prescan::default();
             // Bounds follow a `\n`: char boundaries.
@@ -399,21 +391,15 @@ impl Prescan {
     /// The first passes over the `len` bytes of `file` in `parts` parts of whole lines, each read
     /// a piece at a time, each handed to `take` in order ([`pipelined`]). `Ok(false)`: the file
     /// is not UTF-8, or is shorter than `len`, or `take` refused a part.
-    fn of_file(file: &File, len: u64, parts: usize, mut take: impl FnMut(Prescan) -> bool) -> std::io::Result<bool> {
-        let mut bounds = vec![0];
+    fn of_file(file: &File, len: usize, parts: usize, mut take: impl FnMut(Prescan) -> bool) -> std::io::Result<bool> {
         let mut window = vec![0; 64 * 1024];
-        for k in 1..parts {
-            let from = (len / parts as u64 * k as u64).max(bounds[bounds.len() - 1]);
-            let n = file.read_at(&mut window, from)?;
-            if let Some(i) = memchr::memchr(b'\n', &window[..n]) {
-                bounds.push(from + i as u64 + 1);
-            }
-        }
-        bounds.push(len);
-        bounds.dedup();
-        let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        let line_end = |from: usize| -> std::io::Result<Option<usize>> {
+            let n = file.read_at(&mut window, from as u64)?;
+            Ok(memchr::memchr(b'\n', &window[..n]).map(|i| from + i + 1))
+        };
+        let ranges = part_ranges(len, parts, line_end)?;
         let mut failed = None;
-        let first = |&(start, end): &(u64, u64)| Prescan::of_range(file, start, end).transpose();
+        let first = |&(start, end): &(usize, usize)| Prescan::of_range(file, start as u64, end as u64).transpose();
         let taken = pipelined(&ranges, first, |part| match part {
             Ok(part) => take(part),
             Err(e) => {
@@ -521,6 +507,26 @@ impl Prescan {
     fn text_of(&self, (start, len): (u32, u32)) -> &str {
         name_of(&self.text, Name::Declared(start, len))
     }
+}
+
+/// The byte ranges of a dump of `len` bytes cut into (at most) `parts` parts of whole lines: each cut
+/// follows the first `\n` from `k / parts` of the way, which `line_end(from)` finds (`None`: none
+/// near enough, and one part fewer).
+fn part_ranges(
+    len: usize,
+    parts: usize,
+    mut line_end: impl FnMut(usize) -> std::io::Result<Option<usize>>,
+) -> std::io::Result<Vec<(usize, usize)>> {
+    let mut bounds = vec![0];
+    for k in 1..parts {
+        let from = (len / parts * k).max(bounds[bounds.len() - 1]);
+        if let Some(cut) = line_end(from)? {
+            bounds.push(cut);
+        }
+    }
+    bounds.push(len);
+    bounds.dedup();
+    Ok(bounds.windows(2).map(|w| (w[0], w[1])).collect())
 }
 
 /// `work` on each of `inputs` on as many threads as there are cores (at most [`SCAN_THREADS`]), and
@@ -698,19 +704,6 @@ fn quoting(line: &str) -> Result<Quoting, Text> {
 /// policy), as [`tokenize`] splits them; the others are empty.
 fn head<'a>(line: &'a str, quoting: &Quoting) -> Result<[Cow<'a, str>; 4], String> {
     let mut words: [Cow<'a, str>; 4] = Default::default();
-    // Most lines of a dump are `-A CHAIN …` with one space after each word: what the loop below
-    // would split them into, found at once.
-    if let Some(rest) = line.strip_prefix("-A ") {
-        let end = memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len());
-        let chain = &rest[..end];
-        if !chain.is_empty()
-            && !chain.bytes().any(|b| matches!(b, b'\t' | b'\r'))
-            && quoting.first.is_none_or(|q| q >= 3 + end)
-        {
-            (words[0], words[1]) = (Cow::Borrowed("-A"), Cow::Borrowed(chain));
-            return Ok(words);
-        }
-    }
     let bytes = line.as_bytes();
     let space = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
     let mut at = 0;
@@ -845,7 +838,8 @@ impl Dump {
         }
         // Its lines are the file's, once the scan is done.
         let mut dump = Dump::new(name, ipsets, Lines::Text(Arc::default()));
-        let scanned = dump.scan_file_in(&file, len, scan_parts(len)).map_err(|e| InputError::unreadable(path, &e))?;
+        let size = usize::try_from(len).unwrap_or(usize::MAX);
+        let scanned = dump.scan_file_in(&file, size, scan_parts(len)).map_err(|e| InputError::unreadable(path, &e))?;
         let Some(scan) = scanned else { return Ok(None) };
         let modified = meta.modified().ok();
         dump.lines = Lines::File(Reread { file, len, modified });
@@ -913,7 +907,7 @@ impl Dump {
     }
 
     /// [`Dump::apply`] of the first passes over the `len` bytes of `file` in `parts` parts.
-    fn scan_file_in(&mut self, file: &File, len: u64, parts: usize) -> std::io::Result<Option<Scan>> {
+    fn scan_file_in(&mut self, file: &File, len: usize, parts: usize) -> std::io::Result<Option<Scan>> {
         let mut second = Second::new();
         let taken = Prescan::of_file(file, len, parts, |part| self.apply(&mut second, &part).is_some())?;
         Ok(taken.then(|| self.applied(second)).flatten())
@@ -1589,15 +1583,6 @@ const WORD_END: [bool; 256] = {
 
 fn tokenize_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> Result<(), String> {
     words.clear();
-    if memchr::memchr3(b'\t', b'\r', b'\\', line.as_bytes()).is_none() && split_plain(line, words) {
-        return Ok(());
-    }
-    split_quoted(line, words)
-}
-
-/// [`tokenize_into`] of any line, a byte at a time.
-fn split_quoted<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> Result<(), String> {
-    words.clear();
     let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
     let bytes = line.as_bytes();
     let mut i = 0;
@@ -1649,104 +1634,6 @@ fn split_quoted<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> Result<(), Stri
         i = end;
     }
     Ok(())
-}
-
-/// [`tokenize_into`] of a line that holds no tab, carriage return or backslash, from the spaces and
-/// quotes alone: `false` (and some words) when a quote is not around a whole word, or not closed.
-fn split_plain<'a>(line: &'a str, words: &mut Vec<Word<'a>>) -> bool {
-    let bytes = line.as_bytes();
-    // After the last space or quote; the quote that opened the word being read.
-    let (mut from, mut open) = (0, None);
-    for at in SpacesAndQuotes::new(bytes) {
-        match (open, bytes[at]) {
-            (Some(_), b' ') => continue,
-            (Some(start), _) => {
-                if bytes.get(at + 1).is_some_and(|&b| b != b' ') {
-                    return false;
-                }
-                // Split at ASCII bytes: char boundaries.
-                words.push(Word { text: Cow::Borrowed(&line[start + 1..at]), quoted: true });
-                open = None;
-            }
-            (None, b' ') => {
-                if from < at {
-                    words.push(Word { text: Cow::Borrowed(&line[from..at]), quoted: false });
-                }
-            }
-            (None, _) => {
-                if from < at {
-                    return false;
-                }
-                open = Some(at);
-            }
-        }
-        from = at + 1;
-    }
-    if open.is_some() {
-        return false;
-    }
-    if from < line.len() {
-        words.push(Word { text: Cow::Borrowed(&line[from..]), quoted: false });
-    }
-    true
-}
-
-/// Where the spaces and double quotes of a line are, in order, eight bytes at a time: the words of
-/// a rule line are a few bytes long, too short for `memchr`'s vector loops to repay their setup at
-/// every one.
-struct SpacesAndQuotes<'a> {
-    bytes: &'a [u8],
-    /// Where the eight bytes of `found` start.
-    block: usize,
-    /// Bit 7 of each byte: whether that byte of the block is a space or a quote.
-    found: u64,
-}
-
-impl<'a> SpacesAndQuotes<'a> {
-    fn new(bytes: &'a [u8]) -> SpacesAndQuotes<'a> {
-        let mut it = SpacesAndQuotes { bytes, block: 0, found: 0 };
-        it.found = it.load();
-        it
-    }
-
-    /// The block at `self.block`, padded with zero bytes.
-    fn load(&self) -> u64 {
-        let rest = self.bytes.get(self.block..).unwrap_or_default();
-        let word = match rest.first_chunk::<8>() {
-            // Eight bytes at once: one load, not a copy of a length known only at run time.
-            Some(eight) => u64::from_le_bytes(*eight),
-            None => {
-                let mut word = [0u8; 8];
-                word[..rest.len()].copy_from_slice(rest);
-                u64::from_le_bytes(word)
-            }
-        };
-        // Bit 7 of a byte of `x ^ b` is set by this exactly when the byte of `x` is `b` (the sum of
-        // the low seven bits never carries into the next byte).
-        let equal = |b: u8| {
-            const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-            let t = word ^ (u64::from(b) * 0x0101_0101_0101_0101);
-            !(((t & LOW7) + LOW7) | t | LOW7)
-        };
-        equal(b' ') | equal(b'"')
-    }
-}
-
-impl Iterator for SpacesAndQuotes<'_> {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        while self.found == 0 {
-            self.block += 8;
-            if self.block >= self.bytes.len() {
-                return None;
-            }
-            self.found = self.load();
-        }
-        let byte = self.found.trailing_zeros() as usize / 8;
-        self.found &= self.found - 1;
-        Some(self.block + byte)
-    }
 }
 
 /// Drops a leading `[packets:bytes]` (iptables-save -c) and returns the rule text without it.
@@ -2828,7 +2715,7 @@ mod tests {
                 let file = written(&text);
                 let opened = File::open(file.path()).expect("opens");
                 let mut d = Dump::new("dump", &sets, Lines::Text(Arc::default()));
-                let scan = d.scan_file_in(&opened, text.len() as u64, n).expect("reads").expect("scans in parts");
+                let scan = d.scan_file_in(&opened, text.len(), n).expect("reads").expect("scans in parts");
                 let (d, p) = d.finish(scan);
                 assert_eq!(scanned(&d, &p), by_line, "{n} parts of a file");
             }
@@ -2844,30 +2731,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn lines_split_from_spaces_and_quotes_alone_split_as_byte_by_byte() {
-        // Every line of up to 7 characters over space, quote, a letter and a two-byte letter.
-        let alphabet = [' ', '"', 'a', 'é'];
-        let mut lines = vec![String::new()];
-        let mut all = Vec::new();
-        for _ in 0..7 {
-            lines = lines.iter().flat_map(|l| alphabet.iter().map(move |c| format!("{l}{c}"))).collect();
-            all.extend(lines.iter().cloned());
-        }
-        let (mut fast, mut slow) = (Vec::new(), Vec::new());
-        let mut plain = 0;
-        for line in &all {
-            let expected = split_quoted(line, &mut slow).map(|()| format!("{slow:?}"));
-            assert_eq!(tokenize_into(line, &mut fast).map(|()| format!("{fast:?}")), expected, "{line:?}");
-            fast.clear();
-            if split_plain(line, &mut fast) {
-                plain += 1;
-                assert_eq!(Ok(format!("{fast:?}")), expected, "{line:?}");
-            }
-        }
-        assert!(plain > all.len() / 5, "{plain} of {}", all.len());
-    }
-
     proptest::proptest! {
         #[test]
         fn dotted_quads_read_as_the_standard_parser_reads_them(text in "[0-9.]{0,17}", ip: [u8; 4]) {
@@ -2878,14 +2741,6 @@ mod tests {
             proptest::prop_assert_eq!(dotted_quad(&canonical.to_string()), Some(canonical));
         }
 
-        #[test]
-        fn long_lines_split_from_spaces_and_quotes_alone_split_as_byte_by_byte(line in "[ \"aé]{0,40}") {
-            let naive: Vec<usize> = line.bytes().enumerate().filter(|(_, b)| matches!(b, b' ' | b'"')).map(|(i, _)| i).collect();
-            proptest::prop_assert_eq!(SpacesAndQuotes::new(line.as_bytes()).collect::<Vec<_>>(), naive);
-            let (mut fast, mut slow) = (Vec::new(), Vec::new());
-            let expected = split_quoted(&line, &mut slow).map(|()| format!("{slow:?}"));
-            proptest::prop_assert_eq!(tokenize_into(&line, &mut fast).map(|()| format!("{fast:?}")), expected);
-        }
     }
 
     /// Every rule line of `text` that [`plain_rule`] reads, [`parse_rule`] reads the same: how

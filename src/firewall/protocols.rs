@@ -80,12 +80,6 @@ const NAMES: &[(&str, u8)] = &[
 
 /// The number of a protocol given by name (any case) or number.
 pub fn number(text: &str) -> Option<u8> {
-    // What nearly every rule says, before the search.
-    match text {
-        "tcp" => return Some(6),
-        "udp" => return Some(17),
-        _ => {}
-    }
     if let Ok(n) = text.parse::<u8>() {
         return Some(n);
     }
